@@ -1,0 +1,458 @@
+"""The Odoo side of the health score: read inputs in bulk, score, write in bulk.
+
+Every signal is read with one set-based query per batch of accounts; the
+pure scoring core (``..scoring``) turns those frames into scores; results are
+written back with one UPDATE of ``res_partner`` and one upsert of snapshots per
+batch. Nothing here loops over partners through the ORM.
+"""
+
+import json
+import logging
+import threading
+import time
+from datetime import datetime, time as dtime, timedelta
+
+import numpy as np
+import pandas as pd
+
+from odoo import api, fields, models
+from odoo.tools import SQL, split_every
+
+from ..scoring import compute_health
+
+_logger = logging.getLogger(__name__)
+
+RUN_PARAM = "relationship_health.run_started_at"
+BATCH_PARAM = "relationship_health.batch_size"
+DEFAULT_BATCH_SIZE = 2000
+TREND_MIN_AGE_DAYS = 28
+
+# Columns of res_partner written by the engine, with their SQL array types.
+PARTNER_COLUMNS = {
+    "health_score": "float8",
+    "health_band": "varchar",
+    "health_trend": "float8",
+    "health_confidence": "float8",
+    "health_satisfaction": "float8",
+    "health_visits": "float8",
+    "health_sla": "float8",
+    "health_recency": "float8",
+    "health_nps": "float8",
+    "health_last_order_date": "date",
+    "health_order_interval": "int4",
+    "health_last_visit_date": "date",
+    "health_details": "jsonb",
+}
+# Snapshot column -> result column.
+SNAPSHOT_COLUMNS = {
+    "score": "score",
+    "band": "band",
+    "confidence": "confidence",
+    "satisfaction": "satisfaction",
+    "visits": "visits",
+    "sla": "sla",
+    "recency": "recency",
+    "nps": "nps",
+}
+COMPONENT_COLUMNS = ("satisfaction", "sla", "visits", "recency")
+FACT_COLUMNS = (
+    "days_since_order", "order_interval_days", "order_interval_is_default", "order_count",
+    "answer_count", "days_since_visit", "visit_count_365",
+    "sla_event_count", "sla_met_count", "sla_breached_count",
+)
+
+
+def _nullable(series):
+    """A column as a list of python values with None for missing ones."""
+    return series.astype(object).where(series.notna(), None).tolist()
+
+
+def _ints(series):
+    """An integer column as a list of python ints with None for missing ones."""
+    return [None if pd.isna(v) else int(v) for v in series]
+
+
+def _dates(series):
+    """A datetime column as a list of ISO dates (None for missing)."""
+    return [None if pd.isna(v) else pd.Timestamp(v).date().isoformat() for v in series]
+
+
+def _json_value(value):
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return None
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+class RelationshipHealthEngine(models.AbstractModel):
+    _name = "relationship.health.engine"
+    _description = "Relationship Health Engine"
+
+    # ------------------------------------------------------------------
+    # Entry points
+    # ------------------------------------------------------------------
+    @api.model
+    def _account_ids(self, partner_ids=None, pending_since=None):
+        """Ids of the accounts to score, in id order.
+
+        Accounts are active commercial partners with a confirmed sale order
+        (of theirs or of one of their contacts) or a customer rank.
+        """
+        self.env.flush_all()
+        conditions = [
+            SQL("p.active"),
+            SQL("p.id = p.commercial_partner_id"),
+            SQL(
+                """(p.customer_rank > 0 OR EXISTS (
+                        SELECT 1 FROM sale_order so
+                          JOIN res_partner c ON c.id = so.partner_id
+                         WHERE c.commercial_partner_id = p.id AND so.state = 'sale'))"""
+            ),
+        ]
+        if partner_ids is not None:
+            conditions.append(SQL("p.id = ANY(%s)", list(partner_ids)))
+        if pending_since is not None:
+            conditions.append(
+                SQL("(p.health_computed_at IS NULL OR p.health_computed_at < %s)", pending_since)
+            )
+        self.env.cr.execute(
+            SQL("SELECT p.id FROM res_partner p WHERE %s ORDER BY p.id", SQL(" AND ").join(conditions))
+        )
+        return [row[0] for row in self.env.cr.fetchall()]
+
+    @api.model
+    def _batch_size(self):
+        value = self.env["ir.config_parameter"].sudo().get_param(BATCH_PARAM)
+        try:
+            return max(int(value), 1) if value else DEFAULT_BATCH_SIZE
+        except ValueError:
+            return DEFAULT_BATCH_SIZE
+
+    @api.model
+    def _run_nightly(self, batch_size=None):
+        """Score every account, batch by batch, committing between batches.
+
+        A run that stops half-way (crash, timeout) is resumed by the next
+        call of the same day: accounts already scored since the run started
+        are skipped; snapshots are upserted, so none is ever duplicated.
+        """
+        auto_commit = not getattr(threading.current_thread(), "testing", False)
+        params = self.env["ir.config_parameter"].sudo()
+        now = fields.Datetime.now()
+        today = fields.Date.context_today(self)
+        started = fields.Datetime.to_datetime(params.get_param(RUN_PARAM) or False)
+        if started and fields.Date.context_today(self, started) == today:
+            run_start = started
+            _logger.info("Resuming the relationship health run started at %s", started)
+        else:
+            run_start = now
+            params.set_param(RUN_PARAM, fields.Datetime.to_string(run_start))
+            if auto_commit:
+                self.env.cr.commit()
+        pending = self._account_ids(pending_since=run_start)
+        done = self._compute_in_batches(
+            pending, as_of=today, batch_size=batch_size, auto_commit=auto_commit
+        )
+        params.set_param(RUN_PARAM, False)
+        if auto_commit:
+            self.env.cr.commit()
+        return done
+
+    @api.model
+    def _compute_in_batches(self, account_ids, as_of=None, batch_size=None, auto_commit=False):
+        """Score ``account_ids`` batch by batch; each batch is atomic."""
+        batch_size = batch_size or self._batch_size()
+        total = len(account_ids)
+        done = 0
+        started = time.monotonic()
+        cron = self.env["ir.cron"]
+        for batch in split_every(batch_size, account_ids, list):
+            with self.env.cr.savepoint():
+                self._compute_batch(batch, as_of=as_of)
+            done += len(batch)
+            if auto_commit:
+                self.env.cr.commit()
+            cron._notify_progress(done=done, remaining=total - done)
+        if total:
+            _logger.info(
+                "Relationship health: %s accounts scored in %.1f s", done, time.monotonic() - started
+            )
+        return done
+
+    # ------------------------------------------------------------------
+    # One batch
+    # ------------------------------------------------------------------
+    @api.model
+    def _compute_batch(self, account_ids, as_of=None):
+        """Read, score and write one batch of accounts (ids of commercial partners)."""
+        if not account_ids:
+            return pd.DataFrame()
+        as_of = as_of or fields.Date.context_today(self)
+        self.env.flush_all()
+        now = min(fields.Datetime.now(), datetime.combine(as_of, dtime.max))
+        accounts = self._read_accounts(account_ids, as_of)
+        inputs = {
+            "orders": self._read_orders(account_ids, now),
+            "answers": self._read_answers(account_ids, as_of, now),
+            "visits": self._read_visits(account_ids, now),
+            "sla_events": self._read_sla_events(account_ids, as_of, now),
+        }
+        frames = []
+        for company_id, company_accounts in accounts.groupby("company_id", sort=False):
+            company = self.env["res.company"].browse(int(company_id))
+            frames.append(
+                compute_health(
+                    company_accounts,
+                    today=as_of,
+                    now=now,
+                    config=company._health_scoring_config(),
+                    **inputs,
+                )
+            )
+        results = pd.concat(frames) if len(frames) > 1 else frames[0]
+        results = results.join(accounts[["company_id", "user_id"]])
+        self._write_results(results, as_of, now)
+        return results
+
+    # ------------------------------------------------------------------
+    # Readers: one query each per batch
+    # ------------------------------------------------------------------
+    def _fetch_frame(self, query, columns):
+        self.env.cr.execute(query)
+        return pd.DataFrame(self.env.cr.fetchall(), columns=columns)
+
+    @api.model
+    def _read_accounts(self, account_ids, as_of):
+        """Accounts with their visit plan, owner, company and trend reference."""
+        default_company = self.env.company.id
+        frame = self._fetch_frame(
+            SQL(
+                """
+                SELECT p.id, COALESCE(p.company_id, %(company)s), p.user_id,
+                       p.visit_interval_days,
+                       COALESCE(p.visit_plan_date, p.create_date::date),
+                       prev.score
+                  FROM res_partner p
+             LEFT JOIN LATERAL (
+                        SELECT s.score
+                          FROM relationship_health_snapshot s
+                         WHERE s.partner_id = p.id AND s.snapshot_date <= %(ref_date)s
+                      ORDER BY s.snapshot_date DESC
+                         LIMIT 1) prev ON TRUE
+                 WHERE p.id = ANY(%(ids)s)
+                """,
+                company=default_company,
+                ref_date=as_of - timedelta(days=TREND_MIN_AGE_DAYS),
+                ids=list(account_ids),
+            ),
+            ["partner_id", "company_id", "user_id", "visit_interval_days", "visit_plan_start",
+             "previous_score"],
+        )
+        frame["visit_interval_days"] = frame["visit_interval_days"].fillna(0).astype("int64")
+        frame["visit_plan_start"] = pd.to_datetime(frame["visit_plan_start"])
+        frame["previous_score"] = frame["previous_score"].astype("float64")
+        return frame.set_index("partner_id")
+
+    @api.model
+    def _read_orders(self, account_ids, now):
+        """Distinct order days of confirmed orders, per account."""
+        return self._fetch_frame(
+            SQL(
+                """
+                SELECT c.commercial_partner_id, so.date_order::date
+                  FROM sale_order so
+                  JOIN res_partner c ON c.id = so.partner_id
+                 WHERE so.state = 'sale'
+                   AND so.date_order <= %(now)s
+                   AND c.commercial_partner_id = ANY(%(ids)s)
+              GROUP BY 1, 2
+                """,
+                now=now,
+                ids=list(account_ids),
+            ),
+            ["partner_id", "order_date"],
+        )
+
+    @api.model
+    def _read_answers(self, account_ids, as_of, now):
+        """Completed answers to questions flagged with a health metric."""
+        return self._fetch_frame(
+            SQL(
+                """
+                SELECT c.commercial_partner_id,
+                       COALESCE(ui.end_datetime, ui.create_date),
+                       q.health_metric,
+                       CASE WHEN l.answer_type = 'scale' THEN l.value_scale
+                            ELSE l.value_numerical_box END,
+                       q.scale_min, q.scale_max
+                  FROM survey_user_input_line l
+                  JOIN survey_user_input ui ON ui.id = l.user_input_id
+                  JOIN survey_question q ON q.id = l.question_id
+                  JOIN res_partner c ON c.id = ui.partner_id
+                 WHERE ui.state = 'done'
+                   AND q.health_metric IS NOT NULL
+                   AND l.answer_type IN ('scale', 'numerical_box')
+                   AND NOT COALESCE(l.skipped, FALSE)
+                   AND COALESCE(ui.end_datetime, ui.create_date) <= %(now)s
+                   AND COALESCE(ui.end_datetime, ui.create_date) >= %(since)s
+                   AND c.commercial_partner_id = ANY(%(ids)s)
+                """,
+                now=now,
+                since=as_of - timedelta(days=731),
+                ids=list(account_ids),
+            ),
+            ["partner_id", "answer_date", "metric", "value", "scale_min", "scale_max"],
+        )
+
+    @api.model
+    def _read_visits(self, account_ids, now):
+        """Days on which a started Customer Visit had the account among its
+        attendees (the account itself or a contact) and was not declined."""
+        visit_type = self.env.ref(
+            "relationship_health.calendar_event_type_customer_visit", raise_if_not_found=False
+        )
+        if not visit_type:
+            return pd.DataFrame(columns=["partner_id", "visit_date"])
+        return self._fetch_frame(
+            SQL(
+                """
+                SELECT c.commercial_partner_id, e.start::date
+                  FROM calendar_event e
+                  JOIN meeting_category_rel r ON r.event_id = e.id AND r.type_id = %(type)s
+                  JOIN calendar_attendee a ON a.event_id = e.id
+                  JOIN res_partner c ON c.id = a.partner_id
+                 WHERE e.active
+                   AND e.start <= %(now)s
+                   AND a.state != 'declined'
+                   AND c.commercial_partner_id = ANY(%(ids)s)
+              GROUP BY 1, 2
+                """,
+                type=visit_type.id,
+                now=now,
+                ids=list(account_ids),
+            ),
+            ["partner_id", "visit_date"],
+        )
+
+    @api.model
+    def _read_sla_events(self, account_ids, as_of, now):
+        """Service-level commitments due in the last year."""
+        return self._fetch_frame(
+            SQL(
+                """
+                SELECT e.partner_id, e.date_deadline, e.date_done
+                  FROM relationship_sla_event e
+                 WHERE e.active
+                   AND e.date_deadline <= %(now)s
+                   AND e.date_deadline >= %(since)s
+                   AND e.partner_id = ANY(%(ids)s)
+                """,
+                now=now,
+                since=as_of - timedelta(days=366),
+                ids=list(account_ids),
+            ),
+            ["partner_id", "deadline", "done"],
+        )
+
+    # ------------------------------------------------------------------
+    # Writer: one UPDATE and one upsert per batch
+    # ------------------------------------------------------------------
+    @api.model
+    def _details(self, results):
+        """Per account JSON: the reasons and the facts behind the score."""
+        facts = results[list(FACT_COLUMNS)]
+        components = results[list(COMPONENT_COLUMNS)]
+        details = []
+        for reasons, fact_row, component_row in zip(
+            results["reasons"], facts.itertuples(index=False), components.itertuples(index=False)
+        ):
+            details.append(json.dumps({
+                "reasons": reasons,
+                "components": {
+                    name: _json_value(value) for name, value in zip(COMPONENT_COLUMNS, component_row)
+                },
+                "facts": {name: _json_value(value) for name, value in zip(FACT_COLUMNS, fact_row)},
+            }))
+        return details
+
+    @api.model
+    def _write_results(self, results, as_of, now):
+        ids = results.index.astype("int64").tolist()
+        values = {
+            "health_score": _nullable(results["score"]),
+            "health_band": results["band"].tolist(),
+            "health_trend": _nullable(results["trend"]),
+            "health_confidence": _nullable(results["confidence"]),
+            "health_satisfaction": _nullable(results["satisfaction"]),
+            "health_visits": _nullable(results["visits"]),
+            "health_sla": _nullable(results["sla"]),
+            "health_recency": _nullable(results["recency"]),
+            "health_nps": _nullable(results["nps"]),
+            "health_last_order_date": _dates(results["last_order_date"]),
+            "health_order_interval": _ints(results["order_interval_days"].round()),
+            "health_last_visit_date": _dates(results["last_visit_date"]),
+            "health_details": self._details(results),
+        }
+        if as_of >= fields.Date.context_today(self):
+            self._write_partners(ids, values, now)
+        self._upsert_snapshots(results, ids, values, as_of, now)
+        self.env["res.partner"].invalidate_model(
+            [*PARTNER_COLUMNS, "health_computed_at", "health_reasons", "health_summary"]
+        )
+        self.env["relationship.health.snapshot"].invalidate_model()
+
+    def _write_partners(self, ids, values, now):
+        """The current health of the accounts: one UPDATE for the batch."""
+        arrays = SQL(", ").join(
+            SQL("%s::%s[]", values[name], SQL(sqltype)) for name, sqltype in PARTNER_COLUMNS.items()
+        )
+        assignments = SQL(", ").join(
+            SQL("%s = v.%s", SQL.identifier(name), SQL.identifier(name)) for name in PARTNER_COLUMNS
+        )
+        self.env.cr.execute(SQL(
+            """
+            UPDATE res_partner p
+               SET %(assignments)s, health_computed_at = %(now)s
+              FROM unnest(%(ids)s::int4[], %(arrays)s) AS v(id, %(names)s)
+             WHERE p.id = v.id
+            """,
+            assignments=assignments,
+            now=now,
+            ids=ids,
+            arrays=arrays,
+            names=SQL(", ").join(SQL.identifier(name) for name in PARTNER_COLUMNS),
+        ))
+
+    def _upsert_snapshots(self, results, ids, values, as_of, now):
+        """One snapshot per account and day: insert, or update today's row."""
+        snapshot_arrays = SQL(", ").join(
+            SQL("%s::%s[]", values[f"health_{col}"], SQL(PARTNER_COLUMNS[f"health_{col}"]))
+            for col in SNAPSHOT_COLUMNS
+        )
+        names = SQL(", ").join(SQL.identifier(col) for col in SNAPSHOT_COLUMNS)
+        self.env.cr.execute(SQL(
+            """
+            INSERT INTO relationship_health_snapshot
+                   (partner_id, company_id, user_id, snapshot_date, %(names)s,
+                    create_uid, create_date, write_uid, write_date)
+            SELECT v.partner_id, v.company_id, v.user_id, %(date)s, %(v_names)s,
+                   %(uid)s, %(now)s, %(uid)s, %(now)s
+              FROM unnest(%(ids)s::int4[], %(companies)s::int4[], %(users)s::int4[],
+                          %(arrays)s) AS v(partner_id, company_id, user_id, %(names)s)
+            ON CONFLICT (partner_id, snapshot_date) DO UPDATE
+               SET (company_id, user_id, %(names)s, write_uid, write_date)
+                 = (EXCLUDED.company_id, EXCLUDED.user_id, %(excluded)s,
+                    EXCLUDED.write_uid, EXCLUDED.write_date)
+            """,
+            names=names,
+            v_names=SQL(", ").join(SQL("v.%s", SQL.identifier(col)) for col in SNAPSHOT_COLUMNS),
+            excluded=SQL(", ").join(SQL("EXCLUDED.%s", SQL.identifier(col)) for col in SNAPSHOT_COLUMNS),
+            date=as_of,
+            uid=self.env.uid,
+            now=now,
+            ids=ids,
+            companies=results["company_id"].astype("int64").tolist(),
+            users=_ints(results["user_id"]),
+            arrays=snapshot_arrays,
+        ))

@@ -1,0 +1,45 @@
+from odoo import fields, models
+
+HEALTH_BANDS = [
+    ("healthy", "Healthy"),
+    ("watch", "Watch"),
+    ("at_risk", "At Risk"),
+    ("critical", "Critical"),
+    ("unknown", "Unknown"),
+]
+
+
+class RelationshipHealthSnapshot(models.Model):
+    """One row per account and day the health was computed.
+
+    Rows are written in bulk by the health engine (one upsert per batch);
+    users only read them.
+    """
+
+    _name = "relationship.health.snapshot"
+    _description = "Relationship Health Snapshot"
+    _order = "snapshot_date desc, id desc"
+    _rec_name = "partner_id"
+
+    partner_id = fields.Many2one(
+        "res.partner", string="Account", required=True, ondelete="cascade", readonly=True
+    )
+    snapshot_date = fields.Date(string="Date", required=True, readonly=True, index=True)
+    company_id = fields.Many2one("res.company", string="Company", readonly=True, index=True)
+    user_id = fields.Many2one("res.users", string="Salesperson", readonly=True)
+    score = fields.Float(readonly=True, aggregator="avg", digits=(5, 1))
+    band = fields.Selection(HEALTH_BANDS, readonly=True, required=True, default="unknown")
+    confidence = fields.Float(readonly=True, aggregator="avg", digits=(5, 1))
+    satisfaction = fields.Float(readonly=True, aggregator="avg", digits=(5, 1))
+    visits = fields.Float(readonly=True, aggregator="avg", digits=(5, 1))
+    sla = fields.Float(string="SLA Adherence", readonly=True, aggregator="avg", digits=(5, 1))
+    recency = fields.Float(string="Purchase Recency", readonly=True, aggregator="avg", digits=(5, 1))
+    nps = fields.Float(string="NPS", readonly=True, aggregator="avg", digits=(5, 1))
+
+    _sql_constraints = [
+        (
+            "partner_date_uniq",
+            "UNIQUE(partner_id, snapshot_date)",
+            "An account has one health snapshot per day.",
+        ),
+    ]

@@ -1,0 +1,65 @@
+from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
+
+from ..scoring import ScoringConfig, ScoringConfigError
+
+# Company field -> ScoringConfig attribute. The company holds the settings,
+# the scoring core only ever sees a validated ScoringConfig.
+HEALTH_CONFIG_FIELDS = {
+    "health_weight_satisfaction": "weight_satisfaction",
+    "health_weight_sla": "weight_sla",
+    "health_weight_visits": "weight_visits",
+    "health_weight_recency": "weight_recency",
+    "health_threshold_healthy": "threshold_healthy",
+    "health_threshold_watch": "threshold_watch",
+    "health_threshold_at_risk": "threshold_at_risk",
+    "health_satisfaction_half_life": "satisfaction_half_life_days",
+    "health_sla_half_life": "sla_half_life_days",
+    "health_default_purchase_interval": "default_purchase_interval",
+}
+
+
+class ResCompany(models.Model):
+    _inherit = "res.company"
+
+    health_weight_satisfaction = fields.Float(string="Satisfaction Weight", default=30.0)
+    health_weight_sla = fields.Float(string="Service Level Weight", default=25.0)
+    health_weight_visits = fields.Float(string="Visits Weight", default=20.0)
+    health_weight_recency = fields.Float(string="Purchase Recency Weight", default=25.0)
+    health_threshold_healthy = fields.Float(string="Healthy From", default=70.0)
+    health_threshold_watch = fields.Float(string="Watch From", default=50.0)
+    health_threshold_at_risk = fields.Float(string="At Risk From", default=30.0)
+    health_satisfaction_half_life = fields.Integer(
+        string="Survey Answer Half-Life (days)", default=180
+    )
+    health_sla_half_life = fields.Integer(string="Service Event Half-Life (days)", default=90)
+    health_default_visit_interval = fields.Integer(
+        string="Default Visit Cadence (days)",
+        default=0,
+        help="Visit cadence given to new customer accounts. 0 means no visit plan.",
+    )
+    health_default_purchase_interval = fields.Integer(
+        string="Default Purchase Interval (days)",
+        default=90,
+        help="Expected days between orders for customers with fewer than three "
+        "orders in the last two years.",
+    )
+
+    @api.constrains(*HEALTH_CONFIG_FIELDS, "health_default_visit_interval")
+    def _check_health_settings(self):
+        for company in self:
+            if company.health_default_visit_interval < 0:
+                raise ValidationError(_("The default visit cadence cannot be negative."))
+            try:
+                company._health_scoring_config()
+            except ScoringConfigError as error:
+                raise ValidationError(
+                    _("Invalid relationship health settings for %(company)s: %(error)s",
+                      company=company.name, error=error)
+                ) from error
+
+    def _health_scoring_config(self):
+        """Return the validated scoring configuration of this company."""
+        self.ensure_one()
+        values = {attr: self[fname] for fname, attr in HEALTH_CONFIG_FIELDS.items()}
+        return ScoringConfig(**values).validate()

@@ -1,0 +1,29 @@
+from odoo import fields, models
+
+
+class ResConfigSettings(models.TransientModel):
+    _inherit = "res.config.settings"
+
+    health_weight_satisfaction = fields.Float(
+        related="company_id.health_weight_satisfaction", readonly=False
+    )
+    health_weight_sla = fields.Float(related="company_id.health_weight_sla", readonly=False)
+    health_weight_visits = fields.Float(related="company_id.health_weight_visits", readonly=False)
+    health_weight_recency = fields.Float(related="company_id.health_weight_recency", readonly=False)
+    health_threshold_healthy = fields.Float(
+        related="company_id.health_threshold_healthy", readonly=False
+    )
+    health_threshold_watch = fields.Float(related="company_id.health_threshold_watch", readonly=False)
+    health_threshold_at_risk = fields.Float(
+        related="company_id.health_threshold_at_risk", readonly=False
+    )
+    health_satisfaction_half_life = fields.Integer(
+        related="company_id.health_satisfaction_half_life", readonly=False
+    )
+    health_sla_half_life = fields.Integer(related="company_id.health_sla_half_life", readonly=False)
+    health_default_visit_interval = fields.Integer(
+        related="company_id.health_default_visit_interval", readonly=False
+    )
+    health_default_purchase_interval = fields.Integer(
+        related="company_id.health_default_purchase_interval", readonly=False
+    )

@@ -1,0 +1,30 @@
+"""Pure scoring core of the relationship health score.
+
+No Odoo here: frames of orders, survey answers, visits and service-level
+events go in, one row per account comes out (score, band, confidence, trend,
+components, facts and reasons). See :func:`compute_health`.
+"""
+
+from .components import (
+    recency_component,
+    satisfaction_component,
+    sla_component,
+    visits_component,
+)
+from .config import BANDS, COMPONENTS, ScoringConfig, ScoringConfigError
+from .engine import FACT_COLUMNS, RESULT_COLUMNS, band_for, compute_health
+
+__all__ = [
+    "BANDS",
+    "COMPONENTS",
+    "FACT_COLUMNS",
+    "RESULT_COLUMNS",
+    "ScoringConfig",
+    "ScoringConfigError",
+    "band_for",
+    "compute_health",
+    "recency_component",
+    "satisfaction_component",
+    "sla_component",
+    "visits_component",
+]

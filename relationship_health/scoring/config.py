@@ -1,0 +1,121 @@
+"""Settings of the health score and their validation.
+
+A :class:`ScoringConfig` is an immutable bundle of every tunable number of the
+score: the weights of the four components, the band thresholds, the half-lives
+and windows of the time-weighted components and the purchase-rhythm defaults.
+:meth:`ScoringConfig.validate` rejects inconsistent settings with a message
+meant for the person who typed them.
+"""
+
+import math
+import numbers
+from dataclasses import dataclass, fields
+
+#: The four components, in the fixed order used to break ties between reasons.
+COMPONENTS = ("satisfaction", "sla", "visits", "recency")
+
+#: Every band an account can be in, best first; ``unknown`` means "no data".
+BANDS = ("healthy", "watch", "at_risk", "critical", "unknown")
+
+
+class ScoringConfigError(ValueError):
+    """Raised when a :class:`ScoringConfig` holds inconsistent settings."""
+
+
+def _is_number(value):
+    """True for a finite real number (booleans are not numbers here)."""
+    return (
+        isinstance(value, numbers.Real)
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+    )
+
+
+@dataclass(frozen=True)
+class ScoringConfig:
+    """Every tunable number of the health score.
+
+    Weights are relative: only their ratios matter. Thresholds are scores
+    (0–100) from which an account enters a band. Half-lives, windows and
+    intervals are expressed in days.
+    """
+
+    weight_satisfaction: float = 30
+    weight_sla: float = 25
+    weight_visits: float = 20
+    weight_recency: float = 25
+
+    threshold_healthy: float = 70
+    threshold_watch: float = 50
+    threshold_at_risk: float = 30
+
+    satisfaction_half_life_days: float = 180
+    satisfaction_max_age_days: int = 730
+    nps_window_days: int = 365
+
+    sla_half_life_days: float = 90
+    sla_window_days: int = 365
+
+    default_purchase_interval: float = 90
+    recency_window_days: int = 730
+    recency_min_orders: int = 3
+
+    @property
+    def weights(self):
+        """The weight of each component, keyed by component name."""
+        return {name: getattr(self, f"weight_{name}") for name in COMPONENTS}
+
+    def validate(self):
+        """Check the settings and return ``self``.
+
+        :raises ScoringConfigError: with a plain English explanation of the
+            first problem found.
+        """
+        for field in fields(self):
+            value = getattr(self, field.name)
+            if not _is_number(value):
+                raise ScoringConfigError(
+                    f"The setting {field.name.replace('_', ' ')} must be a number "
+                    f"(got {value!r})."
+                )
+
+        for name, weight in self.weights.items():
+            if weight < 0:
+                raise ScoringConfigError(
+                    f"Signal weights cannot be negative (the {name} weight is {weight:g})."
+                )
+        if not any(weight > 0 for weight in self.weights.values()):
+            raise ScoringConfigError("At least one signal weight must be above zero.")
+
+        healthy, watch, at_risk = (
+            self.threshold_healthy,
+            self.threshold_watch,
+            self.threshold_at_risk,
+        )
+        if not 100 >= healthy > watch > at_risk > 0:
+            raise ScoringConfigError(
+                "Band thresholds must be strictly decreasing between 100 and 0 "
+                "(100 ≥ healthy > watch > at risk > 0); got "
+                f"healthy {healthy:g}, watch {watch:g}, at risk {at_risk:g}."
+            )
+
+        positive = {
+            "satisfaction_half_life_days": "The survey answer half-life",
+            "sla_half_life_days": "The service event half-life",
+            "satisfaction_max_age_days": "The maximum age of survey answers",
+            "nps_window_days": "The NPS window",
+            "sla_window_days": "The service level window",
+            "recency_window_days": "The purchase rhythm window",
+            "default_purchase_interval": "The default purchase interval",
+        }
+        for name, label in positive.items():
+            value = getattr(self, name)
+            if value <= 0:
+                raise ScoringConfigError(f"{label} must be above zero days (got {value:g}).")
+
+        if self.recency_min_orders < 2 or self.recency_min_orders != int(self.recency_min_orders):
+            raise ScoringConfigError(
+                "At least 2 order days are needed to measure a purchase rhythm "
+                f"(the minimum is set to {self.recency_min_orders:g})."
+            )
+        return self

@@ -1,0 +1,214 @@
+"""The Odoo shell end to end: real documents in, scores, reasons, snapshots out."""
+
+from datetime import timedelta
+from unittest.mock import patch
+
+from odoo.tools import SQL
+
+from health_common import HealthCase
+
+ENGINE = "odoo.addons.relationship_health.models.relationship_health_engine.RelationshipHealthEngine"
+
+
+class TestHealthEngine(HealthCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        # A monthly buyer gone quiet for 124 days, delighted by surveys, half
+        # visited, with one of two recent service commitments breached.
+        cls.drifting, cls.drifting_buyer = cls.make_account("Drifting Metals", visit_interval_days=30)
+        for days in (124, 154, 184, 214):
+            cls.order(cls.drifting_buyer, days)
+        cls.answer(cls.drifting_buyer, cls.q_nps, 10)
+        cls.answer(cls.drifting_buyer, cls.q_csat, 5)
+        cls.visit(cls.drifting_buyer, 45)
+        cls.sla(cls.drifting, 10, done_late_days=-1)
+        cls.sla(cls.drifting, 10, done_late_days=2)
+        # A customer about whom nothing is known yet.
+        cls.silent, _contact = cls.make_account("Silent Trading", customer_rank=1)
+
+    def test_cron_scores_explains_and_snapshots(self):
+        self.env["res.partner"]._cron_relationship_health()
+        account = self.drifting
+        self.assertEqual(account.health_recency, 0.0)
+        self.assertEqual(account.health_satisfaction, 100.0)
+        self.assertEqual(account.health_visits, 50.0)
+        self.assertEqual(account.health_sla, 50.0)
+        # (30 × 100 + 25 × 50 + 20 × 50 + 25 × 0) / 100
+        self.assertEqual(account.health_score, 52.5)
+        self.assertEqual(account.health_band, "watch")
+        self.assertEqual(account.health_confidence, 100.0)
+        self.assertEqual(account.health_nps, 100.0)
+        self.assertEqual(account.health_order_interval, 30)
+        self.assertEqual(account.health_last_order_date, self.today - timedelta(days=124))
+        self.assertEqual(account.health_last_visit_date, self.today - timedelta(days=45))
+        self.assertTrue(account.health_computed_at)
+        reasons = account.health_reasons.split("\n")
+        self.assertEqual(len(reasons), 3)
+        self.assertEqual(
+            reasons[0], "No order for 124 days; this customer usually orders every 30 days."
+        )
+        self.assertIn("1 of 2 service commitments breached", reasons[1])
+        self.assertEqual(reasons[2], "Last visit 45 days ago; the plan is a visit every 30 days.")
+        self.assertIn("No data", self.silent.health_summary or "No data")
+        self.assertIn("Purchase recency", account.health_summary)
+
+        snapshot = self.snapshots(account)
+        self.assertEqual(len(snapshot), 1)
+        self.assertEqual(snapshot.snapshot_date, self.today)
+        self.assertEqual((snapshot.score, snapshot.band), (52.5, "watch"))
+        self.assertEqual(snapshot.user_id, self.salesman)
+        self.assertEqual(
+            (snapshot.satisfaction, snapshot.sla, snapshot.visits, snapshot.recency),
+            (100.0, 50.0, 50.0, 0.0),
+        )
+
+    def test_no_data_is_unknown_not_zero(self):
+        self.silent.action_recompute_health()
+        self.assertEqual(self.silent.health_band, "unknown")
+        self.assertIsNone(self.raw_health(self.silent))
+        self.assertIsNone(self.raw_health(self.silent, "health_recency"))
+        self.assertEqual(self.silent.health_confidence, 0.0)
+        self.assertFalse(self.silent.health_reasons)
+
+    def test_only_accounts_are_scored(self):
+        prospect = self.env["res.partner"].create({"name": "Prospect Ltd", "is_company": True})
+        self.env["res.partner"]._cron_relationship_health()
+        self.assertFalse(prospect.health_band)
+        self.assertFalse(self.drifting_buyer.health_band, "contacts show their company's health")
+        self.assertTrue(self.drifting.health_band)
+        # Recomputing a contact recomputes its company.
+        self.drifting.health_band = False
+        self.drifting_buyer.action_recompute_health()
+        self.assertEqual(self.drifting.health_band, "watch")
+
+    def test_trend_against_snapshot_four_weeks_old(self):
+        self.env["relationship.health.snapshot"].create([
+            {"partner_id": self.drifting.id, "snapshot_date": self.today - timedelta(days=20),
+             "score": 10.0, "band": "critical"},
+            {"partner_id": self.drifting.id, "snapshot_date": self.today - timedelta(days=30),
+             "score": 70.0, "band": "healthy"},
+            {"partner_id": self.drifting.id, "snapshot_date": self.today - timedelta(days=60),
+             "score": 90.0, "band": "healthy"},
+        ])
+        self.drifting.action_recompute_health()
+        self.assertEqual(self.drifting.health_trend, -17.5)
+        self.assertIsNone(self.raw_health(self.silent, "health_trend"))
+
+    def test_recomputing_the_same_day_updates_the_snapshot(self):
+        self.env["res.partner"]._cron_relationship_health()
+        self.order(self.drifting_buyer, 2)
+        self.drifting.action_recompute_health()
+        self.env["res.partner"]._cron_relationship_health()
+        snapshot = self.snapshots(self.drifting)
+        self.assertEqual(len(snapshot), 1)
+        self.assertEqual(snapshot.recency, 100.0)
+        self.assertEqual(self.drifting.health_recency, 100.0)
+        self.assertEqual(snapshot.score, self.drifting.health_score)
+
+    def test_visits_declined_or_future_do_not_count(self):
+        account, contact = self.make_account("Visit Check", visit_interval_days=30,
+                                             customer_rank=1)
+        account.visit_plan_date = self.today - timedelta(days=365)
+        self.visit(contact, 5, declined=True)
+        self.visit(contact, -3)
+        account.action_recompute_health()
+        self.assertEqual(account.health_visits, 0.0, "never visited for real, plan a year old")
+        self.assertFalse(account.health_last_visit_date)
+        self.visit(contact, 5)
+        account.action_recompute_health()
+        self.assertEqual(account.health_visits, 100.0)
+
+    def test_answers_older_than_two_years_are_ignored(self):
+        account, contact = self.make_account("Old Fans", customer_rank=1)
+        self.answer(contact, self.q_nps, 0, days_ago=800)
+        account.action_recompute_health()
+        self.assertEqual(account.health_band, "unknown")
+        self.answer(contact, self.q_csat, 4, days_ago=0)
+        account.action_recompute_health()
+        self.assertEqual(account.health_satisfaction, 75.0)
+        self.assertIsNone(self.raw_health(account, "health_nps"))
+
+    def test_cancelled_orders_do_not_count(self):
+        account, contact = self.make_account("Cancelled Co")
+        order = self.order(contact, 10)
+        order._action_cancel()
+        account.customer_rank = 1
+        account.action_recompute_health()
+        self.assertIsNone(self.raw_health(account, "health_recency"))
+
+    def _count_queries(self, account_ids):
+        self.env.flush_all()
+        self.env.invalidate_all()
+        before = self.env.cr.sql_log_count
+        self.engine._compute_batch(account_ids)
+        self.env.flush_all()
+        return self.env.cr.sql_log_count - before
+
+    def test_queries_do_not_grow_with_accounts(self):
+        accounts = self.env["res.partner"]
+        for index in range(30):
+            account, contact = self.make_account(f"Bulk {index}", visit_interval_days=60)
+            self.order(contact, index + 1)
+            self.sla(account, index + 1, done_late_days=index % 3 - 1)
+            accounts |= account
+        self.answer(contact, self.q_nps, 7)
+        self.visit(contact, 3)
+        self._count_queries(accounts[:1].ids)  # warm the registry caches
+        small = self._count_queries(accounts[:3].ids)
+        large = self._count_queries(accounts.ids)
+        self.assertEqual(small, large)
+        self.assertLessEqual(large, 12, "one query per signal, one update, one upsert")
+
+    def test_crashed_run_resumes_without_duplicates(self):
+        for index in range(5):
+            self.make_account(f"Resume {index}", customer_rank=1)
+        accounts = self.engine._account_ids()
+        self.assertGreater(len(accounts), 2)
+        self.env["ir.config_parameter"].set_param("relationship_health.batch_size", 2)
+        original = type(self.engine)._compute_batch
+        calls = []
+
+        def crash_on_second_batch(engine, account_ids, as_of=None):
+            calls.append(account_ids)
+            if len(calls) == 2:
+                raise RuntimeError("database connection lost")
+            return original(engine, account_ids, as_of=as_of)
+
+        # Not assertRaises: it would roll back what the first batch wrote.
+        with patch(f"{ENGINE}._compute_batch", crash_on_second_batch):
+            try:
+                self.env["res.partner"]._cron_relationship_health()
+            except RuntimeError:
+                pass
+            else:
+                self.fail("the second batch should have crashed the run")
+        first_batch = self.env["res.partner"].browse(calls[0])
+        self.assertTrue(all(first_batch.mapped("health_computed_at")))
+        self.assertFalse(self.env["res.partner"].browse(calls[1]).filtered("health_computed_at"))
+        computed_at = first_batch.mapped("health_computed_at")
+
+        self.env["res.partner"]._cron_relationship_health()
+        self.assertEqual(first_batch.mapped("health_computed_at"), computed_at,
+                         "the resumed run skips what the crashed run finished")
+        scored = self.env["res.partner"].browse(accounts)
+        self.assertTrue(all(scored.mapped("health_band")))
+        self.env.cr.execute(SQL(
+            """SELECT count(*), count(DISTINCT partner_id) FROM relationship_health_snapshot
+                WHERE partner_id = ANY(%s) AND snapshot_date = %s""", accounts, self.today))
+        self.assertEqual(self.env.cr.fetchone(), (len(accounts), len(accounts)))
+        self.assertFalse(self.env["ir.config_parameter"].get_param("relationship_health.run_started_at"))
+
+    def test_cron_is_shipped_active_daily(self):
+        cron = self.env.ref("relationship_health.ir_cron_relationship_health")
+        self.assertTrue(cron.active)
+        self.assertEqual((cron.interval_number, cron.interval_type), (1, "days"))
+        self.assertIn("_cron_relationship_health", cron.code)
+
+    def test_history_as_of_a_past_date(self):
+        past = self.today - timedelta(days=200)
+        self.engine._compute_batch([self.drifting.id], as_of=past)
+        snapshot = self.snapshots(self.drifting).filtered(lambda s: s.snapshot_date == past)
+        self.assertEqual(snapshot.recency, 100.0, "200 days ago the last order was 14 days old")
+        self.assertFalse(self.drifting.health_computed_at, "the past does not overwrite today")
+        self.assertFalse(self.drifting.health_band)
