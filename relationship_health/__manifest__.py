@@ -19,6 +19,8 @@
         "views/relationship_health_snapshot_views.xml",
         "views/relationship_sla_event_views.xml",
         "views/res_partner_views.xml",
+        "views/crm_lead_views.xml",
+        "views/relationship_health_override_wizard_views.xml",
         "views/survey_question_views.xml",
         "views/res_config_settings_views.xml",
         "views/relationship_health_menus.xml",

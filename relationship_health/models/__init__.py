@@ -5,3 +5,4 @@ from . import relationship_sla_event
 from . import survey_question
 from . import relationship_health_engine
 from . import res_partner
+from . import crm_lead

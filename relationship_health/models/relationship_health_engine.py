@@ -10,7 +10,7 @@ import json
 import logging
 import threading
 import time
-from datetime import datetime, time as dtime, timedelta
+from datetime import datetime, time as dtime, timedelta, timezone
 
 import numpy as np
 import pandas as pd
@@ -31,6 +31,7 @@ TREND_MIN_AGE_DAYS = 28
 PARTNER_COLUMNS = {
     "health_score": "float8",
     "health_band": "varchar",
+    "health_computed_band": "varchar",
     "health_trend": "float8",
     "health_confidence": "float8",
     "health_satisfaction": "float8",
@@ -60,6 +61,12 @@ FACT_COLUMNS = (
     "answer_count", "days_since_visit", "visit_count_365",
     "sla_event_count", "sla_met_count", "sla_breached_count",
 )
+
+
+def _precise_now():
+    """UTC now to the microsecond (``fields.Datetime.now()`` drops them), so
+    that "scored since this run started" holds even within one second."""
+    return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
 def _nullable(series):
@@ -139,17 +146,19 @@ class RelationshipHealthEngine(models.AbstractModel):
         """
         auto_commit = not getattr(threading.current_thread(), "testing", False)
         params = self.env["ir.config_parameter"].sudo()
-        now = fields.Datetime.now()
+        now = _precise_now()
         today = fields.Date.context_today(self)
-        started = fields.Datetime.to_datetime(params.get_param(RUN_PARAM) or False)
+        started = params.get_param(RUN_PARAM)
+        started = datetime.fromisoformat(started) if started else None
         if started and fields.Date.context_today(self, started) == today:
             run_start = started
             _logger.info("Resuming the relationship health run started at %s", started)
         else:
             run_start = now
-            params.set_param(RUN_PARAM, fields.Datetime.to_string(run_start))
+            params.set_param(RUN_PARAM, run_start.isoformat(sep=" "))
             if auto_commit:
                 self.env.cr.commit()
+        self.env["res.partner"]._health_expire_overrides(today)
         pending = self._account_ids(pending_since=run_start)
         done = self._compute_in_batches(
             pending, as_of=today, batch_size=batch_size, auto_commit=auto_commit
@@ -190,7 +199,7 @@ class RelationshipHealthEngine(models.AbstractModel):
             return pd.DataFrame()
         as_of = as_of or fields.Date.context_today(self)
         self.env.flush_all()
-        now = min(fields.Datetime.now(), datetime.combine(as_of, dtime.max))
+        now = min(_precise_now(), datetime.combine(as_of, dtime.max))
         accounts = self._read_accounts(account_ids, as_of)
         inputs = {
             "orders": self._read_orders(account_ids, now),
@@ -211,9 +220,25 @@ class RelationshipHealthEngine(models.AbstractModel):
                 )
             )
         results = pd.concat(frames) if len(frames) > 1 else frames[0]
-        results = results.join(accounts[["company_id", "user_id"]])
+        results = results.join(accounts[["company_id", "user_id", "band_before", "score_before"]])
+        # A manager's override replaces the band users see (and that drives
+        # follow-ups) until it expires; the computed band is kept beside it.
+        results["computed_band"] = results["band"]
+        overridden = accounts["override_band"].notna()
+        results.loc[overridden, "band"] = accounts.loc[overridden, "override_band"]
         self._write_results(results, as_of, now)
+        if as_of >= fields.Date.context_today(self):
+            self._after_batch(results, as_of)
         return results
+
+    @api.model
+    def _after_batch(self, results, as_of):
+        """Hook called once per scored batch of today's run, after the write.
+
+        ``results`` is the scoring core's frame (index ``partner_id``) joined
+        with ``company_id``, ``user_id`` and the account's band and score
+        before this run (``band_before``, ``score_before``).
+        """
 
     # ------------------------------------------------------------------
     # Readers: one query each per batch
@@ -230,6 +255,9 @@ class RelationshipHealthEngine(models.AbstractModel):
             SQL(
                 """
                 SELECT p.id, COALESCE(p.company_id, %(company)s), p.user_id,
+                       p.health_band, p.health_score,
+                       CASE WHEN p.health_override_until >= %(as_of)s
+                            THEN p.health_override_band END,
                        p.visit_interval_days,
                        COALESCE(p.visit_plan_date, p.create_date::date),
                        prev.score
@@ -244,14 +272,16 @@ class RelationshipHealthEngine(models.AbstractModel):
                 """,
                 company=default_company,
                 ref_date=as_of - timedelta(days=TREND_MIN_AGE_DAYS),
+                as_of=as_of,
                 ids=list(account_ids),
             ),
-            ["partner_id", "company_id", "user_id", "visit_interval_days", "visit_plan_start",
-             "previous_score"],
+            ["partner_id", "company_id", "user_id", "band_before", "score_before",
+             "override_band", "visit_interval_days", "visit_plan_start", "previous_score"],
         )
         frame["visit_interval_days"] = frame["visit_interval_days"].fillna(0).astype("int64")
         frame["visit_plan_start"] = pd.to_datetime(frame["visit_plan_start"])
         frame["previous_score"] = frame["previous_score"].astype("float64")
+        frame["score_before"] = frame["score_before"].astype("float64")
         return frame.set_index("partner_id")
 
     @api.model
@@ -382,6 +412,7 @@ class RelationshipHealthEngine(models.AbstractModel):
         values = {
             "health_score": _nullable(results["score"]),
             "health_band": results["band"].tolist(),
+            "health_computed_band": results["computed_band"].tolist(),
             "health_trend": _nullable(results["trend"]),
             "health_confidence": _nullable(results["confidence"]),
             "health_satisfaction": _nullable(results["satisfaction"]),

@@ -1,5 +1,5 @@
 from odoo import _, api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import AccessError, ValidationError
 
 from ..scoring import band_for
 from .relationship_health_snapshot import HEALTH_BANDS
@@ -38,6 +38,21 @@ class ResPartner(models.Model):
     )
     health_band = fields.Selection(
         HEALTH_BANDS, string="Health Band", readonly=True, copy=False, index=True,
+    )
+    health_computed_band = fields.Selection(
+        HEALTH_BANDS, string="Computed Band", readonly=True, copy=False,
+        help="The band of the computed score, whatever a manager's override says.",
+    )
+    health_override_band = fields.Selection(
+        HEALTH_BANDS[:4], string="Band Override", readonly=True, copy=False, tracking=True,
+        help="A sales manager's judgment that replaces the computed band until it expires.",
+    )
+    health_override_reason = fields.Text(string="Override Reason", readonly=True, copy=False)
+    health_override_until = fields.Date(
+        string="Override Until", readonly=True, copy=False, tracking=True
+    )
+    health_override_user_id = fields.Many2one(
+        "res.users", string="Overridden By", readonly=True, copy=False
     )
     health_trend = fields.Float(
         string="Health Trend", readonly=True, copy=False, digits=(5, 1), aggregator="avg",
@@ -219,6 +234,62 @@ class ResPartner(models.Model):
                 "next": {"type": "ir.actions.client", "tag": "soft_reload"},
             },
         }
+
+    def action_open_health_override(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": _("Override Health Band"),
+            "res_model": "relationship.health.override.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_partner_ids": self.commercial_partner_id.ids},
+        }
+
+    def action_clear_health_override(self):
+        """End the override of these accounts now: back to the computed band."""
+        self._check_health_override_rights()
+        overridden = self.filtered("health_override_band")
+        for partner in overridden:
+            partner.message_post(
+                body=_("Health band override removed; back to the computed band (%(band)s).",
+                       band=partner._health_band_label(partner.health_computed_band)),
+            )
+        overridden.sudo()._health_end_override()
+
+    def _health_end_override(self):
+        for computed_band, partners in self.grouped("health_computed_band").items():
+            partners.write({
+                "health_band": computed_band or "unknown",
+                "health_override_band": False,
+                "health_override_reason": False,
+                "health_override_until": False,
+                "health_override_user_id": False,
+            })
+
+    def _check_health_override_rights(self):
+        if not self.env.user.has_group("sales_team.group_sale_manager"):
+            raise AccessError(_("Only sales managers can override a relationship health band."))
+
+    def _health_band_label(self, band):
+        return dict(self._fields["health_band"]._description_selection(self.env)).get(band, band)
+
+    @api.model
+    def _health_expire_overrides(self, as_of):
+        """End every override whose expiry date has passed, saying so in the chatter."""
+        expired = self.sudo().search([
+            ("health_override_band", "!=", False), ("health_override_until", "<", as_of),
+        ])
+        for partner in expired:
+            partner.message_post(
+                body=_("The health band override (%(band)s) expired on %(date)s; "
+                       "back to the computed band (%(computed)s).",
+                       band=partner._health_band_label(partner.health_override_band),
+                       date=partner.health_override_until,
+                       computed=partner._health_band_label(partner.health_computed_band)),
+            )
+        expired._health_end_override()
+        return expired
 
     def action_view_health_snapshots(self):
         self.ensure_one()

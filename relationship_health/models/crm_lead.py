@@ -1,0 +1,18 @@
+from odoo import fields, models
+
+
+class CrmLead(models.Model):
+    _inherit = "crm.lead"
+
+    partner_health_band = fields.Selection(
+        string="Customer Health",
+        related="partner_id.commercial_partner_id.health_band",
+    )
+    partner_health_score = fields.Float(
+        string="Customer Health Score", digits=(5, 1),
+        related="partner_id.commercial_partner_id.health_score",
+    )
+    partner_health_trend = fields.Float(
+        string="Customer Health Trend", digits=(5, 1),
+        related="partner_id.commercial_partner_id.health_trend",
+    )

@@ -1,0 +1,1 @@
+from . import relationship_health_override_wizard
