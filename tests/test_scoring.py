@@ -237,6 +237,42 @@ def test_half_life_weighting():
     assert row(result, 2).answer_count == 2
 
 
+def test_visit_mood_is_a_lighter_satisfaction_input():
+    # CSAT 1 (0/100, weight 1) and a visit mood of 5 (100/100, weight 0.5):
+    # 50 / 1.5 = 33.3. With a mood weight of 0 the mood is left out entirely.
+    frame = answers((1, 0, "csat", 1), (1, 0, "mood", 5), (2, 0, "mood", 3))
+    result = health(accounts(1, 2), answers=frame)
+    assert row(result, 1).satisfaction == 33.3
+    assert row(result, 2).satisfaction == 50.0
+    assert math.isnan(row(result, 2).nps), "a rep's impression is not an NPS answer"
+    silent = health(accounts(1, 2), answers=frame, config=ScoringConfig(mood_weight=0))
+    assert row(silent, 1).satisfaction == 0.0
+    assert math.isnan(row(silent, 2).satisfaction)
+    with pytest.raises(ScoringConfigError, match="mood"):
+        ScoringConfig(mood_weight=-1).validate()
+
+
+def test_visit_due_date_and_adherence():
+    # Cadence 30, plan 400 days old: 12 visits were due over the last year,
+    # 6 were held (the last 10 days ago): adherence 50 %, next due in 20 days.
+    # A plan started 45 days ago asked for 1 visit; none was held: 0 %, due
+    # 30 days after the plan started. No plan: no due date, no adherence.
+    frame = visits(*[(1, 10 + 50 * k) for k in range(6)], (1, 400))
+    result = health(
+        accounts(1, 2, 3, visit_interval_days=[30, 30, 0],
+                 visit_plan_start=[ago(400), ago(45), ago(400)]),
+        visits=frame,
+    )
+    assert row(result, 1).visit_due_date == ago(-20)
+    assert row(result, 1).visits_planned_365 == 12
+    assert row(result, 1).visit_adherence == 50.0
+    assert row(result, 2).visit_due_date == ago(15)
+    assert row(result, 2).visits_planned_365 == 1
+    assert row(result, 2).visit_adherence == 0.0
+    assert pd.isna(row(result, 3).visit_due_date)
+    assert math.isnan(row(result, 3).visit_adherence)
+
+
 def test_nps():
     result = health(accounts(1, 2, 3), answers=answers(
         # 2 promoters, 2 detractors, 1 passive: 40 % - 40 % = 0

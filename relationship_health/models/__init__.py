@@ -6,3 +6,6 @@ from . import survey_question
 from . import relationship_health_engine
 from . import res_partner
 from . import crm_lead
+from . import relationship_visit_tier
+from . import relationship_visit_planner
+from . import calendar_event

@@ -43,6 +43,12 @@ PARTNER_COLUMNS = {
     "health_order_interval": "int4",
     "health_last_visit_date": "date",
     "health_details": "jsonb",
+    "visit_next_date": "date",
+    "visit_due_date": "date",
+    "visit_overdue": "bool",
+    "visit_held_12m": "int4",
+    "visit_planned_12m": "int4",
+    "visit_adherence": "float8",
 }
 # Snapshot column -> result column.
 SNAPSHOT_COLUMNS = {
@@ -220,7 +226,14 @@ class RelationshipHealthEngine(models.AbstractModel):
                 )
             )
         results = pd.concat(frames) if len(frames) > 1 else frames[0]
-        results = results.join(accounts[["company_id", "user_id", "band_before", "score_before"]])
+        results = results.join(accounts[[
+            "company_id", "user_id", "band_before", "score_before", "visit_interval_days",
+        ]])
+        visits = inputs["visits"]
+        upcoming = visits[pd.to_datetime(visits["visit_date"]) > pd.Timestamp(now)]
+        results["visit_next_date"] = pd.to_datetime(
+            upcoming.groupby("partner_id")["visit_date"].min()
+        ).reindex(results.index)
         # A manager's override replaces the band users see (and that drives
         # follow-ups) until it expires; the computed band is kept beside it.
         results["computed_band"] = results["band"]
@@ -228,6 +241,7 @@ class RelationshipHealthEngine(models.AbstractModel):
         results.loc[overridden, "band"] = accounts.loc[overridden, "override_band"]
         self._write_results(results, as_of, now)
         if as_of >= fields.Date.context_today(self):
+            self.env["relationship.visit.planner"]._process_batch(results, as_of)
             self._after_batch(results, as_of)
         return results
 
@@ -306,7 +320,8 @@ class RelationshipHealthEngine(models.AbstractModel):
 
     @api.model
     def _read_answers(self, account_ids, as_of, now):
-        """Completed answers to questions flagged with a health metric."""
+        """Completed answers to questions flagged with a health metric, and
+        the customer moods noted by sales reps in their visit reports."""
         return self._fetch_frame(
             SQL(
                 """
@@ -327,6 +342,17 @@ class RelationshipHealthEngine(models.AbstractModel):
                    AND COALESCE(ui.end_datetime, ui.create_date) <= %(now)s
                    AND COALESCE(ui.end_datetime, ui.create_date) >= %(since)s
                    AND c.commercial_partner_id = ANY(%(ids)s)
+             UNION ALL
+                SELECT DISTINCT ON (e.id, c.commercial_partner_id)
+                       c.commercial_partner_id, e.start, 'mood', e.visit_mood::int, 1, 5
+                  FROM calendar_event e
+                  JOIN calendar_attendee a ON a.event_id = e.id
+                  JOIN res_partner c ON c.id = a.partner_id
+                 WHERE e.active
+                   AND e.visit_mood IS NOT NULL
+                   AND e.start <= %(now)s
+                   AND e.start >= %(since)s
+                   AND c.commercial_partner_id = ANY(%(ids)s)
                 """,
                 now=now,
                 since=as_of - timedelta(days=731),
@@ -337,8 +363,10 @@ class RelationshipHealthEngine(models.AbstractModel):
 
     @api.model
     def _read_visits(self, account_ids, now):
-        """Days on which a started Customer Visit had the account among its
-        attendees (the account itself or a contact) and was not declined."""
+        """Days of Customer Visits with the account among their attendees (the
+        account itself or a contact) who did not decline. Visits still to come
+        are read too: the core counts only those started, the engine takes the
+        next planned one from the others."""
         visit_type = self.env.ref(
             "relationship_health.calendar_event_type_customer_visit", raise_if_not_found=False
         )
@@ -347,19 +375,17 @@ class RelationshipHealthEngine(models.AbstractModel):
         return self._fetch_frame(
             SQL(
                 """
-                SELECT c.commercial_partner_id, e.start::date
+                SELECT c.commercial_partner_id, e.start
                   FROM calendar_event e
                   JOIN meeting_category_rel r ON r.event_id = e.id AND r.type_id = %(type)s
                   JOIN calendar_attendee a ON a.event_id = e.id
                   JOIN res_partner c ON c.id = a.partner_id
                  WHERE e.active
-                   AND e.start <= %(now)s
                    AND a.state != 'declined'
                    AND c.commercial_partner_id = ANY(%(ids)s)
               GROUP BY 1, 2
                 """,
                 type=visit_type.id,
-                now=now,
                 ids=list(account_ids),
             ),
             ["partner_id", "visit_date"],
@@ -424,6 +450,15 @@ class RelationshipHealthEngine(models.AbstractModel):
             "health_order_interval": _ints(results["order_interval_days"].round()),
             "health_last_visit_date": _dates(results["last_visit_date"]),
             "health_details": self._details(results),
+            "visit_next_date": _dates(results["visit_next_date"]),
+            "visit_due_date": _dates(results["visit_due_date"]),
+            "visit_overdue": (
+                results["visit_due_date"].notna()
+                & (results["visit_due_date"] < pd.Timestamp(as_of))
+            ).tolist(),
+            "visit_held_12m": _ints(results["visit_count_365"]),
+            "visit_planned_12m": _ints(results["visits_planned_365"]),
+            "visit_adherence": _nullable(results["visit_adherence"].round(1)),
         }
         if as_of >= fields.Date.context_today(self):
             self._write_partners(ids, values, now)

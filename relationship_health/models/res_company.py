@@ -16,6 +16,7 @@ HEALTH_CONFIG_FIELDS = {
     "health_satisfaction_half_life": "satisfaction_half_life_days",
     "health_sla_half_life": "sla_half_life_days",
     "health_default_purchase_interval": "default_purchase_interval",
+    "health_visit_mood_weight": "mood_weight",
 }
 
 
@@ -45,11 +46,25 @@ class ResCompany(models.Model):
         "orders in the last two years.",
     )
 
-    @api.constrains(*HEALTH_CONFIG_FIELDS, "health_default_visit_interval")
+    health_visit_mood_weight = fields.Float(
+        string="Weight of a Visit Mood", default=0.5,
+        help="How much the customer mood a sales rep notes after a visit counts in the "
+        "satisfaction signal, against 1 for a survey answer (0 leaves moods out).",
+    )
+    health_visit_reminder_days = fields.Integer(
+        string="Visit Reminder (days)", default=14,
+        help="When a visit falls due within this many days and none is planned, the "
+        "salesperson gets a “Plan a visit” activity. 0 turns the reminders off.",
+    )
+
+    @api.constrains(*HEALTH_CONFIG_FIELDS, "health_default_visit_interval",
+                    "health_visit_reminder_days")
     def _check_health_settings(self):
         for company in self:
             if company.health_default_visit_interval < 0:
                 raise ValidationError(_("The default visit cadence cannot be negative."))
+            if company.health_visit_reminder_days < 0:
+                raise ValidationError(_("The visit reminder cannot be a negative number of days."))
             try:
                 company._health_scoring_config()
             except ScoringConfigError as error:

@@ -27,3 +27,9 @@ class ResConfigSettings(models.TransientModel):
     health_default_purchase_interval = fields.Integer(
         related="company_id.health_default_purchase_interval", readonly=False
     )
+    health_visit_mood_weight = fields.Float(
+        related="company_id.health_visit_mood_weight", readonly=False
+    )
+    health_visit_reminder_days = fields.Integer(
+        related="company_id.health_visit_reminder_days", readonly=False
+    )

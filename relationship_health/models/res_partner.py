@@ -1,4 +1,8 @@
-from odoo import _, api, fields, models
+from datetime import datetime, time, timedelta
+
+import pytz
+
+from odoo import Command, _, api, fields, models
 from odoo.exceptions import AccessError, ValidationError
 
 from ..scoring import band_for
@@ -24,11 +28,38 @@ class ResPartner(models.Model):
         default=lambda self: self.env.company.health_default_visit_interval,
         help="How often this account should be visited. 0 means no visit plan.",
     )
+    visit_tier_id = fields.Many2one(
+        "relationship.visit.tier", string="Account Tier", index="btree_not_null",
+        help="The tier gives the account its visit cadence, unless the account has its own.",
+    )
+    visit_interval_override = fields.Boolean(
+        string="Own Cadence",
+        help="The account keeps its own visit cadence instead of its tier's.",
+    )
     visit_plan_date = fields.Date(
         string="Visit Plan Since",
         copy=False,
         help="When the current visit plan started; an account never visited "
         "scores 0 on visits once the plan is older than one cadence.",
+    )
+
+    # Visit plan follow-up, written in bulk by the engine
+    visit_next_date = fields.Date(string="Next Planned Visit", readonly=True, copy=False)
+    visit_due_date = fields.Date(
+        string="Visit Due", readonly=True, copy=False, index="btree_not_null",
+        help="One cadence after the last visit (or after the visit plan started).",
+    )
+    visit_overdue = fields.Boolean(string="Visit Overdue", readonly=True, copy=False)
+    visit_held_12m = fields.Integer(
+        string="Visits Held (12 months)", readonly=True, copy=False, aggregator="sum"
+    )
+    visit_planned_12m = fields.Integer(
+        string="Visits Planned (12 months)", readonly=True, copy=False, aggregator="sum",
+        help="Visits the cadence asked for over the last 12 months (or since the plan started).",
+    )
+    visit_adherence = fields.Float(
+        string="Visit Plan Adherence (%)", readonly=True, copy=False, digits=(5, 1),
+        aggregator="avg", help="Visits held against visits planned over the last 12 months.",
     )
 
     # Health, written in bulk by the relationship health engine -----------
@@ -196,15 +227,42 @@ class ResPartner(models.Model):
         for partner in self:
             partner.health_snapshot_count = counts.get(partner, 0)
 
+    @api.onchange("visit_tier_id", "visit_interval_override")
+    def _onchange_visit_tier_id(self):
+        if self.visit_tier_id and not self.visit_interval_override:
+            self.visit_interval_days = self.visit_tier_id.visit_interval_days
+
+    @api.model
+    def _visit_tier_values(self, vals):
+        """A tier (without an own cadence) brings its cadence along."""
+        if vals.get("visit_tier_id") and not vals.get("visit_interval_override") \
+                and "visit_interval_days" not in vals:
+            tier = self.env["relationship.visit.tier"].browse(vals["visit_tier_id"])
+            vals["visit_interval_days"] = tier.visit_interval_days
+
     @api.model_create_multi
     def create(self, vals_list):
         today = fields.Date.context_today(self)
         for vals in vals_list:
+            self._visit_tier_values(vals)
             if vals.get("visit_interval_days") and not vals.get("visit_plan_date"):
                 vals["visit_plan_date"] = today
         return super().create(vals_list)
 
     def write(self, vals):
+        self._visit_tier_values(vals)
+        if ("visit_interval_days" in vals and "visit_interval_override" not in vals
+                and "visit_tier_id" not in vals and not self.env.context.get("visit_tier_sync")):
+            # A cadence typed on an account of a tier becomes the account's own.
+            tiered = self.filtered(lambda p: p.visit_tier_id and not p.visit_interval_override)
+            if tiered:
+                super(ResPartner, tiered).write({"visit_interval_override": True})
+        if vals.get("visit_interval_override") is False and "visit_interval_days" not in vals:
+            for tier, partners in self.grouped("visit_tier_id").items():
+                if tier:
+                    super(ResPartner, partners).write(
+                        {"visit_interval_days": tier.visit_interval_days}
+                    )
         if vals.get("visit_interval_days") and "visit_plan_date" not in vals:
             unplanned = self.filtered(lambda p: not p.visit_interval_days)
             if unplanned:
@@ -234,6 +292,60 @@ class ResPartner(models.Model):
                 "next": {"type": "ir.actions.client", "tag": "soft_reload"},
             },
         }
+
+    def action_plan_visit(self):
+        """Plan a Customer Visit with the account's main contact at the next
+        free slot of the salesperson's calendar, and open it for adjustment."""
+        self.ensure_one()
+        account = self.commercial_partner_id
+        salesperson = account.user_id or self.env.user
+        contacts = account.child_ids.filtered(lambda c: c.type == "contact" and c.active)
+        contact = contacts[:1] or account
+        start = self._next_free_visit_slot(salesperson)
+        visit_type = self.env.ref("relationship_health.calendar_event_type_customer_visit")
+        event = self.env["calendar.event"].create({
+            "name": _("Visit: %(account)s", account=account.name),
+            "start": start,
+            "stop": start + timedelta(hours=1),
+            "user_id": salesperson.id,
+            "categ_ids": [Command.link(visit_type.id)],
+            "partner_ids": [Command.link(salesperson.partner_id.id), Command.link(contact.id)],
+        })
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "calendar.event",
+            "res_id": event.id,
+            "view_mode": "form",
+            "target": "current",
+        }
+
+    @api.model
+    def _next_free_visit_slot(self, user, days=21):
+        """The first free working hour (9:00–17:00 in the user's time zone,
+        Monday to Friday) from tomorrow on, as a naive UTC datetime."""
+        tz = pytz.timezone(user.tz or self.env.user.tz or "UTC")
+        local_now = datetime.now(tz)
+        first_day = local_now.date() + timedelta(days=1)
+        window_start = tz.localize(datetime.combine(first_day, time(0, 0)))
+        window_end = window_start + timedelta(days=days)
+        busy = self.env["calendar.event"].sudo().search_read(
+            [("partner_ids", "in", user.partner_id.ids),
+             ("start", "<", window_end.astimezone(pytz.utc).replace(tzinfo=None)),
+             ("stop", ">", window_start.astimezone(pytz.utc).replace(tzinfo=None))],
+            ["start", "stop"],
+        )
+        for offset in range(days):
+            day = first_day + timedelta(days=offset)
+            if day.weekday() >= 5:
+                continue
+            for hour in range(9, 17):
+                slot = tz.localize(datetime.combine(day, time(hour, 0)))
+                start = slot.astimezone(pytz.utc).replace(tzinfo=None)
+                stop = start + timedelta(hours=1)
+                if not any(e["start"] < stop and e["stop"] > start for e in busy):
+                    return start
+        return tz.localize(datetime.combine(first_day, time(9, 0))).astimezone(
+            pytz.utc).replace(tzinfo=None)
 
     def action_open_health_override(self):
         self.ensure_one()

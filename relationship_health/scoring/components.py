@@ -35,7 +35,12 @@ VISIT_COLUMNS = ("partner_id", "visit_date")
 SLA_COLUMNS = ("partner_id", "deadline", "done")
 
 #: Scales of the survey metrics (low, high); ``scale`` answers carry their own.
-METRIC_SCALES = {"nps": (0.0, 10.0), "csat": (1.0, 5.0), "scale": (np.nan, np.nan)}
+#: ``mood`` is the customer's mood as a sales rep saw it during a visit (1–5):
+#: the rep's perception, not the customer's voice, so it counts with the
+#: configured ``mood_weight`` instead of a full answer's weight of 1.
+METRIC_SCALES = {
+    "nps": (0.0, 10.0), "csat": (1.0, 5.0), "scale": (np.nan, np.nan), "mood": (1.0, 5.0),
+}
 METRIC_NAMES = pd.Index(list(METRIC_SCALES))
 METRIC_LOWS = np.array([low for low, _high in METRIC_SCALES.values()])
 METRIC_HIGHS = np.array([high for _low, high in METRIC_SCALES.values()])
@@ -314,8 +319,11 @@ def compute_satisfaction(table, answers, clock, config):
 
         known = (positions >= 0) & ~np.isnan(value) & (age >= 0)
         used = known & (age <= config.satisfaction_max_age_days) & (high > low)
+        is_mood = metric == METRIC_NAMES.get_loc("mood")
+        kind_weight = np.where(is_mood, config.mood_weight, 1.0)
+        used &= kind_weight > 0
         normalised = np.clip(100.0 * (value[used] - low[used]) / (high[used] - low[used]), 0, 100)
-        weight = _decay(age[used], config.satisfaction_half_life_days)
+        weight = _decay(age[used], config.satisfaction_half_life_days) * kind_weight[used]
         score = _ratio(
             _group_sum(positions[used], weight * normalised, size),
             _group_sum(positions[used], weight, size),
@@ -368,11 +376,28 @@ def compute_visits(table, visits, clock, config):
     overdue_plan = np.isnan(plan_age) | (plan_age > cadence)
     score = np.where(planned & ~visited, np.where(overdue_plan, 0.0, np.nan), score)
     score = np.where(planned, score, np.nan)
+
+    # Due date: one cadence after the last visit (or after the plan started).
+    cadence_or_nan = np.where(planned, cadence, np.nan)
+    due_from = np.where(visited, last_day, table.visit_plan_start)
+    due_day = np.where(planned & np.isnan(due_from), clock.today, due_from + cadence_or_nan)
+    # Adherence over the last 365 days (or since the plan started, if later):
+    # visits held against the whole visits the cadence asked for.
+    window = np.clip(np.where(np.isnan(plan_age), 365.0, plan_age), 0.0, 365.0)
+    planned_365 = np.where(planned, np.floor(window / cadence_or_nan), 0.0)
+    adherence = np.where(
+        planned_365 > 0,
+        100.0 * np.minimum(count_365 / np.where(planned_365 > 0, planned_365, 1.0), 1.0),
+        np.nan,
+    )
     return {
         "visits": score,
         "last_visit_date": days_to_dates(last_day),
         "days_since_visit": days_since,
         "visit_count_365": count_365,
+        "visit_due_date": days_to_dates(due_day),
+        "visits_planned_365": planned_365.astype("int64"),
+        "visit_adherence": adherence,
     }
 
 
@@ -453,7 +478,8 @@ def satisfaction_component(accounts, answers, today, config=None, now=None):
 def visits_component(accounts, visits, today, config=None, now=None):
     """Visit plan adherence per account.
 
-    Columns: visits, last_visit_date, days_since_visit, visit_count_365.
+    Columns: visits, last_visit_date, days_since_visit, visit_count_365,
+    visit_due_date, visits_planned_365, visit_adherence.
     See :func:`compute_visits`.
     """
     return _component(compute_visits, accounts, visits, today, config, now)

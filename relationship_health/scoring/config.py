@@ -52,6 +52,8 @@ class ScoringConfig:
     satisfaction_half_life_days: float = 180
     satisfaction_max_age_days: int = 730
     nps_window_days: int = 365
+    #: Weight of a visit mood (the rep's perception) against a survey answer (1).
+    mood_weight: float = 0.5
 
     sla_half_life_days: float = 90
     sla_window_days: int = 365
@@ -86,6 +88,11 @@ class ScoringConfig:
                 )
         if not any(weight > 0 for weight in self.weights.values()):
             raise ScoringConfigError("At least one signal weight must be above zero.")
+
+        if self.mood_weight < 0:
+            raise ScoringConfigError(
+                f"The weight of visit moods cannot be negative (got {self.mood_weight:g})."
+            )
 
         healthy, watch, at_risk = (
             self.threshold_healthy,

@@ -29,7 +29,8 @@ SCORE_COLUMNS = (
 FACT_COLUMNS = (
     "last_order_date", "days_since_order", "order_interval_days", "order_interval_is_default",
     "order_count", "answer_count", "last_answer_date", "last_visit_date", "days_since_visit",
-    "visit_count_365", "sla_event_count", "sla_met_count", "sla_breached_count",
+    "visit_count_365", "visit_due_date", "visits_planned_365", "visit_adherence",
+    "sla_event_count", "sla_met_count", "sla_breached_count",
 )
 RESULT_COLUMNS = SCORE_COLUMNS + FACT_COLUMNS
 

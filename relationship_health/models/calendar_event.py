@@ -1,0 +1,65 @@
+from odoo import api, fields, models
+
+VISIT_MOODS = [
+    ("1", "Very unhappy"),
+    ("2", "Unhappy"),
+    ("3", "Neutral"),
+    ("4", "Happy"),
+    ("5", "Very happy"),
+]
+
+
+class CalendarEvent(models.Model):
+    _inherit = "calendar.event"
+
+    is_customer_visit = fields.Boolean(
+        string="Customer Visit", compute="_compute_is_customer_visit",
+        search="_search_is_customer_visit",
+    )
+    visit_outcome = fields.Char(string="Outcome", help="What came out of the visit, in a few words.")
+    visit_mood = fields.Selection(
+        VISIT_MOODS, string="Customer Mood (as perceived)",
+        help="How the customer seemed to you. This is the sales rep's perception, "
+        "not the customer's own voice: it counts less than a survey answer in the "
+        "satisfaction signal.",
+    )
+    visit_next_steps = fields.Text(string="Next Steps")
+
+    def _customer_visit_type(self):
+        return self.env.ref(
+            "relationship_health.calendar_event_type_customer_visit", raise_if_not_found=False
+        )
+
+    @api.depends("categ_ids")
+    def _compute_is_customer_visit(self):
+        visit_type = self._customer_visit_type()
+        for event in self:
+            event.is_customer_visit = bool(visit_type) and visit_type in event.categ_ids
+
+    def _search_is_customer_visit(self, operator, value):
+        visit_type = self._customer_visit_type()
+        positive = (operator == "=") == bool(value)
+        if not visit_type:
+            return [(0, "=", 1)] if positive else []
+        return [("categ_ids", "in" if positive else "not in", visit_type.ids)]
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        events = super().create(vals_list)
+        events._close_plan_visit_activities()
+        return events
+
+    def write(self, vals):
+        result = super().write(vals)
+        if {"categ_ids", "partner_ids", "start"} & set(vals):
+            self._close_plan_visit_activities()
+        return result
+
+    def _close_plan_visit_activities(self):
+        """A planned visit answers the "Plan a visit" follow-up of its accounts."""
+        visits = self.filtered(
+            lambda e: e.is_customer_visit and e.start and e.start >= fields.Datetime.now()
+        )
+        if visits:
+            accounts = visits.partner_ids.commercial_partner_id
+            self.env["relationship.visit.planner"]._close_followups(accounts)
