@@ -18,6 +18,7 @@
         "data/ir_cron_data.xml",
         "data/mail_activity_type_data.xml",
         "data/relationship_visit_tier_data.xml",
+        "data/survey_servqual_data.xml",
         "views/relationship_health_snapshot_views.xml",
         "views/relationship_sla_event_views.xml",
         "views/res_partner_views.xml",

@@ -69,10 +69,12 @@ class HealthCase(TransactionCase):
         return account, contact
 
     @classmethod
-    def order(cls, partner, days_ago):
+    def order(cls, partner, days_ago, price=None):
+        line = {"product_id": cls.product.id, "product_uom_qty": 2}
+        if price is not None:
+            line["price_unit"] = price
         order = cls.env["sale.order"].create({
-            "partner_id": partner.id,
-            "order_line": [Command.create({"product_id": cls.product.id, "product_uom_qty": 2})],
+            "partner_id": partner.id, "order_line": [Command.create(line)],
         })
         order.action_confirm()
         order.date_order = cls._days_ago(days_ago)

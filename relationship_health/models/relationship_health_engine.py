@@ -18,7 +18,7 @@ import pandas as pd
 from odoo import api, fields, models
 from odoo.tools import SQL, split_every
 
-from ..scoring import compute_health
+from ..scoring import DIMENSIONS, compute_health, compute_value, profit_threshold
 
 _logger = logging.getLogger(__name__)
 
@@ -49,6 +49,19 @@ PARTNER_COLUMNS = {
     "visit_held_12m": "int4",
     "visit_planned_12m": "int4",
     "visit_adherence": "float8",
+    "health_gap_reliability": "float8",
+    "health_gap_responsiveness": "float8",
+    "health_gap_assurance": "float8",
+    "health_gap_empathy": "float8",
+    "health_gap_tangibles": "float8",
+    "health_servqual_gap": "float8",
+    "health_servqual_weakest": "varchar",
+    "health_revenue_12m": "float8",
+    "health_margin_12m": "float8",
+    "health_loyalty_regularity": "float8",
+    "health_tenure_days": "int4",
+    "health_quadrant": "varchar",
+    "health_clv": "float8",
 }
 # Snapshot column -> result column.
 SNAPSHOT_COLUMNS = {
@@ -182,9 +195,13 @@ class RelationshipHealthEngine(models.AbstractModel):
         done = 0
         started = time.monotonic()
         cron = self.env["ir.cron"]
+        # Profitability is judged against the whole book, once per run.
+        engine = self.with_context(
+            health_profit_thresholds=self._profit_thresholds(as_of) if account_ids else {}
+        )
         for batch in split_every(batch_size, account_ids, list):
             with self.env.cr.savepoint():
-                self._compute_batch(batch, as_of=as_of)
+                engine._compute_batch(batch, as_of=as_of)
             done += len(batch)
             if auto_commit:
                 self.env.cr.commit()
@@ -212,19 +229,24 @@ class RelationshipHealthEngine(models.AbstractModel):
             "answers": self._read_answers(account_ids, as_of, now),
             "visits": self._read_visits(account_ids, now),
             "sla_events": self._read_sla_events(account_ids, as_of, now),
+            "servqual": self._read_servqual(account_ids, as_of, now),
         }
+        money = self._read_money(account_ids, as_of, now)
+        thresholds = self.env.context.get("health_profit_thresholds")
+        if thresholds is None:
+            thresholds = self._profit_thresholds(as_of)
+        use_margin = self._use_margin()
         frames = []
         for company_id, company_accounts in accounts.groupby("company_id", sort=False):
             company = self.env["res.company"].browse(int(company_id))
-            frames.append(
-                compute_health(
-                    company_accounts,
-                    today=as_of,
-                    now=now,
-                    config=company._health_scoring_config(),
-                    **inputs,
-                )
+            config = company._health_scoring_config()
+            health = compute_health(company_accounts, today=as_of, now=now, config=config,
+                                    **inputs)
+            value = compute_value(
+                company_accounts, inputs["orders"], money, health["score"], as_of, config,
+                profit_threshold=thresholds.get(int(company_id)), use_margin=use_margin,
             )
+            frames.append(health.join(value))
         results = pd.concat(frames) if len(frames) > 1 else frames[0]
         results = results.join(accounts[[
             "company_id", "user_id", "band_before", "score_before", "visit_interval_days",
@@ -392,6 +414,113 @@ class RelationshipHealthEngine(models.AbstractModel):
         )
 
     @api.model
+    def _read_servqual(self, account_ids, as_of, now):
+        """Completed answers to SERVQUAL items (expectation and perception)."""
+        return self._fetch_frame(
+            SQL(
+                """
+                SELECT c.commercial_partner_id,
+                       COALESCE(ui.end_datetime, ui.create_date),
+                       q.servqual_dimension, q.servqual_side,
+                       CASE WHEN l.answer_type = 'scale' THEN l.value_scale
+                            ELSE l.value_numerical_box END
+                  FROM survey_user_input_line l
+                  JOIN survey_user_input ui ON ui.id = l.user_input_id
+                  JOIN survey_question q ON q.id = l.question_id
+                  JOIN res_partner c ON c.id = ui.partner_id
+                 WHERE ui.state = 'done'
+                   AND q.servqual_dimension IS NOT NULL
+                   AND q.servqual_side IS NOT NULL
+                   AND l.answer_type IN ('scale', 'numerical_box')
+                   AND NOT COALESCE(l.skipped, FALSE)
+                   AND COALESCE(ui.end_datetime, ui.create_date) <= %(now)s
+                   AND COALESCE(ui.end_datetime, ui.create_date) >= %(since)s
+                   AND c.commercial_partner_id = ANY(%(ids)s)
+                """,
+                now=now,
+                since=as_of - timedelta(days=731),
+                ids=list(account_ids),
+            ),
+            ["partner_id", "answer_date", "dimension", "side", "value"],
+        )
+
+    @api.model
+    def _use_margin(self):
+        """Profitability is the margin when sale_margin tracks it, else the revenue."""
+        return "margin" in self.env["sale.order"]._fields
+
+    def _money_sql(self):
+        """Revenue and margin of one order in company currency, as SQL."""
+        rate = SQL("COALESCE(NULLIF(so.currency_rate, 0), 1)")
+        revenue = SQL("so.amount_untaxed / %s", rate)
+        margin = SQL("so.margin / %s", rate) if self._use_margin() else SQL("NULL::float8")
+        return revenue, margin
+
+    @api.model
+    def _read_money(self, account_ids, as_of, now):
+        """Revenue and margin of the last 12 months per account, company currency."""
+        revenue, margin = self._money_sql()
+        return self._fetch_frame(
+            SQL(
+                """
+                SELECT c.commercial_partner_id, SUM(%(revenue)s), SUM(%(margin)s)
+                  FROM sale_order so
+                  JOIN res_partner c ON c.id = so.partner_id
+                 WHERE so.state = 'sale'
+                   AND so.date_order <= %(now)s
+                   AND so.date_order > %(since)s
+                   AND c.commercial_partner_id = ANY(%(ids)s)
+              GROUP BY 1
+                """,
+                revenue=revenue,
+                margin=margin,
+                now=now,
+                since=as_of - timedelta(days=365),
+                ids=list(account_ids),
+            ),
+            ["partner_id", "revenue", "margin"],
+        )
+
+    @api.model
+    def _profit_thresholds(self, as_of=None):
+        """Per company, the 12-month profit from which an account is in the
+        top share of all its accounts (one query over the whole book)."""
+        as_of = as_of or fields.Date.context_today(self)
+        now = min(_precise_now(), datetime.combine(as_of, dtime.max))
+        revenue, margin = self._money_sql()
+        profit = margin if self._use_margin() else revenue
+        self.env.flush_all()
+        frame = self._fetch_frame(
+            SQL(
+                """
+                SELECT COALESCE(p.company_id, %(company)s), COALESCE(m.profit, 0)
+                  FROM res_partner p
+             LEFT JOIN (SELECT c.commercial_partner_id AS partner_id, SUM(%(profit)s) AS profit
+                          FROM sale_order so
+                          JOIN res_partner c ON c.id = so.partner_id
+                         WHERE so.state = 'sale'
+                           AND so.date_order <= %(now)s
+                           AND so.date_order > %(since)s
+                      GROUP BY 1) m ON m.partner_id = p.id
+                 WHERE p.active AND p.id = p.commercial_partner_id
+                   AND (p.customer_rank > 0 OR m.partner_id IS NOT NULL
+                        OR p.health_band IS NOT NULL)
+                """,
+                company=self.env.company.id,
+                profit=profit,
+                now=now,
+                since=as_of - timedelta(days=365),
+            ),
+            ["company_id", "profit"],
+        )
+        thresholds = {}
+        for company_id, profits in frame.groupby("company_id")["profit"]:
+            company = self.env["res.company"].browse(int(company_id))
+            share = company._health_scoring_config().profit_top_share
+            thresholds[int(company_id)] = profit_threshold(profits, share)
+        return thresholds
+
+    @api.model
     def _read_sla_events(self, account_ids, as_of, now):
         """Service-level commitments due in the last year."""
         return self._fetch_frame(
@@ -459,6 +588,15 @@ class RelationshipHealthEngine(models.AbstractModel):
             "visit_held_12m": _ints(results["visit_count_365"]),
             "visit_planned_12m": _ints(results["visits_planned_365"]),
             "visit_adherence": _nullable(results["visit_adherence"].round(1)),
+            **{f"health_gap_{name}": _nullable(results[f"gap_{name}"]) for name in DIMENSIONS},
+            "health_servqual_gap": _nullable(results["gap_overall"]),
+            "health_servqual_weakest": _nullable(results["weakest_dimension"]),
+            "health_revenue_12m": _nullable(results["revenue_12m"].round(2)),
+            "health_margin_12m": _nullable(results["margin_12m"].round(2)),
+            "health_loyalty_regularity": _nullable(results["loyalty_regularity"].round(1)),
+            "health_tenure_days": _ints(results["tenure_days"]),
+            "health_quadrant": _nullable(results["quadrant"]),
+            "health_clv": _nullable(results["clv"].round(2)),
         }
         if as_of >= fields.Date.context_today(self):
             self._write_partners(ids, values, now)

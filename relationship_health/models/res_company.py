@@ -18,6 +18,12 @@ HEALTH_CONFIG_FIELDS = {
     "health_default_purchase_interval": "default_purchase_interval",
     "health_visit_mood_weight": "mood_weight",
 }
+# Settings typed as percentages, kept by the scoring core as fractions.
+HEALTH_PERCENT_FIELDS = {
+    "health_profit_top_share": "profit_top_share",
+    "health_loyalty_regularity_min": "loyalty_regularity_min",
+    "health_clv_discount_rate": "clv_discount_rate",
+}
 
 
 class ResCompany(models.Model):
@@ -57,7 +63,22 @@ class ResCompany(models.Model):
         "salesperson gets a “Plan a visit” activity. 0 turns the reminders off.",
     )
 
-    @api.constrains(*HEALTH_CONFIG_FIELDS, "health_default_visit_interval",
+    health_profit_top_share = fields.Float(
+        string="Highly Profitable Accounts (%)", default=30.0,
+        help="The share of accounts with the highest 12-month margin (revenue when "
+        "margins are not known) that counts as highly profitable.",
+    )
+    health_loyalty_regularity_min = fields.Float(
+        string="Loyal From (% of quarters)", default=50.0,
+        help="An account is loyal when it ordered in at least this share of the last "
+        "8 quarters.",
+    )
+    health_clv_discount_rate = fields.Float(
+        string="Discount Rate (%)", default=10.0,
+        help="Yearly discount rate of the customer lifetime value.",
+    )
+
+    @api.constrains(*HEALTH_CONFIG_FIELDS, *HEALTH_PERCENT_FIELDS, "health_default_visit_interval",
                     "health_visit_reminder_days")
     def _check_health_settings(self):
         for company in self:
@@ -77,4 +98,7 @@ class ResCompany(models.Model):
         """Return the validated scoring configuration of this company."""
         self.ensure_one()
         values = {attr: self[fname] for fname, attr in HEALTH_CONFIG_FIELDS.items()}
+        values.update(
+            {attr: self[fname] / 100.0 for fname, attr in HEALTH_PERCENT_FIELDS.items()}
+        )
         return ScoringConfig(**values).validate()

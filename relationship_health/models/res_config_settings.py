@@ -33,3 +33,12 @@ class ResConfigSettings(models.TransientModel):
     health_visit_reminder_days = fields.Integer(
         related="company_id.health_visit_reminder_days", readonly=False
     )
+    health_profit_top_share = fields.Float(
+        related="company_id.health_profit_top_share", readonly=False
+    )
+    health_loyalty_regularity_min = fields.Float(
+        related="company_id.health_loyalty_regularity_min", readonly=False
+    )
+    health_clv_discount_rate = fields.Float(
+        related="company_id.health_clv_discount_rate", readonly=False
+    )

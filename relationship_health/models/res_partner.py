@@ -7,6 +7,14 @@ from odoo.exceptions import AccessError, ValidationError
 
 from ..scoring import band_for
 from .relationship_health_snapshot import HEALTH_BANDS
+from .survey_question import SERVQUAL_DIMENSIONS
+
+QUADRANTS = [
+    ("true_friend", "True friend"),
+    ("butterfly", "Butterfly"),
+    ("barnacle", "Barnacle"),
+    ("stranger", "Stranger"),
+]
 
 BAND_CSS = {
     "healthy": "bg-success",
@@ -118,6 +126,60 @@ class ResPartner(models.Model):
     health_summary = fields.Html(
         string="Health Signals", compute="_compute_health_summary", sanitize=False,
     )
+    # SERVQUAL gaps (perception − expectation, on the items' 1–7 scale)
+    health_gap_reliability = fields.Float(string="Reliability Gap", readonly=True, copy=False,
+                                          digits=(4, 1), aggregator="avg")
+    health_gap_responsiveness = fields.Float(string="Responsiveness Gap", readonly=True,
+                                             copy=False, digits=(4, 1), aggregator="avg")
+    health_gap_assurance = fields.Float(string="Assurance Gap", readonly=True, copy=False,
+                                        digits=(4, 1), aggregator="avg")
+    health_gap_empathy = fields.Float(string="Empathy Gap", readonly=True, copy=False,
+                                      digits=(4, 1), aggregator="avg")
+    health_gap_tangibles = fields.Float(string="Tangibles Gap", readonly=True, copy=False,
+                                        digits=(4, 1), aggregator="avg")
+    health_servqual_gap = fields.Float(
+        string="SERVQUAL Gap", readonly=True, copy=False, digits=(4, 1), aggregator="avg",
+        help="Mean gap over the measured dimensions: negative when the customer perceives "
+        "less than they expect.",
+    )
+    health_servqual_weakest = fields.Selection(
+        SERVQUAL_DIMENSIONS, string="Weakest Dimension", readonly=True, copy=False
+    )
+    # Loyalty × profitability and lifetime value (company currency)
+    health_revenue_12m = fields.Float(
+        string="Revenue (12 months)", readonly=True, copy=False, digits="Product Price",
+        aggregator="sum", help="Confirmed orders of the last 12 months, untaxed, in company currency.",
+    )
+    health_margin_12m = fields.Float(
+        string="Margin (12 months)", readonly=True, copy=False, digits="Product Price",
+        aggregator="sum", help="Margin of the confirmed orders of the last 12 months "
+        "(when margins are tracked), in company currency.",
+    )
+    health_loyalty_regularity = fields.Float(
+        string="Regularity (%)", readonly=True, copy=False, digits=(5, 1), aggregator="avg",
+        help="Share of the last 8 quarters in which the account ordered.",
+    )
+    health_tenure_days = fields.Integer(
+        string="Tenure (days)", readonly=True, copy=False, aggregator="avg",
+        help="Days since the first order.",
+    )
+    health_quadrant = fields.Selection(
+        QUADRANTS, string="Loyalty × Profitability", readonly=True, copy=False, index=True,
+        help="True friends are profitable and loyal, butterflies profitable but fleeting, "
+        "barnacles loyal but not very profitable, strangers neither.",
+    )
+    health_quadrant_strategy = fields.Char(
+        string="Recommended Strategy", compute="_compute_health_quadrant_strategy"
+    )
+    health_clv = fields.Float(
+        string="Lifetime Value", readonly=True, copy=False, digits="Product Price",
+        aggregator="sum",
+        help="Yearly margin (or revenue) × r / (1 + d − r), r the retention rate derived "
+        "from the health score and d the discount rate of the settings.",
+    )
+    health_profit_basis = fields.Char(
+        string="Profitability Basis", compute="_compute_health_profit_basis"
+    )
     health_computed_at = fields.Datetime(string="Health Computed On", readonly=True, copy=False)
     health_snapshot_ids = fields.One2many(
         "relationship.health.snapshot", "partner_id", string="Health History", readonly=True
@@ -143,6 +205,23 @@ class ResPartner(models.Model):
             partner.health_reasons = "\n".join(
                 partner._health_reason_text(reason) for reason in reasons
             ) or False
+
+    @api.depends("health_quadrant")
+    def _compute_health_quadrant_strategy(self):
+        strategies = {
+            "true_friend": _("Reward and keep close: they are loyal and profitable."),
+            "butterfly": _("Harvest while they buy, without over-investing: they will fly away."),
+            "barnacle": _("Up-sell and cross-sell, or cut the cost to serve them."),
+            "stranger": _("Keep the cost to serve low."),
+        }
+        for partner in self:
+            partner.health_quadrant_strategy = strategies.get(partner.health_quadrant, False)
+
+    def _compute_health_profit_basis(self):
+        basis = (_("Margin") if "margin" in self.env["sale.order"]._fields
+                 else _("Revenue (margins are not tracked)"))
+        for partner in self:
+            partner.health_profit_basis = basis
 
     @api.depends("health_details")
     def _compute_health_summary(self):
@@ -177,6 +256,17 @@ class ResPartner(models.Model):
                 },
             )
 
+    def _health_satisfaction_text(self, params):
+        if params.get("nps") is not None:
+            return self.env._(
+                "Survey satisfaction is %(score)s/100 over %(answers)s answers (NPS %(nps)s).",
+                score=params["score"], answers=params["answers"], nps=params["nps"],
+            )
+        return self.env._(
+            "Survey satisfaction is %(score)s/100 over %(answers)s answers.",
+            score=params["score"], answers=params["answers"],
+        )
+
     def _health_reason_text(self, reason):
         """One reason of the scoring core as a sentence in the user's language."""
         params = reason.get("params") or {}
@@ -193,14 +283,17 @@ class ResPartner(models.Model):
                 **params,
             )
         if code == "satisfaction":
-            if params.get("nps") is not None:
-                return self.env._(
-                    "Survey satisfaction is %(score)s/100 over %(answers)s answers (NPS %(nps)s).",
-                    **params,
+            text = self._health_satisfaction_text(params)
+            if params.get("weakest"):
+                dimensions = dict(self._fields["health_servqual_weakest"]._description_selection(
+                    self.env))
+                text += " " + self.env._(
+                    "Weakest service dimension: %(dimension)s (perceived %(gap)s points below "
+                    "expectations).",
+                    dimension=dimensions.get(params["weakest"], params["weakest"]),
+                    gap=abs(params["gap"]),
                 )
-            return self.env._(
-                "Survey satisfaction is %(score)s/100 over %(answers)s answers.", **params
-            )
+            return text
         if code == "visits_overdue":
             return self.env._(
                 "Last visit %(days)s days ago; the plan is a visit every %(cadence)s days.",
@@ -346,6 +439,16 @@ class ResPartner(models.Model):
                     return start
         return tz.localize(datetime.combine(first_day, time(9, 0))).astimezone(
             pytz.utc).replace(tzinfo=None)
+
+    def action_send_servqual_survey(self):
+        """Invite the account's contacts to the SERVQUAL survey."""
+        self.ensure_one()
+        survey = self.env.ref("relationship_health.survey_servqual")
+        account = self.commercial_partner_id
+        recipients = account.child_ids.filtered(lambda c: c.email and c.active) or account
+        action = survey.action_send_survey()
+        action["context"] = dict(action["context"], default_partner_ids=recipients.ids)
+        return action
 
     def action_open_health_override(self):
         self.ensure_one()

@@ -8,6 +8,19 @@ HEALTH_METRICS = [
 ]
 
 
+SERVQUAL_DIMENSIONS = [
+    ("reliability", "Reliability"),
+    ("responsiveness", "Responsiveness"),
+    ("assurance", "Assurance"),
+    ("empathy", "Empathy"),
+    ("tangibles", "Tangibles"),
+]
+SERVQUAL_SIDES = [
+    ("expectation", "Expectation"),
+    ("perception", "Perception"),
+]
+
+
 class SurveyQuestion(models.Model):
     _inherit = "survey.question"
 
@@ -18,6 +31,36 @@ class SurveyQuestion(models.Model):
         "customer's relationship health. NPS is read on 0–10, CSAT on 1–5, "
         "other scales on the question's own minimum and maximum.",
     )
+
+    servqual_dimension = fields.Selection(
+        SERVQUAL_DIMENSIONS, string="SERVQUAL Dimension",
+        help="The service quality dimension this item measures.",
+    )
+    servqual_side = fields.Selection(
+        SERVQUAL_SIDES, string="SERVQUAL Side",
+        help="Whether the item asks what the customer expects of a supplier like us, "
+        "or what they perceive of us. The gap is perception minus expectation.",
+    )
+
+    @api.constrains("servqual_dimension", "servqual_side", "question_type", "health_metric")
+    def _check_servqual(self):
+        for question in self:
+            if bool(question.servqual_dimension) != bool(question.servqual_side):
+                raise ValidationError(
+                    _("The SERVQUAL item “%(title)s” needs both a dimension and a side.",
+                      title=question.title)
+                )
+            if question.servqual_dimension and question.question_type not in (
+                    "scale", "numerical_box"):
+                raise ValidationError(
+                    _("The SERVQUAL item “%(title)s” must be a scale or a numerical value "
+                      "question.", title=question.title)
+                )
+            if question.servqual_side == "expectation" and question.health_metric:
+                raise ValidationError(
+                    _("The SERVQUAL item “%(title)s” asks for an expectation: it cannot "
+                      "measure satisfaction (only perceptions do).", title=question.title)
+                )
 
     @api.constrains("health_metric", "question_type", "scale_min", "scale_max")
     def _check_health_metric(self):

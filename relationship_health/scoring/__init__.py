@@ -13,10 +13,19 @@ from .components import (
 )
 from .config import BANDS, COMPONENTS, ScoringConfig, ScoringConfigError
 from .engine import FACT_COLUMNS, RESULT_COLUMNS, band_for, compute_health
+from .servqual import DIMENSIONS, GAP_COLUMNS, SIDES
+from .value import QUADRANTS, VALUE_COLUMNS, compute_value, profit_threshold
 
 __all__ = [
     "BANDS",
     "COMPONENTS",
+    "DIMENSIONS",
+    "GAP_COLUMNS",
+    "QUADRANTS",
+    "SIDES",
+    "VALUE_COLUMNS",
+    "compute_value",
+    "profit_threshold",
     "FACT_COLUMNS",
     "RESULT_COLUMNS",
     "ScoringConfig",

@@ -62,6 +62,15 @@ class ScoringConfig:
     recency_window_days: int = 730
     recency_min_orders: int = 3
 
+    #: Loyalty × profitability: the top share of accounts by 12-month profit
+    #: that counts as highly profitable, and the share of the last 8 quarters
+    #: with an order from which an account counts as loyal.
+    profit_top_share: float = 0.3
+    loyalty_regularity_min: float = 0.5
+    #: Customer lifetime value: yearly discount rate and highest retention rate.
+    clv_discount_rate: float = 0.1
+    clv_retention_cap: float = 0.95
+
     @property
     def weights(self):
         """The weight of each component, keyed by component name."""
@@ -119,6 +128,20 @@ class ScoringConfig:
             value = getattr(self, name)
             if value <= 0:
                 raise ScoringConfigError(f"{label} must be above zero days (got {value:g}).")
+
+        shares = {
+            "profit_top_share": "The share of highly profitable accounts",
+            "loyalty_regularity_min": "The loyalty threshold (share of active quarters)",
+            "clv_retention_cap": "The highest retention rate",
+        }
+        for name, label in shares.items():
+            value = getattr(self, name)
+            if not 0 < value < 1 and not (name == "loyalty_regularity_min" and value == 1):
+                raise ScoringConfigError(f"{label} must be between 0 and 1 (got {value:g}).")
+        if not 0 <= self.clv_discount_rate < 1:
+            raise ScoringConfigError(
+                f"The discount rate must be between 0 and 1 (got {self.clv_discount_rate:g})."
+            )
 
         if self.recency_min_orders < 2 or self.recency_min_orders != int(self.recency_min_orders):
             raise ScoringConfigError(

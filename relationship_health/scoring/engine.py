@@ -20,6 +20,7 @@ from .components import (
     make_clock,
 )
 from .config import BANDS, COMPONENTS, ScoringConfig
+from .servqual import GAP_COLUMNS, compute_servqual
 
 #: Columns of the result of :func:`compute_health`, in order.
 SCORE_COLUMNS = (
@@ -32,7 +33,7 @@ FACT_COLUMNS = (
     "visit_count_365", "visit_due_date", "visits_planned_365", "visit_adherence",
     "sla_event_count", "sla_met_count", "sla_breached_count",
 )
-RESULT_COLUMNS = SCORE_COLUMNS + FACT_COLUMNS
+RESULT_COLUMNS = SCORE_COLUMNS + FACT_COLUMNS + GAP_COLUMNS
 
 #: A component is a reason only when it costs more points than this.
 MIN_REASON_POINTS = 0.05
@@ -111,6 +112,14 @@ def _reason_params(component, rows, parts, cadence):
                 _optional_numbers(parts["nps"][rows]),
             )
         ]
+        # The weakest SERVQUAL dimension, when perception falls short of it.
+        weakest = parts["weakest_dimension"][rows]
+        weakest_gap = np.array([
+            parts[f"gap_{name}"][row] if name else np.nan for row, name in zip(rows, weakest)
+        ], dtype="float64")
+        for param, name, gap in zip(params, weakest.tolist(), _optional_numbers(weakest_gap)):
+            if name and gap is not None and gap < 0:
+                param.update(weakest=name, gap=gap)
         return ["satisfaction"] * len(rows), params
     if component == "visits":
         days_since = parts["days_since_visit"][rows]
@@ -166,7 +175,8 @@ def _reasons(points, parts, cadence):
     return [entries[start:end] for start, end in zip([0, *ends[:-1]], ends)]
 
 
-def compute_health(accounts, orders, answers, visits, sla_events, today, config=None, now=None):
+def compute_health(accounts, orders, answers, visits, sla_events, today, config=None, now=None,
+                   servqual=None):
     """Score the health of every account.
 
     :param accounts: DataFrame with a ``partner_id`` column or index and the
@@ -178,6 +188,8 @@ def compute_health(accounts, orders, answers, visits, sla_events, today, config=
         scale_max), metric in ``nps``, ``csat``, ``scale``.
     :param visits: rows (partner_id, visit_date), declined visits excluded.
     :param sla_events: rows (partner_id, deadline, done), ``done`` NaT when open.
+    :param servqual: rows (partner_id, answer_date, dimension, side, value) of
+        SERVQUAL items, side in ``expectation``, ``perception`` (optional).
     :param today: the day of the computation (a date or anything
         :class:`pandas.Timestamp` accepts).
     :param config: a :class:`ScoringConfig`; its defaults when omitted.
@@ -201,6 +213,7 @@ def compute_health(accounts, orders, answers, visits, sla_events, today, config=
         (compute_sla, sla_events),
         (compute_visits, visits),
         (compute_recency, orders),
+        (compute_servqual, servqual),
     ):
         parts.update(compute(table, data, clock, config))
 
@@ -231,5 +244,7 @@ def compute_health(accounts, orders, answers, visits, sla_events, today, config=
             _reasons(points, parts, table.visit_cadence), index=table.ids, dtype=object
         ),
         **{name: parts[name] for name in FACT_COLUMNS},
+        **{name: round1(parts[name]) for name in GAP_COLUMNS[:-1]},
+        "weakest_dimension": parts["weakest_dimension"],
     }
     return pd.DataFrame(columns, index=table.ids, columns=list(RESULT_COLUMNS))
