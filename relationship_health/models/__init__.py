@@ -9,3 +9,4 @@ from . import crm_lead
 from . import relationship_visit_tier
 from . import relationship_visit_planner
 from . import calendar_event
+from . import relationship_health_demo
