@@ -83,7 +83,7 @@ odoo_db_args() {
 # Install the addon into a new database and fail on any WARNING/ERROR in the log.
 install_checked() {
   local db=$1 log=$2; shift 2
-  dropdb --if-exists "$db"
+  dropdb --if-exists "$db" 2>/dev/null
   "$PY" -m odoo --addons-path="$(addons_path)" $(odoo_db_args) -d "$db" \
     -i "$MODULE" --stop-after-init --log-level=info --no-http "$@" >"$log" 2>&1 \
     || { tail -50 "$log"; die "installing $MODULE failed (log: $log)"; }
@@ -106,8 +106,9 @@ cmd_demo() {
 
 cmd_test() {
   require_odoo; python_deps; ensure_postgres
-  local db="${MODULE}_test_$$" log="/tmp/${MODULE}_test_$$-install.log" status=0
-  trap 'dropdb --if-exists "$db" >/dev/null 2>&1 || true' EXIT
+  TEST_DB="${MODULE}_test_$$"
+  local db=$TEST_DB log="/tmp/${MODULE}_test_$$-install.log" status=0
+  trap 'dropdb --if-exists "$TEST_DB" >/dev/null 2>&1 || true' EXIT
   say "Installing $MODULE with demo data into the throwaway database $db"
   local started=$SECONDS
   install_checked "$db" "$log"
