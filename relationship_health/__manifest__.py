@@ -29,6 +29,9 @@
         "views/survey_question_views.xml",
         "views/res_config_settings_views.xml",
         "views/relationship_health_menus.xml",
+        "security/relationship_retention_security.xml",
+        "data/relationship_retention_data.xml",
+        "views/relationship_retention_case_views.xml",
     ],
     "demo": [
         "demo/relationship_health_demo.xml",

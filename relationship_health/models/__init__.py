@@ -10,3 +10,7 @@ from . import relationship_visit_tier
 from . import relationship_visit_planner
 from . import calendar_event
 from . import relationship_health_demo
+from . import relationship_retention_case
+from . import crm_lead_retention
+from . import mail_activity_retention
+from . import relationship_health_retention

@@ -275,6 +275,7 @@ class RelationshipHealthEngine(models.AbstractModel):
         with ``company_id``, ``user_id`` and the account's band and score
         before this run (``band_before``, ``score_before``).
         """
+        self.env["relationship.health.retention"]._process_batch(results, as_of)
 
     # ------------------------------------------------------------------
     # Readers: one query each per batch
@@ -344,6 +345,9 @@ class RelationshipHealthEngine(models.AbstractModel):
     def _read_answers(self, account_ids, as_of, now):
         """Completed answers to questions flagged with a health metric, and
         the customer moods noted by sales reps in their visit reports."""
+        visit_type = self.env.ref(
+            "relationship_health.calendar_event_type_customer_visit", raise_if_not_found=False
+        )
         return self._fetch_frame(
             SQL(
                 """
@@ -368,9 +372,11 @@ class RelationshipHealthEngine(models.AbstractModel):
                 SELECT DISTINCT ON (e.id, c.commercial_partner_id)
                        c.commercial_partner_id, e.start, 'mood', e.visit_mood::int, 1, 5
                   FROM calendar_event e
+                  JOIN meeting_category_rel r ON r.event_id = e.id AND r.type_id = %(visit_type)s
                   JOIN calendar_attendee a ON a.event_id = e.id
                   JOIN res_partner c ON c.id = a.partner_id
                  WHERE e.active
+                   AND a.state != 'declined'
                    AND e.visit_mood IS NOT NULL
                    AND e.start <= %(now)s
                    AND e.start >= %(since)s
@@ -379,6 +385,7 @@ class RelationshipHealthEngine(models.AbstractModel):
                 now=now,
                 since=as_of - timedelta(days=731),
                 ids=list(account_ids),
+                visit_type=visit_type.id if visit_type else None,
             ),
             ["partner_id", "answer_date", "metric", "value", "scale_min", "scale_max"],
         )

@@ -102,3 +102,84 @@ class ResCompany(models.Model):
             {attr: self[fname] / 100.0 for fname, attr in HEALTH_PERCENT_FIELDS.items()}
         )
         return ScoringConfig(**values).validate()
+
+    # Retention automation ------------------------------------------------------
+    health_automation_enabled = fields.Boolean(
+        string="Retention Automation", default=True,
+        help="Turn health transitions into follow-up activities and retention "
+        "opportunities, close them when accounts recover, and send the weekly digest.",
+    )
+    health_retention_create_lead = fields.Boolean(
+        string="Retention Opportunities", default=True,
+        help="Also open a retention opportunity in the salesperson's pipeline.",
+    )
+    health_retention_drop_points = fields.Float(
+        string="Score Drop (points)", default=15.0,
+        help="A score this many points below the one of 30 days ago calls for a follow-up.",
+    )
+    health_retention_critical_days = fields.Integer(
+        string="Critical For (days)", default=30,
+        help="An account critical for longer than this with no retention work open "
+        "calls for a follow-up.",
+    )
+    health_retention_activity_days = fields.Integer(
+        string="Follow-up Due In (days)", default=3,
+    )
+    health_retention_cooldown_days = fields.Integer(
+        string="Cooldown (days)", default=14,
+        help="Once retention work is closed, no new work is opened on the account "
+        "for this many days.",
+    )
+    health_retention_winback_factor = fields.Float(
+        string="Win-back After (× usual interval)", default=4.0,
+        help="Accounts without an order for more than this many times their usual "
+        "order interval get a win-back activity instead of a plain follow-up.",
+    )
+    health_retention_default_user_id = fields.Many2one(
+        "res.users", string="Default Retention Owner",
+        domain="[('share', '=', False)]",
+        help="Gets the retention work of accounts with neither a salesperson nor a "
+        "sales team leader.",
+    )
+
+    @api.constrains(
+        "health_retention_drop_points", "health_retention_critical_days",
+        "health_retention_activity_days", "health_retention_cooldown_days",
+        "health_retention_winback_factor", "health_retention_default_user_id",
+    )
+    def _check_health_retention_settings(self):
+        for company in self:
+            if not 0 < company.health_retention_drop_points <= 100:
+                raise ValidationError(_(
+                    "The score drop that calls for a retention follow-up must be between "
+                    "1 and 100 points."))
+            if company.health_retention_critical_days < 1:
+                raise ValidationError(_(
+                    "The number of days an account may stay critical must be at least 1."))
+            if company.health_retention_activity_days < 0:
+                raise ValidationError(_(
+                    "The retention follow-up cannot be due a negative number of days ahead."))
+            if company.health_retention_cooldown_days < 0:
+                raise ValidationError(_("The retention cooldown cannot be negative."))
+            if company.health_retention_winback_factor < 1:
+                raise ValidationError(_(
+                    "The win-back factor must be at least 1 (times the usual order interval)."))
+            owner = company.health_retention_default_user_id
+            if owner and (owner.share or company not in owner.company_ids):
+                raise ValidationError(_(
+                    "The default retention owner must be an internal user of %(company)s.",
+                    company=company.name))
+
+    def _health_retention_settings(self):
+        """The retention automation settings of this company, as plain values."""
+        self.ensure_one()
+        return {
+            "enabled": self.health_automation_enabled,
+            "create_lead": self.health_retention_create_lead,
+            "drop_points": self.health_retention_drop_points,
+            "critical_days": self.health_retention_critical_days,
+            "activity_days": self.health_retention_activity_days,
+            "cooldown_days": self.health_retention_cooldown_days,
+            "winback_factor": self.health_retention_winback_factor,
+            "default_user_id": self.health_retention_default_user_id.id,
+        }

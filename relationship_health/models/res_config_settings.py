@@ -42,3 +42,28 @@ class ResConfigSettings(models.TransientModel):
     health_clv_discount_rate = fields.Float(
         related="company_id.health_clv_discount_rate", readonly=False
     )
+    health_automation_enabled = fields.Boolean(
+        related="company_id.health_automation_enabled", readonly=False
+    )
+    health_retention_create_lead = fields.Boolean(
+        related="company_id.health_retention_create_lead", readonly=False
+    )
+    health_retention_drop_points = fields.Float(
+        related="company_id.health_retention_drop_points", readonly=False
+    )
+    health_retention_critical_days = fields.Integer(
+        related="company_id.health_retention_critical_days", readonly=False
+    )
+    health_retention_activity_days = fields.Integer(
+        related="company_id.health_retention_activity_days", readonly=False
+    )
+    health_retention_cooldown_days = fields.Integer(
+        related="company_id.health_retention_cooldown_days", readonly=False
+    )
+    health_retention_winback_factor = fields.Float(
+        related="company_id.health_retention_winback_factor", readonly=False
+    )
+    health_retention_default_user_id = fields.Many2one(
+        related="company_id.health_retention_default_user_id", readonly=False,
+        domain="[('share', '=', False), ('company_ids', 'in', company_id)]",
+    )
