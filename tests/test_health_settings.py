@@ -52,6 +52,10 @@ class TestHealthSettings(HealthCase):
             company.health_default_purchase_interval = -1
         with self.assertRefused("cadence"):
             company.health_default_visit_interval = -30
+        with self.assertRefused("Highly Profitable Accounts.*percentage"):
+            company.health_profit_top_share = 0
+        with self.assertRefused("Discount Rate.*percentage"):
+            company.health_clv_discount_rate = 120
 
     def test_bad_cadence_is_refused(self):
         with self.assertRefused("cadence"):

@@ -91,8 +91,27 @@ class ResCompany(models.Model):
             except ScoringConfigError as error:
                 raise ValidationError(
                     _("Invalid relationship health settings for %(company)s: %(error)s",
-                      company=company.name, error=error)
+                      company=company.name, error=company._health_config_error_text(error))
                 ) from error
+
+    def _health_config_error_text(self, error):
+        """The scoring core's complaint in the user's language."""
+        attributes = {**HEALTH_CONFIG_FIELDS, **HEALTH_PERCENT_FIELDS}
+        field_name = {attr: fname for fname, attr in attributes.items()}.get(error.setting)
+        setting = (self._fields[field_name]._description_string(self.env)
+                   if field_name else error.setting)
+        if error.kind == "no_weight":
+            return _("At least one signal weight must be above zero.")
+        if error.kind == "thresholds":
+            return _("Band thresholds must be strictly decreasing between 100 and 0 "
+                     "(100 ≥ healthy > watch > at risk > 0).")
+        if error.kind == "negative":
+            return _("“%(setting)s” cannot be negative.", setting=setting)
+        if error.kind == "positive":
+            return _("“%(setting)s” must be above zero.", setting=setting)
+        if error.kind == "share":
+            return _("“%(setting)s” must be a percentage between 0 and 100.", setting=setting)
+        return str(error)
 
     def _health_scoring_config(self):
         """Return the validated scoring configuration of this company."""

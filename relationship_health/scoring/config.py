@@ -19,7 +19,18 @@ BANDS = ("healthy", "watch", "at_risk", "critical", "unknown")
 
 
 class ScoringConfigError(ValueError):
-    """Raised when a :class:`ScoringConfig` holds inconsistent settings."""
+    """Raised when a :class:`ScoringConfig` holds inconsistent settings.
+
+    ``kind`` names the broken rule (``number``, ``negative``, ``no_weight``,
+    ``thresholds``, ``positive``, ``share``, ``min_orders``) and ``setting``
+    the offending attribute, so that a caller can word the message in its
+    user's language; ``str(error)`` is the plain English explanation.
+    """
+
+    def __init__(self, message, kind=None, setting=None):
+        super().__init__(message)
+        self.kind = kind
+        self.setting = setting
 
 
 def _is_number(value):
@@ -87,20 +98,24 @@ class ScoringConfig:
             if not _is_number(value):
                 raise ScoringConfigError(
                     f"The setting {field.name.replace('_', ' ')} must be a number "
-                    f"(got {value!r})."
+                    f"(got {value!r}).", "number", field.name,
                 )
 
         for name, weight in self.weights.items():
             if weight < 0:
                 raise ScoringConfigError(
-                    f"Signal weights cannot be negative (the {name} weight is {weight:g})."
+                    f"Signal weights cannot be negative (the {name} weight is {weight:g}).",
+                    "negative", f"weight_{name}",
                 )
         if not any(weight > 0 for weight in self.weights.values()):
-            raise ScoringConfigError("At least one signal weight must be above zero.")
+            raise ScoringConfigError(
+                "At least one signal weight must be above zero.", "no_weight"
+            )
 
         if self.mood_weight < 0:
             raise ScoringConfigError(
-                f"The weight of visit moods cannot be negative (got {self.mood_weight:g})."
+                f"The weight of visit moods cannot be negative (got {self.mood_weight:g}).",
+                "negative", "mood_weight",
             )
 
         healthy, watch, at_risk = (
@@ -112,7 +127,7 @@ class ScoringConfig:
             raise ScoringConfigError(
                 "Band thresholds must be strictly decreasing between 100 and 0 "
                 "(100 ≥ healthy > watch > at risk > 0); got "
-                f"healthy {healthy:g}, watch {watch:g}, at risk {at_risk:g}."
+                f"healthy {healthy:g}, watch {watch:g}, at risk {at_risk:g}.", "thresholds",
             )
 
         positive = {
@@ -127,7 +142,9 @@ class ScoringConfig:
         for name, label in positive.items():
             value = getattr(self, name)
             if value <= 0:
-                raise ScoringConfigError(f"{label} must be above zero days (got {value:g}).")
+                raise ScoringConfigError(
+                    f"{label} must be above zero days (got {value:g}).", "positive", name
+                )
 
         shares = {
             "profit_top_share": "The share of highly profitable accounts",
@@ -137,15 +154,19 @@ class ScoringConfig:
         for name, label in shares.items():
             value = getattr(self, name)
             if not 0 < value < 1 and not (name == "loyalty_regularity_min" and value == 1):
-                raise ScoringConfigError(f"{label} must be between 0 and 1 (got {value:g}).")
+                raise ScoringConfigError(
+                    f"{label} must be between 0 and 1 (got {value:g}).", "share", name
+                )
         if not 0 <= self.clv_discount_rate < 1:
             raise ScoringConfigError(
-                f"The discount rate must be between 0 and 1 (got {self.clv_discount_rate:g})."
+                f"The discount rate must be between 0 and 1 (got {self.clv_discount_rate:g}).",
+                "share", "clv_discount_rate",
             )
 
         if self.recency_min_orders < 2 or self.recency_min_orders != int(self.recency_min_orders):
             raise ScoringConfigError(
                 "At least 2 order days are needed to measure a purchase rhythm "
-                f"(the minimum is set to {self.recency_min_orders:g})."
+                f"(the minimum is set to {self.recency_min_orders:g}).",
+                "min_orders", "recency_min_orders",
             )
         return self
