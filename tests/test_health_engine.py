@@ -212,3 +212,15 @@ class TestHealthEngine(HealthCase):
         self.assertEqual(snapshot.recency, 100.0, "200 days ago the last order was 14 days old")
         self.assertFalse(self.drifting.health_computed_at, "the past does not overwrite today")
         self.assertFalse(self.drifting.health_band)
+
+    def test_sales_team_of_the_salesperson_is_kept(self):
+        team = self.env["crm.team"].create({"name": "Northern Accounts"})
+        team.member_ids = self.salesman
+        self.drifting.action_recompute_health()
+        self.assertEqual(self.drifting.health_team_id, team)
+        my_team = self.env["res.partner"].with_user(self.salesman).search([
+            "|", ("health_team_id.member_ids", "in", [self.salesman.id]),
+            ("health_team_id.user_id", "=", self.salesman.id),
+        ])
+        self.assertIn(self.drifting, my_team)
+

@@ -62,6 +62,7 @@ PARTNER_COLUMNS = {
     "health_tenure_days": "int4",
     "health_quadrant": "varchar",
     "health_clv": "float8",
+    "health_team_id": "int4",
 }
 # Snapshot column -> result column.
 SNAPSHOT_COLUMNS = {
@@ -249,7 +250,8 @@ class RelationshipHealthEngine(models.AbstractModel):
             frames.append(health.join(value))
         results = pd.concat(frames) if len(frames) > 1 else frames[0]
         results = results.join(accounts[[
-            "company_id", "user_id", "band_before", "score_before", "visit_interval_days",
+            "company_id", "user_id", "team_id", "band_before", "score_before",
+            "visit_interval_days",
         ]])
         visits = inputs["visits"]
         upcoming = visits[pd.to_datetime(visits["visit_date"]) > pd.Timestamp(now)]
@@ -291,7 +293,7 @@ class RelationshipHealthEngine(models.AbstractModel):
         frame = self._fetch_frame(
             SQL(
                 """
-                SELECT p.id, COALESCE(p.company_id, %(company)s), p.user_id,
+                SELECT p.id, COALESCE(p.company_id, %(company)s), p.user_id, u.sale_team_id,
                        p.health_band, p.health_score,
                        CASE WHEN p.health_override_until >= %(as_of)s
                             THEN p.health_override_band END,
@@ -299,6 +301,7 @@ class RelationshipHealthEngine(models.AbstractModel):
                        COALESCE(p.visit_plan_date, p.create_date::date),
                        prev.score
                   FROM res_partner p
+             LEFT JOIN res_users u ON u.id = p.user_id
              LEFT JOIN LATERAL (
                         SELECT s.score
                           FROM relationship_health_snapshot s
@@ -312,7 +315,7 @@ class RelationshipHealthEngine(models.AbstractModel):
                 as_of=as_of,
                 ids=list(account_ids),
             ),
-            ["partner_id", "company_id", "user_id", "band_before", "score_before",
+            ["partner_id", "company_id", "user_id", "team_id", "band_before", "score_before",
              "override_band", "visit_interval_days", "visit_plan_start", "previous_score"],
         )
         frame["visit_interval_days"] = frame["visit_interval_days"].fillna(0).astype("int64")
@@ -604,6 +607,7 @@ class RelationshipHealthEngine(models.AbstractModel):
             "health_tenure_days": _ints(results["tenure_days"]),
             "health_quadrant": _nullable(results["quadrant"]),
             "health_clv": _nullable(results["clv"].round(2)),
+            "health_team_id": _ints(results["team_id"]),
         }
         if as_of >= fields.Date.context_today(self):
             self._write_partners(ids, values, now)

@@ -180,6 +180,10 @@ class ResPartner(models.Model):
     health_profit_basis = fields.Char(
         string="Profitability Basis", compute="_compute_health_profit_basis"
     )
+    health_team_id = fields.Many2one(
+        "crm.team", string="Sales Team", readonly=True, copy=False, index="btree_not_null",
+        help="The sales team of the account's salesperson, as of the last health computation.",
+    )
     health_computed_at = fields.Datetime(string="Health Computed On", readonly=True, copy=False)
     health_snapshot_ids = fields.One2many(
         "relationship.health.snapshot", "partner_id", string="Health History", readonly=True
