@@ -14,3 +14,4 @@ from . import relationship_retention_case
 from . import crm_lead_retention
 from . import mail_activity_retention
 from . import relationship_health_retention
+from . import calendar_attendee

@@ -27,6 +27,10 @@ BATCH_PARAM = "relationship_health.batch_size"
 DEFAULT_BATCH_SIZE = 2000
 TREND_MIN_AGE_DAYS = 28
 
+# Readers filter their driving table (orders, survey answers, attendees) on the
+# contacts of the batch's accounts, so that PostgreSQL walks the partner_id
+# indexes instead of scanning the whole table for every batch.
+
 # Columns of res_partner written by the engine, with their SQL array types.
 PARTNER_COLUMNS = {
     "health_score": "float8",
@@ -335,7 +339,8 @@ class RelationshipHealthEngine(models.AbstractModel):
                   JOIN res_partner c ON c.id = so.partner_id
                  WHERE so.state = 'sale'
                    AND so.date_order <= %(now)s
-                   AND c.commercial_partner_id = ANY(%(ids)s)
+                   AND so.partner_id = ANY(ARRAY(
+                       SELECT id FROM res_partner WHERE commercial_partner_id = ANY(%(ids)s)))
               GROUP BY 1, 2
                 """,
                 now=now,
@@ -370,7 +375,8 @@ class RelationshipHealthEngine(models.AbstractModel):
                    AND NOT COALESCE(l.skipped, FALSE)
                    AND COALESCE(ui.end_datetime, ui.create_date) <= %(now)s
                    AND COALESCE(ui.end_datetime, ui.create_date) >= %(since)s
-                   AND c.commercial_partner_id = ANY(%(ids)s)
+                   AND ui.partner_id = ANY(ARRAY(
+                       SELECT id FROM res_partner WHERE commercial_partner_id = ANY(%(ids)s)))
              UNION ALL
                 SELECT DISTINCT ON (e.id, c.commercial_partner_id)
                        c.commercial_partner_id, e.start, 'mood', e.visit_mood::int, 1, 5
@@ -383,7 +389,8 @@ class RelationshipHealthEngine(models.AbstractModel):
                    AND e.visit_mood IS NOT NULL
                    AND e.start <= %(now)s
                    AND e.start >= %(since)s
-                   AND c.commercial_partner_id = ANY(%(ids)s)
+                   AND a.partner_id = ANY(ARRAY(
+                       SELECT id FROM res_partner WHERE commercial_partner_id = ANY(%(ids)s)))
                 """,
                 now=now,
                 since=as_of - timedelta(days=731),
@@ -414,7 +421,8 @@ class RelationshipHealthEngine(models.AbstractModel):
                   JOIN res_partner c ON c.id = a.partner_id
                  WHERE e.active
                    AND a.state != 'declined'
-                   AND c.commercial_partner_id = ANY(%(ids)s)
+                   AND a.partner_id = ANY(ARRAY(
+                       SELECT id FROM res_partner WHERE commercial_partner_id = ANY(%(ids)s)))
               GROUP BY 1, 2
                 """,
                 type=visit_type.id,
@@ -445,7 +453,8 @@ class RelationshipHealthEngine(models.AbstractModel):
                    AND NOT COALESCE(l.skipped, FALSE)
                    AND COALESCE(ui.end_datetime, ui.create_date) <= %(now)s
                    AND COALESCE(ui.end_datetime, ui.create_date) >= %(since)s
-                   AND c.commercial_partner_id = ANY(%(ids)s)
+                   AND ui.partner_id = ANY(ARRAY(
+                       SELECT id FROM res_partner WHERE commercial_partner_id = ANY(%(ids)s)))
                 """,
                 now=now,
                 since=as_of - timedelta(days=731),
@@ -479,7 +488,8 @@ class RelationshipHealthEngine(models.AbstractModel):
                  WHERE so.state = 'sale'
                    AND so.date_order <= %(now)s
                    AND so.date_order > %(since)s
-                   AND c.commercial_partner_id = ANY(%(ids)s)
+                   AND so.partner_id = ANY(ARRAY(
+                       SELECT id FROM res_partner WHERE commercial_partner_id = ANY(%(ids)s)))
               GROUP BY 1
                 """,
                 revenue=revenue,

@@ -388,7 +388,8 @@ class RelationshipHealthRetention(models.AbstractModel):
               FROM sale_order so
               JOIN res_partner c ON c.id = so.partner_id
              WHERE so.state = 'sale' AND so.team_id IS NOT NULL
-               AND c.commercial_partner_id = ANY(%s)
+               AND so.partner_id = ANY(ARRAY(
+                   SELECT id FROM res_partner WHERE commercial_partner_id = ANY(%s)))
           ORDER BY c.commercial_partner_id, so.date_order DESC, so.id DESC
             """,
             list(account_ids),
