@@ -282,10 +282,13 @@ class RelationshipHealthRetention(models.AbstractModel):
         self.env.cr.execute(SQL(
             """
             SELECT a.id, SUM(so.amount_untaxed / COALESCE(NULLIF(so.currency_rate, 0), 1))
-              FROM unnest(%(ids)s::int4[], %(companies)s::int4[]) AS a(id, company_id)
-              JOIN res_partner c ON c.commercial_partner_id = a.id
-              JOIN sale_order so ON so.partner_id = c.id AND so.company_id = a.company_id
-             WHERE so.state = 'sale'
+              FROM sale_order so
+              JOIN res_partner c ON c.id = so.partner_id
+              JOIN unnest(%(ids)s::int4[], %(companies)s::int4[]) AS a(id, company_id)
+                ON a.id = c.commercial_partner_id AND a.company_id = so.company_id
+             WHERE so.partner_id = ANY(ARRAY(
+                   SELECT id FROM res_partner WHERE commercial_partner_id = ANY(%(ids)s)))
+               AND so.state = 'sale'
                AND so.date_order > %(since)s
                AND so.date_order < %(until)s
           GROUP BY a.id
