@@ -356,30 +356,17 @@ class RelationshipHealthEngine(models.AbstractModel):
         visit_type = self.env.ref(
             "relationship_health.calendar_event_type_customer_visit", raise_if_not_found=False
         )
+        answers = self._answer_lines_sql(
+            SQL("q.health_metric, q.scale_min, q.scale_max"), SQL("q.health_metric IS NOT NULL"),
+            account_ids, as_of, now,
+        )
         return self._fetch_frame(
             SQL(
                 """
-                SELECT c.commercial_partner_id,
-                       COALESCE(ui.end_datetime, ui.create_date),
-                       q.health_metric,
-                       CASE WHEN l.answer_type = 'scale' THEN l.value_scale
-                            ELSE l.value_numerical_box END,
-                       q.scale_min, q.scale_max
-                  FROM survey_user_input_line l
-                  JOIN survey_user_input ui ON ui.id = l.user_input_id
-                  JOIN survey_question q ON q.id = l.question_id
-                  JOIN res_partner c ON c.id = ui.partner_id
-                 WHERE ui.state = 'done'
-                   AND q.health_metric IS NOT NULL
-                   AND l.answer_type IN ('scale', 'numerical_box')
-                   AND NOT COALESCE(l.skipped, FALSE)
-                   AND COALESCE(ui.end_datetime, ui.create_date) <= %(now)s
-                   AND COALESCE(ui.end_datetime, ui.create_date) >= %(since)s
-                   AND ui.partner_id = ANY(ARRAY(
-                       SELECT id FROM res_partner WHERE commercial_partner_id = ANY(%(ids)s)))
+                %(answers)s
              UNION ALL
                 SELECT DISTINCT ON (e.id, c.commercial_partner_id)
-                       c.commercial_partner_id, e.start, 'mood', e.visit_mood::int, 1, 5
+                       c.commercial_partner_id, e.start, e.visit_mood::int, 'mood', 1, 5
                   FROM calendar_event e
                   JOIN meeting_category_rel r ON r.event_id = e.id AND r.type_id = %(visit_type)s
                   JOIN calendar_attendee a ON a.event_id = e.id
@@ -392,12 +379,13 @@ class RelationshipHealthEngine(models.AbstractModel):
                    AND a.partner_id = ANY(ARRAY(
                        SELECT id FROM res_partner WHERE commercial_partner_id = ANY(%(ids)s)))
                 """,
+                answers=answers,
                 now=now,
                 since=as_of - timedelta(days=731),
                 ids=list(account_ids),
                 visit_type=visit_type.id if visit_type else None,
             ),
-            ["partner_id", "answer_date", "metric", "value", "scale_min", "scale_max"],
+            ["partner_id", "answer_date", "value", "metric", "scale_min", "scale_max"],
         )
 
     @api.model
@@ -435,32 +423,43 @@ class RelationshipHealthEngine(models.AbstractModel):
     def _read_servqual(self, account_ids, as_of, now):
         """Completed answers to SERVQUAL items (expectation and perception)."""
         return self._fetch_frame(
-            SQL(
-                """
-                SELECT c.commercial_partner_id,
-                       COALESCE(ui.end_datetime, ui.create_date),
-                       q.servqual_dimension, q.servqual_side,
-                       CASE WHEN l.answer_type = 'scale' THEN l.value_scale
-                            ELSE l.value_numerical_box END
-                  FROM survey_user_input_line l
-                  JOIN survey_user_input ui ON ui.id = l.user_input_id
-                  JOIN survey_question q ON q.id = l.question_id
-                  JOIN res_partner c ON c.id = ui.partner_id
-                 WHERE ui.state = 'done'
-                   AND q.servqual_dimension IS NOT NULL
-                   AND q.servqual_side IS NOT NULL
-                   AND l.answer_type IN ('scale', 'numerical_box')
-                   AND NOT COALESCE(l.skipped, FALSE)
-                   AND COALESCE(ui.end_datetime, ui.create_date) <= %(now)s
-                   AND COALESCE(ui.end_datetime, ui.create_date) >= %(since)s
-                   AND ui.partner_id = ANY(ARRAY(
-                       SELECT id FROM res_partner WHERE commercial_partner_id = ANY(%(ids)s)))
-                """,
-                now=now,
-                since=as_of - timedelta(days=731),
-                ids=list(account_ids),
+            self._answer_lines_sql(
+                SQL("q.servqual_dimension, q.servqual_side"),
+                SQL("q.servqual_dimension IS NOT NULL AND q.servqual_side IS NOT NULL"),
+                account_ids, as_of, now,
             ),
-            ["partner_id", "answer_date", "dimension", "side", "value"],
+            ["partner_id", "answer_date", "value", "dimension", "side"],
+        )
+
+    def _answer_lines_sql(self, columns, condition, account_ids, as_of, now):
+        """Completed survey answer lines (scale or numerical) of the batch's
+        contacts over the last two years, to the questions matching
+        ``condition``: account, date, value, then ``columns``."""
+        return SQL(
+            """
+            SELECT c.commercial_partner_id,
+                   COALESCE(ui.end_datetime, ui.create_date),
+                   CASE WHEN l.answer_type = 'scale' THEN l.value_scale
+                        ELSE l.value_numerical_box END,
+                   %(columns)s
+              FROM survey_user_input_line l
+              JOIN survey_user_input ui ON ui.id = l.user_input_id
+              JOIN survey_question q ON q.id = l.question_id
+              JOIN res_partner c ON c.id = ui.partner_id
+             WHERE ui.state = 'done'
+               AND %(condition)s
+               AND l.answer_type IN ('scale', 'numerical_box')
+               AND NOT COALESCE(l.skipped, FALSE)
+               AND COALESCE(ui.end_datetime, ui.create_date) <= %(now)s
+               AND COALESCE(ui.end_datetime, ui.create_date) >= %(since)s
+               AND ui.partner_id = ANY(ARRAY(
+                   SELECT id FROM res_partner WHERE commercial_partner_id = ANY(%(ids)s)))
+            """,
+            columns=columns,
+            condition=condition,
+            now=now,
+            since=as_of - timedelta(days=731),
+            ids=list(account_ids),
         )
 
     @api.model

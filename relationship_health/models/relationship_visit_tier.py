@@ -4,6 +4,15 @@ from odoo.exceptions import ValidationError
 MAX_VISIT_INTERVAL_DAYS = 3 * 366
 
 
+def check_visit_interval(days, owner):
+    """Refuse a visit cadence outside 0 (no plan) – three years."""
+    if not 0 <= days <= MAX_VISIT_INTERVAL_DAYS:
+        raise ValidationError(
+            _("The visit cadence of %(owner)s must be between 0 (no plan) and %(max)s days.",
+              owner=owner, max=MAX_VISIT_INTERVAL_DAYS)
+        )
+
+
 class RelationshipVisitTier(models.Model):
     """An account tier and the visit cadence it asks for.
 
@@ -33,11 +42,7 @@ class RelationshipVisitTier(models.Model):
     @api.constrains("visit_interval_days")
     def _check_visit_interval_days(self):
         for tier in self:
-            if not 0 <= tier.visit_interval_days <= MAX_VISIT_INTERVAL_DAYS:
-                raise ValidationError(
-                    _("The visit cadence of the tier %(tier)s must be between 0 (no plan) and "
-                      "%(max)s days.", tier=tier.name, max=MAX_VISIT_INTERVAL_DAYS)
-                )
+            check_visit_interval(tier.visit_interval_days, tier.name)
 
     def _compute_partner_count(self):
         counts = dict(self.env["res.partner"]._read_group(

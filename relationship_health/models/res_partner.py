@@ -3,10 +3,11 @@ from datetime import datetime, time, timedelta
 import pytz
 
 from odoo import Command, _, api, fields, models
-from odoo.exceptions import AccessError, ValidationError
+from odoo.exceptions import AccessError
 
 from ..scoring import band_for
 from .relationship_health_snapshot import HEALTH_BANDS
+from .relationship_visit_tier import check_visit_interval
 from .survey_question import SERVQUAL_DIMENSIONS
 
 QUADRANTS = [
@@ -24,7 +25,6 @@ BAND_CSS = {
     "unknown": "bg-secondary",
 }
 
-MAX_VISIT_INTERVAL_DAYS = 3 * 366
 
 
 class ResPartner(models.Model):
@@ -196,11 +196,7 @@ class ResPartner(models.Model):
     @api.constrains("visit_interval_days")
     def _check_visit_interval_days(self):
         for partner in self:
-            if not 0 <= partner.visit_interval_days <= MAX_VISIT_INTERVAL_DAYS:
-                raise ValidationError(
-                    _("The visit cadence of %(partner)s must be between 0 (no plan) and "
-                      "%(max)s days.", partner=partner.display_name, max=MAX_VISIT_INTERVAL_DAYS)
-                )
+            check_visit_interval(partner.visit_interval_days, partner.display_name)
 
     @api.depends("health_details")
     def _compute_health_reasons(self):
