@@ -199,6 +199,7 @@ class ResPartner(models.Model):
             check_visit_interval(partner.visit_interval_days, partner.display_name)
 
     @api.depends("health_details")
+    @api.depends_context("lang")
     def _compute_health_reasons(self):
         for partner in self:
             reasons = (partner.health_details or {}).get("reasons") or []
@@ -207,6 +208,7 @@ class ResPartner(models.Model):
             ) or False
 
     @api.depends("health_quadrant")
+    @api.depends_context("lang")
     def _compute_health_quadrant_strategy(self):
         strategies = {
             "true_friend": _("Reward and keep close: they are loyal and profitable."),
@@ -217,6 +219,7 @@ class ResPartner(models.Model):
         for partner in self:
             partner.health_quadrant_strategy = strategies.get(partner.health_quadrant, False)
 
+    @api.depends_context("lang")
     def _compute_health_profit_basis(self):
         basis = (_("Margin") if "margin" in self.env["sale.order"]._fields
                  else _("Revenue (margins are not tracked)"))
@@ -224,6 +227,7 @@ class ResPartner(models.Model):
             partner.health_profit_basis = basis
 
     @api.depends("health_details")
+    @api.depends_context("lang")
     def _compute_health_summary(self):
         labels = {
             "satisfaction": _("Satisfaction (surveys)"),
