@@ -36,4 +36,9 @@
     "demo": [
         "demo/relationship_health_demo.xml",
     ],
+    "assets": {
+        "web.assets_tests": [
+            "relationship_health/static/tests/tours/**/*",
+        ],
+    },
 }

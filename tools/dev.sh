@@ -39,7 +39,7 @@ PY
 }
 
 python_deps() {
-  if ! "$PY" -c 'import pandas, pytest_odoo' >/dev/null 2>&1; then
+  if ! "$PY" -c 'import pandas, polib, pytest_odoo, websocket' >/dev/null 2>&1; then
     say "Installing Python dependencies (requirements-dev.txt)"
     "$PY" -m pip install -q -r "$ROOT/requirements-dev.txt"
   fi
@@ -106,6 +106,20 @@ cmd_demo() {
 
 cmd_test() {
   require_odoo; python_deps; ensure_postgres
+  # The browser tests (tests/test_ui_tours.py) run Odoo tours in headless
+  # Chromium, found on the PATH by Odoo, driven with websocket-client
+  # (requirements-dev.txt).
+  local browser="" candidate
+  for candidate in google-chrome chromium chromium-browser google-chrome-stable; do
+    command -v "$candidate" >/dev/null 2>&1 && { browser=$candidate; break; }
+  done
+  if [ -z "$browser" ]; then
+    say "Installing Chromium from Debian's packages (browser tests)"
+    apt-get update -qq >/dev/null || true
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null \
+      && command -v chromium >/dev/null 2>&1 \
+      || die "could not install Chromium: the browser tests cannot run"
+  fi
   TEST_DB="${MODULE}_test_$$"
   local db=$TEST_DB log="/tmp/${MODULE}_test_$$-install.log" status=0
   trap 'dropdb --if-exists "$TEST_DB" >/dev/null 2>&1 || true' EXIT
@@ -119,7 +133,7 @@ cmd_test() {
     --odoo-database="$db" --odoo-addons-path="$(addons_path)" \
     --odoo-extra="db_host=$PGHOST" --odoo-extra="db_port=$PGPORT" \
     --odoo-extra="db_user=$PGUSER" --odoo-extra="db_password=$PGPASSWORD" \
-    --odoo-log-level=warn --odoo-extra=test-file=/dev/null || status=$?
+    --odoo-log-level=warn --odoo-extra=test-file=/dev/null --odoo-http || status=$?
   return $status
 }
 

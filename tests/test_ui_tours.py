@@ -1,0 +1,202 @@
+"""The views in a real browser: a sales rep's day and a sales manager's, as
+Odoo tours in headless Chromium, each run as a plain user of its group.
+
+The tours are in relationship_health/static/tests/tours/. With the
+environment variable RH_SCREENSHOTS set to a folder, the tours also save
+screenshots of the pipeline, the Relationship Health tab, the accounts by
+band, the graph and the pivot there (screenshot_<name>.png).
+"""
+
+import base64
+import os
+import unittest
+from datetime import timedelta
+from pathlib import Path
+from unittest.mock import patch
+
+from odoo.tests import HttpCase, new_test_user
+from odoo.tests.common import ChromeBrowser, _find_executable
+
+from health_common import HealthCase
+
+SCREENSHOT_SIGNAL = "rh-screenshot:"
+SCREENSHOTS = {
+    "relationship_health_rep_day": ("pipeline", "partner_health"),
+    "relationship_health_manager_day": ("accounts_by_band", "graph", "pivot"),
+}
+
+
+class TestUiTours(HttpCase, HealthCase):
+    # Outside the addon package the test metaclass does not tag tests: tag
+    # them as the addon's own browser tests would be.
+    test_tags = {"standard", "post_install"}
+    test_module = "relationship_health"
+    browser_size = "1280x900"
+
+    @classmethod
+    def setUpClass(cls):
+        # A missing browser or websocket client makes Odoo skip browser
+        # tests: here it is a failure, the tours must run for real.
+        try:
+            import websocket  # noqa: F401
+        except ImportError as error:
+            raise AssertionError(
+                "the browser tests need the websocket-client Python package"
+            ) from error
+        try:
+            _find_executable()
+        except unittest.SkipTest as error:
+            raise AssertionError(
+                "the browser tests need Chromium or Google Chrome on the PATH"
+            ) from error
+        super().setUpClass()
+        cls.rep = cls._make_user("rh_rep", "Sam Seller", "sales_team.group_sale_salesman")
+        cls.other_rep = cls._make_user("rh_olga", "Olga Field", "sales_team.group_sale_salesman")
+        cls.boss = cls._make_user("rh_boss", "Bea Boss", "sales_team.group_sale_manager")
+        # Monthly buyers gone quiet for more or less long (purchase recency:
+        # 100 up to one usual interval, 0 at three; the only signal of most).
+        book = {
+            cls.rep: [
+                ("Harbor Freight Supplies", 124),  # critical, 0
+                ("Northwind Traders", 66),  # recency 40; at risk with the signals below
+                ("Granite Works", 54),  # watch, 60
+                ("Blue Lake Foods", 5),  # healthy, 100
+            ],
+            cls.other_rep: [
+                ("Pine Ridge Dairy", 100),  # critical, 0
+                ("Cedar Logistics", 70),  # at risk, 33.3
+                ("Maple Office Supply", 50),  # watch, 66.7
+                ("Summit Tools", 10),  # healthy, 100
+            ],
+        }
+        cls.accounts = {}
+        for user, accounts in book.items():
+            for name, quiet_days in accounts:
+                account, buyer = cls.make_account(name, user_id=user.id)
+                for months in range(4):
+                    cls.order(buyer, quiet_days + 30 * months)
+                cls.accounts[name] = account
+        # Northwind has every signal: lukewarm answers, a visit overdue
+        # against its monthly plan, one of two commitments breached.
+        northwind = cls.accounts["Northwind Traders"]
+        northwind.visit_interval_days = 30
+        buyer = northwind.child_ids
+        cls.answer(buyer, cls.q_nps, 6, days_ago=20)
+        cls.answer(buyer, cls.q_csat, 3, days_ago=20)
+        cls.visit(buyer, 50)
+        cls.sla(northwind, 12, done_late_days=-1)
+        cls.sla(northwind, 12, done_late_days=3)
+        # A month ago Northwind and Harbor Freight were doing better.
+        cls.env["relationship.health.snapshot"].create([
+            {"partner_id": cls.accounts[name].id, "user_id": cls.rep.id,
+             "snapshot_date": cls.today - timedelta(days=35), "score": score, "band": band}
+            for name, score, band in (("Northwind Traders", 75.0, "healthy"),
+                                      ("Harbor Freight Supplies", 45.0, "at_risk"))
+        ])
+        cls.env["res.partner"].concat(*cls.accounts.values()).action_recompute_health()
+        stages = cls.env["crm.stage"].search([("is_won", "=", False)], order="sequence, id")
+        for name, opportunity, revenue, stage in (
+            ("Harbor Freight Supplies", "Valve retrofit", 18000, 2),
+            ("Northwind Traders", "Spring restock", 9500, 1),
+            ("Granite Works", "Pump upgrade", 12000, 0),
+            ("Blue Lake Foods", "Annual maintenance", 7200, 1),
+        ):
+            cls.env["crm.lead"].create({
+                "name": opportunity, "type": "opportunity", "user_id": cls.rep.id,
+                "partner_id": cls.accounts[name].id, "expected_revenue": revenue,
+                "stage_id": stages[min(stage, len(stages) - 1)].id,
+            })
+
+    @classmethod
+    def _make_user(cls, login, name, group):
+        user = new_test_user(cls.env, login=login, name=name, groups=group,
+                             email=f"{login}@example.com")
+        user.tour_enabled = False  # no onboarding tips over the views
+        return user
+
+    def run_tour(self, tour, login):
+        """Run ``tour`` as ``login``, saving its screenshots when asked."""
+        folder = os.environ.get("RH_SCREENSHOTS")
+        kwargs = {"cookies": {"rh_screenshots": "1"}} if folder else {}
+        handle_console = ChromeBrowser._handle_console
+
+        def handle_console_with_screenshots(browser, type, args=None, stackTrace=None, **kw):  # noqa: A002
+            message = str(browser._from_remoteobject(args[0])) if args else ""
+            if folder and type == "log" and message.startswith(SCREENSHOT_SIGNAL):
+                self._save_screenshot(browser, Path(folder), message[len(SCREENSHOT_SIGNAL):])
+                return None
+            return handle_console(browser, type, args, stackTrace, **kw)
+
+        with patch.object(ChromeBrowser, "_handle_console", handle_console_with_screenshots):
+            try:
+                self.start_tour("/odoo/crm", tour, login=login, timeout=90, **kwargs)
+            except unittest.SkipTest as error:
+                self.fail(f"the browser could not run the tour {tour}: {error}")
+        if folder:
+            for name in SCREENSHOTS[tour]:
+                self.assertTrue((Path(folder) / f"screenshot_{name}.png").is_file(), name)
+
+    @staticmethod
+    def _save_screenshot(browser, folder, name):
+        """Capture the page, save it, then let the tour go on."""
+        folder.mkdir(parents=True, exist_ok=True)
+        capture = browser._websocket_send(
+            "Page.captureScreenshot", params={"format": "png"}, with_future=True
+        )
+
+        def save(future):
+            try:
+                data = base64.b64decode(future.result()["data"], validate=True)
+                (folder / f"screenshot_{name}.png").write_bytes(data)
+            finally:
+                browser._websocket_send("Runtime.evaluate", params={
+                    "expression": "window.rhScreenshotTaken && window.rhScreenshotTaken()",
+                })
+
+        capture.add_done_callback(save)
+
+    def test_rep_day(self):
+        northwind = self.accounts["Northwind Traders"]
+        self.assertEqual(northwind.health_band, "at_risk")
+        followup_type = self.env.ref("relationship_health.mail_activity_type_retention_followup")
+        followup = northwind.activity_ids.filtered(lambda a: a.activity_type_id == followup_type)
+        self.assertEqual(len(followup), 1, "the fall from 75 to 45.7 opened a retention follow-up")
+        self.assertEqual(followup.user_id, self.rep)
+        visits = self.env["calendar.event"].search_count([])
+        self.run_tour("relationship_health_rep_day", login="rh_rep")
+
+        northwind.invalidate_recordset()
+        visit = self.env["calendar.event"].search([], order="id desc", limit=1)
+        self.assertEqual(self.env["calendar.event"].search_count([]), visits + 1)
+        self.assertEqual(visit.name, "Visit: Northwind Traders")
+        self.assertIn(self.visit_type, visit.categ_ids)
+        self.assertIn(northwind.child_ids, visit.partner_ids)
+        self.assertEqual(visit.user_id, self.rep)
+        self.assertFalse(followup.exists().active, "the follow-up is done")
+        done = northwind.message_ids.filtered(
+            lambda message: "Called the buyer" in (message.body or "")
+        )
+        self.assertEqual(len(done), 1, "the follow-up is logged as done on the account")
+        self.assertEqual(done.author_id, self.rep.partner_id)
+
+    def test_manager_day(self):
+        cedar = self.accounts["Cedar Logistics"]
+        self.assertEqual(cedar.health_band, "at_risk")
+        self.run_tour("relationship_health_manager_day", login="rh_boss")
+
+        cedar.invalidate_recordset()
+        self.assertEqual(cedar.health_band, "watch")
+        self.assertEqual(cedar.health_override_band, "watch")
+        self.assertEqual(cedar.health_computed_band, "at_risk")
+        self.assertEqual(cedar.health_override_user_id, self.boss)
+        # 45 days from the browser's today (a day either way around midnight)
+        self.assertAlmostEqual((cedar.health_override_until - self.today).days, 45, delta=1)
+        self.assertIn("Framework contract signed last week", cedar.health_override_reason)
+
+
+def test_browser_tours_run(request):
+    """pytest-odoo skips every HttpCase unless it starts Odoo's HTTP server
+    (--odoo-http): the tours must run, not be skipped."""
+    assert request.config.getoption("--odoo-http", default=False), (
+        "the browser tours need pytest-odoo's --odoo-http option (./tools/dev.sh test passes it)"
+    )
