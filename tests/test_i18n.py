@@ -1,36 +1,101 @@
-"""Reasons and bands speak the reader's language."""
+"""Reasons, bands and shipped data speak the reader's language (pt_BR, ru)."""
 
 from health_common import HealthCase
+
+# Odoo's code for Russian is ru_RU; it reads the addon's i18n/ru.po.
+LANGS = ("pt_BR", "ru_RU")
 
 
 class TestTranslations(HealthCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        for lang in ("pt_BR", "ru_RU"):
+        for lang in LANGS:
             cls.env["res.lang"]._activate_lang(lang)
         cls.env["ir.module.module"]._load_module_terms(
-            ["relationship_health"], ["pt_BR", "ru_RU"], overwrite=True
+            ["relationship_health"], list(LANGS), overwrite=True
         )
-        cls.account, cls.buyer = cls.make_account("Idiomas Ltda")
+        # A buying rhythm of 30 days, last order 124 days ago.
+        cls.rhythm, buyer = cls.make_account("Idiomas Ltda")
         for days in (124, 154, 184, 214):
-            cls.order(cls.buyer, days)
-        cls.account.action_recompute_health()
+            cls.order(buyer, days)
+        # One order 180 days ago (no rhythm yet: default interval 90 days) and
+        # one service commitment still open past its deadline.
+        cls.lapsed, buyer = cls.make_account("Языки ООО")
+        cls.order(buyer, 180)
+        cls.sla(cls.lapsed, 3, done_late_days=None)
+        (cls.rhythm | cls.lapsed).action_recompute_health()
 
-    def test_reasons_in_portuguese_and_russian(self):
+    def reasons(self, account, lang):
+        return account.with_context(lang=lang).health_reasons
+
+    def test_reasons_in_portuguese(self):
         self.assertEqual(
-            self.account.with_context(lang="pt_BR").health_reasons,
+            self.reasons(self.rhythm, "pt_BR"),
             "Nenhum pedido há 124 dias; este cliente costuma comprar a cada 30 dias.",
         )
         self.assertEqual(
-            self.account.with_context(lang="ru_RU").health_reasons,
-            "Нет заказов 124 дн.; обычно этот клиент заказывает каждые 30 дн.",
+            self.reasons(self.lapsed, "pt_BR").splitlines(),
+            [
+                "1 de 1 compromissos de nível de serviço descumpridos no último ano "
+                "(cumprimento de 0.0%).",
+                "Nenhum pedido há 180 dias; como ainda não há um ritmo de compra, "
+                "espera-se um pedido a cada 90 dias.",
+            ],
         )
 
+    def test_reasons_in_russian(self):
+        self.assertEqual(
+            self.reasons(self.rhythm, "ru_RU"),
+            "Нет заказов 124 дн.; обычно этот клиент заказывает каждые 30 дн.",
+        )
+        self.assertEqual(
+            self.reasons(self.lapsed, "ru_RU").splitlines(),
+            [
+                "Нарушено 1 из 1 обязательств по уровню обслуживания за последний год "
+                "(соблюдение 0.0%).",
+                "Нет заказов 180 дн.; ритма покупок ещё нет, поэтому заказ ожидается "
+                "каждые 90 дн.",
+            ],
+        )
+
+    def test_english_stays_english(self):
+        self.assertEqual(
+            self.reasons(self.rhythm, "en_US"),
+            "No order for 124 days; this customer usually orders every 30 days.",
+        )
+
+    def labels(self, field, lang):
+        partners = self.env["res.partner"].with_context(lang=lang)
+        return dict(partners._fields[field]._description_selection(partners.env))
+
     def test_band_labels(self):
-        labels = dict(self.env["res.partner"].with_context(lang="pt_BR")._fields["health_band"]
-                      ._description_selection(self.env(context={"lang": "pt_BR"})))
-        self.assertEqual(labels["critical"], "Crítico")
-        labels = dict(self.env["res.partner"]._fields["health_band"]
-                      ._description_selection(self.env(context={"lang": "ru_RU"})))
-        self.assertEqual(labels["at_risk"], "Под угрозой")
+        self.assertEqual(self.rhythm.health_band, "critical")
+        pt, ru = self.labels("health_band", "pt_BR"), self.labels("health_band", "ru_RU")
+        self.assertEqual(pt[self.rhythm.health_band], "Crítico")
+        self.assertEqual(ru[self.rhythm.health_band], "Критично")
+        self.assertEqual((pt["at_risk"], pt["healthy"]), ("Em risco", "Saudável"))
+        self.assertEqual((ru["at_risk"], ru["healthy"]), ("Под угрозой", "В норме"))
+
+    def test_servqual_and_quadrant_labels(self):
+        self.assertEqual(
+            list(self.labels("health_servqual_weakest", "pt_BR").values()),
+            ["Confiabilidade", "Responsividade", "Segurança", "Empatia", "Tangibilidade"],
+        )
+        self.assertEqual(
+            list(self.labels("health_servqual_weakest", "ru_RU").values()),
+            ["Надёжность", "Отзывчивость", "Уверенность", "Эмпатия", "Осязаемость"],
+        )
+        self.assertEqual(self.labels("health_quadrant", "pt_BR")["barnacle"], "Craca")
+        self.assertEqual(self.labels("health_quadrant", "ru_RU")["true_friend"], "Настоящий друг")
+
+    def test_shipped_survey_is_translated(self):
+        survey = self.env.ref("relationship_health.survey_servqual")
+        self.assertEqual(survey.with_context(lang="pt_BR").title,
+                         "Qualidade de serviço (SERVQUAL)")
+        self.assertEqual(survey.with_context(lang="ru_RU").title,
+                         "Качество обслуживания (SERVQUAL)")
+        item = self.env.ref("relationship_health.survey_servqual_reliability_1_expectation")
+        self.assertEqual(item.with_context(lang="pt_BR").scale_max_label, "Concordo totalmente")
+        self.assertEqual(item.with_context(lang="ru_RU").scale_min_label,
+                         "Совершенно не согласен")
