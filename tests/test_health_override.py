@@ -69,3 +69,34 @@ class TestHealthOverride(HealthCase):
         })
         self.assertEqual(lead.partner_health_band, "critical")
         self.assertEqual(lead.partner_health_score, 0.0)
+
+    def test_revenue_at_risk_follows_the_band(self):
+        revenue = self.account.health_revenue_12m
+        self.assertGreater(revenue, 0.0)
+        self.assertEqual(self.account.health_revenue_at_risk, revenue)
+        self.assertEqual(self.raw_health(self.account, "health_revenue_at_risk"), revenue)
+        self._override(self.manager, band="watch")
+        self.assertEqual(self.account.health_revenue_at_risk, 0.0)
+        self.env["res.partner"]._cron_relationship_health()
+        self.assertEqual(self.raw_health(self.account, "health_revenue_at_risk"), 0.0,
+                         "the nightly job keeps the override's band")
+        self.account.with_user(self.manager).action_clear_health_override()
+        self.assertEqual(self.account.health_revenue_at_risk, revenue)
+        healthy, _buyer = self.make_account("Healthy Works")
+        self.order(_buyer, 3)
+        healthy.action_recompute_health()
+        self.assertEqual(healthy.health_band, "healthy")
+        self.assertEqual(healthy.health_revenue_at_risk, 0.0)
+        [group] = self.env["res.partner"].read_group(
+            [("id", "in", (self.account | healthy).ids)], ["health_revenue_at_risk:sum"], [])
+        self.assertEqual(group["health_revenue_at_risk"], revenue)
+
+    def test_accounts_by_band_show_every_band(self):
+        groups = self.env["res.partner"].web_read_group(
+            [("id", "=", self.account.id)], ["health_band"], ["health_band"])["groups"]
+        self.assertEqual(
+            [(g["health_band"], g["health_band_count"]) for g in groups],
+            [("healthy", 0), ("watch", 0), ("at_risk", 0), ("critical", 1)],
+        )
+        kanban = self.env.ref("relationship_health.res_partner_view_kanban_health")
+        self.env["res.partner"].with_user(self.salesman).get_views([(kanban.id, "kanban")])

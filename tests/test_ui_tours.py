@@ -22,7 +22,7 @@ from health_common import HealthCase
 SCREENSHOT_SIGNAL = "rh-screenshot:"
 SCREENSHOTS = {
     "relationship_health_rep_day": ("pipeline", "partner_health"),
-    "relationship_health_manager_day": ("accounts_by_band", "graph", "pivot"),
+    "relationship_health_manager_day": ("accounts_by_band", "graph", "pivot", "kanban"),
 }
 
 

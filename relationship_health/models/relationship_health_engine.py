@@ -19,6 +19,7 @@ from odoo import api, fields, models
 from odoo.tools import SQL, split_every
 
 from ..scoring import DIMENSIONS, compute_health, compute_value, profit_threshold
+from .res_partner import AT_RISK_BANDS
 
 _logger = logging.getLogger(__name__)
 
@@ -61,6 +62,7 @@ PARTNER_COLUMNS = {
     "health_servqual_gap": "float8",
     "health_servqual_weakest": "varchar",
     "health_revenue_12m": "float8",
+    "health_revenue_at_risk": "float8",
     "health_margin_12m": "float8",
     "health_loyalty_regularity": "float8",
     "health_tenure_days": "int4",
@@ -611,6 +613,10 @@ class RelationshipHealthEngine(models.AbstractModel):
             "health_servqual_gap": _nullable(results["gap_overall"]),
             "health_servqual_weakest": _nullable(results["weakest_dimension"]),
             "health_revenue_12m": _nullable(results["revenue_12m"].round(2)),
+            "health_revenue_at_risk": (
+                results["revenue_12m"].fillna(0.0).round(2)
+                .where(results["band"].isin(AT_RISK_BANDS), 0.0).tolist()
+            ),
             "health_margin_12m": _nullable(results["margin_12m"].round(2)),
             "health_loyalty_regularity": _nullable(results["loyalty_regularity"].round(1)),
             "health_tenure_days": _ints(results["tenure_days"]),

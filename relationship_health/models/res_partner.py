@@ -10,6 +10,9 @@ from .relationship_health_snapshot import HEALTH_BANDS
 from .relationship_visit_tier import check_visit_interval
 from .survey_question import SERVQUAL_DIMENSIONS
 
+# Bands whose accounts count in the revenue at risk.
+AT_RISK_BANDS = ("at_risk", "critical")
+
 QUADRANTS = [
     ("true_friend", "True friend"),
     ("butterfly", "Butterfly"),
@@ -77,6 +80,7 @@ class ResPartner(models.Model):
     )
     health_band = fields.Selection(
         HEALTH_BANDS, string="Health Band", readonly=True, copy=False, index=True,
+        group_expand="_group_expand_health_band",
     )
     health_computed_band = fields.Selection(
         HEALTH_BANDS, string="Computed Band", readonly=True, copy=False,
@@ -123,6 +127,10 @@ class ResPartner(models.Model):
         string="Health Reasons", compute="_compute_health_reasons",
         help="What pulled the score down, most costly first.",
     )
+    health_main_reason = fields.Char(
+        string="Main Reason", compute="_compute_health_reasons",
+        help="What pulled the score down the most.",
+    )
     health_summary = fields.Html(
         string="Health Signals", compute="_compute_health_summary", sanitize=False,
     )
@@ -149,6 +157,12 @@ class ResPartner(models.Model):
     health_revenue_12m = fields.Float(
         string="Revenue (12 months)", readonly=True, copy=False, digits="Product Price",
         aggregator="sum", help="Confirmed orders of the last 12 months, untaxed, in company currency.",
+    )
+    health_revenue_at_risk = fields.Float(
+        string="Revenue at Risk", compute="_compute_health_revenue_at_risk", store=True,
+        readonly=True, copy=False, digits="Product Price", aggregator="sum",
+        help="The revenue of the last 12 months of an account at risk or critical "
+        "(its band, overridden or not); zero for the others.",
     )
     health_margin_12m = fields.Float(
         string="Margin (12 months)", readonly=True, copy=False, digits="Product Price",
@@ -202,10 +216,12 @@ class ResPartner(models.Model):
     @api.depends_context("lang")
     def _compute_health_reasons(self):
         for partner in self:
-            reasons = (partner.health_details or {}).get("reasons") or []
-            partner.health_reasons = "\n".join(
-                partner._health_reason_text(reason) for reason in reasons
-            ) or False
+            reasons = [
+                partner._health_reason_text(reason)
+                for reason in (partner.health_details or {}).get("reasons") or []
+            ]
+            partner.health_reasons = "\n".join(reasons) or False
+            partner.health_main_reason = reasons[0] if reasons else False
 
     @api.depends("health_quadrant")
     @api.depends_context("lang")
@@ -489,6 +505,20 @@ class ResPartner(models.Model):
     def _check_health_override_rights(self):
         if not self.env.user.has_group("sales_team.group_sale_manager"):
             raise AccessError(_("Only sales managers can override a relationship health band."))
+
+    def _group_expand_health_band(self, bands, domain):
+        """Grouped by band, every scored band shows, empty or not: a column with
+        no critical account is good news worth seeing."""
+        return [band for band, _label in HEALTH_BANDS if band != "unknown" or band in bands]
+
+    @api.depends("health_band", "health_revenue_12m")
+    def _compute_health_revenue_at_risk(self):
+        # The nightly job writes this column with the rest of the results; the
+        # ORM recomputes it when a band is overridden or an override ends.
+        for partner in self:
+            partner.health_revenue_at_risk = (
+                partner.health_revenue_12m if partner.health_band in AT_RISK_BANDS else 0.0
+            )
 
     def _health_band_label(self, band):
         return dict(self._fields["health_band"]._description_selection(self.env)).get(band, band)

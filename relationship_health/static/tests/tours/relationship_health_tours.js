@@ -269,6 +269,20 @@ registry.category("web_tour.tours").add("relationship_health_manager_day", {
         },
         screenshot("pivot", ".o_pivot th:contains('Count')"),
         {
+            content: "See the accounts as cards, one column per band",
+            trigger: ".o_switch_view.o_kanban",
+            run: "click",
+        },
+        {
+            content: "The critical column holds the critical accounts, worst first",
+            trigger: ".o_kanban_group:has(.o_column_title:contains('Critical')) .o_kanban_record:first:contains('Harbor Freight Supplies')",
+        },
+        {
+            content: "Each card says what pulled the score down",
+            trigger: ".o_kanban_record:contains('Cedar Logistics'):contains('No order for 70 days; this customer usually orders every 30 days.')",
+        },
+        screenshot("kanban", ".o_kanban_group:has(.o_column_title:contains('Healthy')) .o_kanban_record:contains('Summit Tools')"),
+        {
             content: "Back to the list",
             trigger: ".o_switch_view.o_list",
             run: "click",
