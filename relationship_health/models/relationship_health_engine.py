@@ -398,16 +398,16 @@ class RelationshipHealthEngine(models.AbstractModel):
     @api.model
     def _read_visits(self, account_ids, now):
         """Days of Customer Visits with the account among their attendees (the
-        account itself or a contact) who did not decline. Visits still to come
-        are read too: the core counts only those started, the engine takes the
-        next planned one from the others."""
+        account itself or a contact) who did not decline, plus the visits of
+        :meth:`_extra_visits_sql`. Visits still to come are read too: the core
+        counts only those started, the engine takes the next planned one from
+        the others."""
         visit_type = self.env.ref(
             "relationship_health.calendar_event_type_customer_visit", raise_if_not_found=False
         )
-        if not visit_type:
-            return pd.DataFrame(columns=["partner_id", "visit_date"])
-        return self._fetch_frame(
-            SQL(
+        queries = []
+        if visit_type:
+            queries.append(SQL(
                 """
                 SELECT c.commercial_partner_id, e.start
                   FROM calendar_event e
@@ -418,13 +418,34 @@ class RelationshipHealthEngine(models.AbstractModel):
                    AND a.state != 'declined'
                    AND a.partner_id = ANY(ARRAY(
                        SELECT id FROM res_partner WHERE commercial_partner_id = ANY(%(ids)s)))
-              GROUP BY 1, 2
                 """,
                 type=visit_type.id,
                 ids=list(account_ids),
+            ))
+        queries += self._extra_visits_sql(account_ids, now, visit_type)
+        if not queries:
+            return pd.DataFrame(columns=["partner_id", "visit_date"])
+        return self._fetch_frame(
+            SQL(
+                "SELECT partner_id, visit_date FROM (%s) AS visits(partner_id, visit_date)"
+                " GROUP BY 1, 2",
+                SQL(" UNION ALL ").join(queries),
             ),
             ["partner_id", "visit_date"],
         )
+
+    @api.model
+    def _extra_visits_sql(self, account_ids, now, visit_type):
+        """Hook for addons that keep visits elsewhere than in the calendar.
+
+        Return a list of ``SQL`` queries, each selecting rows (commercial
+        partner id, visit timestamp in UTC) for the accounts ``account_ids``:
+        a visit held at or before ``now`` counts as held, a later one as
+        planned. ``visit_type`` is the Customer Visit event type (or None):
+        a query must leave out the visits already read from the calendar,
+        i.e. active events of that type with the account among the attendees.
+        """
+        return []
 
     @api.model
     def _read_servqual(self, account_ids, as_of, now):

@@ -323,6 +323,9 @@ registry.category("web_tour.tours").add("relationship_health_manager_day", {
             run: "click",
         },
         {
+            trigger: ".o_form_view .o_breadcrumb:contains('Cedar Logistics')",
+        },
+        {
             content: "Open the Relationship Health tab",
             trigger: ".o_notebook .nav-link[name=relationship_health]",
             run: "click",

@@ -1,0 +1,2 @@
+from . import crm_salesperson_planner_visit
+from . import relationship_health_engine

@@ -1,0 +1,29 @@
+from odoo import api, fields, models
+
+
+class CrmSalespersonPlannerVisit(models.Model):
+    _inherit = "crm.salesperson.planner.visit"
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        visits = super().create(vals_list)
+        visits._close_plan_visit_activities()
+        return visits
+
+    def write(self, vals):
+        result = super().write(vals)
+        if {"date", "state", "partner_id"} & set(vals):
+            self._close_plan_visit_activities()
+        return result
+
+    def _close_plan_visit_activities(self):
+        """A visit planned from today on answers the "Plan a visit" follow-up
+        of its account, as a Customer Visit in the calendar does."""
+        today = fields.Date.context_today(self)
+        planned = self.filtered(
+            lambda v: v.state in ("draft", "confirm") and v.date and v.date >= today
+        )
+        if planned:
+            self.env["relationship.visit.planner"]._close_followups(
+                planned.partner_id.commercial_partner_id
+            )
