@@ -1,6 +1,7 @@
 from . import res_company
 from . import res_config_settings
 from . import relationship_health_snapshot
+from . import relationship_sla_policy
 from . import relationship_sla_event
 from . import survey_question
 from . import relationship_health_engine

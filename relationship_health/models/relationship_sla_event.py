@@ -1,5 +1,18 @@
+from datetime import timedelta
+
+from markupsafe import Markup
+
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
+from odoo.tools import SQL, format_datetime
+
+#: A breach older than this is history: nobody informs a customer of it any more.
+BREACH_NOTICE_WINDOW = timedelta(days=30)
+
+#: Fields a source document may set on its event.
+SOURCE_FIELDS = (
+    "name", "partner_id", "company_id", "date_start", "date_deadline", "date_done", "active", "note",
+)
 
 
 class RelationshipSlaEvent(models.Model):
@@ -11,8 +24,9 @@ class RelationshipSlaEvent(models.Model):
 
     _name = "relationship.sla.event"
     _description = "Service Level Commitment"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "mail.activity.mixin"]
     _order = "date_deadline desc, id desc"
+    _check_company_auto = True
 
     name = fields.Char(string="Commitment", required=True, tracking=True,
                        help="What was promised to the customer.")
@@ -54,6 +68,60 @@ class RelationshipSlaEvent(models.Model):
     )
     note = fields.Text()
     active = fields.Boolean(default=True)
+    policy_id = fields.Many2one(
+        "relationship.sla.policy", string="Service Level", index=True, ondelete="restrict",
+        tracking=True, check_company=True,
+        help="The service level this commitment was made under; empty for a promise typed by hand.",
+    )
+    metric = fields.Selection(related="policy_id.metric", store=True, string="Measures")
+    res_model = fields.Char(
+        string="Source Model", index=True, readonly=True,
+        help="Technical name of the document this commitment comes from (a delivery, a ticket…).",
+    )
+    res_id = fields.Many2oneReference(
+        string="Source ID", model_field="res_model", index=True, readonly=True
+    )
+    source_name = fields.Char(string="Source", compute="_compute_source_name")
+    breach_noticed_on = fields.Datetime(
+        string="Breach Noticed On", readonly=True, copy=False,
+        help="When the salesperson was asked to inform the customer of this breach. "
+        "Set once: a breach is never announced twice.",
+    )
+
+    def init(self):
+        # One commitment per source document and service level, archived ones included.
+        self.env.cr.execute(SQL(
+            """
+            CREATE UNIQUE INDEX IF NOT EXISTS relationship_sla_event_source_uniq
+                ON relationship_sla_event (res_model, res_id, policy_id)
+             WHERE res_id IS NOT NULL
+            """
+        ))
+
+    @api.depends("res_model", "res_id")
+    def _compute_source_name(self):
+        by_model = {}
+        for event in self:
+            if event.res_model in self.env and event.res_id:
+                by_model.setdefault(event.res_model, []).append(event.res_id)
+        names = {}
+        for model, ids in by_model.items():
+            records = self.env[model].browse(ids).exists()
+            if records.has_access("read"):
+                names.update({(model, rec.id): rec.display_name for rec in records})
+        for event in self:
+            event.source_name = names.get((event.res_model, event.res_id), False)
+
+    def action_open_source(self):
+        self.ensure_one()
+        if not self.res_model or not self.res_id:
+            return False
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": self.res_model,
+            "res_id": self.res_id,
+            "view_mode": "form",
+        }
 
     @api.depends("date_deadline", "date_done")
     def _compute_state(self):
@@ -87,13 +155,23 @@ class RelationshipSlaEvent(models.Model):
             late = (end - event.date_deadline).total_seconds() / 3600 if event.date_deadline else 0
             event.delay_hours = max(late, 0.0)
 
+    @api.onchange("policy_id", "date_start")
+    def _onchange_policy_id(self):
+        if self.policy_id and self.policy_id.target_type in ("hours", "days") and self.date_start:
+            self.date_deadline = self.policy_id._deadline_from(
+                self.date_start, False, self.company_id or self.env.company
+            )
+
     @api.constrains("date_start", "date_deadline", "date_done")
     def _check_dates(self):
         for event in self:
             if event.date_deadline < event.date_start:
                 raise ValidationError(
-                    _("The deadline of “%(name)s” cannot be before the date it was committed.",
-                      name=event.name)
+                    _("The deadline of “%(name)s” (%(deadline)s) cannot be before the date "
+                      "it was committed (%(start)s).",
+                      name=event.name,
+                      deadline=format_datetime(self.env, event.date_deadline),
+                      start=format_datetime(self.env, event.date_start))
                 )
             if event.date_done and event.date_done < event.date_start:
                 raise ValidationError(
@@ -105,11 +183,197 @@ class RelationshipSlaEvent(models.Model):
     def create(self, vals_list):
         for vals in vals_list:
             self._normalize_account(vals)
-        return super().create(vals_list)
+        events = super().create(vals_list)
+        if not self.env.context.get("relationship_sla_no_notice"):
+            events.filtered("date_done")._notify_breaches()
+        return events
 
     def write(self, vals):
         self._normalize_account(vals)
-        return super().write(vals)
+        result = super().write(vals)
+        if "date_done" in vals and not self.env.context.get("relationship_sla_no_notice"):
+            self.filtered("date_done")._notify_breaches()
+        return result
+
+    # Source documents ----------------------------------------------------------
+    @api.model
+    def _record_from_sources(self, vals_list, notify=True):
+        """Create or update the commitments of source documents, in one go.
+
+        Each ``vals`` names its source (``res_model``, ``res_id``) and its
+        ``policy_id``, plus any of :data:`SOURCE_FIELDS`. An existing event of
+        the same source and policy, archived or not, is updated (only the
+        fields whose value changed, so its chatter stays quiet); the others are
+        created together. ``active=False`` archives the event of a source that
+        no longer counts (a cancelled delivery…).
+
+        With ``notify`` (the default), a breach recorded here gives the
+        salesperson one "Inform the customer" activity; backfills of past
+        documents pass ``notify=False``.
+        """
+        if not vals_list:
+            return self.browse()
+        keys = []
+        for vals in vals_list:
+            if not vals.get("res_model") or not vals.get("res_id"):
+                raise ValidationError(_("A service commitment recorded from a document "
+                                        "needs the document."))
+            keys.append((vals["res_model"], vals["res_id"], vals.get("policy_id") or False))
+        Event = self.with_context(active_test=False, relationship_sla_no_notice=True)
+        existing = Event.search([
+            ("res_model", "in", list({key[0] for key in keys})),
+            ("res_id", "in", list({key[1] for key in keys})),
+        ])
+        by_key = {(e.res_model, e.res_id, e.policy_id.id or False): e for e in existing}
+        touched = self.browse()
+        to_create = []
+        for key, vals in zip(keys, vals_list):
+            event = by_key.get(key)
+            if event is None:
+                create_vals = dict(vals)
+                if create_vals.get("active", True) is False:
+                    continue  # nothing to archive: the source never counted
+                to_create.append(create_vals)
+                continue
+            self._normalize_account(vals)
+            changes = {}
+            for name in SOURCE_FIELDS:
+                if name not in vals:
+                    continue
+                field = self._fields[name]
+                if field.convert_to_cache(event[name], event) != field.convert_to_cache(
+                    vals[name], event
+                ):
+                    changes[name] = vals[name]
+            if changes:
+                event.write(changes)
+            touched |= event
+        if to_create:
+            # two sources of one batch may share a key: keep the last values
+            unique = {}
+            for vals in to_create:
+                unique[(vals["res_model"], vals["res_id"], vals.get("policy_id") or False)] = vals
+            touched |= Event.create(list(unique.values()))
+        touched = touched.with_env(self.env)
+        if notify:
+            touched.filtered(lambda e: e.active and e.date_done)._notify_breaches()
+        return touched
+
+    # Breach notices ------------------------------------------------------------
+    def _notify_breaches(self, now=None):
+        """Give the salesperson of each breached commitment of ``self`` one
+        "Inform the customer" activity, with the facts, once per breach.
+
+        A breach is a commitment done after its deadline, or still open past
+        it. Breaches older than :data:`BREACH_NOTICE_WINDOW`, archived events
+        and events already noticed are left alone.
+        """
+        now = now or fields.Datetime.now()
+        breaches = self.sudo().filtered(
+            lambda e: e.active
+            and not e.breach_noticed_on
+            and e.date_deadline >= now - BREACH_NOTICE_WINDOW
+            and (e.state == "breached" or (e.state == "open" and e.date_deadline < now))
+        )
+        if not breaches:
+            return breaches
+        activity_type = self.env.ref(
+            "relationship_health.mail_activity_type_sla_breach", raise_if_not_found=False
+        )
+        model_id = self.env["ir.model"]._get_id(self._name)
+        owners = {}
+        Retention = self.env["relationship.health.retention"].sudo()
+        for company in breaches.company_id:
+            accounts = breaches.filtered(lambda e: e.company_id == company).partner_id
+            found = Retention._owners(accounts.ids, [company.id] * len(accounts))
+            owners.update({(pid, company.id): user for pid, (user, _team) in found.items()})
+        values = []
+        for event in breaches:
+            user = owners.get((event.partner_id.id, event.company_id.id))
+            if not user:
+                event.message_post(body=_(
+                    "This commitment was breached, but the account has no salesperson "
+                    "to inform the customer."
+                ))
+                continue
+            values.append({
+                "res_model_id": model_id,
+                "res_id": event.id,
+                "activity_type_id": activity_type.id if activity_type else False,
+                "summary": _("Inform %(account)s: %(name)s", account=event.partner_id.name,
+                             name=event.name),
+                "note": event.with_user(user)._breach_facts(now),
+                "user_id": user.id,
+                "date_deadline": fields.Date.context_today(event, now),
+            })
+        self.env["mail.activity"].sudo().with_context(mail_activity_quick_update=True).create(values)
+        breaches.write({"breach_noticed_on": now})
+        return breaches
+
+    def _breach_facts(self, now):
+        """What was promised, by when, and how late, as activity note HTML."""
+        self.ensure_one()
+        end = self.date_done or now
+        late_hours = max((end - self.date_deadline).total_seconds() / 3600, 0)
+        if late_hours >= 48:
+            late = _("%(days)s days late", days=round(late_hours / 24))
+        else:
+            late = _("%(hours)s hours late", hours=round(late_hours, 1))
+        status = (
+            _("Done on %(date)s, %(late)s.", date=format_datetime(self.env, self.date_done), late=late)
+            if self.date_done
+            else _("Still not done, %(late)s.", late=late)
+        )
+        promised = _("Promised: %(name)s%(policy)s, by %(deadline)s.",
+                     name=self.name,
+                     policy=f" ({self.policy_id.name})" if self.policy_id else "",
+                     deadline=format_datetime(self.env, self.date_deadline))
+        advice = _("Tell the customer before they find out: what happened, what is being done, "
+                   "and when it will be right. Use the “Inform the customer” email of this commitment.")
+        return Markup("<p>%s</p><p>%s</p><p>%s</p>") % (promised, status, advice)
+
+    @api.model
+    def _cron_notify_breaches(self):
+        """Announce the breaches of open commitments whose deadline passed.
+
+        Commitments done late are announced when they are recorded (a
+        backfill of history records them without a notice, on purpose)."""
+        now = fields.Datetime.now()
+        events = self.search([
+            ("breach_noticed_on", "=", False),
+            ("date_deadline", "<", now),
+            ("date_deadline", ">=", now - BREACH_NOTICE_WINDOW),
+            ("state", "=", "open"),
+        ])
+        return events._notify_breaches(now)
+
+    def action_inform_customer(self):
+        """The mail composer, with the breach email to the account's contacts."""
+        self.ensure_one()
+        template = self.env.ref("relationship_health.mail_template_sla_breach",
+                                raise_if_not_found=False)
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "mail.compose.message",
+            "view_mode": "form",
+            "views": [(False, "form")],
+            "target": "new",
+            "context": {
+                "default_model": self._name,
+                "default_res_ids": self.ids,
+                "default_template_id": template.id if template else False,
+                "default_composition_mode": "comment",
+                "default_email_layout_xmlid": "mail.mail_notification_light",
+                "force_email": True,
+            },
+        }
+
+    def _breach_recipients(self):
+        """The account and its contacts with an email: who hears about a breach."""
+        self.ensure_one()
+        account = self.partner_id
+        contacts = account.child_ids.filtered(lambda c: c.email and c.type in ("contact", "other"))
+        return (account.filtered("email") | contacts)[:10]
 
     def _normalize_account(self, vals):
         """Commitments belong to the commercial partner, never to a contact."""

@@ -206,6 +206,26 @@ class ResPartner(models.Model):
     sla_event_ids = fields.One2many(
         "relationship.sla.event", "partner_id", string="Service Commitments"
     )
+    sla_adherence_90 = fields.Float(
+        string="SLA Adherence (90 days)", compute="_compute_sla_adherence", digits=(5, 1),
+        help="Share of the commitments due in the last 90 days that were met. A commitment "
+        "still open past its deadline counts as breached.",
+    )
+    sla_adherence_365 = fields.Float(
+        string="SLA Adherence (365 days)", compute="_compute_sla_adherence", digits=(5, 1),
+        help="Share of the commitments due in the last 365 days that were met.",
+    )
+    sla_due_90 = fields.Integer(string="Commitments Due (90 days)", compute="_compute_sla_adherence")
+    sla_due_365 = fields.Integer(string="Commitments Due (365 days)", compute="_compute_sla_adherence")
+    sla_event_count = fields.Integer(string="Commitments", compute="_compute_sla_adherence")
+    sla_open_breach_count = fields.Integer(
+        string="Open Breaches", compute="_compute_sla_adherence",
+        help="Commitments past their deadline and still not done.",
+    )
+    sla_policy_ids = fields.Many2many(
+        "relationship.sla.policy", string="Service Levels", compute="_compute_sla_policy_ids",
+        help="The active service levels that cover this account.",
+    )
 
     @api.constrains("visit_interval_days")
     def _check_visit_interval_days(self):
@@ -539,6 +559,61 @@ class ResPartner(models.Model):
             )
         expired._health_end_override()
         return expired
+
+    @api.depends("commercial_partner_id")
+    def _compute_sla_adherence(self):
+        """Adherence of each account over 90 and 365 days: three grouped reads
+        for the whole recordset, whatever its size."""
+        Event = self.env["relationship.sla.event"]
+        now = fields.Datetime.now()
+        account_ids = self.commercial_partner_id.ids
+        base = [("partner_id", "in", account_ids)]
+        windows = {}
+        for days in (90, 365):
+            rows = Event._read_group(
+                base + [("date_deadline", "<=", now),
+                        ("date_deadline", ">=", now - timedelta(days=days))],
+                ["partner_id", "state"], ["__count"],
+            )
+            due, met = {}, {}
+            for partner, state, count in rows:
+                due[partner.id] = due.get(partner.id, 0) + count
+                if state == "met":
+                    met[partner.id] = met.get(partner.id, 0) + count
+            windows[days] = (due, met)
+        totals = dict(Event._read_group(base, ["partner_id"], ["__count"]))
+        totals = {partner.id: count for partner, count in totals.items()}
+        open_breaches = Event._read_group(base + [("is_overdue", "=", True)], ["partner_id"], ["__count"])
+        open_breaches = {partner.id: count for partner, count in open_breaches}
+        for partner in self:
+            account_id = partner.commercial_partner_id.id
+            for days in (90, 365):
+                due, met = windows[days]
+                count = due.get(account_id, 0)
+                partner[f"sla_due_{days}"] = count
+                partner[f"sla_adherence_{days}"] = (
+                    100.0 * met.get(account_id, 0) / count if count else 0.0
+                )
+            partner.sla_event_count = totals.get(account_id, 0)
+            partner.sla_open_breach_count = open_breaches.get(account_id, 0)
+
+    @api.depends("commercial_partner_id", "category_id")
+    def _compute_sla_policy_ids(self):
+        by_account = self.env["relationship.sla.policy"]._policies_by_account(
+            self.commercial_partner_id, companies=self.env.companies
+        )
+        for partner in self:
+            partner.sla_policy_ids = by_account.get(partner.commercial_partner_id.id, False)
+
+    def action_view_sla_events(self):
+        self.ensure_one()
+        account = self.commercial_partner_id
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "relationship_health.relationship_sla_event_action"
+        )
+        action["domain"] = [("partner_id", "=", account.id)]
+        action["context"] = {"default_partner_id": account.id, "search_default_breached": 0}
+        return action
 
     def action_view_health_snapshots(self):
         self.ensure_one()
