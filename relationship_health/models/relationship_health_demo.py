@@ -208,15 +208,16 @@ VISIT_REPORTS = {
 # Share of the visits held for which the salesperson filled in a report.
 VISIT_REPORT_SHARE = 0.7
 
-# Service-level commitments: (what was promised, hours allowed).
+# Service-level commitments: (what was promised, hours allowed, its policy's
+# xml id in demo/relationship_health_demo.xml).
 SLA_KINDS = [
-    ("Deliver spare parts", 5 * 24),
-    ("Answer support ticket", 24),
-    ("On-site technical intervention", 72),
-    ("Send quotation", 48),
-    ("Replace defective unit", 10 * 24),
-    ("Resolve invoice dispute", 7 * 24),
-    ("Commission new equipment", 14 * 24),
+    ("Deliver spare parts", 5 * 24, "relationship_sla_policy_demo_spare_parts"),
+    ("Answer support ticket", 24, "relationship_sla_policy_demo_first_response"),
+    ("On-site technical intervention", 72, "relationship_sla_policy_demo_intervention"),
+    ("Send quotation", 48, "relationship_sla_policy_demo_quotation"),
+    ("Replace defective unit", 10 * 24, "relationship_sla_policy_demo_replacement"),
+    ("Resolve invoice dispute", 7 * 24, "relationship_sla_policy_demo_invoice_dispute"),
+    ("Commission new equipment", 14 * 24, "relationship_sla_policy_demo_commissioning"),
 ]
 
 # How many accounts follow each story (62 in all): about 40 % healthy,
@@ -800,6 +801,11 @@ class RelationshipHealthDemo(models.AbstractModel):
     def _demo_sla_events(self, rng, accounts, today, now):
         """Commitments over the last 15 months: met, breached, open overdue, open not due."""
         latest_done = now - timedelta(hours=1)
+        policies = {
+            kind[2]: self.env.ref(f"relationship_health.{kind[2]}", raise_if_not_found=False)
+            for kind in SLA_KINDS
+        }
+        policies = {key: policy.id for key, policy in policies.items() if policy}
         vals_list = []
         for account in accounts:
             sla = account["sla"]
@@ -808,10 +814,11 @@ class RelationshipHealthDemo(models.AbstractModel):
             old_breach, recent_breach = sla["breach"]
 
             def commitment(kind, deadline, done, note=False):
-                name, hours = kind
+                name, hours, policy = kind
                 start = deadline - timedelta(hours=hours)
                 return {"name": name, "partner_id": company.id, "date_start": start,
-                        "date_deadline": deadline, "date_done": done, "note": note}
+                        "date_deadline": deadline, "date_done": done, "note": note,
+                        "policy_id": policies.get(policy, False)}
 
             # Closed ones, met or breached; the share breached is exact within
             # the last 60 days and before, so each story shows what it tells.
