@@ -4,7 +4,7 @@ account, one per ticket and resolution policy, kept in step with the ticket."""
 import unittest
 from datetime import timedelta
 
-from odoo import Command, fields
+from odoo import Command
 from odoo.tools import SQL
 
 from health_common import HealthCase
@@ -148,6 +148,23 @@ class TestBridgeHelpdesk(HealthCase):
         self.close(ticket)
         self.assertEqual(event.state, "breached")
         self.assertEqual(len(self.breach_activities(event)), 1, "one breach, one notice")
+
+    def test_a_batch_of_tickets_is_recorded_together(self):
+        other, other_contact = self.make_account("Batch Customer")
+        partners = (self.contact, other_contact, self.account, self.env["res.partner"])
+        tickets = self.env["helpdesk.ticket"].create([
+            {"name": f"Valve {n}", "description": "<p>Leaks.</p>", "partner_id": partner.id,
+             "team_id": self.team.id, "stage_id": self.stage_new.id}
+            for n, partner in enumerate(partners)
+        ])
+        events = self.Event.search([("res_model", "=", "helpdesk.ticket"),
+                                    ("res_id", "in", tickets.ids)])
+        self.assertEqual(len(events), 3, "one per ticket with a customer")
+        self.assertEqual(events.partner_id, self.account | other)
+        tickets.stage_id = self.stage_done
+        self.assertEqual(set(events.mapped("state")), {"met"})
+        self.assertEqual(self.Event.search_count([("res_model", "=", "helpdesk.ticket"),
+                                                  ("res_id", "in", tickets.ids)]), 3)
 
     def test_edits_update_the_commitment_and_never_duplicate_it(self):
         ticket = self.ticket(self.contact)

@@ -95,10 +95,11 @@ class HelpdeskTicket(models.Model):
 
     def _relationship_sla_name(self):
         """The commitment's name, in the language of the ticket's company (one
-        stable name whoever touches the ticket)."""
+        stable name whoever touches the ticket), English when that language
+        is not active."""
         self.ensure_one()
-        lang = self.company_id.partner_id.lang or "en_US"
-        return self.with_context(lang=lang).env._(
+        lang = self.env["res.lang"]._get_code(self.company_id.partner_id.lang or "en_US")
+        return self.with_context(lang=lang or "en_US").env._(
             "Ticket %(number)s: %(title)s", number=self.number, title=self.name
         )
 
