@@ -4,12 +4,19 @@ from odoo import api, fields, models
 HELPDESK_SLA_DEADLINE = "helpdesk_sla_deadline"
 
 
+def _archive_helpdesk_policies(policies):
+    """Without this bridge, a policy reading the helpdesk's deadline has no
+    deadline to read: archive it, on a deadline typed by hand so that it
+    stays a valid policy."""
+    policies.write({"deadline_field": "manual", "active": False})
+
+
 class RelationshipSlaPolicy(models.Model):
     _inherit = "relationship.sla.policy"
 
     deadline_field = fields.Selection(
         selection_add=[(HELPDESK_SLA_DEADLINE, "Ticket's SLA deadline (Helpdesk)")],
-        ondelete={HELPDESK_SLA_DEADLINE: "set null"},
+        ondelete={HELPDESK_SLA_DEADLINE: _archive_helpdesk_policies},
     )
 
     @api.model
