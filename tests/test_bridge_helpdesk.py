@@ -5,6 +5,7 @@ import unittest
 from datetime import timedelta
 
 from odoo import Command
+from odoo.tests import new_test_user
 from odoo.tools import SQL
 
 from health_common import HealthCase
@@ -131,6 +132,19 @@ class TestBridgeHelpdesk(HealthCase):
         self.assertEqual(self.events(ticket), event)
         self.assertEqual(event.state, "breached")
         self.env["relationship.sla.event"]._cron_notify_breaches()
+        self.assertEqual(len(self.breach_activities(event)), 1)
+
+    def test_helpdesk_agents_need_no_sales_rights(self):
+        agent = new_test_user(self.env, login="rh_agent", name="Alex Agent",
+                              groups="base.group_user,helpdesk_mgmt.group_helpdesk_user")
+        ticket = self.env["helpdesk.ticket"].with_user(agent).create({
+            "name": "Valve leaks", "description": "<p>It leaks.</p>",
+            "partner_id": self.contact.id, "team_id": self.team.id,
+        })
+        self.backdate(ticket, 5)
+        ticket.with_user(agent).stage_id = self.stage_done
+        event = self.events(ticket)
+        self.assertEqual(event.state, "breached")
         self.assertEqual(len(self.breach_activities(event)), 1)
 
     def test_open_ticket_past_its_deadline_is_announced_once_by_the_job(self):
