@@ -324,9 +324,10 @@ class RelationshipSlaEvent(models.Model):
             if self.date_done
             else _("Still not done, %(late)s.", late=late)
         )
-        promised = _("Promised: %(name)s%(policy)s, by %(deadline)s.",
-                     name=self.name,
-                     policy=f" ({self.policy_id.name})" if self.policy_id else "",
+        what = self.name
+        if self.policy_id:
+            what = "%s (%s)" % (self.name, self.policy_id.name)
+        promised = _("Promised: %(what)s, by %(deadline)s.", what=what,
                      deadline=format_datetime(self.env, self.date_deadline))
         advice = _("Tell the customer before they find out: what happened, what is being done, "
                    "and when it will be right. Use the “Inform the customer” email of this commitment.")
