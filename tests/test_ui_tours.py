@@ -21,8 +21,8 @@ from health_common import HealthCase
 
 SCREENSHOT_SIGNAL = "rh-screenshot:"
 SCREENSHOTS = {
-    "relationship_health_rep_day": ("pipeline", "partner_health"),
-    "relationship_health_manager_day": ("accounts_by_band", "graph", "pivot", "kanban"),
+    "relationship_health_rep_day": ("pipeline", "partner_health", "sla_breach"),
+    "relationship_health_manager_day": ("accounts_by_band", "graph", "pivot", "kanban", "sla_policy"),
 }
 
 
@@ -69,6 +69,7 @@ class TestUiTours(HttpCase, HealthCase):
                 ("Summit Tools", 10),  # healthy, 100
             ],
         }
+        cls.key_tag = cls.env["res.partner.category"].create({"name": "Key account"})
         cls.accounts = {}
         for user, accounts in book.items():
             for name, quiet_days in accounts:
@@ -178,6 +179,17 @@ class TestUiTours(HttpCase, HealthCase):
         )
         self.assertEqual(len(done), 1, "the follow-up is logged as done on the account")
         self.assertEqual(done.author_id, self.rep.partner_id)
+        # The breached commitment: one notice, and the email the rep sent from it.
+        breached = northwind.sla_event_ids.filtered(lambda event: event.state == "breached")
+        breach_type = self.env.ref("relationship_health.mail_activity_type_sla_breach")
+        self.assertEqual(len(breached.activity_ids.filtered(
+            lambda activity: activity.activity_type_id == breach_type)), 1)
+        sent = breached.message_ids.filtered(
+            lambda message: "we did not keep that promise" in (message.body or "")
+        )
+        self.assertEqual(len(sent), 1)
+        self.assertEqual(sent.author_id, self.rep.partner_id)
+        self.assertEqual(sent.partner_ids, northwind.child_ids)
 
     def test_manager_day(self):
         cedar = self.accounts["Cedar Logistics"]
@@ -192,6 +204,13 @@ class TestUiTours(HttpCase, HealthCase):
         # 45 days from the browser's today (a day either way around midnight)
         self.assertAlmostEqual((cedar.health_override_until - self.today).days, 45, delta=1)
         self.assertIn("Framework contract signed last week", cedar.health_override_reason)
+        policy = self.env["relationship.sla.policy"].search(
+            [("name", "=", "Urgent orders shipped within 48 hours")]
+        )
+        self.assertEqual(len(policy), 1, "saved once, after the refused zero target")
+        self.assertEqual((policy.metric, policy.target_type, policy.target_value, policy.scope),
+                         ("delivery", "hours", 48.0, "tags"))
+        self.assertEqual(policy.category_ids, self.key_tag)
 
 
 def test_browser_tours_run(request):

@@ -198,7 +198,50 @@ registry.category("web_tour.tours").add("relationship_health_rep_day", {
             trigger: ".o_data_row:first:contains('Harbor Freight Supplies')",
         },
         {
-            trigger: ".o_data_row:contains('Northwind Traders')",
+            content: "Northwind again: how are its service levels?",
+            trigger: ".o_data_row:contains('Northwind Traders') .o_data_cell[name=name]",
+            run: "click",
+        },
+        {
+            trigger: ".o_form_view .o_breadcrumb:contains('Northwind Traders')",
+        },
+        {
+            trigger: ".o_notebook .nav-link[name=relationship_health]",
+            run: "click",
+        },
+        {
+            content: "One of its two commitments was kept",
+            trigger: ".o_field_widget[name=sla_adherence_365]:contains('50')",
+        },
+        {
+            trigger: "button[name=action_view_sla_events]:contains('See the commitments')",
+            run: "click",
+        },
+        {
+            content: "The breached commitment",
+            trigger: ".o_data_row:contains('Breached') .o_data_cell[name=name]",
+            run: "click",
+        },
+        {
+            content: "The salesperson was asked to inform the customer",
+            trigger: ".o-mail-Activity:contains('Inform the customer')",
+        },
+        screenshot("sla_breach", ".o_form_view button[name=action_inform_customer]"),
+        {
+            trigger: ".o_form_view button[name=action_inform_customer]",
+            run: "click",
+        },
+        {
+            content: "The email is ready: what was promised and that it was not kept",
+            trigger: ".modal .o_field_widget[name=body]:contains('we did not keep that promise')",
+        },
+        {
+            trigger: ".modal .o_mail_send",
+            run: "click",
+        },
+        {
+            content: "The email is in the commitment's history",
+            trigger: "body:not(:has(.modal)) .o-mail-Message:contains('we did not keep that promise')",
         },
     ],
 });
@@ -364,5 +407,76 @@ registry.category("web_tour.tours").add("relationship_health_manager_day", {
         {
             trigger: ".o_field_widget[name=health_computed_band]:contains('At Risk')",
         },
+        {
+            content: "Service levels are configured with the CRM",
+            trigger: ".o_main_navbar [data-menu-xmlid='crm.crm_menu_config']",
+            run: "click",
+        },
+        {
+            trigger: ".dropdown-menu [data-menu-xmlid='relationship_health.relationship_sla_policy_menu']",
+            run: "click",
+        },
+        {
+            trigger: ".o_list_view .o_list_button_add",
+            run: "click",
+        },
+        {
+            trigger: ".o_form_view .o_field_widget[name=name] input",
+            run: "edit Urgent orders shipped within 48 hours",
+        },
+        {
+            trigger: ".o_field_widget[name=metric] select",
+            run: 'select "delivery"',
+        },
+        {
+            content: "Hours, not days",
+            trigger: ".o_field_widget[name=target_type] input[data-value=hours]",
+            run: "click",
+        },
+        {
+            trigger: ".o_field_widget[name=target_value] input",
+            run: "edit 0",
+        },
+        {
+            content: "A target of zero hours is refused",
+            trigger: ".o_form_button_save",
+            run: "click",
+        },
+        {
+            trigger: ".modal:contains('must be a positive number of hours') .modal-footer .btn-primary",
+            run: "click",
+        },
+        {
+            trigger: "body:not(:has(.modal))",
+        },
+        {
+            trigger: ".o_field_widget[name=target_value] input",
+            run: "edit 48",
+        },
+        {
+            content: "Only for the key accounts",
+            trigger: ".o_field_widget[name=scope] input[data-value=tags]",
+            run: "click",
+        },
+        {
+            trigger: ".o_field_widget[name=category_ids] input",
+            run: "edit Key account",
+        },
+        {
+            trigger: ".o-autocomplete--dropdown-item:contains('Key account')",
+            run: "click",
+        },
+        {
+            trigger: ".o_field_widget[name=category_ids] .o_tag:contains('Key account')",
+        },
+        {
+            trigger: ".o_form_button_save",
+            run: "click",
+        },
+        {
+            content: "Saved",
+            trigger: ".o_form_view .o_form_saved",
+        },
+        screenshot("sla_policy", ".o_form_view .o_breadcrumb:contains('Urgent orders shipped within 48 hours')"),
     ],
 });
