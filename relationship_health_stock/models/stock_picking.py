@@ -1,0 +1,138 @@
+from odoo import api, models
+from odoo.tools import split_every
+
+from .relationship_sla_policy import COMMITMENT_DATE, DELIVERY_DEADLINE
+
+#: Picking fields whose change may change the delivery's commitments.
+SLA_EVENT_FIELDS = frozenset({"date_done", "partner_id", "date_deadline", "name", "company_id"})
+#: Context key: the operation under way records the commitments at its end.
+DEFER_KEY = "relationship_sla_deferred"
+
+
+class StockPicking(models.Model):
+    _inherit = "stock.picking"
+
+    def _action_done(self):
+        # Record once, at the end, for the whole batch (not on each write).
+        result = super(StockPicking, self.with_context(**{DEFER_KEY: True}))._action_done()
+        self._record_relationship_sla_events()
+        return result
+
+    def action_cancel(self):
+        result = super(StockPicking, self.with_context(**{DEFER_KEY: True})).action_cancel()
+        self._record_relationship_sla_events()
+        return result
+
+    def write(self, vals):
+        result = super().write(vals)
+        if SLA_EVENT_FIELDS.intersection(vals) and not self.env.context.get(DEFER_KEY):
+            self.filtered(lambda p: p.state in ("done", "cancel"))._record_relationship_sla_events()
+        return result
+
+    # Commitments ---------------------------------------------------------------
+    def _relationship_sla_deliveries(self):
+        """The deliveries that are a service owed to a customer account:
+        validated outgoing transfers of a sale order, to a customer."""
+        return self.filtered(
+            lambda p: p.state == "done"
+            and p.picking_type_code == "outgoing"
+            and p.sale_id
+            and p.partner_id
+            and p.date_done
+        )
+
+    def _relationship_sla_name(self):
+        """One stable name, in the language of the company (English when that
+        language is not active)."""
+        self.ensure_one()
+        lang = self.env["res.lang"]._get_code(self.company_id.partner_id.lang or "en_US")
+        return self.with_context(lang=lang or "en_US").env._(
+            "Delivery %(delivery)s of %(order)s", delivery=self.name, order=self.sale_id.name
+        )
+
+    def _relationship_sla_document_date(self, policy):
+        self.ensure_one()
+        if policy.deadline_field == COMMITMENT_DATE:
+            return self.sale_id.commitment_date or None
+        if policy.deadline_field == DELIVERY_DEADLINE:
+            return self.date_deadline or None
+        return None
+
+    def _relationship_sla_event_vals(self):
+        """One commitment per validated delivery and on-time delivery policy
+        covering its account in its company. It starts when the order was
+        confirmed, is due by the policy's target (or the promised date it
+        reads) and is done when the delivery was validated."""
+        deliveries = self._relationship_sla_deliveries()
+        if not deliveries:
+            return []
+        Policy = self.env["relationship.sla.policy"].sudo().with_context(active_test=True)
+        by_account = Policy._policies_by_account(
+            deliveries.partner_id.commercial_partner_id, metrics={"delivery"},
+            companies=deliveries.company_id,
+        )
+        vals_list = []
+        for picking in deliveries:
+            account = picking.partner_id.commercial_partner_id
+            for policy in by_account.get(account.id) or Policy:
+                if not policy._applies_to_company(picking.company_id):
+                    continue
+                start = picking.sale_id.date_order.replace(microsecond=0)
+                deadline = policy._deadline_from(
+                    start, picking._relationship_sla_document_date(policy), picking.company_id
+                )
+                if not deadline:
+                    continue
+                done = picking.date_done.replace(microsecond=0)
+                # A promise dated before the order was confirmed (or a delivery
+                # validated before it) starts the commitment then.
+                start = min(start, deadline, done)
+                vals_list.append({
+                    "res_model": self._name,
+                    "res_id": picking.id,
+                    "policy_id": policy.id,
+                    "partner_id": account.id,
+                    "company_id": picking.company_id.id,
+                    "name": picking._relationship_sla_name(),
+                    "date_start": start,
+                    "date_deadline": deadline,
+                    "date_done": done,
+                    "active": True,
+                })
+        return vals_list
+
+    def _record_relationship_sla_events(self, notify=True):
+        """Create or update the commitments of these deliveries in one go, and
+        archive those that no longer count (delivery cancelled or no longer to
+        a customer, account no longer covered, no promised date to read).
+        ``notify=False`` (backfills) gives no "Inform the customer" activity
+        for breaches of the past."""
+        Event = self.env["relationship.sla.event"].sudo().with_context(active_test=False)
+        if not self:
+            return Event.browse()
+        pickings = self.sudo()
+        existing = Event.search([
+            ("res_model", "=", self._name), ("res_id", "in", pickings.ids),
+            ("policy_id", "!=", False),
+        ])
+        events = Event._record_from_sources(pickings._relationship_sla_event_vals(), notify=notify)
+        stale = (existing - events).filtered("active")
+        if stale:
+            stale.write({"active": False})
+        return events.with_env(self.env)
+
+    @api.model
+    def _backfill_relationship_sla_events(self, date_from=None, batch_size=1000):
+        """Record the commitments of every validated delivery of a customer
+        order (all companies), by batches, without breach notices. Running it
+        again updates, never duplicates."""
+        Picking = self.sudo().with_context(active_test=False)
+        domain = [("state", "=", "done"), ("picking_type_code", "=", "outgoing"),
+                  ("sale_id", "!=", False)]
+        if date_from:
+            domain.append(("date_done", ">=", date_from))
+        events = self.env["relationship.sla.event"]
+        for ids in split_every(batch_size, Picking.search(domain, order="id").ids, list):
+            events |= Picking.browse(ids)._record_relationship_sla_events(notify=False)
+            Picking.env.invalidate_all()
+        return events
