@@ -605,6 +605,36 @@ class ResPartner(models.Model):
         for partner in self:
             partner.sla_policy_ids = by_account.get(partner.commercial_partner_id.id, False)
 
+    def _service_report_recipients(self):
+        """Who receives the account's service-level report: the account and
+        its contacts with an email."""
+        self.ensure_one()
+        account = self.commercial_partner_id
+        contacts = account.child_ids.filtered(lambda c: c.email and c.type in ("contact", "other"))
+        return (account.filtered("email") | contacts)[:10]
+
+    def action_send_service_report(self):
+        """The mail composer with the service-level report of the account attached."""
+        self.ensure_one()
+        account = self.commercial_partner_id
+        template = self.env.ref("relationship_health.mail_template_service_report",
+                                raise_if_not_found=False)
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "mail.compose.message",
+            "view_mode": "form",
+            "views": [(False, "form")],
+            "target": "new",
+            "context": {
+                "default_model": "res.partner",
+                "default_res_ids": account.ids,
+                "default_template_id": template.id if template else False,
+                "default_composition_mode": "comment",
+                "default_email_layout_xmlid": "mail.mail_notification_light",
+                "force_email": True,
+            },
+        }
+
     def action_view_sla_events(self):
         self.ensure_one()
         account = self.commercial_partner_id

@@ -1,0 +1,2 @@
+from . import relationship_sla_report
+from . import report_service_level
