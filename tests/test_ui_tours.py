@@ -22,7 +22,8 @@ from health_common import HealthCase
 SCREENSHOT_SIGNAL = "rh-screenshot:"
 SCREENSHOTS = {
     "relationship_health_rep_day": ("pipeline", "partner_health", "sla_breach"),
-    "relationship_health_manager_day": ("accounts_by_band", "graph", "pivot", "kanban", "sla_policy"),
+    "relationship_health_manager_day": ("accounts_by_band", "graph", "pivot", "kanban", "sla_policy",
+                                        "sla_adherence"),
 }
 
 

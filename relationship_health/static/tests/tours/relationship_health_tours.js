@@ -478,5 +478,22 @@ registry.category("web_tour.tours").add("relationship_health_manager_day", {
             trigger: ".o_form_view .o_form_saved",
         },
         screenshot("sla_policy", ".o_form_view .o_breadcrumb:contains('Urgent orders shipped within 48 hours')"),
+        {
+            content: "How were the service levels kept, month by month?",
+            trigger: ".o_main_navbar [data-menu-xmlid='relationship_health.relationship_health_menu_root']",
+            run: "click",
+        },
+        {
+            trigger: ".dropdown-menu [data-menu-xmlid='relationship_health.relationship_health_menu_sla_report']",
+            run: "click",
+        },
+        {
+            content: "One of Northwind's two commitments was kept: 50 % adherence",
+            trigger: ".o_pivot th:contains('Adherence (%)')",
+        },
+        {
+            trigger: ".o_pivot td.o_pivot_cell_value:contains('50.0')",
+        },
+        screenshot("sla_adherence", ".o_pivot"),
     ],
 });
