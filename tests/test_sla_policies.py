@@ -202,6 +202,10 @@ class TestSlaBreachNotice(SlaCase):
 
     def test_history_is_not_announced(self):
         old = self.Event._record_from_sources([self.source(self.every, 71, 45, 2)])
+        # Delivered today, 40 days late: a fresh breach, announced.
+        fresh = self.Event._record_from_sources([self.source(self.every, 73, 40, 40)])
+        self.assertEqual(len(self.breach_activities(fresh)), 1)
+        self.assertIn("40 days late", self.breach_activities(fresh).note)
         backfilled = self.Event._record_from_sources([self.source(self.every, 72, 5, 2)], notify=False)
         self.Event._cron_notify_breaches()
         self.assertFalse(self.breach_activities(old | backfilled))

@@ -265,14 +265,17 @@ class RelationshipSlaEvent(models.Model):
         "Inform the customer" activity, with the facts, once per breach.
 
         A breach is a commitment done after its deadline, or still open past
-        it. Breaches older than :data:`BREACH_NOTICE_WINDOW`, archived events
-        and events already noticed are left alone.
+        it. Breaches that happened (late completion, or deadline passed while
+        open) more than :data:`BREACH_NOTICE_WINDOW` ago, archived events and
+        events already noticed are left alone.
         """
         now = now or fields.Datetime.now()
         breaches = self.sudo().filtered(
             lambda e: e.active
             and not e.breach_noticed_on
-            and e.date_deadline >= now - BREACH_NOTICE_WINDOW
+            # when the breach happened: the late completion, or the deadline
+            # passing on an open commitment
+            and (e.date_done or e.date_deadline) >= now - BREACH_NOTICE_WINDOW
             and (e.state == "breached" or (e.state == "open" and e.date_deadline < now))
         )
         if not breaches:
