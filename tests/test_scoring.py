@@ -352,6 +352,26 @@ def test_sla_statuses_and_window():
     }]
 
 
+def test_sla_reason_names_the_service_level_with_most_breaches():
+    frame = sla_events(
+        (1, ago(10), ago(8)), (1, ago(20), ago(15)), (1, ago(30), None),  # policy 7: 3 breaches
+        (1, ago(12), ago(11)),                                            # policy 9: 1 breach
+        (1, ago(40), ago(41)),                                            # policy 9: met
+        (2, ago(10), ago(8)), (2, ago(11), ago(9)), (2, ago(12), ago(9)),  # 1 each: 7, 9, none
+        (3, ago(10), ago(8)),                                             # no policy
+    )
+    frame["policy_id"] = [7, 7, 7, 9, 9, 7, 9, None, None]
+    result = health(accounts(1, 2, 3), sla_events=frame)
+    params = row(result, 1).reasons[0]["params"]
+    assert (params["breached"], params["total"], params["policy"]) == (4, 5, 7)
+    # Account 2: policy 7 holds a third of the breaches only: not "most of them".
+    assert "policy" not in row(result, 2).reasons[0]["params"]
+    assert "policy" not in row(result, 3).reasons[0]["params"]
+    # Without the column (hand-made inputs, older callers): no policy either.
+    plain = health(accounts(1), sla_events=frame.drop(columns="policy_id"))
+    assert "policy" not in row(plain, 1).reasons[0]["params"]
+
+
 def test_sla_weighted_share():
     frame = sla_events(
         (1, ago(0), ago(1)), (1, ago(90), None),    # 1 / (1 + 0.5) = 66.7

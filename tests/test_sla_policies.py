@@ -248,6 +248,19 @@ class TestSlaAccount(SlaCase):
         action = self.buyer.action_view_sla_events()
         self.assertEqual(self.Event.search(action["domain"]), self.account.sla_event_ids)
 
+    def test_the_score_names_the_service_level_most_breached(self):
+        self.key_account.customer_rank = 1  # a customer: scored
+        for res_id, late in ((91, 2), (92, 3), (93, 1)):
+            self.Event._record_from_sources([self.source(self.key_only, res_id, 10, late, self.key_buyer)])
+        self.Event._record_from_sources([self.source(self.every, 94, 10, 1, self.key_buyer)])
+        self.Event._record_from_sources([self.source(self.every, 95, 12, -1, self.key_buyer)])
+        self.key_account.action_recompute_health()
+        self.key_account.invalidate_recordset()
+        self.assertIn(
+            "4 of 5 service commitments breached in the last year, most of them under "
+            "“Key accounts: deliver in 2 days”", self.key_account.health_reasons,
+        )
+
     def test_adherence_of_many_accounts_costs_a_fixed_number_of_queries(self):
         accounts = self.env["res.partner"].create([
             {"name": f"Account {i}", "is_company": True} for i in range(30)

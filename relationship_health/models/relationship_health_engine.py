@@ -573,7 +573,7 @@ class RelationshipHealthEngine(models.AbstractModel):
         return self._fetch_frame(
             SQL(
                 """
-                SELECT e.partner_id, e.date_deadline, e.date_done
+                SELECT e.partner_id, e.date_deadline, e.date_done, e.policy_id
                   FROM relationship_sla_event e
                  WHERE e.active
                    AND e.date_deadline <= %(now)s
@@ -584,7 +584,7 @@ class RelationshipHealthEngine(models.AbstractModel):
                 since=as_of - timedelta(days=366),
                 ids=list(account_ids),
             ),
-            ["partner_id", "deadline", "done"],
+            ["partner_id", "deadline", "done", "policy_id"],
         )
 
     # ------------------------------------------------------------------

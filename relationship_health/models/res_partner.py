@@ -3,7 +3,7 @@ from datetime import datetime, time, timedelta
 import pytz
 
 from odoo import Command, _, api, fields, models
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, MissingError
 
 from ..scoring import band_for
 from .relationship_health_snapshot import HEALTH_BANDS
@@ -344,10 +344,21 @@ class ResPartner(models.Model):
                 "Never visited; the plan is a visit every %(cadence)s days.", **params
             )
         if code == "sla_breaches":
+            policy = self.env["relationship.sla.policy"].sudo().browse(params.get("policy"))
+            try:
+                policy_name = policy.name  # one read per service level, then cached
+            except MissingError:  # deleted since the score was computed
+                policy_name = False
+            if policy_name:
+                return self.env._(
+                    "%(breached)s of %(total)s service commitments breached in the last year, "
+                    "most of them under “%(policy)s” (adherence %(score)s%%).",
+                    **{**params, "policy": policy_name},
+                )
             return self.env._(
                 "%(breached)s of %(total)s service commitments breached in the last year "
                 "(adherence %(score)s%%).",
-                **params,
+                **{key: value for key, value in params.items() if key != "policy"},
             )
         return code or ""
 

@@ -33,6 +33,9 @@ ORDER_COLUMNS = ("partner_id", "order_date")
 ANSWER_COLUMNS = ("partner_id", "answer_date", "metric", "value", "scale_min", "scale_max")
 VISIT_COLUMNS = ("partner_id", "visit_date")
 SLA_COLUMNS = ("partner_id", "deadline", "done")
+#: Optional column of ``sla_events``: the service level (policy id, NaN when
+#: none) each commitment was made under.
+SLA_POLICY_COLUMN = "policy_id"
 
 #: Scales of the survey metrics (low, high); ``scale`` answers carry their own.
 #: ``mood`` is the customer's mood as a sales rep saw it during a visit (1–5):
@@ -408,12 +411,17 @@ def compute_sla(table, sla_events, clock, config):
     it has passed; open and not yet due = not counted. Only deadlines of the
     last ``sla_window_days`` up to ``now`` count, each weighted by
     0.5 ** (age of the deadline / half-life). No counted event: NaN.
+
+    When the events carry a ``policy_id``, ``sla_worst_policy_id`` is the
+    service level with the most breaches of the account when it holds at
+    least half of them (ties: the lowest id), NaN otherwise.
     """
     size = len(table.ids)
     score = np.full(size, np.nan)
     total = np.zeros(size, dtype="int64")
     met_count = np.zeros(size, dtype="int64")
     breached_count = np.zeros(size, dtype="int64")
+    worst_policy = np.full(size, np.nan)
 
     frame = _input_frame(sla_events, SLA_COLUMNS, "sla_events")
     if frame is not None:
@@ -430,6 +438,10 @@ def compute_sla(table, sla_events, clock, config):
             & (age <= config.sla_window_days)
             & (met | breached)
         )
+        policies = (
+            pd.to_numeric(frame[SLA_POLICY_COLUMN], errors="coerce").to_numpy("float64")[counted]
+            if SLA_POLICY_COLUMN in frame.columns else None
+        )
         positions, met, breached = positions[counted], met[counted], breached[counted]
         weight = _decay(age[counted], config.sla_half_life_days)
         score = 100.0 * _ratio(
@@ -438,13 +450,36 @@ def compute_sla(table, sla_events, clock, config):
         total = _group_count(positions, size)
         met_count = _group_count(positions[met], size)
         breached_count = _group_count(positions[breached], size)
+        if policies is not None:
+            worst_policy = _worst_policy(positions[breached], policies[breached],
+                                         breached_count, size)
 
     return {
         "sla": score,
         "sla_event_count": total,
         "sla_met_count": met_count,
         "sla_breached_count": breached_count,
+        "sla_worst_policy_id": worst_policy,
     }
+
+
+def _worst_policy(positions, policies, breached_count, size):
+    """Per account position, the policy with the most breaches when it holds
+    at least half of the account's breaches (ties: the lowest id), else NaN."""
+    worst = np.full(size, np.nan)
+    known = ~np.isnan(policies)
+    if not known.any():
+        return worst
+    counts = (
+        pd.DataFrame({"position": positions[known], "policy": policies[known]})
+        .groupby(["position", "policy"]).size().rename("count").reset_index()
+        .sort_values(["position", "count", "policy"], ascending=[True, False, True])
+        .drop_duplicates("position")
+    )
+    position = counts["position"].to_numpy("int64")
+    mostly = 2 * counts["count"].to_numpy("int64") >= breached_count[position]
+    worst[position[mostly]] = counts["policy"].to_numpy("float64")[mostly]
+    return worst
 
 
 # ----------------------------------------------------------------------------

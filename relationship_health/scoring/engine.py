@@ -139,6 +139,9 @@ def _reason_params(component, rows, parts, cadence):
             round1(parts["sla"][rows]).tolist(),
         )
     ]
+    for param, policy in zip(params, _optional_numbers(parts["sla_worst_policy_id"][rows])):
+        if policy is not None:
+            param["policy"] = int(policy)
     return ["sla_breaches"] * len(rows), params
 
 
