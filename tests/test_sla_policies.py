@@ -2,6 +2,8 @@
 
 from datetime import timedelta
 
+from unittest import mock
+
 import psycopg2
 
 from odoo import Command, fields
@@ -199,6 +201,36 @@ class TestSlaBreachNotice(SlaCase):
         # Done late later on: the breach was already announced.
         self.Event._record_from_sources([self.source(self.every, 62, 1, 0.5)])
         self.assertEqual(len(self.breach_activities(still_open)), 1)
+
+    def test_the_job_works_in_batches_and_a_failed_batch_keeps_the_others(self):
+        # Only this test's breaches are pending (the demo book has its own).
+        self.Event.search([("breach_noticed_on", "=", False)]).breach_noticed_on = fields.Datetime.now()
+        events = self.Event._record_from_sources([
+            self.source(self.every, res_id, 2) for res_id in range(101, 106)
+        ])
+        original = type(self.Event)._notify_breaches
+        calls = []
+
+        def failing_second_batch(records, now=None):
+            calls.append(len(records))
+            if len(calls) == 2:
+                raise ValueError("mail server down")
+            return original(records, now)
+
+        # (not assertRaises: it would roll back the whole block)
+        failure = None
+        with mock.patch.object(type(self.Event), "_notify_breaches", failing_second_batch):
+            try:
+                self.Event._cron_notify_breaches(batch_size=2)
+            except ValueError as error:
+                failure = error
+        self.assertEqual(str(failure), "mail server down")
+        self.assertEqual(calls, [2, 2])
+        self.assertEqual(len(self.breach_activities(events)), 2, "the first batch stays done")
+        # The next run gives the other notices, none twice.
+        self.Event._cron_notify_breaches(batch_size=2)
+        self.assertEqual(len(self.breach_activities(events)), 5)
+        self.assertEqual(len(self.breach_activities(events).mapped("res_id")), 5)
 
     def test_history_is_not_announced(self):
         old = self.Event._record_from_sources([self.source(self.every, 71, 45, 2)])

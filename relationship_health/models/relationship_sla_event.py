@@ -1,10 +1,11 @@
+import threading
 from datetime import timedelta
 
 from markupsafe import Markup
 
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
-from odoo.tools import SQL, format_datetime
+from odoo.tools import SQL, format_datetime, split_every
 
 #: A breach older than this is history: nobody informs a customer of it any more.
 BREACH_NOTICE_WINDOW = timedelta(days=30)
@@ -337,19 +338,31 @@ class RelationshipSlaEvent(models.Model):
         return Markup("<p>%s</p><p>%s</p><p>%s</p>") % (promised, status, advice)
 
     @api.model
-    def _cron_notify_breaches(self):
+    def _cron_notify_breaches(self, batch_size=500):
         """Announce the breaches of open commitments whose deadline passed.
 
         Commitments done late are announced when they are recorded (a
-        backfill of history records them without a notice, on purpose)."""
+        backfill of history records them without a notice, on purpose).
+        Batch by batch, committed between batches when run by the scheduler:
+        a run that stops half-way keeps the notices given, and the next run
+        gives the others, never one twice."""
         now = fields.Datetime.now()
         events = self.search([
             ("breach_noticed_on", "=", False),
             ("date_deadline", "<", now),
             ("date_deadline", ">=", now - BREACH_NOTICE_WINDOW),
             ("state", "=", "open"),
-        ])
-        return events._notify_breaches(now)
+        ], order="date_deadline, id")
+        auto_commit = not getattr(threading.current_thread(), "testing", False)
+        noticed = self.browse()
+        cron = self.env["ir.cron"]
+        for ids in split_every(batch_size, events.ids, list):
+            with self.env.cr.savepoint():
+                noticed |= self.browse(ids)._notify_breaches(now)
+            if auto_commit:
+                self.env.cr.commit()
+            cron._notify_progress(done=len(noticed), remaining=len(events) - len(noticed))
+        return noticed
 
     def action_inform_customer(self):
         """The mail composer, with the breach email to the account's contacts."""
