@@ -149,7 +149,10 @@ ensure_postgres() {
   fi
   # Odoo refuses the postgres superuser: use a role that may create databases.
   if ! psql -d postgres -Atc 'select 1' >/dev/null 2>&1; then
-    su postgres -c "psql -q -d postgres -c \"DO \\\$\\\$ BEGIN
+    # As the postgres superuser over the local socket: not as $PGUSER, which
+    # may not exist yet (su keeps the PG* variables of this script).
+    env -u PGHOST -u PGUSER -u PGPASSWORD -u PGDATABASE \
+      su postgres -c "psql -q -p $PGPORT -d postgres -c \"DO \\\$\\\$ BEGIN
         IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '$PGUSER') THEN
           CREATE ROLE \\\"$PGUSER\\\" LOGIN CREATEDB PASSWORD '$PGPASSWORD';
         ELSE
