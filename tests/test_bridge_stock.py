@@ -224,10 +224,12 @@ class TestBridgeStock(HealthCase):
         self.assertNotIn(theirs, self.events_of(here).policy_id)
         self.assertEqual(self.events_of(there).policy_id, self.promised | self.within_3_days | theirs)
         self.assertEqual(self.events_of(there).company_id, other)
-        # A user of the first company only does not see the other's commitments.
+        # A user of the first company only (who sees all its documents) does
+        # not see the other's commitments.
         rep = self.env["res.users"].create({
             "name": "Home rep", "login": "rh_home_rep",
-            "groups_id": [Command.link(self.env.ref("sales_team.group_sale_salesman").id)],
+            "groups_id": [Command.link(
+                self.env.ref("sales_team.group_sale_salesman_all_leads").id)],
         })
         visible = self.env["relationship.sla.event"].with_user(rep).search(
             [("res_model", "=", "stock.picking"), ("res_id", "in", (here | there).ids)]

@@ -1,5 +1,7 @@
 from odoo import api, fields, models
 
+from .res_partner import HEALTH_READERS
+
 VISIT_MOODS = [
     ("1", "Very unhappy"),
     ("2", "Unhappy"),
@@ -16,14 +18,20 @@ class CalendarEvent(models.Model):
         string="Customer Visit", compute="_compute_is_customer_visit",
         search="_search_is_customer_visit",
     )
-    visit_outcome = fields.Char(string="Outcome", help="What came out of the visit, in a few words.")
+    # The visit report is the sales team's view of the customer: attendees
+    # with a portal login read the event, not the report.
+    visit_outcome = fields.Char(
+        string="Outcome", help="What came out of the visit, in a few words.",
+        groups=HEALTH_READERS,
+    )
     visit_mood = fields.Selection(
         VISIT_MOODS, string="Customer Mood (as perceived)",
         help="How the customer seemed to you. This is the sales rep's perception, "
         "not the customer's own voice: it counts less than a survey answer in the "
         "satisfaction signal.",
+        groups=HEALTH_READERS,
     )
-    visit_next_steps = fields.Text(string="Next Steps")
+    visit_next_steps = fields.Text(string="Next Steps", groups=HEALTH_READERS)
 
     def _customer_visit_type(self):
         return self.env.ref(

@@ -146,9 +146,12 @@ class RelationshipHealthEngine(models.AbstractModel):
         if partner_ids is not None:
             conditions.append(SQL("p.id = ANY(%s)", list(partner_ids)))
         if pending_since is not None:
-            conditions.append(
-                SQL("(p.health_computed_at IS NULL OR p.health_computed_at < %s)", pending_since)
-            )
+            # Scored since the run started: done. A date in the future cannot
+            # come from the engine and never hides an account from the job.
+            conditions.append(SQL(
+                "(p.health_computed_at IS NULL OR p.health_computed_at < %s"
+                " OR p.health_computed_at > %s)", pending_since, _precise_now(),
+            ))
         self.env.cr.execute(
             SQL("SELECT p.id FROM res_partner p WHERE %s ORDER BY p.id", SQL(" AND ").join(conditions))
         )

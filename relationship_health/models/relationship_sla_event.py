@@ -4,11 +4,23 @@ from datetime import timedelta
 from markupsafe import Markup
 
 from odoo import _, api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL, format_datetime, split_every
 
 #: A breach older than this is history: nobody informs a customer of it any more.
 BREACH_NOTICE_WINDOW = timedelta(days=30)
+
+#: Fields that only the bridges (as the superuser) set: where a commitment
+#: comes from, and when its breach was announced.
+SYSTEM_FIELDS = ("res_model", "res_id", "breach_noticed_on")
+
+#: Fields of a commitment recorded from a document that follow the document:
+#: read-only for everybody but the bridge.
+DOCUMENT_FIELDS = ("partner_id", "company_id", "date_start", "date_deadline", "date_done",
+                   "policy_id")
+
+#: Who may archive a commitment (and so take it out of the score).
+ARCHIVERS = "sales_team.group_sale_manager"
 
 #: Fields a source document may set on its event.
 SOURCE_FIELDS = (
@@ -183,6 +195,7 @@ class RelationshipSlaEvent(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
+            self._check_user_values(vals, creating=True)
             self._normalize_account(vals)
         events = super().create(vals_list)
         if not self.env.context.get("relationship_sla_no_notice"):
@@ -190,11 +203,50 @@ class RelationshipSlaEvent(models.Model):
         return events
 
     def write(self, vals):
+        self._check_user_values(vals)
         self._normalize_account(vals)
+        archiving = "active" in vals and not self.env.su
+        if archiving:
+            changed = self.filtered(lambda e: e.active != bool(vals["active"]))
         result = super().write(vals)
         if "date_done" in vals and not self.env.context.get("relationship_sla_no_notice"):
             self.filtered("date_done")._notify_breaches()
+        if archiving and changed:
+            body = (_("Archived by %(user)s: this commitment no longer counts in the account's "
+                      "health.", user=self.env.user.name) if not vals["active"]
+                    else _("Restored by %(user)s: this commitment counts again in the account's "
+                           "health.", user=self.env.user.name))
+            for event in changed:
+                event.message_post(body=body)
         return result
+
+    def _check_user_values(self, vals, creating=False):
+        """What users may set by hand: never the source of a commitment nor its
+        breach notice; on a commitment recorded from a document, nothing that
+        follows the document; archiving is a sales manager's act. The bridges
+        write as the superuser."""
+        if self.env.su:
+            return
+        if set(SYSTEM_FIELDS) & set(vals):
+            raise AccessError(_(
+                "The source document and the breach notice of a service commitment are "
+                "recorded by Odoo and cannot be set by hand."
+            ))
+        locked = [name for name in DOCUMENT_FIELDS if name in vals]
+        if locked:
+            from_documents = self.filtered("res_id")
+            if from_documents:
+                raise UserError(_(
+                    "“%(name)s” was recorded from %(document)s: its account, dates and service "
+                    "level follow that document and cannot be edited here (%(fields)s).",
+                    name=from_documents[0].name,
+                    document=from_documents[0].source_name or from_documents[0].res_model,
+                    fields=", ".join(self._fields[name].get_description(self.env)["string"]
+                                     for name in locked),
+                ))
+        archives = "active" in vals and not (creating and vals["active"])
+        if archives and not self.env.user.has_group(ARCHIVERS):
+            raise AccessError(_("Only sales managers can archive or restore a service commitment."))
 
     # Source documents ----------------------------------------------------------
     @api.model

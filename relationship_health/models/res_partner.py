@@ -3,12 +3,29 @@ from datetime import datetime, time, timedelta
 import pytz
 
 from odoo import Command, _, api, fields, models
-from odoo.exceptions import AccessError, MissingError
+from odoo.exceptions import AccessError, MissingError, UserError
 
 from ..scoring import band_for
 from .relationship_health_snapshot import HEALTH_BANDS
 from .relationship_visit_tier import check_visit_interval
 from .survey_question import SERVQUAL_DIMENSIONS
+
+#: Who reads an account's health: the sales team only. Every health field of
+#: res.partner carries this group, so that neither the customer (whose portal
+#: user reads their own commercial partner) nor an internal user without Sales
+#: rights ever sees our judgement of the relationship.
+HEALTH_READERS = "sales_team.group_sale_salesman"
+
+#: Health fields the sales team sets by hand: the visit plan, and the service
+#: commitments (checked by their own rules). The engine writes all the others.
+USER_HEALTH_FIELDS = frozenset({
+    "visit_interval_days", "visit_tier_id", "visit_interval_override", "visit_plan_date",
+    "sla_event_ids",
+})
+
+#: The most accounts *Recompute now* takes in one click; the nightly job
+#: scores the whole book.
+RECOMPUTE_LIMIT = 5000
 
 # Bands whose accounts count in the revenue at risk.
 AT_RISK_BANDS = ("at_risk", "critical")
@@ -35,196 +52,261 @@ class ResPartner(models.Model):
 
     # Visit plan -----------------------------------------------------------
     visit_interval_days = fields.Integer(
-        string="Visit Cadence (days)",
+        string="Visit Cadence (days)", copy=False,
         default=lambda self: self.env.company.health_default_visit_interval,
         help="How often this account should be visited. 0 means no visit plan.",
+        groups=HEALTH_READERS,
     )
     visit_tier_id = fields.Many2one(
         "relationship.visit.tier", string="Account Tier", index="btree_not_null",
+        copy=False,
         help="The tier gives the account its visit cadence, unless the account has its own.",
+        groups=HEALTH_READERS,
     )
     visit_interval_override = fields.Boolean(
-        string="Own Cadence",
+        string="Own Cadence", copy=False,
         help="The account keeps its own visit cadence instead of its tier's.",
+        groups=HEALTH_READERS,
     )
     visit_plan_date = fields.Date(
         string="Visit Plan Since",
         copy=False,
         help="When the current visit plan started; an account never visited "
         "scores 0 on visits once the plan is older than one cadence.",
+        groups=HEALTH_READERS,
     )
 
     # Visit plan follow-up, written in bulk by the engine
-    visit_next_date = fields.Date(string="Next Planned Visit", readonly=True, copy=False)
+    visit_next_date = fields.Date(
+        string="Next Planned Visit", readonly=True, copy=False, groups=HEALTH_READERS,
+    )
     visit_due_date = fields.Date(
         string="Visit Due", readonly=True, copy=False, index="btree_not_null",
         help="One cadence after the last visit (or after the visit plan started).",
+        groups=HEALTH_READERS,
     )
-    visit_overdue = fields.Boolean(string="Visit Overdue", readonly=True, copy=False)
+    visit_overdue = fields.Boolean(
+        string="Visit Overdue", readonly=True, copy=False, groups=HEALTH_READERS,
+    )
     visit_held_12m = fields.Integer(
-        string="Visits Held (12 months)", readonly=True, copy=False, aggregator="sum"
+        string="Visits Held (12 months)", readonly=True, copy=False, aggregator="sum",
+        groups=HEALTH_READERS,
     )
     visit_planned_12m = fields.Integer(
         string="Visits Planned (12 months)", readonly=True, copy=False, aggregator="sum",
         help="Visits the cadence asked for over the last 12 months (or since the plan started).",
+        groups=HEALTH_READERS,
     )
     visit_adherence = fields.Float(
         string="Visit Plan Adherence (%)", readonly=True, copy=False, digits=(5, 1),
         aggregator="avg", help="Visits held against visits planned over the last 12 months.",
+        groups=HEALTH_READERS,
     )
 
     # Health, written in bulk by the relationship health engine -----------
     health_score = fields.Float(
         string="Health Score", readonly=True, copy=False, index=True, digits=(5, 1),
         aggregator="avg", help="Relationship health from 0 to 100; empty when no signal has data.",
+        groups=HEALTH_READERS,
     )
     health_band = fields.Selection(
         HEALTH_BANDS, string="Health Band", readonly=True, copy=False, index=True,
         group_expand="_group_expand_health_band",
+        groups=HEALTH_READERS,
     )
     health_computed_band = fields.Selection(
         HEALTH_BANDS, string="Computed Band", readonly=True, copy=False,
         help="The band of the computed score, whatever a manager's override says.",
+        groups=HEALTH_READERS,
     )
     health_override_band = fields.Selection(
         HEALTH_BANDS[:4], string="Band Override", readonly=True, copy=False, tracking=True,
         help="A sales manager's judgment that replaces the computed band until it expires.",
+        groups=HEALTH_READERS,
     )
-    health_override_reason = fields.Text(string="Override Reason", readonly=True, copy=False)
+    health_override_reason = fields.Text(
+        string="Override Reason", readonly=True, copy=False, groups=HEALTH_READERS,
+    )
     health_override_until = fields.Date(
-        string="Override Until", readonly=True, copy=False, tracking=True
+        string="Override Until", readonly=True, copy=False, tracking=True,
+        groups=HEALTH_READERS,
     )
     health_override_user_id = fields.Many2one(
-        "res.users", string="Overridden By", readonly=True, copy=False
+        "res.users", string="Overridden By", readonly=True, copy=False,
+        groups=HEALTH_READERS,
     )
     health_trend = fields.Float(
         string="Health Trend", readonly=True, copy=False, digits=(5, 1), aggregator="avg",
         help="Score change against the newest snapshot at least 28 days old.",
+        groups=HEALTH_READERS,
     )
     health_confidence = fields.Float(
         string="Health Confidence (%)", readonly=True, copy=False, digits=(5, 1), aggregator="avg",
         help="Share of the total weight carried by signals that had data.",
+        groups=HEALTH_READERS,
     )
     health_satisfaction = fields.Float(
-        string="Satisfaction", readonly=True, copy=False, digits=(5, 1), aggregator="avg"
+        string="Satisfaction", readonly=True, copy=False, digits=(5, 1), aggregator="avg",
+        groups=HEALTH_READERS,
     )
     health_visits = fields.Float(string="Visits", readonly=True, copy=False, digits=(5, 1),
-                                 aggregator="avg")
+                                 aggregator="avg", groups=HEALTH_READERS)
     health_sla = fields.Float(string="SLA Adherence", readonly=True, copy=False, digits=(5, 1),
-                              aggregator="avg")
+                              aggregator="avg", groups=HEALTH_READERS)
     health_recency = fields.Float(
-        string="Purchase Recency", readonly=True, copy=False, digits=(5, 1), aggregator="avg"
+        string="Purchase Recency", readonly=True, copy=False, digits=(5, 1), aggregator="avg",
+        groups=HEALTH_READERS,
     )
     health_nps = fields.Float(string="NPS", readonly=True, copy=False, digits=(5, 1),
-                              aggregator="avg")
-    health_last_order_date = fields.Date(string="Last Order", readonly=True, copy=False)
-    health_order_interval = fields.Integer(
-        string="Usual Order Interval (days)", readonly=True, copy=False, aggregator="avg"
+                              aggregator="avg", groups=HEALTH_READERS)
+    health_last_order_date = fields.Date(
+        string="Last Order", readonly=True, copy=False, groups=HEALTH_READERS,
     )
-    health_last_visit_date = fields.Date(string="Last Visit", readonly=True, copy=False)
-    health_details = fields.Json(string="Health Details", readonly=True, copy=False)
+    health_order_interval = fields.Integer(
+        string="Usual Order Interval (days)", readonly=True, copy=False, aggregator="avg",
+        groups=HEALTH_READERS,
+    )
+    health_last_visit_date = fields.Date(
+        string="Last Visit", readonly=True, copy=False, groups=HEALTH_READERS,
+    )
+    health_details = fields.Json(
+        string="Health Details", readonly=True, copy=False, groups=HEALTH_READERS,
+    )
     health_reasons = fields.Text(
         string="Health Reasons", compute="_compute_health_reasons",
         help="What pulled the score down, most costly first.",
+        groups=HEALTH_READERS,
     )
     health_main_reason = fields.Char(
         string="Main Reason", compute="_compute_health_reasons",
         help="What pulled the score down the most.",
+        groups=HEALTH_READERS,
     )
     health_summary = fields.Html(
         string="Health Signals", compute="_compute_health_summary", sanitize=False,
+        groups=HEALTH_READERS,
     )
     # SERVQUAL gaps (perception − expectation, on the items' 1–7 scale)
     health_gap_reliability = fields.Float(string="Reliability Gap", readonly=True, copy=False,
-                                          digits=(4, 1), aggregator="avg")
+                                          digits=(4, 1), aggregator="avg", groups=HEALTH_READERS)
     health_gap_responsiveness = fields.Float(string="Responsiveness Gap", readonly=True,
-                                             copy=False, digits=(4, 1), aggregator="avg")
+                                             copy=False, digits=(4, 1), aggregator="avg",
+                                             groups=HEALTH_READERS)
     health_gap_assurance = fields.Float(string="Assurance Gap", readonly=True, copy=False,
-                                        digits=(4, 1), aggregator="avg")
+                                        digits=(4, 1), aggregator="avg", groups=HEALTH_READERS)
     health_gap_empathy = fields.Float(string="Empathy Gap", readonly=True, copy=False,
-                                      digits=(4, 1), aggregator="avg")
+                                      digits=(4, 1), aggregator="avg", groups=HEALTH_READERS)
     health_gap_tangibles = fields.Float(string="Tangibles Gap", readonly=True, copy=False,
-                                        digits=(4, 1), aggregator="avg")
+                                        digits=(4, 1), aggregator="avg", groups=HEALTH_READERS)
     health_servqual_gap = fields.Float(
         string="SERVQUAL Gap", readonly=True, copy=False, digits=(4, 1), aggregator="avg",
         help="Mean gap over the measured dimensions: negative when the customer perceives "
         "less than they expect.",
+        groups=HEALTH_READERS,
     )
     health_servqual_weakest = fields.Selection(
-        SERVQUAL_DIMENSIONS, string="Weakest Dimension", readonly=True, copy=False
+        SERVQUAL_DIMENSIONS, string="Weakest Dimension", readonly=True, copy=False,
+        groups=HEALTH_READERS,
     )
     # Loyalty × profitability and lifetime value (company currency)
     health_revenue_12m = fields.Float(
         string="Revenue (12 months)", readonly=True, copy=False, digits="Product Price",
         aggregator="sum", help="Confirmed orders of the last 12 months, untaxed, in company currency.",
+        groups=HEALTH_READERS,
     )
     health_revenue_at_risk = fields.Float(
         string="Revenue at Risk", compute="_compute_health_revenue_at_risk", store=True,
         readonly=True, copy=False, digits="Product Price", aggregator="sum",
         help="The revenue of the last 12 months of an account at risk or critical "
         "(its band, overridden or not); zero for the others.",
+        groups=HEALTH_READERS,
     )
     health_margin_12m = fields.Float(
         string="Margin (12 months)", readonly=True, copy=False, digits="Product Price",
         aggregator="sum", help="Margin of the confirmed orders of the last 12 months "
         "(when margins are tracked), in company currency.",
+        groups=HEALTH_READERS,
     )
     health_loyalty_regularity = fields.Float(
         string="Regularity (%)", readonly=True, copy=False, digits=(5, 1), aggregator="avg",
         help="Share of the last 8 quarters in which the account ordered.",
+        groups=HEALTH_READERS,
     )
     health_tenure_days = fields.Integer(
         string="Tenure (days)", readonly=True, copy=False, aggregator="avg",
         help="Days since the first order.",
+        groups=HEALTH_READERS,
     )
     health_quadrant = fields.Selection(
         QUADRANTS, string="Loyalty × Profitability", readonly=True, copy=False, index=True,
         help="True friends are profitable and loyal, butterflies profitable but fleeting, "
         "barnacles loyal but not very profitable, strangers neither.",
+        groups=HEALTH_READERS,
     )
     health_quadrant_strategy = fields.Char(
-        string="Recommended Strategy", compute="_compute_health_quadrant_strategy"
+        string="Recommended Strategy", compute="_compute_health_quadrant_strategy",
+        groups=HEALTH_READERS,
     )
     health_clv = fields.Float(
         string="Lifetime Value", readonly=True, copy=False, digits="Product Price",
         aggregator="sum",
         help="Yearly margin (or revenue) × r / (1 + d − r), r the retention rate derived "
         "from the health score and d the discount rate of the settings.",
+        groups=HEALTH_READERS,
     )
     health_profit_basis = fields.Char(
-        string="Profitability Basis", compute="_compute_health_profit_basis"
+        string="Profitability Basis", compute="_compute_health_profit_basis",
+        groups=HEALTH_READERS,
     )
     health_team_id = fields.Many2one(
         "crm.team", string="Sales Team", readonly=True, copy=False, index="btree_not_null",
         help="The sales team of the account's salesperson, as of the last health computation.",
+        groups=HEALTH_READERS,
     )
-    health_computed_at = fields.Datetime(string="Health Computed On", readonly=True, copy=False)
+    health_computed_at = fields.Datetime(
+        string="Health Computed On", readonly=True, copy=False, groups=HEALTH_READERS,
+    )
     health_snapshot_ids = fields.One2many(
-        "relationship.health.snapshot", "partner_id", string="Health History", readonly=True
+        "relationship.health.snapshot", "partner_id", string="Health History", readonly=True,
+        groups=HEALTH_READERS,
     )
-    health_snapshot_count = fields.Integer(compute="_compute_health_snapshot_count")
+    health_snapshot_count = fields.Integer(
+        compute="_compute_health_snapshot_count", groups=HEALTH_READERS,
+    )
     sla_event_ids = fields.One2many(
-        "relationship.sla.event", "partner_id", string="Service Commitments"
+        "relationship.sla.event", "partner_id", string="Service Commitments",
+        groups=HEALTH_READERS,
     )
     sla_adherence_90 = fields.Float(
         string="SLA Adherence (90 days)", compute="_compute_sla_adherence", digits=(5, 1),
         help="Share of the commitments due in the last 90 days that were met. A commitment "
         "still open past its deadline counts as breached.",
+        groups=HEALTH_READERS,
     )
     sla_adherence_365 = fields.Float(
         string="SLA Adherence (365 days)", compute="_compute_sla_adherence", digits=(5, 1),
         help="Share of the commitments due in the last 365 days that were met.",
+        groups=HEALTH_READERS,
     )
-    sla_due_90 = fields.Integer(string="Commitments Due (90 days)", compute="_compute_sla_adherence")
-    sla_due_365 = fields.Integer(string="Commitments Due (365 days)", compute="_compute_sla_adherence")
-    sla_event_count = fields.Integer(string="Commitments", compute="_compute_sla_adherence")
+    sla_due_90 = fields.Integer(
+        string="Commitments Due (90 days)", compute="_compute_sla_adherence", groups=HEALTH_READERS,
+    )
+    sla_due_365 = fields.Integer(
+        string="Commitments Due (365 days)", compute="_compute_sla_adherence",
+        groups=HEALTH_READERS,
+    )
+    sla_event_count = fields.Integer(
+        string="Commitments", compute="_compute_sla_adherence", groups=HEALTH_READERS,
+    )
     sla_open_breach_count = fields.Integer(
         string="Open Breaches", compute="_compute_sla_adherence",
         help="Commitments past their deadline and still not done.",
+        groups=HEALTH_READERS,
     )
     sla_policy_ids = fields.Many2many(
         "relationship.sla.policy", string="Service Levels", compute="_compute_sla_policy_ids",
         help="The active service levels that cover this account.",
+        groups=HEALTH_READERS,
     )
 
     @api.constrains("visit_interval_days")
@@ -384,16 +466,52 @@ class ResPartner(models.Model):
             tier = self.env["relationship.visit.tier"].browse(vals["visit_tier_id"])
             vals["visit_interval_days"] = tier.visit_interval_days
 
+    @api.model
+    def _health_protected_fields(self):
+        """Fields of res.partner that only the engine (and, for the override,
+        the override action of a sales manager) writes: every health field
+        but the visit plan and the commitments, which have rules of their own."""
+        return frozenset(
+            name for name, field in self._fields.items()
+            if field.groups == HEALTH_READERS and name not in USER_HEALTH_FIELDS
+        )
+
+    @api.model
+    def _check_health_fields_writable(self, field_names):
+        """Refuse a create, write or import of health results by anyone but
+        the engine (which writes as the superuser), and of the health fields
+        by users outside the sales team."""
+        if self.env.su:
+            return
+        names = set(field_names)
+        forbidden = sorted(names & self._health_protected_fields())
+        if forbidden:
+            labels = ", ".join(self._fields[name].get_description(self.env)["string"]
+                               for name in forbidden)
+            raise AccessError(self.env._(
+                "Relationship health results are computed by the nightly job and cannot be "
+                "set by hand (%(fields)s). A sales manager can override an account's band "
+                "with “Override band”.",
+                fields=labels,
+            ))
+        # Fields restricted to the sales team: create() does not check them.
+        restricted = [name for name in names
+                      if name in self._fields and self._fields[name].groups == HEALTH_READERS]
+        if restricted:
+            self.check_field_access_rights("create", restricted)
+
     @api.model_create_multi
     def create(self, vals_list):
         today = fields.Date.context_today(self)
         for vals in vals_list:
+            self._check_health_fields_writable(vals)
             self._visit_tier_values(vals)
             if vals.get("visit_interval_days") and not vals.get("visit_plan_date"):
                 vals["visit_plan_date"] = today
         return super().create(vals_list)
 
     def write(self, vals):
+        self._check_health_fields_writable(vals)
         self._visit_tier_values(vals)
         if ("visit_interval_days" in vals and "visit_interval_override" not in vals
                 and "visit_tier_id" not in vals and not self.env.context.get("visit_tier_sync")):
@@ -422,9 +540,25 @@ class ResPartner(models.Model):
         return self.env["relationship.health.engine"]._run_nightly()
 
     def action_recompute_health(self):
-        """Recompute the health of these accounts (contacts count as their company) now."""
+        """Recompute the health of these accounts (contacts count as their company) now.
+
+        For the sales team, on accounts the user may read, a few thousand at
+        a time; the engine then runs as the superuser on the accounts checked
+        here, never on the caller's raw selection."""
+        if not self.env.su and not self.env.user.has_group(HEALTH_READERS):
+            raise AccessError(self.env._(
+                "Only the sales team can recompute the relationship health of an account."
+            ))
+        if len(self) > RECOMPUTE_LIMIT:
+            raise UserError(self.env._(
+                "Recompute at most %(limit)s accounts at a time (%(count)s selected); the "
+                "nightly job scores every account.", limit=RECOMPUTE_LIMIT, count=len(self),
+            ))
+        self.check_access("read")
+        accounts = self.commercial_partner_id
+        accounts.check_access("read")
         engine = self.env["relationship.health.engine"].sudo()
-        account_ids = engine._account_ids(partner_ids=self.commercial_partner_id.ids)
+        account_ids = engine._account_ids(partner_ids=accounts.ids)
         engine._compute_in_batches(account_ids)
         return {
             "type": "ir.actions.client",
