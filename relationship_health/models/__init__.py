@@ -4,6 +4,7 @@ from . import relationship_health_snapshot
 from . import relationship_sla_policy
 from . import relationship_sla_event
 from . import survey_question
+from . import relationship_health_failure
 from . import relationship_health_engine
 from . import res_partner
 from . import crm_lead
