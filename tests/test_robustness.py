@@ -299,3 +299,93 @@ class TestUpperBounds(RobustnessCase):
         start = self._days_ago(0)
         self.assertEqual((policy._deadline_from(start, None, self.home) - start).days, 3650)
 
+
+class TestMergeAndArchive(RobustnessCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.fallback = new_test_user(
+            cls.env, login="rh_fallback_owner", name="Fiona Fallback",
+            groups="sales_team.group_sale_salesman",
+        )
+        cls.home.health_retention_default_user_id = cls.fallback
+
+    def snapshot(self, account, days_ago, score):
+        return self.env["relationship.health.snapshot"].create({
+            "partner_id": account.id, "company_id": self.home.id, "score": score,
+            "snapshot_date": self.today - timedelta(days=days_ago), "band": "watch",
+        })
+
+    def open_case(self, account):
+        """Today's run opens the account's retention work."""
+        self.make_critical(account)
+        account.action_recompute_health()
+        case = self.env["relationship.retention.case"].search(
+            [("partner_id", "=", account.id), ("state", "=", "open")])
+        self.assertTrue(case.activity_id and case.lead_id)
+        return case
+
+    def test_merging_partners_keeps_history_cases_and_commitments(self):
+        survivor, _c = self.make_account("Survivor Systems", customer_rank=1)
+        merged, _c = self.make_account("Merged Machines", customer_rank=1)
+        survivor_case = self.open_case(survivor)
+        merged_case = self.open_case(merged)
+        self.snapshot(survivor, 40, 61.0)
+        self.snapshot(merged, 40, 42.0)   # same day: the survivor's is kept
+        old = self.snapshot(merged, 70, 55.0)
+        commitments = merged.sla_event_ids
+        self.assertTrue(commitments)
+        merged_snapshots = self.snapshots(merged)
+
+        self.env["base.partner.merge.automatic.wizard"]._merge(
+            (survivor | merged).ids, dst_partner=survivor)
+
+        self.assertFalse(merged.exists())
+        snapshots = self.snapshots(survivor)
+        by_date = {s.snapshot_date: s.score for s in snapshots}
+        self.assertEqual(by_date[self.today - timedelta(days=40)], 61.0)
+        self.assertEqual(by_date[self.today - timedelta(days=70)], 55.0)
+        self.assertIn(old, snapshots)
+        self.assertEqual(len(snapshots), len(set(by_date)), "one snapshot per day")
+        self.assertEqual(len(snapshots), 3, "today, 40 and 70 days ago")
+        self.assertTrue(set(merged_snapshots.exists().ids) <= set(snapshots.ids))
+        self.assertEqual(commitments.partner_id, survivor)
+        cases = self.env["relationship.retention.case"].search([("partner_id", "=", survivor.id)])
+        self.assertEqual(cases, survivor_case | merged_case)
+        self.assertEqual((survivor_case.state, merged_case.state, merged_case.close_reason),
+                         ("open", "closed", "merged"))
+        self.assertEqual(merged_case.lead_id.partner_id, survivor)
+
+    def test_merged_partner_open_case_moves_when_the_survivor_has_none(self):
+        survivor, _c = self.make_account("Quiet Survivor", customer_rank=1)
+        merged, _c = self.make_account("Busy Merged", customer_rank=1)
+        case = self.open_case(merged)
+        self.env["base.partner.merge.automatic.wizard"]._merge(
+            (survivor | merged).ids, dst_partner=survivor)
+        self.assertEqual((case.partner_id, case.state), (survivor, "open"))
+
+    def test_archiving_an_account_closes_its_work_and_drops_it_from_the_digest(self):
+        account, _c = self.make_account("Archived Alloys", customer_rank=1)
+        self.snapshot(account, 2, 60.0)   # watch two days ago, critical today
+        case = self.open_case(account)
+        activity, lead = case.activity_id, case.lead_id
+        digest = self.env["relationship.health.retention"]._digest_data(self.home, self.today)
+        self.assertIn("Archived Alloys", [entry["name"] for entry in digest["entered"]])
+        account.action_archive()
+        self.assertEqual((case.state, case.close_reason), ("closed", "archived"))
+        self.assertFalse(activity.exists() and activity.active, "the activity is done")
+        self.assertIn("was archived", lead.message_ids[:1].body)
+        digest = self.env["relationship.health.retention"]._digest_data(self.home, self.today)
+        self.assertNotIn("Archived Alloys", [entry["name"] for entry in digest["entered"]])
+        self.assertFalse(any(entry["name"] == "Archived Alloys" for entry in digest["overdue"]))
+
+    def test_archived_salesperson_hands_open_cases_to_the_fallback_owner(self):
+        rep = new_test_user(self.env, login="rh_leaving_rep", name="Lou Leaving",
+                            groups="sales_team.group_sale_salesman")
+        account, _c = self.make_account("Orphan Optics", customer_rank=1, user_id=rep.id)
+        case = self.open_case(account)
+        self.assertEqual(case.user_id, rep)
+        rep.action_archive()
+        self.assertEqual(case.user_id, self.fallback)
+        self.assertEqual(case.activity_id.user_id, self.fallback)
+        self.assertEqual(case.lead_id.user_id, self.fallback)

@@ -17,3 +17,5 @@ from . import crm_lead_retention
 from . import mail_activity_retention
 from . import relationship_health_retention
 from . import calendar_attendee
+from . import base_partner_merge
+from . import archiving

@@ -398,7 +398,7 @@ class RelationshipHealthRetention(models.AbstractModel):
         ))
         return dict(self.env.cr.fetchall())
 
-    def _owners(self, account_ids, company_ids):
+    def _owners(self, account_ids, company_ids, excluded=None):
         """``{partner_id: (user, team)}``: the account's salesperson; else the
         leader of the sales team (the salesperson's, else the one of the
         account's latest order); else the company's default owner. Owners are
@@ -412,9 +412,11 @@ class RelationshipHealthRetention(models.AbstractModel):
             for company in self.env["res.company"].browse(sorted(set(company_ids)))
         }
 
+        excluded = excluded or self.env["res.users"]
+
         def usable(user, company_id):
             return bool(user) and user.active and not user.share \
-                and company_id in user.company_ids.ids
+                and company_id in user.company_ids.ids and user not in excluded
 
         owners = {}
         for partner, company_id in zip(partners, company_ids):
@@ -791,6 +793,65 @@ class RelationshipHealthRetention(models.AbstractModel):
                 "date_closed": as_of,
                 "cooldown_until": as_of + timedelta(days=cooldown),
             })
+
+    # ------------------------------------------------------------------
+    # Archived accounts and salespeople
+    # ------------------------------------------------------------------
+    @api.model
+    def _close_archived(self, accounts):
+        """Accounts archived: their open retention work is closed with a note
+        (activity done, a note on the opportunity, case closed)."""
+        self = self.sudo().with_context(**QUIET_CONTEXT)
+        cases = self.env["relationship.retention.case"].search([
+            ("partner_id", "in", accounts.ids), ("state", "=", "open"),
+        ])
+        if not cases:
+            return cases
+        today = fields.Date.context_today(self)
+        for case in cases:
+            retention = self.with_context(lang=case.user_id.lang or self.env.lang)
+            text = retention.env._("Closed: the account %(account)s was archived.",
+                                   account=case.partner_id.display_name)
+            activity = case.activity_id.with_context(active_test=False)
+            if activity.exists() and activity.active:
+                activity.action_feedback(feedback=text)
+            lead = case.lead_id
+            if lead.exists() and lead.active:
+                lead.message_post(body=Markup("<p>%s</p>") % text, subtype_xmlid="mail.mt_note")
+        cases.write({"state": "closed", "close_reason": "archived", "date_closed": today,
+                     "cooldown_until": today})
+        return cases
+
+    @api.model
+    def _reassign_from(self, users):
+        """Salespeople archived: the open retention cases they own go to the
+        next owner (the sales team leader, else the default owner of the
+        settings), with their open activity and opportunity."""
+        self = self.sudo().with_context(**QUIET_CONTEXT)
+        cases = self.env["relationship.retention.case"].search([
+            ("user_id", "in", users.ids), ("state", "=", "open"),
+        ])
+        if not cases:
+            return cases
+        owners = self._owners(cases.partner_id.ids, [case.company_id.id for case in cases],
+                              excluded=users)
+        for case in cases:
+            owner = owners.get(case.partner_id.id)
+            if not owner:
+                _logger.info(
+                    "Retention automation: no owner left for the retention work of %s",
+                    case.partner_id.display_name,
+                )
+                continue
+            user = owner[0]
+            case.user_id = user
+            activity = case.activity_id
+            if activity.exists() and activity.active:
+                activity.user_id = user
+            lead = case.lead_id
+            if lead.exists() and lead.active:
+                lead.user_id = user
+        return cases
 
     # ------------------------------------------------------------------
     # Texts
