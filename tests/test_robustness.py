@@ -145,7 +145,8 @@ class TestPoisonedAccount(RobustnessCase):
         self.assertEqual(self.Failure.with_user(self.manager).search([]).partner_id, account)
         portal = new_test_user(self.env, login="rh_portal_f", groups="base.group_portal")
         internal = new_test_user(self.env, login="rh_internal_f", groups="base.group_user")
-        for user in (self.salesman, internal, portal):
+        public = self.env.ref("base.public_user")
+        for user in (self.salesman, internal, portal, public):
             with self.assertRaises(AccessError):
                 self.Failure.with_user(user).search([])
         failure = self.Failure.with_user(self.manager).search([])

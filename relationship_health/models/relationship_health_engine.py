@@ -18,7 +18,7 @@ import pandas as pd
 import psycopg2
 
 from odoo import api, fields, models
-from odoo.tools import SQL, split_every
+from odoo.tools import SQL, ormcache, split_every
 
 from ..scoring import DIMENSIONS, compute_health, compute_value, profit_threshold
 from .res_partner import AT_RISK_BANDS
@@ -235,8 +235,22 @@ class RelationshipHealthEngine(models.AbstractModel):
         return self.env["res.company"].sudo().search([], order="id", limit=1).id
 
     @api.model
+    @ormcache()
+    def _single_company_id(self):
+        """The id of the database's only company; None when there are several
+        (cached: creating a company clears the registry's caches)."""
+        companies = self.env["res.company"].sudo().with_context(active_test=False).search(
+            [], limit=2)
+        return companies.id if len(companies) == 1 else None
+
+    @api.model
     def _account_company_sql(self, partner="p"):
-        """SQL: the company the account ``partner`` (alias) is scored for."""
+        """SQL: the company the account ``partner`` (alias) is scored for.
+        With a single company, every order is of that company: the lookup of
+        the latest order is skipped."""
+        single = self._single_company_id()
+        if single:
+            return SQL("COALESCE(%s.company_id, %s)", SQL.identifier(partner), single)
         return account_company_sql(partner, self._default_company_id())
 
     @api.model
