@@ -154,6 +154,13 @@ class TestPoisonedAccount(RobustnessCase):
             failure.write({"error": "forged"})
         with self.assertRaises(AccessError):
             failure.unlink()
+        # The count in the settings, for sales managers.
+        settings = self.env["res.config.settings"].with_user(self.env.ref("base.user_admin"))
+        self.assertEqual(settings.create({}).health_failure_count, 1)
+        system = new_test_user(self.env, login="rh_system_f", groups="base.group_system")
+        with self.assertRaises(AccessError):
+            self.env["res.config.settings"].with_user(system).create({}).read(
+                ["health_failure_count"])
         menu = self.env.ref("relationship_health.relationship_health_menu_failures")
         self.assertEqual(menu.groups_id, self.env.ref("sales_team.group_sale_manager"))
 
