@@ -210,6 +210,11 @@ class TestMoneyPerCompany(RobustnessCase):
         self.assertEqual({s.partner_id: s.company_id for s in snapshots},
                          {shared: self.other, home_only: self.home,
                           idle: self.env.ref("base.main_company")})
+        # Its signal summary shows the weights of the company it is scored for.
+        self.other.health_weight_sla = 77.0
+        shared.invalidate_recordset(["health_summary"])
+        self.assertIn("77", shared.with_company(self.home).health_summary)
+        self.assertNotIn("77", home_only.with_company(self.other).health_summary)
         # The engine's reading, as any user in any company would get it.
         engine = self.engine.with_company(self.home)
         accounts = engine._read_accounts([shared.id, home_only.id], self.today)

@@ -372,14 +372,21 @@ class RelationshipHealthEngine(models.AbstractModel):
         return failures
 
     @api.model
+    def _account_companies(self, account_ids):
+        """``{account id: company id}``: the company each account is scored
+        for (one query)."""
+        if not account_ids:
+            return {}
+        self.env.cr.execute(SQL(
+            "SELECT p.id, %s FROM res_partner p WHERE p.id = ANY(%s)",
+            self._account_company_sql("p"), list(account_ids),
+        ))
+        return dict(self.env.cr.fetchall())
+
+    @api.model
     def _account_company_of(self, account_id):
         """The company an account is scored for (one query, for failures)."""
-        self.env.cr.execute(SQL(
-            "SELECT %s FROM res_partner p WHERE p.id = %s",
-            self._account_company_sql("p"), account_id,
-        ))
-        row = self.env.cr.fetchone()
-        return row[0] if row else None
+        return self._account_companies([account_id]).get(account_id)
 
     # ------------------------------------------------------------------
     # One batch
