@@ -384,7 +384,12 @@ class TestMergeAndArchive(RobustnessCase):
         activity, lead = case.activity_id, case.lead_id
         digest = self.env["relationship.health.retention"]._digest_data(self.home, self.today)
         self.assertIn("Archived Alloys", [entry["name"] for entry in digest["entered"]])
+        self.env.cr.execute(
+            "INSERT INTO relationship_health_failure (partner_id, error, failure_count) "
+            "VALUES (%s, 'ValueError: boom', 1)", (account.id,))
         account.action_archive()
+        self.assertFalse(self.env["relationship.health.failure"].search(
+            [("partner_id", "=", account.id)]), "an archived account is not retried")
         self.assertEqual((case.state, case.close_reason), ("closed", "archived"))
         self.assertFalse(activity.exists() and activity.active, "the activity is done")
         self.assertIn("was archived", lead.message_ids[:1].body)

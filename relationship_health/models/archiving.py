@@ -13,6 +13,8 @@ class ResPartnerArchive(models.Model):
         accounts = archived.filtered(lambda p: p.id == p.commercial_partner_id.id)
         if accounts:
             self.env["relationship.health.retention"]._close_archived(accounts)
+            # Archived accounts are not scored any more: nothing to retry.
+            self.env["relationship.health.failure"].sudo()._clear(accounts.ids)
         return result
 
 
