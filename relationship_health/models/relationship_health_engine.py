@@ -364,9 +364,11 @@ class RelationshipHealthEngine(models.AbstractModel):
                 raise
             except Exception as error:  # noqa: BLE001 - the account is skipped, not the run
                 text = f"{type(error).__name__}: {error}"
+                # The traceback once per batch: a bug that hits every account
+                # must not flood the log.
                 _logger.warning(
                     "Relationship health: account %s could not be scored and was skipped: %s",
-                    account_id, text, exc_info=True,
+                    account_id, text, exc_info=not failures,
                 )
                 failures[account_id] = (text, self._account_company_of(account_id))
         return failures
