@@ -143,6 +143,14 @@ class TestPoisonedAccount(RobustnessCase):
             (account.id, self.home.id),
         )
         self.assertEqual(self.Failure.with_user(self.manager).search([]).partner_id, account)
+        foreign, _c = self.make_account("Foreign Failure", company_id=self.other.id)
+        self.env.cr.execute(
+            "INSERT INTO relationship_health_failure (partner_id, company_id, error, "
+            "failure_count) VALUES (%s, %s, 'ValueError: boom', 1)",
+            (foreign.id, self.other.id),
+        )
+        self.assertEqual(self.Failure.with_user(self.manager).search([]).partner_id, account,
+                         "another company's failures stay with that company")
         portal = new_test_user(self.env, login="rh_portal_f", groups="base.group_portal")
         internal = new_test_user(self.env, login="rh_internal_f", groups="base.group_user")
         public = self.env.ref("base.public_user")
