@@ -21,6 +21,7 @@
         "data/relationship_visit_tier_data.xml",
         "data/survey_servqual_data.xml",
         "views/relationship_health_snapshot_views.xml",
+        "views/relationship_health_failure_views.xml",
         "views/relationship_sla_event_views.xml",
         "views/relationship_sla_policy_views.xml",
         "views/res_partner_views.xml",

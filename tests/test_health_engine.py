@@ -3,6 +3,8 @@
 from datetime import timedelta
 from unittest.mock import patch
 
+import psycopg2
+
 from odoo.tools import SQL
 
 from health_common import HealthCase
@@ -172,14 +174,16 @@ class TestHealthEngine(HealthCase):
         def crash_on_second_batch(engine, account_ids, as_of=None):
             calls.append(account_ids)
             if len(calls) == 2:
-                raise RuntimeError("database connection lost")
+                # A connection error stops the run (an account's error
+                # would only skip that account).
+                raise psycopg2.OperationalError("database connection lost")
             return original(engine, account_ids, as_of=as_of)
 
         # Not assertRaises: it would roll back what the first batch wrote.
         with patch(f"{ENGINE}._compute_batch", crash_on_second_batch):
             try:
                 self.env["res.partner"]._cron_relationship_health()
-            except RuntimeError:
+            except psycopg2.OperationalError:
                 pass
             else:
                 self.fail("the second batch should have crashed the run")

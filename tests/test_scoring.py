@@ -290,6 +290,25 @@ def test_nps():
     assert math.isnan(row(result, 3).nps)
 
 
+def test_answers_outside_their_scale_are_clipped_and_are_no_nps_response():
+    result = health(accounts(1, 2, 3), answers=answers(
+        # NPS 1000 typed in a numerical box: clipped to 10 in the score (100),
+        # but no promoter: the account has no NPS response at all.
+        (1, 0, "nps", 1000),
+        # NPS -5 clipped to 0 (score 0), no detractor; the 9 is the only
+        # response: NPS 100. Score: (0 + 90) / 2 = 45.
+        (2, 0, "nps", -5), (2, 0, "nps", 9),
+        # A 1–7 scale answered 12 and a CSAT of 0: clipped to 7 and 1.
+        (3, 0, "scale", 12, 1, 7), (3, 0, "csat", 0),
+    ))
+    assert row(result, 1).satisfaction == 100.0
+    assert math.isnan(row(result, 1).nps), "1000 is not a promoter"
+    assert row(result, 2).satisfaction == 45.0
+    assert row(result, 2).nps == 100.0, "-5 is not a detractor"
+    assert row(result, 3).satisfaction == 50.0
+    assert row(result, 3).answer_count == 2
+
+
 # ----------------------------------------------------------------------------
 # Visits
 # ----------------------------------------------------------------------------
@@ -571,6 +590,23 @@ def test_config_validation_errors(values, message):
     with pytest.raises(ScoringConfigError, match=message):
         ScoringConfig(**values).validate()
     assert issubclass(ScoringConfigError, ValueError)
+
+
+@pytest.mark.parametrize("setting, limit", [
+    ("weight_satisfaction", 1000),
+    ("weight_recency", 1000),
+    ("mood_weight", 10),
+    ("satisfaction_half_life_days", 3650),
+    ("sla_half_life_days", 3650),
+    ("default_purchase_interval", 3650),
+    ("recency_window_days", 3650),
+])
+def test_every_setting_has_an_upper_bound(setting, limit):
+    assert ScoringConfig(**{setting: limit}).validate()
+    with pytest.raises(ScoringConfigError, match=f"cannot be above {limit}") as caught:
+        ScoringConfig(**{setting: limit + 1}).validate()
+    assert (caught.value.kind, caught.value.setting, caught.value.limit) == (
+        "too_large", setting, limit)
 
 
 def test_compute_health_rejects_an_invalid_config():

@@ -4,6 +4,7 @@ from . import relationship_health_snapshot
 from . import relationship_sla_policy
 from . import relationship_sla_event
 from . import survey_question
+from . import relationship_health_failure
 from . import relationship_health_engine
 from . import res_partner
 from . import crm_lead
@@ -16,3 +17,5 @@ from . import crm_lead_retention
 from . import mail_activity_retention
 from . import relationship_health_retention
 from . import calendar_attendee
+from . import base_partner_merge
+from . import archiving

@@ -15,8 +15,10 @@ from datetime import datetime, time as dtime, timedelta, timezone
 import numpy as np
 import pandas as pd
 
+import psycopg2
+
 from odoo import api, fields, models
-from odoo.tools import SQL, split_every
+from odoo.tools import SQL, ormcache, split_every
 
 from ..scoring import DIMENSIONS, compute_health, compute_value, profit_threshold
 from .res_partner import AT_RISK_BANDS
@@ -89,6 +91,70 @@ FACT_COLUMNS = (
 )
 
 
+# Errors that say nothing about one account (the connection is lost, another
+# transaction holds a lock or won a race): the run stops and is resumed later,
+# instead of retrying and skipping accounts one by one.
+RUN_ERRORS = (psycopg2.OperationalError, psycopg2.InterfaceError, MemoryError)
+
+
+def account_company_sql(partner, default_company_id):
+    """SQL: the company an account is scored for. Its own company; for an
+    account shared between companies (no company), the company of its latest
+    confirmed order (of the account or one of its contacts); without any
+    order, ``default_company_id`` (the main company). ``partner`` is the
+    alias of the account's ``res_partner`` row."""
+    alias = SQL.identifier(partner)
+    return SQL(
+        """COALESCE(%(p)s.company_id, (
+                SELECT so.company_id
+                  FROM sale_order so
+                  JOIN res_partner oc ON oc.id = so.partner_id
+                 WHERE oc.commercial_partner_id = %(p)s.id AND so.state = 'sale'
+              ORDER BY so.date_order DESC, so.id DESC
+                 LIMIT 1), %(default)s)""",
+        p=alias,
+        default=default_company_id,
+    )
+
+
+def account_money_sql(accounts, since, until, use_margin):
+    """SQL: the money of accounts over a period, the one definition used by
+    the score, the retention automation and the weekly digest.
+
+    ``accounts`` is a query of rows (account id, company id): the company the
+    account is scored for. Rows (account id, revenue, margin): the untaxed
+    amount and margin of the confirmed orders of the account and its contacts
+    placed in that company between ``since`` (excluded) and ``until``
+    (included), converted into that company's currency at each order's rate
+    (margin NULL when ``sale_margin`` does not track it). Accounts without
+    such an order have no row."""
+    rate = SQL("COALESCE(NULLIF(so.currency_rate, 0), 1)")
+    margin = SQL("SUM(so.margin / %s)", rate) if use_margin else SQL("NULL::float8")
+    return SQL(
+        """
+        SELECT a.id, SUM(so.amount_untaxed / %(rate)s), %(margin)s
+          FROM (%(accounts)s) AS a(id, company_id)
+          JOIN res_partner c ON c.commercial_partner_id = a.id
+          JOIN sale_order so ON so.partner_id = c.id AND so.company_id = a.company_id
+         WHERE so.state = 'sale'
+           AND so.date_order > %(since)s
+           AND so.date_order <= %(until)s
+      GROUP BY a.id
+        """,
+        rate=rate,
+        margin=margin,
+        accounts=accounts,
+        since=since,
+        until=until,
+    )
+
+
+def accounts_values_sql(account_ids, company_ids):
+    """SQL: the rows (account id, company id) of two parallel lists."""
+    return SQL("SELECT * FROM unnest(%s::int4[], %s::int4[])",
+               [int(i) for i in account_ids], [int(c) for c in company_ids])
+
+
 def _precise_now():
     """UTC now to the microsecond (``fields.Datetime.now()`` drops them), so
     that "scored since this run started" holds even within one second."""
@@ -126,23 +192,28 @@ class RelationshipHealthEngine(models.AbstractModel):
     # Entry points
     # ------------------------------------------------------------------
     @api.model
-    def _account_ids(self, partner_ids=None, pending_since=None):
-        """Ids of the accounts to score, in id order.
-
-        Accounts are active commercial partners with a confirmed sale order
-        (of theirs or of one of their contacts) or a customer rank.
-        """
-        self.env.flush_all()
-        conditions = [
-            SQL("p.active"),
-            SQL("p.id = p.commercial_partner_id"),
+    def _account_conditions(self, partner="p"):
+        """SQL conditions on ``res_partner`` (alias ``partner``) that make an
+        account: an active commercial partner with a confirmed sale order (of
+        its own or of one of its contacts) or a customer rank."""
+        alias = SQL.identifier(partner)
+        return [
+            SQL("%s.active", alias),
+            SQL("%s.id = %s.commercial_partner_id", alias, alias),
             SQL(
-                """(p.customer_rank > 0 OR EXISTS (
+                """(%(p)s.customer_rank > 0 OR EXISTS (
                         SELECT 1 FROM sale_order so
                           JOIN res_partner c ON c.id = so.partner_id
-                         WHERE c.commercial_partner_id = p.id AND so.state = 'sale'))"""
+                         WHERE c.commercial_partner_id = %(p)s.id AND so.state = 'sale'))""",
+                p=alias,
             ),
         ]
+
+    @api.model
+    def _account_ids(self, partner_ids=None, pending_since=None):
+        """Ids of the accounts to score, in id order (see :meth:`_account_conditions`)."""
+        self.env.flush_all()
+        conditions = self._account_conditions()
         if partner_ids is not None:
             conditions.append(SQL("p.id = ANY(%s)", list(partner_ids)))
         if pending_since is not None:
@@ -156,6 +227,34 @@ class RelationshipHealthEngine(models.AbstractModel):
             SQL("SELECT p.id FROM res_partner p WHERE %s ORDER BY p.id", SQL(" AND ").join(conditions))
         )
         return [row[0] for row in self.env.cr.fetchall()]
+
+    @api.model
+    def _default_company_id(self):
+        """The company of the accounts shared between companies that never
+        ordered: the main company (the first one when it was deleted)."""
+        main = self.env.ref("base.main_company", raise_if_not_found=False)
+        if main:
+            return main.id
+        return self.env["res.company"].sudo().search([], order="id", limit=1).id
+
+    @api.model
+    @ormcache()
+    def _single_company_id(self):
+        """The id of the database's only company; None when there are several
+        (cached: creating a company clears the registry's caches)."""
+        companies = self.env["res.company"].sudo().with_context(active_test=False).search(
+            [], limit=2)
+        return companies.id if len(companies) == 1 else None
+
+    @api.model
+    def _account_company_sql(self, partner="p"):
+        """SQL: the company the account ``partner`` (alias) is scored for.
+        With a single company, every order is of that company: the lookup of
+        the latest order is skipped."""
+        single = self._single_company_id()
+        if single:
+            return SQL("COALESCE(%s.company_id, %s)", SQL.identifier(partner), single)
+        return account_company_sql(partner, self._default_company_id())
 
     @api.model
     def _batch_size(self):
@@ -190,7 +289,8 @@ class RelationshipHealthEngine(models.AbstractModel):
         self.env["res.partner"]._health_expire_overrides(today)
         pending = self._account_ids(pending_since=run_start)
         done = self._compute_in_batches(
-            pending, as_of=today, batch_size=batch_size, auto_commit=auto_commit
+            pending, as_of=today, batch_size=batch_size, auto_commit=auto_commit,
+            run_started_at=run_start,
         )
         params.set_param(RUN_PARAM, False)
         if auto_commit:
@@ -198,29 +298,100 @@ class RelationshipHealthEngine(models.AbstractModel):
         return done
 
     @api.model
-    def _compute_in_batches(self, account_ids, as_of=None, batch_size=None, auto_commit=False):
-        """Score ``account_ids`` batch by batch; each batch is atomic."""
+    def _compute_in_batches(self, account_ids, as_of=None, batch_size=None, auto_commit=False,
+                            run_started_at=None):
+        """Score ``account_ids`` batch by batch; each batch is atomic.
+
+        A batch that raises is scored again account by account, each in its
+        own savepoint: the accounts that still fail are skipped, logged and
+        recorded (``relationship.health.failure``) and the others are scored;
+        a failure is forgotten as soon as its account is scored. Errors that
+        are not about an account (:data:`RUN_ERRORS`: the connection, locks,
+        concurrent updates) stop the run instead, to be resumed.
+        Returns the number of accounts scored."""
         batch_size = batch_size or self._batch_size()
         total = len(account_ids)
-        done = 0
+        done = failed = 0
         started = time.monotonic()
         cron = self.env["ir.cron"]
+        Failure = self.env["relationship.health.failure"].sudo()
         # Profitability is judged against the whole book, once per run.
         engine = self.with_context(
             health_profit_thresholds=self._profit_thresholds(as_of) if account_ids else {}
         )
+        failed_before = Failure._failed_ids() if account_ids else set()
         for batch in split_every(batch_size, account_ids, list):
-            with self.env.cr.savepoint():
-                engine._compute_batch(batch, as_of=as_of)
-            done += len(batch)
+            failures = {}
+            try:
+                with self.env.cr.savepoint():
+                    engine._compute_batch(batch, as_of=as_of)
+            except RUN_ERRORS:
+                raise
+            except Exception:  # noqa: BLE001 - retried account by account below
+                failures = engine._compute_one_by_one(batch, as_of)
+            if failures:
+                Failure._record(
+                    {pid: error for pid, (error, _company) in failures.items()},
+                    {pid: company for pid, (_error, company) in failures.items()},
+                    run_started_at, _precise_now(),
+                )
+            recovered = failed_before.intersection(batch).difference(failures)
+            if recovered:
+                Failure._clear(recovered)
+            done += len(batch) - len(failures)
+            failed += len(failures)
             if auto_commit:
                 self.env.cr.commit()
-            cron._notify_progress(done=done, remaining=total - done)
+            cron._notify_progress(done=done + failed, remaining=total - done - failed)
         if total:
             _logger.info(
                 "Relationship health: %s accounts scored in %.1f s", done, time.monotonic() - started
             )
+        if failed:
+            _logger.warning(
+                "Relationship health: %s accounts could not be scored and were skipped "
+                "(CRM > Relationship Health > Scoring Failures)", failed,
+            )
         return done
+
+    @api.model
+    def _compute_one_by_one(self, account_ids, as_of):
+        """Score each account of a batch that raised in its own savepoint.
+        Returns ``{partner_id: (error text, company id)}`` of those that fail."""
+        failures = {}
+        for account_id in account_ids:
+            try:
+                with self.env.cr.savepoint():
+                    self._compute_batch([account_id], as_of=as_of)
+            except RUN_ERRORS:
+                raise
+            except Exception as error:  # noqa: BLE001 - the account is skipped, not the run
+                text = f"{type(error).__name__}: {error}"
+                # The traceback once per batch: a bug that hits every account
+                # must not flood the log.
+                _logger.warning(
+                    "Relationship health: account %s could not be scored and was skipped: %s",
+                    account_id, text, exc_info=not failures,
+                )
+                failures[account_id] = (text, self._account_company_of(account_id))
+        return failures
+
+    @api.model
+    def _account_companies(self, account_ids):
+        """``{account id: company id}``: the company each account is scored
+        for (one query)."""
+        if not account_ids:
+            return {}
+        self.env.cr.execute(SQL(
+            "SELECT p.id, %s FROM res_partner p WHERE p.id = ANY(%s)",
+            self._account_company_sql("p"), list(account_ids),
+        ))
+        return dict(self.env.cr.fetchall())
+
+    @api.model
+    def _account_company_of(self, account_id):
+        """The company an account is scored for (one query, for failures)."""
+        return self._account_companies([account_id]).get(account_id)
 
     # ------------------------------------------------------------------
     # One batch
@@ -246,7 +417,7 @@ class RelationshipHealthEngine(models.AbstractModel):
             "sla_events": self._read_sla_events(account_ids, as_of, now),
             "servqual": self._read_servqual(account_ids, as_of, now),
         }
-        money = self._read_money(account_ids, as_of, now)
+        money = self._read_money(accounts, as_of, now)
         thresholds = self.env.context.get("health_profit_thresholds")
         if thresholds is None:
             thresholds = self._profit_thresholds(as_of)
@@ -303,11 +474,10 @@ class RelationshipHealthEngine(models.AbstractModel):
     @api.model
     def _read_accounts(self, account_ids, as_of):
         """Accounts with their visit plan, owner, company and trend reference."""
-        default_company = self.env.company.id
         frame = self._fetch_frame(
             SQL(
                 """
-                SELECT p.id, COALESCE(p.company_id, %(company)s), p.user_id, u.sale_team_id,
+                SELECT p.id, %(company)s, p.user_id, u.sale_team_id,
                        p.health_band, p.health_score,
                        CASE WHEN p.health_override_until >= %(as_of)s
                             THEN p.health_override_band END,
@@ -324,7 +494,7 @@ class RelationshipHealthEngine(models.AbstractModel):
                          LIMIT 1) prev ON TRUE
                  WHERE p.id = ANY(%(ids)s)
                 """,
-                company=default_company,
+                company=self._account_company_sql("p"),
                 ref_date=as_of - timedelta(days=TREND_MIN_AGE_DAYS),
                 as_of=as_of,
                 ids=list(account_ids),
@@ -498,35 +668,22 @@ class RelationshipHealthEngine(models.AbstractModel):
         """Profitability is the margin when sale_margin tracks it, else the revenue."""
         return "margin" in self.env["sale.order"]._fields
 
-    def _money_sql(self):
-        """Revenue and margin of one order in company currency, as SQL."""
-        rate = SQL("COALESCE(NULLIF(so.currency_rate, 0), 1)")
-        revenue = SQL("so.amount_untaxed / %s", rate)
-        margin = SQL("so.margin / %s", rate) if self._use_margin() else SQL("NULL::float8")
-        return revenue, margin
+    @api.model
+    def _money_period(self, as_of, now):
+        """The 12 months the money of an account is counted over: orders
+        after ``as_of`` − 365 days, up to ``now``."""
+        return as_of - timedelta(days=365), now
 
     @api.model
-    def _read_money(self, account_ids, as_of, now):
-        """Revenue and margin of the last 12 months per account, company currency."""
-        revenue, margin = self._money_sql()
+    def _read_money(self, accounts, as_of, now):
+        """Revenue and margin of the last 12 months per account (the accounts
+        frame: index partner_id, column company_id), in the currency of the
+        company each account is scored for (see :func:`account_money_sql`)."""
+        since, until = self._money_period(as_of, now)
         return self._fetch_frame(
-            SQL(
-                """
-                SELECT c.commercial_partner_id, SUM(%(revenue)s), SUM(%(margin)s)
-                  FROM sale_order so
-                  JOIN res_partner c ON c.id = so.partner_id
-                 WHERE so.state = 'sale'
-                   AND so.date_order <= %(now)s
-                   AND so.date_order > %(since)s
-                   AND so.partner_id = ANY(ARRAY(
-                       SELECT id FROM res_partner WHERE commercial_partner_id = ANY(%(ids)s)))
-              GROUP BY 1
-                """,
-                revenue=revenue,
-                margin=margin,
-                now=now,
-                since=as_of - timedelta(days=365),
-                ids=list(account_ids),
+            account_money_sql(
+                accounts_values_sql(accounts.index, accounts["company_id"]),
+                since, until, self._use_margin(),
             ),
             ["partner_id", "revenue", "margin"],
         )
@@ -537,29 +694,27 @@ class RelationshipHealthEngine(models.AbstractModel):
         top share of all its accounts (one query over the whole book)."""
         as_of = as_of or fields.Date.context_today(self)
         now = min(_precise_now(), datetime.combine(as_of, dtime.max))
-        revenue, margin = self._money_sql()
-        profit = margin if self._use_margin() else revenue
+        since, until = self._money_period(as_of, now)
+        use_margin = self._use_margin()
         self.env.flush_all()
         frame = self._fetch_frame(
             SQL(
                 """
-                SELECT COALESCE(p.company_id, %(company)s), COALESCE(m.profit, 0)
-                  FROM res_partner p
-             LEFT JOIN (SELECT c.commercial_partner_id AS partner_id, SUM(%(profit)s) AS profit
-                          FROM sale_order so
-                          JOIN res_partner c ON c.id = so.partner_id
-                         WHERE so.state = 'sale'
-                           AND so.date_order <= %(now)s
-                           AND so.date_order > %(since)s
-                      GROUP BY 1) m ON m.partner_id = p.id
-                 WHERE p.active AND p.id = p.commercial_partner_id
-                   AND (p.customer_rank > 0 OR m.partner_id IS NOT NULL
-                        OR p.health_band IS NOT NULL)
+                WITH book AS (
+                    SELECT p.id, %(company)s AS company_id
+                      FROM res_partner p
+                     WHERE %(accounts)s
+                ),
+                money AS (%(money)s)
+                SELECT book.company_id, COALESCE(m.%(profit)s, 0)
+                  FROM book
+             LEFT JOIN money AS m(id, revenue, margin) ON m.id = book.id
                 """,
-                company=self.env.company.id,
-                profit=profit,
-                now=now,
-                since=as_of - timedelta(days=365),
+                profit=SQL.identifier("margin" if use_margin else "revenue"),
+                company=self._account_company_sql("p"),
+                accounts=SQL(" AND ").join(self._account_conditions()),
+                money=account_money_sql(SQL("SELECT id, company_id FROM book"), since, until,
+                                        use_margin),
             ),
             ["company_id", "profit"],
         )

@@ -23,13 +23,19 @@ The rules, per account of a company with the automation on:
 import logging
 import math
 from collections import defaultdict
-from datetime import timedelta
+from datetime import datetime, time as dtime, timedelta
 
 import psycopg2.errors
 from markupsafe import Markup
 
 from odoo import Command, api, fields, models
 from odoo.tools import SQL, format_amount, formatLang
+
+from .relationship_health_engine import (
+    _precise_now,
+    account_money_sql,
+    accounts_values_sql,
+)
 
 _logger = logging.getLogger(__name__)
 
@@ -275,30 +281,21 @@ class RelationshipHealthRetention(models.AbstractModel):
     @api.model
     def _read_revenue(self, accounts, as_of):
         """``{partner_id: revenue}`` of ``accounts`` (``{partner_id: company_id}``):
-        untaxed amount of the confirmed orders of the last 12 months of each
-        account and its contacts with its company, in that company's currency."""
+        the account's revenue of the last 12 months in the company it is scored
+        for, in that company's currency (:func:`account_money_sql`, the
+        definition the score uses). Only for frames that lack the scoring's
+        own ``revenue_12m``."""
         if not accounts:
             return {}
-        self.env.cr.execute(SQL(
-            """
-            SELECT a.id, SUM(so.amount_untaxed / COALESCE(NULLIF(so.currency_rate, 0), 1))
-              FROM sale_order so
-              JOIN res_partner c ON c.id = so.partner_id
-              JOIN unnest(%(ids)s::int4[], %(companies)s::int4[]) AS a(id, company_id)
-                ON a.id = c.commercial_partner_id AND a.company_id = so.company_id
-             WHERE so.partner_id = ANY(ARRAY(
-                   SELECT id FROM res_partner WHERE commercial_partner_id = ANY(%(ids)s)))
-               AND so.state = 'sale'
-               AND so.date_order > %(since)s
-               AND so.date_order < %(until)s
-          GROUP BY a.id
-            """,
-            ids=list(accounts),
-            companies=list(accounts.values()),
-            since=as_of - timedelta(days=365),
-            until=as_of + timedelta(days=1),
+        engine = self.env["relationship.health.engine"]
+        since, until = engine._money_period(
+            as_of, min(_precise_now(), datetime.combine(as_of, dtime.max))
+        )
+        self.env.cr.execute(account_money_sql(
+            accounts_values_sql(list(accounts), list(accounts.values())),
+            since, until, engine._use_margin(),
         ))
-        return {pid: float(amount or 0.0) for pid, amount in self.env.cr.fetchall()}
+        return {pid: float(amount or 0.0) for pid, amount, _margin in self.env.cr.fetchall()}
 
     # ------------------------------------------------------------------
     # Rules (pure python on the values read above)
@@ -326,6 +323,8 @@ class RelationshipHealthRetention(models.AbstractModel):
                 and days_since_order > config["winback_factor"] * interval
             ),
             "reasons": list(row.reasons) if isinstance(row.reasons, (list, tuple)) else [],
+            # The scoring's own 12-month revenue (None when the frame lacks it).
+            "revenue": _value(getattr(row, "revenue_12m", None)),
         }
 
     def _triggers(self, facts, config):
@@ -399,7 +398,7 @@ class RelationshipHealthRetention(models.AbstractModel):
         ))
         return dict(self.env.cr.fetchall())
 
-    def _owners(self, account_ids, company_ids):
+    def _owners(self, account_ids, company_ids, excluded=None):
         """``{partner_id: (user, team)}``: the account's salesperson; else the
         leader of the sales team (the salesperson's, else the one of the
         account's latest order); else the company's default owner. Owners are
@@ -413,9 +412,11 @@ class RelationshipHealthRetention(models.AbstractModel):
             for company in self.env["res.company"].browse(sorted(set(company_ids)))
         }
 
+        excluded = excluded or self.env["res.users"]
+
         def usable(user, company_id):
             return bool(user) and user.active and not user.share \
-                and company_id in user.company_ids.ids
+                and company_id in user.company_ids.ids and user not in excluded
 
         owners = {}
         for partner, company_id in zip(partners, company_ids):
@@ -452,7 +453,8 @@ class RelationshipHealthRetention(models.AbstractModel):
         ids = [pid for pid, *_rest in candidates]
         snapshots = self._read_snapshots(ids, as_of)
         revenue = self._read_revenue(
-            {pid: facts["company_id"] for pid, facts, *_rest in candidates}, as_of
+            {pid: facts["company_id"] for pid, facts, *_rest in candidates
+             if facts["revenue"] is None}, as_of
         )
 
         rows = []
@@ -466,7 +468,8 @@ class RelationshipHealthRetention(models.AbstractModel):
                 "user": user,
                 "team": team,
                 "snapshot_id": snapshots.get(pid),
-                "revenue": revenue.get(pid, 0.0),
+                "revenue": facts["revenue"] if facts["revenue"] is not None
+                else revenue.get(pid, 0.0),
             })
         inserted, conflicts = self._insert_cases(rows, as_of)
         noted = 0
@@ -792,6 +795,65 @@ class RelationshipHealthRetention(models.AbstractModel):
             })
 
     # ------------------------------------------------------------------
+    # Archived accounts and salespeople
+    # ------------------------------------------------------------------
+    @api.model
+    def _close_archived(self, accounts):
+        """Accounts archived: their open retention work is closed with a note
+        (activity done, a note on the opportunity, case closed)."""
+        self = self.sudo().with_context(**QUIET_CONTEXT)
+        cases = self.env["relationship.retention.case"].search([
+            ("partner_id", "in", accounts.ids), ("state", "=", "open"),
+        ])
+        if not cases:
+            return cases
+        today = fields.Date.context_today(self)
+        for case in cases:
+            retention = self.with_context(lang=case.user_id.lang or self.env.lang)
+            text = retention.env._("Closed: the account %(account)s was archived.",
+                                   account=case.partner_id.display_name)
+            activity = case.activity_id.with_context(active_test=False)
+            if activity.exists() and activity.active:
+                activity.action_feedback(feedback=text)
+            lead = case.lead_id
+            if lead.exists() and lead.active:
+                lead.message_post(body=Markup("<p>%s</p>") % text, subtype_xmlid="mail.mt_note")
+        cases.write({"state": "closed", "close_reason": "archived", "date_closed": today,
+                     "cooldown_until": today})
+        return cases
+
+    @api.model
+    def _reassign_from(self, users):
+        """Salespeople archived: the open retention cases they own go to the
+        next owner (the sales team leader, else the default owner of the
+        settings), with their open activity and opportunity."""
+        self = self.sudo().with_context(**QUIET_CONTEXT)
+        cases = self.env["relationship.retention.case"].search([
+            ("user_id", "in", users.ids), ("state", "=", "open"),
+        ])
+        if not cases:
+            return cases
+        owners = self._owners(cases.partner_id.ids, [case.company_id.id for case in cases],
+                              excluded=users)
+        for case in cases:
+            owner = owners.get(case.partner_id.id)
+            if not owner:
+                _logger.info(
+                    "Retention automation: no owner left for the retention work of %s",
+                    case.partner_id.display_name,
+                )
+                continue
+            user = owner[0]
+            case.user_id = user
+            activity = case.activity_id
+            if activity.exists() and activity.active:
+                activity.user_id = user
+            lead = case.lead_id
+            if lead.exists() and lead.active:
+                lead.user_id = user
+        return cases
+
+    # ------------------------------------------------------------------
     # Texts
     # ------------------------------------------------------------------
     def _score_text(self, score):
@@ -942,7 +1004,9 @@ class RelationshipHealthRetention(models.AbstractModel):
         queries, formatted in the context's language."""
         self.env.flush_all()
         since = today - timedelta(days=DIGEST_DAYS)
-        scope = {"company": company.id, "default": self.env.company.id}
+        engine = self.env["relationship.health.engine"]
+        scope = {"company": company.id, "default": engine._default_company_id()}
+        account_company = engine._account_company_sql("p")
         currency = company.currency_id
         type_ids = [activity_type.id for activity_type in self._activity_types().values()
                     if activity_type]
@@ -970,23 +1034,28 @@ class RelationshipHealthRetention(models.AbstractModel):
         entered_rows = self.env.cr.fetchall()
         entered_ids = [row[0] for row in entered_rows]
 
-        # Revenue of the last 12 months of those and of every account now at risk.
+        # Revenue of the last 12 months of those and of every account now at
+        # risk: the money of the score (one definition), in this company.
+        money_since, money_until = engine._money_period(
+            today, min(_precise_now(), datetime.combine(today, dtime.max))
+        )
         self.env.cr.execute(SQL(
             """
-            SELECT p.id, p.health_band IN ('at_risk', 'critical'),
-                   COALESCE(SUM(so.amount_untaxed
-                                / COALESCE(NULLIF(so.currency_rate, 0), 1)), 0)
-              FROM res_partner p
-         LEFT JOIN res_partner c ON c.commercial_partner_id = p.id
-         LEFT JOIN sale_order so ON so.partner_id = c.id AND so.state = 'sale'
-                                AND so.company_id = %(company)s
-                                AND so.date_order > %(since)s AND so.date_order < %(until)s
-             WHERE p.active AND p.id = p.commercial_partner_id
-               AND COALESCE(p.company_id, %(default)s) = %(company)s
-               AND (p.health_band IN ('at_risk', 'critical') OR p.id = ANY(%(entered)s))
-          GROUP BY p.id
+            WITH book AS (
+                SELECT p.id, %(company)s AS company_id,
+                       p.health_band IN ('at_risk', 'critical') AS is_at_risk
+                  FROM res_partner p
+                 WHERE p.active AND p.id = p.commercial_partner_id
+                   AND (p.health_band IN ('at_risk', 'critical') OR p.id = ANY(%(entered)s))
+                   AND %(account_company)s = %(company)s
+            )
+            SELECT book.id, book.is_at_risk, COALESCE(m.revenue, 0)
+              FROM book
+         LEFT JOIN (%(money)s) AS m(id, revenue, margin) ON m.id = book.id
             """,
-            since=today - timedelta(days=365), until=today + timedelta(days=1),
+            account_company=account_company,
+            money=account_money_sql(SQL("SELECT id, company_id FROM book"),
+                                    money_since, money_until, engine._use_margin()),
             entered=entered_ids, **scope,
         ))
         revenue, at_risk_ids = {}, []
@@ -1025,10 +1094,10 @@ class RelationshipHealthRetention(models.AbstractModel):
               JOIN res_partner p ON p.id = a.res_id
              WHERE a.res_model = 'res.partner' AND a.active
                AND a.activity_type_id = ANY(%(types)s)
-               AND COALESCE(p.company_id, %(default)s) = %(company)s
+               AND %(account_company)s = %(company)s
           GROUP BY a.user_id
             """,
-            today=today, types=type_ids, **scope,
+            today=today, types=type_ids, account_company=account_company, **scope,
         ))
         per_user = defaultdict(lambda: {"activities": 0, "overdue": 0, "leads": 0, "amount": 0.0})
         for user_id, count, overdue_count in self.env.cr.fetchall():
@@ -1065,11 +1134,12 @@ class RelationshipHealthRetention(models.AbstractModel):
              WHERE a.res_model = 'res.partner' AND a.active
                AND a.activity_type_id = ANY(%(types)s)
                AND a.date_deadline < %(today)s
-               AND COALESCE(p.company_id, %(default)s) = %(company)s
+               AND %(account_company)s = %(company)s
           ORDER BY a.date_deadline, a.id
              LIMIT %(limit)s
             """,
-            today=today, types=type_ids, limit=DIGEST_LIST_LIMIT, **scope,
+            today=today, types=type_ids, limit=DIGEST_LIST_LIMIT,
+            account_company=account_company, **scope,
         ))
         rows = self.env.cr.fetchall()
         overdue_count = rows[0][1] if rows else 0

@@ -82,9 +82,12 @@ class RelationshipRetentionCase(models.Model):
     date_opened = fields.Date(string="Opened On", required=True, readonly=True, index=True)
     date_closed = fields.Date(string="Closed On", readonly=True)
     close_reason = fields.Selection(
-        [("recovered", "Recovered"), ("handled", "Work done")], readonly=True,
+        [("recovered", "Recovered"), ("handled", "Work done"),
+         ("merged", "Merged"), ("archived", "Account archived")], readonly=True,
         help="Recovered: the account is healthy again. Work done: its activity and "
-        "opportunity were both closed by the team.",
+        "opportunity were both closed by the team. Merged: the account was merged into "
+        "another one that had retention work open already. Account archived: the "
+        "account was archived.",
     )
     cooldown_until = fields.Date(
         readonly=True,

@@ -6,6 +6,8 @@ import pytz
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+from ..scoring.limits import MAX_TARGET_DAYS, MAX_TARGET_HOURS
+
 SLA_METRICS = [
     ("delivery", "On-time delivery"),
     ("first_response", "First response"),
@@ -96,6 +98,16 @@ class RelationshipSlaPolicy(models.Model):
                     "The target of “%(name)s” must be a positive number of %(unit)s "
                     "(got %(value)s).",
                     name=policy.name,
+                    unit=self.env._("hours") if policy.target_type == "hours" else self.env._("days"),
+                    value=policy.target_value,
+                ))
+            limit = MAX_TARGET_HOURS if policy.target_type == "hours" else MAX_TARGET_DAYS
+            if policy.target_type in ("hours", "days") and policy.target_value > limit:
+                raise ValidationError(self.env._(
+                    "The target of “%(name)s” cannot be more than %(max)s %(unit)s "
+                    "(got %(value)s).",
+                    name=policy.name,
+                    max=limit,
                     unit=self.env._("hours") if policy.target_type == "hours" else self.env._("days"),
                     value=policy.target_value,
                 ))

@@ -1,7 +1,9 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
-MAX_VISIT_INTERVAL_DAYS = 3 * 366
+from ..scoring.limits import MAX_VISIT_CADENCE_DAYS
+
+MAX_VISIT_INTERVAL_DAYS = MAX_VISIT_CADENCE_DAYS
 
 
 def check_visit_interval(days, owner):

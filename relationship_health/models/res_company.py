@@ -2,6 +2,12 @@ from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
 from ..scoring import ScoringConfig, ScoringConfigError
+from ..scoring.limits import (
+    MAX_DAYS,
+    MAX_REMINDER_DAYS,
+    MAX_VISIT_CADENCE_DAYS,
+    MAX_WINBACK_FACTOR,
+)
 
 # Company field -> ScoringConfig attribute. The company holds the settings,
 # the scoring core only ever sees a validated ScoringConfig.
@@ -86,6 +92,14 @@ class ResCompany(models.Model):
                 raise ValidationError(_("The default visit cadence cannot be negative."))
             if company.health_visit_reminder_days < 0:
                 raise ValidationError(_("The visit reminder cannot be a negative number of days."))
+            if company.health_default_visit_interval > MAX_VISIT_CADENCE_DAYS:
+                raise ValidationError(_(
+                    "The default visit cadence must be between 0 (no plan) and %(max)s days.",
+                    max=MAX_VISIT_CADENCE_DAYS))
+            if company.health_visit_reminder_days > MAX_REMINDER_DAYS:
+                raise ValidationError(_(
+                    "The visit reminder must be between 0 (no reminder) and %(max)s days.",
+                    max=MAX_REMINDER_DAYS))
             try:
                 company._health_scoring_config()
             except ScoringConfigError as error:
@@ -109,6 +123,9 @@ class ResCompany(models.Model):
             return _("“%(setting)s” cannot be negative.", setting=setting)
         if error.kind == "positive":
             return _("“%(setting)s” must be above zero.", setting=setting)
+        if error.kind == "too_large":
+            limit = f"{error.limit:g}"
+            return _("“%(setting)s” cannot be above %(max)s.", setting=setting, max=limit)
         if error.kind == "share":
             return _("“%(setting)s” must be a percentage between 0 and 100.", setting=setting)
         return str(error)
@@ -183,6 +200,22 @@ class ResCompany(models.Model):
             if company.health_retention_winback_factor < 1:
                 raise ValidationError(_(
                     "The win-back factor must be at least 1 (times the usual order interval)."))
+            limits = [
+                (company.health_retention_critical_days, MAX_DAYS,
+                 _("The number of days an account may stay critical")),
+                (company.health_retention_activity_days, MAX_REMINDER_DAYS,
+                 _("The delay of a retention follow-up")),
+                (company.health_retention_cooldown_days, MAX_DAYS,
+                 _("The retention cooldown")),
+                (company.health_retention_winback_factor, MAX_WINBACK_FACTOR,
+                 _("The win-back factor")),
+            ]
+            for value, limit, label in limits:
+                if value > limit:
+                    got = f"{value:g}"
+                    raise ValidationError(_(
+                        "%(setting)s cannot be above %(max)s (got %(value)s).",
+                        setting=label, max=limit, value=got))
             owner = company.health_retention_default_user_id
             if owner and (owner.share or company not in owner.company_ids):
                 raise ValidationError(_(

@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 
 class ResConfigSettings(models.TransientModel):
@@ -67,3 +67,18 @@ class ResConfigSettings(models.TransientModel):
         related="company_id.health_retention_default_user_id", readonly=False,
         domain="[('share', '=', False), ('company_ids', 'in', company_id)]",
     )
+    health_failure_count = fields.Integer(
+        string="Accounts Not Scored", compute="_compute_health_failure_count",
+        groups="sales_team.group_sale_manager",
+        help="Accounts of your companies whose last scoring failed.",
+    )
+
+    @api.depends("company_id")
+    def _compute_health_failure_count(self):
+        # Shown to sales managers only (the view's groups); counted without
+        # the access rights of administrators who are not sales managers.
+        count = self.env["relationship.health.failure"].sudo().search_count([
+            "|", ("company_id", "=", False), ("company_id", "in", self.env.companies.ids),
+        ])
+        for settings in self:
+            settings.health_failure_count = count

@@ -354,13 +354,17 @@ class ResPartner(models.Model):
             "recency": _("Purchase recency"),
         }
         qweb = self.env["ir.qweb"]
+        # The weights of the company the account is scored for, not the reader's.
+        shared = self.filtered(lambda p: p.health_details and not p.company_id)
+        scored_for = self.env["relationship.health.engine"]._account_companies(shared.ids)
+        Company = self.env["res.company"].sudo()
         for partner in self:
             details = partner.health_details or {}
             if not details:
                 partner.health_summary = False
                 continue
-            company = partner.company_id or self.env.company
-            config = company._health_scoring_config()
+            company = partner.company_id or Company.browse(scored_for.get(partner.id))
+            config = (company or self.env.company).sudo()._health_scoring_config()
             components = details.get("components") or {}
             partner.health_summary = qweb._render(
                 "relationship_health.health_summary",

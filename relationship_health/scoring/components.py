@@ -217,6 +217,16 @@ def _group_median(positions, values, size):
     return result
 
 
+def in_scale(values, low, high):
+    """Whether each answer lies within its scale [low, high]; an answer of
+    an unknown scale (NaN bounds) is judged by the bound that is known."""
+    values = np.asarray(values, dtype="float64")
+    low = np.broadcast_to(np.asarray(low, dtype="float64"), values.shape)
+    high = np.broadcast_to(np.asarray(high, dtype="float64"), values.shape)
+    with np.errstate(invalid="ignore"):
+        return (np.isnan(low) | (values >= low)) & (np.isnan(high) | (values <= high))
+
+
 def _ratio(numerator, denominator):
     """numerator / denominator, NaN where the denominator is 0."""
     result = np.full(np.shape(numerator), np.nan)
@@ -294,7 +304,8 @@ def compute_satisfaction(table, answers, clock, config):
 
     Each answer is normalised to 0–100 by its metric's scale (NPS 0–10,
     CSAT 1–5, ``scale``: the row's own minimum and maximum; rows whose maximum
-    is not above their minimum are ignored) and weighted by
+    is not above their minimum are ignored; an answer outside its scale is
+    clipped to it, and left out of the NPS) and weighted by
     0.5 ** (age / half-life). Answers after today or older than
     ``satisfaction_max_age_days`` are ignored. NPS = % promoters (9–10) −
     % detractors (0–6) over the NPS answers of the last ``nps_window_days``.
@@ -334,7 +345,10 @@ def compute_satisfaction(table, answers, clock, config):
         count = _group_count(positions[used], size)
         last_day = _group_max(positions[used], clock.today - age[used], size)
 
-        counted = known & is_nps & (age <= config.nps_window_days)
+        # An answer outside the NPS scale (1000 typed in a numerical box) is
+        # clipped for the satisfaction score, but it is no NPS response: it
+        # makes nobody a promoter or a detractor.
+        counted = known & is_nps & (age <= config.nps_window_days) & in_scale(value, low, high)
         nps_positions, nps_values = positions[counted], value[counted]
         promoters = _group_sum(nps_positions, (nps_values >= NPS_PROMOTER_MIN) * 1.0, size)
         detractors = _group_sum(nps_positions, (nps_values <= NPS_DETRACTOR_MAX) * 1.0, size)

@@ -11,6 +11,8 @@ import math
 import numbers
 from dataclasses import dataclass, fields
 
+from .limits import MAX_DAYS, MAX_MOOD_WEIGHT, MAX_WEIGHT
+
 #: The four components, in the fixed order used to break ties between reasons.
 COMPONENTS = ("satisfaction", "sla", "visits", "recency")
 
@@ -22,15 +24,17 @@ class ScoringConfigError(ValueError):
     """Raised when a :class:`ScoringConfig` holds inconsistent settings.
 
     ``kind`` names the broken rule (``number``, ``negative``, ``no_weight``,
-    ``thresholds``, ``positive``, ``share``, ``min_orders``) and ``setting``
-    the offending attribute, so that a caller can word the message in its
-    user's language; ``str(error)`` is the plain English explanation.
+    ``thresholds``, ``positive``, ``share``, ``min_orders``, ``too_large``)
+    and ``setting`` the offending attribute (``limit`` its upper bound for
+    ``too_large``), so that a caller can word the message in its user's
+    language; ``str(error)`` is the plain English explanation.
     """
 
-    def __init__(self, message, kind=None, setting=None):
+    def __init__(self, message, kind=None, setting=None, limit=None):
         super().__init__(message)
         self.kind = kind
         self.setting = setting
+        self.limit = limit
 
 
 def _is_number(value):
@@ -162,6 +166,19 @@ class ScoringConfig:
                 f"The discount rate must be between 0 and 1 (got {self.clv_discount_rate:g}).",
                 "share", "clv_discount_rate",
             )
+
+        upper = {
+            **{f"weight_{name}": MAX_WEIGHT for name in COMPONENTS},
+            "mood_weight": MAX_MOOD_WEIGHT,
+            **{name: MAX_DAYS for name in positive},
+        }
+        for name, limit in upper.items():
+            value = getattr(self, name)
+            if value > limit:
+                raise ScoringConfigError(
+                    f"The setting {name.replace('_', ' ')} cannot be above {limit:g} "
+                    f"(got {value:g}).", "too_large", name, limit,
+                )
 
         if self.recency_min_orders < 2 or self.recency_min_orders != int(self.recency_min_orders):
             raise ScoringConfigError(
