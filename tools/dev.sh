@@ -398,13 +398,34 @@ install_bridges_alone() {
   [ ${#failed[@]} -eq 0 ] || die "installing alone failed for: ${failed[*]} (logs: /tmp/${MODULE}_test_$$-<bridge>.log)"
 }
 
+# The logins of the demo data (demo passwords), read from the constants of
+# the demo data's module without importing it.
+demo_logins() {
+  "$PY" - "$ROOT/$MODULE/models/relationship_health_demo.py" <<'PY'
+import ast, sys
+names = ("DEMO_PASSWORD", "SALESPEOPLE", "SALES_MANAGER")
+demo = {}
+for node in ast.parse(open(sys.argv[1]).read()).body:
+    if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", None) in names:
+        demo[node.targets[0].id] = ast.literal_eval(node.value)
+password = demo["DEMO_PASSWORD"]
+for person in demo["SALESPEOPLE"]:
+    print(f"    sales rep      {person['login']:<30} password {password}   ({person['name']})")
+manager = demo["SALES_MANAGER"]
+print(f"    sales manager  {manager['login']:<30} password {password}   ({manager['name']})")
+print(f"    administrator  {'admin':<30} password admin")
+PY
+}
+
 cmd_demo() {
   setup_python; oca_addons; ensure_postgres
   local log=/tmp/$DEMO_DB-install.log modules
   modules=$(repo_addons | paste -sd,)
   say "Creating database $DEMO_DB with $modules and their demo data"
   install_checked "$DEMO_DB" "$log" "$modules"
-  say "Odoo is starting on http://localhost:$HTTP_PORT (database $DEMO_DB, login admin / admin)"
+  say "Odoo is starting on http://localhost:$HTTP_PORT (database $DEMO_DB); log in as:"
+  demo_logins
+  echo
   exec "$PY" -m odoo --addons-path="$(addons_path)" $(odoo_db_args) -d "$DEMO_DB" \
     --db-filter="^$DEMO_DB\$" --http-port="$HTTP_PORT"
 }
