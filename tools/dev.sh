@@ -58,15 +58,16 @@ as_root() {
   if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
 }
 
-# Install the Debian packages given that are not installed yet.
+# Install the Debian packages given after $1 (what they are for) that are
+# not installed yet.
 apt_install() {
-  local pkg missing=()
+  local purpose=$1 pkg missing=(); shift
   for pkg in "$@"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' \
       || missing+=("$pkg")
   done
   [ ${#missing[@]} -gt 0 ] || return 0
-  say "Installing ${missing[*]} from Debian's packages"
+  say "Installing ${missing[*]} from Debian's packages ($purpose)"
   as_root apt-get update -qq >/dev/null
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null \
     || die "could not install ${missing[*]} with apt-get"
@@ -187,8 +188,9 @@ fetch_odoo() {
 # requirements-dev.txt. The .pth file is written last, so a .venv/ that
 # imports Odoo is a complete one.
 make_venv() {
-  apt_install git build-essential python3-dev libldap2-dev libsasl2-dev libpq-dev
-  "$PY" -c 'import ensurepip, venv' >/dev/null 2>&1 || apt_install python3-venv
+  apt_install "to build Odoo's requirements" \
+    git build-essential python3-dev libldap2-dev libsasl2-dev libpq-dev
+  "$PY" -c 'import ensurepip, venv' >/dev/null 2>&1 || apt_install "virtualenvs" python3-venv
   fetch_odoo
   say "Making the virtualenv .venv/ from $PY"
   "$PY" -m venv "$VENV" || die "could not make a virtualenv with $PY"
@@ -295,17 +297,15 @@ pg_answers() { pg_isready -q -h "$PGHOST" -p "$PGPORT" >/dev/null 2>&1; }
 ensure_postgres() {
   if ! command -v pg_isready >/dev/null 2>&1 || ! pg_answers; then
     if ! command -v pg_ctlcluster >/dev/null 2>&1; then
-      say "Installing PostgreSQL from Debian's packages"
-      apt-get update -qq >/dev/null
-      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+      apt_install "the database" postgresql
     fi
     local version
     version=$(ls /usr/lib/postgresql | sort -n | tail -1)
     if ! pg_lsclusters -h | grep -q "^$version main"; then
-      pg_createcluster "$version" main >/dev/null
+      as_root pg_createcluster "$version" main >/dev/null
     fi
     say "Starting PostgreSQL $version"
-    pg_ctlcluster "$version" main start || true
+    as_root pg_ctlcluster "$version" main start || true
     for _ in $(seq 30); do pg_answers && break; sleep 1; done
     pg_answers || die "PostgreSQL does not answer on $PGHOST:$PGPORT"
   fi
@@ -313,7 +313,7 @@ ensure_postgres() {
   if ! psql -d postgres -Atc 'select 1' >/dev/null 2>&1; then
     # As the postgres superuser over the local socket: not as $PGUSER, which
     # may not exist yet (su keeps the PG* variables of this script).
-    env -u PGHOST -u PGUSER -u PGPASSWORD -u PGDATABASE \
+    as_root env -u PGHOST -u PGUSER -u PGPASSWORD -u PGDATABASE \
       su postgres -c "psql -q -p $PGPORT -d postgres -c \"DO \\\$\\\$ BEGIN
         IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '$PGUSER') THEN
           CREATE ROLE \\\"$PGUSER\\\" LOGIN CREATEDB PASSWORD '$PGPASSWORD';
@@ -440,17 +440,14 @@ cmd_test() {
     command -v "$candidate" >/dev/null 2>&1 && { browser=$candidate; break; }
   done
   if [ -z "$browser" ]; then
-    say "Installing Chromium from Debian's packages (browser tests)"
-    apt-get update -qq >/dev/null || true
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null \
-      && command -v chromium >/dev/null 2>&1 \
+    apt_install "browser tests" chromium
+    command -v chromium >/dev/null 2>&1 \
       || die "could not install Chromium: the browser tests cannot run"
   fi
   # The service-level report's PDF test needs wkhtmltopdf (Debian's package);
   # without it that test is skipped and the HTML rendering is still tested.
   if ! command -v wkhtmltopdf >/dev/null 2>&1; then
-    say "Installing wkhtmltopdf from Debian's packages (PDF reports)"
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wkhtmltopdf >/dev/null 2>&1 \
+    ( apt_install "PDF reports" wkhtmltopdf ) 2>/dev/null \
       || say "could not install wkhtmltopdf: the PDF test will be skipped"
   fi
   local db="${MODULE}_test_$$" log="/tmp/${MODULE}_test_$$-install.log" status=0 modules
