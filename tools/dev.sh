@@ -188,6 +188,8 @@ fetch_odoo() {
 # requirements-dev.txt. The .pth file is written last, so a .venv/ that
 # imports Odoo is a complete one.
 make_venv() {
+  "$PY" -c 'import sys; sys.exit(sys.version_info < (3, 10))' 2>/dev/null \
+    || die "$PY is not a Python 3.10 or newer, which Odoo 18.0 needs: set PYTHON to one"
   apt_install "to build Odoo's requirements" \
     git build-essential python3-dev libldap2-dev libsasl2-dev libpq-dev
   "$PY" -c 'import ensurepip, venv' >/dev/null 2>&1 || apt_install "virtualenvs" python3-venv
