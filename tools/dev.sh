@@ -211,7 +211,10 @@ make_venv() {
 setup_python() {
   if imports_odoo_18 "$PY"; then
     :
-  elif imports_odoo_18 "$VENV/bin/python" && [ "${ODOO_UPDATE:-0}" != 1 ]; then
+  elif [ "${ODOO_UPDATE:-0}" = 1 ]; then
+    say "ODOO_UPDATE=1: fetching Odoo 18.0 again and updating .venv/"
+    make_venv
+  elif imports_odoo_18 "$VENV/bin/python"; then
     PY=$VENV/bin/python
   else
     say "$PY does not import Odoo 18.0: setting it up in .venv/"
