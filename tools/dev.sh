@@ -1,7 +1,15 @@
 #!/usr/bin/env bash
 # Development entry points of relationship_health: `demo`, `test`, `bench`.
 #
-# Needs Odoo 18.0 importable by python3 (`python3 -c "import odoo"`).
+# Python: $PYTHON (default python3) when it imports Odoo 18.0, as on CI.
+# Otherwise Odoo is set up in a project-local virtualenv, .venv/, made from
+# $PYTHON: Odoo 18.0's source is fetched once from $ODOO_REPO (branch
+# $ODOO_BRANCH) into $ODOO_SRC, outside the tree, and reused by later runs
+# (ODOO_UPDATE=1 fetches it again); the Debian packages its requirements
+# need to build are installed with apt-get; its requirements.txt and our
+# requirements-dev.txt are installed into .venv/ with Odoo's pins as
+# constraints. Either way, missing Python packages are installed with
+# Odoo's pins as constraints, so that no install moves a version Odoo pins.
 # The OCA addons the bridges build on (oca-addons.txt) are downloaded from
 # PyPI as wheels and unpacked into .oca/addons/, never pip-installed (their
 # metadata requires an `odoo` distribution that must not be installed).
@@ -15,21 +23,19 @@ PY=${PYTHON:-python3}
 export PGHOST=${PGHOST:-localhost} PGPORT=${PGPORT:-5432}
 export PGUSER=${PGUSER:-odoo} PGPASSWORD=${PGPASSWORD:-odoo}
 MODULE=relationship_health
+CACHE=${XDG_CACHE_HOME:-$HOME/.cache}/relationship_health
+ODOO_REPO=${ODOO_REPO:-https://github.com/odoo/odoo.git}
+ODOO_BRANCH=${ODOO_BRANCH:-18.0}
+ODOO_SRC=${ODOO_SRC:-$CACHE/odoo-18.0}
+VENV=$ROOT/.venv
 OCA_SPECS=$ROOT/oca-addons.txt
 OCA_ADDONS=$ROOT/.oca/addons
-OCA_CACHE=${OCA_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/relationship_health/oca-wheels}
+OCA_CACHE=${OCA_CACHE:-$CACHE/oca-wheels}
 DEMO_DB=${DEMO_DB:-relationship_health_demo}
 HTTP_PORT=${HTTP_PORT:-8069}
 
 say() { printf '\n==> %s\n' "$*"; }
 die() { printf '\nERROR: %s\n' "$*" >&2; exit 1; }
-
-require_odoo() {
-  "$PY" - <<'PY' || die "Odoo 18.0 is not importable by $PY. Install Odoo 18.0 from source into this Python (see README, Requirements) and try again."
-import odoo, sys
-sys.exit(0 if odoo.release.version_info[:2] == (18, 0) else 1)
-PY
-}
 
 addons_path() {
   "$PY" - "$ROOT" <<'PY'
@@ -47,11 +53,174 @@ print(",".join(([extra] if extra else []) + paths))
 PY
 }
 
+# Run a command as root: directly when we are root, through sudo otherwise.
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+# Install the Debian packages given after $1 (what they are for) that are
+# not installed yet.
+apt_install() {
+  local purpose=$1 pkg missing=(); shift
+  for pkg in "$@"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' \
+      || missing+=("$pkg")
+  done
+  [ ${#missing[@]} -gt 0 ] || return 0
+  say "Installing ${missing[*]} from Debian's packages ($purpose)"
+  as_root apt-get update -qq >/dev/null
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null \
+    || die "could not install ${missing[*]} with apt-get"
+}
+
+# True when the Python given imports Odoo 18.0.
+imports_odoo_18() {
+  [ -n "$1" ] && command -v "$1" >/dev/null 2>&1 || return 1
+  "$1" - >/dev/null 2>&1 <<'PY'
+import sys, odoo
+sys.exit(0 if odoo.release.version_info[:2] == (18, 0) else 1)
+PY
+}
+
+# Odoo's requirements.txt beside the odoo package $PY imports (empty when
+# that Odoo install has none): its pins are our constraints.
+odoo_requirements() {
+  "$PY" - <<'PY'
+import os, odoo
+path = os.path.join(os.path.dirname(os.path.dirname(odoo.__file__)), "requirements.txt")
+print(path if os.path.isfile(path) else "")
+PY
+}
+
+# pip install into $PY, with the pins of Odoo's requirements file $1 (none
+# when empty) as constraints. cbor2 (an Odoo requirement) builds only with
+# setuptools<70: PIP_CONSTRAINT reaches pip's isolated build environments,
+# which command-line constraints do not.
+pip_install() {
+  local pins=$1 build_pins status=0; shift
+  build_pins=$(mktemp)
+  echo 'setuptools<70' >"$build_pins"
+  PIP_CONSTRAINT=$build_pins "$PY" -m pip install -q ${pins:+-c "$pins"} "$@" || status=$?
+  rm -f "$build_pins"
+  [ $status -eq 0 ] || die "pip could not install the Python packages (see above)"
+}
+
+# The Python packages of requirements-dev.txt, when one is missing.
 python_deps() {
   if ! "$PY" -c 'import pandas, polib, pytest_odoo, websocket' >/dev/null 2>&1; then
     say "Installing Python dependencies (requirements-dev.txt)"
-    "$PY" -m pip install -q -r "$ROOT/requirements-dev.txt"
+    pip_install "$(odoo_requirements)" -r "$ROOT/requirements-dev.txt"
   fi
+}
+
+# The git directory of $ODOO_REPO when it is on this machine (a path or a
+# file:// URL), empty for a remote repository.
+local_odoo_repo() {
+  local repo=${ODOO_REPO#file://}
+  if [ -d "$repo" ]; then (cd "$repo" && pwd); fi
+}
+
+# Odoo's own files of branch $ODOO_BRANCH of the local repository $1 into
+# folder $2, with git archive: a local mirror may hold someone's extra files
+# (a virtualenv, their addons) whose objects are missing, which git clone
+# refuses but git archive never reads.
+archive_odoo() {
+  local repo=$1 target=$2 item kind
+  if ! git -C "$repo" rev-parse --verify -q "$ODOO_BRANCH^{commit}" >/dev/null; then
+    echo "$ODOO_REPO has no branch $ODOO_BRANCH: set ODOO_BRANCH to its branch of Odoo 18.0" >&2
+    return 1
+  fi
+  for item in odoo addons setup requirements.txt setup.py setup.cfg LICENSE MANIFEST.in; do
+    kind=$(git -C "$repo" cat-file -t "$ODOO_BRANCH:$item" 2>/dev/null) || continue
+    if [ "$kind" = tree ]; then
+      git -C "$repo" archive --prefix="$item/" "$ODOO_BRANCH:$item" | tar -x -C "$target" \
+        || return 1
+    else
+      git -C "$repo" show "$ODOO_BRANCH:$item" >"$target/$item" || return 1
+    fi
+  done
+}
+
+# The Odoo version (e.g. 18.0) of the source in folder $1, read from its
+# odoo/release.py; empty when there is none.
+odoo_release() {
+  [ -f "$1/odoo/release.py" ] || return 0
+  "$PY" - "$1/odoo/release.py" <<'PY' 2>/dev/null || true
+import sys
+release = {}
+exec(open(sys.argv[1]).read(), release)
+print(".".join(str(part) for part in release["version_info"][:2]))
+PY
+}
+
+# Odoo 18.0's source in $ODOO_SRC: kept from an earlier run unless
+# ODOO_UPDATE=1; a local repository is read with git archive, a remote one
+# is cloned (--depth 1). Fetched into a folder beside it, then swapped in.
+fetch_odoo() {
+  local repo new version
+  if [ -f "$ODOO_SRC/odoo/release.py" ] && [ "${ODOO_UPDATE:-0}" != 1 ]; then
+    version=$(odoo_release "$ODOO_SRC")
+    [ "$version" = 18.0 ] || die "$ODOO_SRC holds Odoo ${version:-of no known version}, not 18.0: remove it, or fetch it again with ODOO_UPDATE=1"
+    say "Odoo 18.0 source: $ODOO_SRC (ODOO_UPDATE=1 fetches it again)"
+    return 0
+  fi
+  repo=$(local_odoo_repo)
+  mkdir -p "$(dirname "$ODOO_SRC")"
+  new=$(mktemp -d "$ODOO_SRC.new.XXXXXX")
+  say "Fetching Odoo $ODOO_BRANCH from $ODOO_REPO into $ODOO_SRC"
+  if [ -n "$repo" ]; then
+    archive_odoo "$repo" "$new" || { rm -rf "$new"; die "could not read branch $ODOO_BRANCH of $ODOO_REPO"; }
+  else
+    git clone -q --depth 1 --branch "$ODOO_BRANCH" "$ODOO_REPO" "$new" \
+      || { rm -rf "$new"; die "could not clone branch $ODOO_BRANCH of $ODOO_REPO"; }
+  fi
+  version=$(odoo_release "$new")
+  if [ "$version" != 18.0 ]; then
+    rm -rf "$new"
+    die "branch $ODOO_BRANCH of $ODOO_REPO holds $([ -n "$version" ] && echo "Odoo $version" || echo "no odoo/release.py"), not Odoo 18.0: set ODOO_BRANCH (or ODOO_REPO) to a branch of Odoo 18.0"
+  fi
+  rm -rf "$ODOO_SRC"
+  mv "$new" "$ODOO_SRC"
+}
+
+# .venv/ made from $PYTHON, with Odoo 18.0 from $ODOO_SRC (a .pth file:
+# `import odoo` and `python -m odoo` work), Odoo's requirements.txt and our
+# requirements-dev.txt. The .pth file is written last, so a .venv/ that
+# imports Odoo is a complete one.
+make_venv() {
+  "$PY" -c 'import sys; sys.exit(sys.version_info < (3, 10))' 2>/dev/null \
+    || die "$PY is not a Python 3.10 or newer, which Odoo 18.0 needs: set PYTHON to one"
+  apt_install "to build Odoo's requirements" \
+    git build-essential python3-dev libldap2-dev libsasl2-dev libpq-dev
+  "$PY" -c 'import ensurepip, venv' >/dev/null 2>&1 || apt_install "virtualenvs" python3-venv
+  fetch_odoo
+  say "Making the virtualenv .venv/ from $PY"
+  "$PY" -m venv "$VENV" || die "could not make a virtualenv with $PY"
+  local started=$SECONDS site
+  PY=$VENV/bin/python
+  say "Installing Odoo's requirements.txt and requirements-dev.txt into .venv/ (a few minutes the first time)"
+  pip_install "$ODOO_SRC/requirements.txt" -r "$ODOO_SRC/requirements.txt" -r "$ROOT/requirements-dev.txt"
+  site=$("$PY" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
+  echo "$ODOO_SRC" >"$site/odoo-src.pth"
+  imports_odoo_18 "$PY" || die ".venv/ does not import Odoo 18.0 from $ODOO_SRC"
+  say ".venv/ ready in $((SECONDS - started)) s"
+}
+
+# The Python that runs Odoo, in $PY: $PYTHON when it imports Odoo 18.0,
+# else .venv/ (made the first time). Missing packages are then installed.
+setup_python() {
+  if imports_odoo_18 "$PY"; then
+    :
+  elif [ "${ODOO_UPDATE:-0}" = 1 ]; then
+    say "ODOO_UPDATE=1: fetching Odoo 18.0 again and updating .venv/"
+    make_venv
+  elif imports_odoo_18 "$VENV/bin/python"; then
+    PY=$VENV/bin/python
+  else
+    say "$PY does not import Odoo 18.0: setting it up in .venv/"
+    make_venv
+  fi
+  python_deps
 }
 
 # Unpack the OCA addons of oca-addons.txt into .oca/addons/ when missing or
@@ -133,17 +302,15 @@ pg_answers() { pg_isready -q -h "$PGHOST" -p "$PGPORT" >/dev/null 2>&1; }
 ensure_postgres() {
   if ! command -v pg_isready >/dev/null 2>&1 || ! pg_answers; then
     if ! command -v pg_ctlcluster >/dev/null 2>&1; then
-      say "Installing PostgreSQL from Debian's packages"
-      apt-get update -qq >/dev/null
-      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+      apt_install "the database" postgresql
     fi
     local version
     version=$(ls /usr/lib/postgresql | sort -n | tail -1)
     if ! pg_lsclusters -h | grep -q "^$version main"; then
-      pg_createcluster "$version" main >/dev/null
+      as_root pg_createcluster "$version" main >/dev/null
     fi
     say "Starting PostgreSQL $version"
-    pg_ctlcluster "$version" main start || true
+    as_root pg_ctlcluster "$version" main start || true
     for _ in $(seq 30); do pg_answers && break; sleep 1; done
     pg_answers || die "PostgreSQL does not answer on $PGHOST:$PGPORT"
   fi
@@ -151,7 +318,7 @@ ensure_postgres() {
   if ! psql -d postgres -Atc 'select 1' >/dev/null 2>&1; then
     # As the postgres superuser over the local socket: not as $PGUSER, which
     # may not exist yet (su keeps the PG* variables of this script).
-    env -u PGHOST -u PGUSER -u PGPASSWORD -u PGDATABASE \
+    as_root env -u PGHOST -u PGUSER -u PGPASSWORD -u PGDATABASE \
       su postgres -c "psql -q -p $PGPORT -d postgres -c \"DO \\\$\\\$ BEGIN
         IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '$PGUSER') THEN
           CREATE ROLE \\\"$PGUSER\\\" LOGIN CREATEDB PASSWORD '$PGPASSWORD';
@@ -236,19 +403,40 @@ install_bridges_alone() {
   [ ${#failed[@]} -eq 0 ] || die "installing alone failed for: ${failed[*]} (logs: /tmp/${MODULE}_test_$$-<bridge>.log)"
 }
 
+# The logins of the demo data (demo passwords), read from the constants of
+# the demo data's module without importing it.
+demo_logins() {
+  "$PY" - "$ROOT/$MODULE/models/relationship_health_demo.py" <<'PY'
+import ast, sys
+names = ("DEMO_PASSWORD", "SALESPEOPLE", "SALES_MANAGER")
+demo = {}
+for node in ast.parse(open(sys.argv[1]).read()).body:
+    if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", None) in names:
+        demo[node.targets[0].id] = ast.literal_eval(node.value)
+password = demo["DEMO_PASSWORD"]
+for person in demo["SALESPEOPLE"]:
+    print(f"    sales rep      {person['login']:<30} password {password}   ({person['name']})")
+manager = demo["SALES_MANAGER"]
+print(f"    sales manager  {manager['login']:<30} password {password}   ({manager['name']})")
+print(f"    administrator  {'admin':<30} password admin")
+PY
+}
+
 cmd_demo() {
-  require_odoo; python_deps; oca_addons; ensure_postgres
+  setup_python; oca_addons; ensure_postgres
   local log=/tmp/$DEMO_DB-install.log modules
   modules=$(repo_addons | paste -sd,)
   say "Creating database $DEMO_DB with $modules and their demo data"
   install_checked "$DEMO_DB" "$log" "$modules"
-  say "Odoo is starting on http://localhost:$HTTP_PORT (database $DEMO_DB, login admin / admin)"
+  say "Odoo is starting on http://localhost:$HTTP_PORT (database $DEMO_DB); log in as:"
+  demo_logins
+  echo
   exec "$PY" -m odoo --addons-path="$(addons_path)" $(odoo_db_args) -d "$DEMO_DB" \
     --db-filter="^$DEMO_DB\$" --http-port="$HTTP_PORT"
 }
 
 cmd_test() {
-  require_odoo; python_deps; oca_addons; ensure_postgres
+  setup_python; oca_addons; ensure_postgres
   # The browser tests (tests/test_ui_tours.py) run Odoo tours in headless
   # Chromium, found on the PATH by Odoo, driven with websocket-client
   # (requirements-dev.txt).
@@ -257,17 +445,14 @@ cmd_test() {
     command -v "$candidate" >/dev/null 2>&1 && { browser=$candidate; break; }
   done
   if [ -z "$browser" ]; then
-    say "Installing Chromium from Debian's packages (browser tests)"
-    apt-get update -qq >/dev/null || true
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null \
-      && command -v chromium >/dev/null 2>&1 \
+    apt_install "browser tests" chromium
+    command -v chromium >/dev/null 2>&1 \
       || die "could not install Chromium: the browser tests cannot run"
   fi
   # The service-level report's PDF test needs wkhtmltopdf (Debian's package);
   # without it that test is skipped and the HTML rendering is still tested.
   if ! command -v wkhtmltopdf >/dev/null 2>&1; then
-    say "Installing wkhtmltopdf from Debian's packages (PDF reports)"
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wkhtmltopdf >/dev/null 2>&1 \
+    ( apt_install "PDF reports" wkhtmltopdf ) 2>/dev/null \
       || say "could not install wkhtmltopdf: the PDF test will be skipped"
   fi
   local db="${MODULE}_test_$$" log="/tmp/${MODULE}_test_$$-install.log" status=0 modules
@@ -313,7 +498,7 @@ test_margin_path() {
 }
 
 cmd_bench() {
-  require_odoo; python_deps; oca_addons; ensure_postgres
+  setup_python; oca_addons; ensure_postgres
   cd "$ROOT"
   "$PY" -m tools.bench --addons-path="$(addons_path)" "$@"
 }

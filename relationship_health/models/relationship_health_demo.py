@@ -1,7 +1,8 @@
 """Demo data of relationship_health: a believable B2B customer book.
 
 ``_generate_demo_data`` builds about sixty customer companies served by three
-salespeople, with two to three years of confirmed sale orders, satisfaction
+salespeople (whose team a sales manager leads; all log in with
+``DEMO_PASSWORD``), with two to three years of confirmed sale orders, satisfaction
 survey answers, customer visits (with their reports) and service-level
 commitments, then scores every account at several past dates and today so
 that bands, trends and history all have something to show.
@@ -49,6 +50,11 @@ QUIET_CONTEXT = {
 # history graphs and the trend (against the snapshot >= 28 days old) show.
 HISTORY_DAYS_AGO = (180, 150, 120, 90, 75, 60, 45, 30, 14, 7)
 
+# The password of every demo user (demo data only): `make demo` prints the
+# logins below with it.
+DEMO_PASSWORD = "demo"
+
+# The sales reps, each owning the accounts of a few countries.
 SALESPEOPLE = [
     {"name": "Ana Souza", "login": "ana.souza@example.com", "tz": "America/Sao_Paulo",
      "countries": ("BR", "PT")},
@@ -57,6 +63,10 @@ SALESPEOPLE = [
     {"name": "Laura Martin", "login": "laura.martin@example.com", "tz": "Europe/Paris",
      "countries": ("FR", "ES", "IT", "NL")},
 ]
+
+# The sales manager leading their team.
+SALES_MANAGER = {"name": "Helena Fischer", "login": "helena.fischer@example.com",
+                 "tz": "Europe/Berlin"}
 
 # (name, country code, city, industry letter of base.res_partner_industry_*)
 ACCOUNTS = [
@@ -320,22 +330,29 @@ class RelationshipHealthDemo(models.AbstractModel):
     # Sales organisation, accounts, catalogue, survey
     # ------------------------------------------------------------------
     def _demo_salespeople(self):
-        """Three salespeople in one sales team."""
-        groups = [self.env.ref("base.group_user").id,
-                  self.env.ref("sales_team.group_sale_salesman").id]
-        users = self.env["res.users"].create([
-            {
+        """Three salespeople in one sales team, led by a sales manager; all of
+        them log in with ``DEMO_PASSWORD``."""
+        employee = self.env.ref("base.group_user").id
+        salesman = self.env.ref("sales_team.group_sale_salesman").id
+        manager = self.env.ref("sales_team.group_sale_manager").id
+
+        def user_vals(person, groups):
+            return {
                 "name": person["name"],
                 "login": person["login"],
                 "email": person["login"],
+                "password": DEMO_PASSWORD,
                 "tz": person["tz"],
                 "groups_id": [Command.set(groups)],
             }
-            for person in SALESPEOPLE
+
+        users = self.env["res.users"].create([
+            user_vals(person, [employee, salesman]) for person in SALESPEOPLE
         ])
+        leader = self.env["res.users"].create(user_vals(SALES_MANAGER, [employee, manager]))
         team = self.env["crm.team"].create({
             "name": "Key Accounts",
-            "user_id": self.env.ref("base.user_admin").id,
+            "user_id": leader.id,
             "member_ids": [Command.set(users.ids)],
         })
         return users, team
