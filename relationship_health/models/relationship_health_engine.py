@@ -21,7 +21,7 @@ from odoo import api, fields, models
 from odoo.tools import SQL, ormcache, split_every
 
 from ..scoring import DIMENSIONS, compute_health, compute_value, profit_threshold
-from .res_partner import AT_RISK_BANDS
+from ..scoring.vocabulary import RISK_BANDS
 
 _logger = logging.getLogger(__name__)
 
@@ -799,7 +799,7 @@ class RelationshipHealthEngine(models.AbstractModel):
             "health_revenue_12m": _nullable(results["revenue_12m"].round(2)),
             "health_revenue_at_risk": (
                 results["revenue_12m"].fillna(0.0).round(2)
-                .where(results["band"].isin(AT_RISK_BANDS), 0.0).tolist()
+                .where(results["band"].isin(RISK_BANDS), 0.0).tolist()
             ),
             "health_margin_12m": _nullable(results["margin_12m"].round(2)),
             "health_loyalty_regularity": _nullable(results["loyalty_regularity"].round(1)),

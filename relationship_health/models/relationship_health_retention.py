@@ -31,6 +31,8 @@ from markupsafe import Markup
 from odoo import Command, api, fields, models
 from odoo.tools import SQL, format_amount, formatLang
 
+from ..scoring.vocabulary import BAND_RANK, RISK_BANDS
+
 from .relationship_health_engine import (
     _precise_now,
     account_money_sql,
@@ -39,8 +41,6 @@ from .relationship_health_engine import (
 
 _logger = logging.getLogger(__name__)
 
-BAND_RANK = {"healthy": 0, "watch": 1, "at_risk": 2, "critical": 3}
-RISK_BANDS = ("at_risk", "critical")
 REFERENCE_DAYS = 30
 # A reference score is at most this many days older than REFERENCE_DAYS.
 REFERENCE_WINDOW_DAYS = 30

@@ -1,12 +1,8 @@
 from odoo import fields, models
 
-HEALTH_BANDS = [
-    ("healthy", "Healthy"),
-    ("watch", "Watch"),
-    ("at_risk", "At Risk"),
-    ("critical", "Critical"),
-    ("unknown", "Unknown"),
-]
+from ..scoring.vocabulary import BAND_LABELS, BANDS, selection
+
+HEALTH_BANDS = selection(BANDS, BAND_LABELS)
 
 
 class RelationshipHealthSnapshot(models.Model):

@@ -6,6 +6,15 @@ from odoo import Command, _, api, fields, models
 from odoo.exceptions import AccessError, MissingError, UserError
 
 from ..scoring import band_for
+from ..scoring.vocabulary import (
+    BAND_LABELS,
+    BANDS,
+    QUADRANT_LABELS,
+    QUADRANTS,
+    RISK_BANDS,
+    SCORED_BANDS,
+    selection,
+)
 from .relationship_health_snapshot import HEALTH_BANDS
 from .relationship_visit_tier import check_visit_interval
 from .survey_question import SERVQUAL_DIMENSIONS
@@ -27,15 +36,6 @@ USER_HEALTH_FIELDS = frozenset({
 #: scores the whole book.
 RECOMPUTE_LIMIT = 5000
 
-# Bands whose accounts count in the revenue at risk.
-AT_RISK_BANDS = ("at_risk", "critical")
-
-QUADRANTS = [
-    ("true_friend", "True friend"),
-    ("butterfly", "Butterfly"),
-    ("barnacle", "Barnacle"),
-    ("stranger", "Stranger"),
-]
 
 BAND_CSS = {
     "healthy": "bg-success",
@@ -120,7 +120,7 @@ class ResPartner(models.Model):
         groups=HEALTH_READERS,
     )
     health_override_band = fields.Selection(
-        HEALTH_BANDS[:4], string="Band Override", readonly=True, copy=False, tracking=True,
+        selection(SCORED_BANDS, BAND_LABELS), string="Band Override", readonly=True, copy=False, tracking=True,
         help="A sales manager's judgment that replaces the computed band until it expires.",
         groups=HEALTH_READERS,
     )
@@ -238,7 +238,7 @@ class ResPartner(models.Model):
         groups=HEALTH_READERS,
     )
     health_quadrant = fields.Selection(
-        QUADRANTS, string="Loyalty × Profitability", readonly=True, copy=False, index=True,
+        selection(QUADRANTS, QUADRANT_LABELS), string="Loyalty × Profitability", readonly=True, copy=False, index=True,
         help="True friends are profitable and loyal, butterflies profitable but fleeting, "
         "barnacles loyal but not very profitable, strangers neither.",
         groups=HEALTH_READERS,
@@ -678,7 +678,7 @@ class ResPartner(models.Model):
     def _group_expand_health_band(self, bands, domain):
         """Grouped by band, every scored band shows, empty or not: a column with
         no critical account is good news worth seeing."""
-        return [band for band, _label in HEALTH_BANDS if band != "unknown" or band in bands]
+        return [band for band in BANDS if band in SCORED_BANDS or band in bands]
 
     @api.depends("health_band", "health_revenue_12m")
     def _compute_health_revenue_at_risk(self):
@@ -686,7 +686,7 @@ class ResPartner(models.Model):
         # ORM recomputes it when a band is overridden or an override ends.
         for partner in self:
             partner.health_revenue_at_risk = (
-                partner.health_revenue_12m if partner.health_band in AT_RISK_BANDS else 0.0
+                partner.health_revenue_12m if partner.health_band in RISK_BANDS else 0.0
             )
 
     def _health_band_label(self, band):

@@ -1,6 +1,8 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
+from ..scoring.vocabulary import DIMENSION_LABELS, DIMENSIONS, SIDE_LABELS, SIDES, selection
+
 HEALTH_METRICS = [
     ("nps", "NPS (0–10)"),
     ("csat", "CSAT (1–5)"),
@@ -8,17 +10,8 @@ HEALTH_METRICS = [
 ]
 
 
-SERVQUAL_DIMENSIONS = [
-    ("reliability", "Reliability"),
-    ("responsiveness", "Responsiveness"),
-    ("assurance", "Assurance"),
-    ("empathy", "Empathy"),
-    ("tangibles", "Tangibles"),
-]
-SERVQUAL_SIDES = [
-    ("expectation", "Expectation"),
-    ("perception", "Perception"),
-]
+SERVQUAL_DIMENSIONS = selection(DIMENSIONS, DIMENSION_LABELS)
+SERVQUAL_SIDES = selection(SIDES, SIDE_LABELS)
 
 
 class SurveyQuestion(models.Model):

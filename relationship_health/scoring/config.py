@@ -13,11 +13,10 @@ from dataclasses import dataclass, fields
 
 from .limits import MAX_DAYS, MAX_MOOD_WEIGHT, MAX_WEIGHT
 
-#: The four components, in the fixed order used to break ties between reasons.
-COMPONENTS = ("satisfaction", "sla", "visits", "recency")
+from .vocabulary import BANDS, SIGNALS
 
-#: Every band an account can be in, best first; ``unknown`` means "no data".
-BANDS = ("healthy", "watch", "at_risk", "critical", "unknown")
+#: The four components, in the fixed order used to break ties between reasons.
+COMPONENTS = SIGNALS
 
 
 class ScoringConfigError(ValueError):

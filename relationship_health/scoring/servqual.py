@@ -13,8 +13,8 @@ import pandas as pd
 from .components import _day_numbers, _input_frame, _numbers, _positions, _timestamps
 
 #: The five SERVQUAL dimensions, in a fixed order (ties pick the first).
-DIMENSIONS = ("reliability", "responsiveness", "assurance", "empathy", "tangibles")
-SIDES = ("expectation", "perception")
+from .vocabulary import DIMENSIONS, SIDES
+
 SERVQUAL_COLUMNS = ("partner_id", "answer_date", "dimension", "side", "value")
 #: Columns returned by :func:`compute_servqual`.
 GAP_COLUMNS = tuple(f"gap_{name}" for name in DIMENSIONS) + ("gap_overall", "weakest_dimension")

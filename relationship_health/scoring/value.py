@@ -33,7 +33,8 @@ from .components import (
 )
 from .config import ScoringConfig
 
-QUADRANTS = ("true_friend", "butterfly", "barnacle", "stranger")
+from .vocabulary import QUADRANTS
+
 LOYALTY_QUARTERS = 8
 MONEY_COLUMNS = ("partner_id", "revenue", "margin")
 VALUE_COLUMNS = (
