@@ -1,7 +1,9 @@
 """The Odoo shell end to end: real documents in, scores, reasons, snapshots out."""
 
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 from unittest.mock import patch
+
+from freezegun import freeze_time
 
 from odoo.tools import SQL
 
@@ -50,7 +52,9 @@ class TestHealthEngine(HealthCase):
         )
         self.assertIn("1 of 2 service commitments breached", reasons[1])
         self.assertEqual(reasons[2], "Last visit 45 days ago; the plan is a visit every 30 days.")
-        self.assertIn("No data", self.silent.health_summary or "No data")
+        # Scored, with no component having data: four rows of "No data".
+        self.assertEqual(self.silent.health_band, "unknown")
+        self.assertEqual(str(self.silent.health_summary).count("No data"), 4)
         self.assertIn("Purchase recency", account.health_summary)
 
         snapshot = self.snapshots(account)
@@ -169,11 +173,16 @@ class TestHealthEngine(HealthCase):
         original = type(self.engine)._compute_batch
         calls = []
 
-        def crash_on_second_batch(engine, account_ids, as_of=None):
+        def crash_on_second_batch(engine, account_ids, as_of=None, now=None):
             calls.append(account_ids)
             if len(calls) == 2:
                 raise RuntimeError("database connection lost")
-            return original(engine, account_ids, as_of=as_of)
+            return original(engine, account_ids, as_of=as_of, now=now)
+
+        # Accounts the install already scored (demo data) keep their earlier
+        # stamp until a run scores them: what a batch did shows as a change.
+        all_accounts = self.env["res.partner"].browse(accounts)
+        before = dict(zip(accounts, all_accounts.mapped("health_computed_at")))
 
         # Not assertRaises: it would roll back what the first batch wrote.
         with patch(f"{ENGINE}._compute_batch", crash_on_second_batch):
@@ -185,8 +194,14 @@ class TestHealthEngine(HealthCase):
                 self.fail("the second batch should have crashed the run")
         first_batch = self.env["res.partner"].browse(calls[0])
         self.assertTrue(all(first_batch.mapped("health_computed_at")))
-        self.assertFalse(self.env["res.partner"].browse(calls[1]).filtered("health_computed_at"))
+        self.assertEqual(
+            self.env["res.partner"].browse(calls[1]).mapped("health_computed_at"),
+            [before[pid] for pid in calls[1]],
+            "the crashed batch wrote nothing",
+        )
         computed_at = first_batch.mapped("health_computed_at")
+        self.assertTrue(all(stamp and stamp > (before[pid] or datetime.min)
+                            for pid, stamp in zip(calls[0], computed_at)))
 
         self.env["res.partner"]._cron_relationship_health()
         self.assertEqual(first_batch.mapped("health_computed_at"), computed_at,
@@ -224,3 +239,51 @@ class TestHealthEngine(HealthCase):
         ])
         self.assertIn(self.drifting, my_team)
 
+
+
+class TestHealthDayCutOff(HealthCase):
+    """Every day count is a count of UTC days, whatever the time zone of the
+    user the nightly job runs as (README, The score)."""
+
+    def _run_cron_as(self, tz):
+        cron = self.env.ref("relationship_health.ir_cron_relationship_health")
+        cron.user_id.tz = tz
+        env = self.env(user=cron.user_id, context=dict(self.env.context, tz=tz))
+        env["res.partner"]._cron_relationship_health()
+
+    def _order_an_hour_ago(self, name):
+        account, contact = self.make_account(name)
+        order = self.order(contact, 0)
+        order.date_order = datetime.now() - timedelta(hours=1)
+        return account
+
+    def test_order_confirmed_an_hour_ago_counts_in_every_time_zone(self):
+        for tz, instant, day in (
+            # 18:00 the day before in Los Angeles (UTC−8).
+            ("America/Los_Angeles", "2027-01-15 02:00:00", date(2027, 1, 15)),
+            # 01:30 the day after in Moscow (UTC+3).
+            ("Europe/Moscow", "2027-01-15 22:30:00", date(2027, 1, 15)),
+        ):
+            with self.subTest(tz=tz), freeze_time(instant):
+                account = self._order_an_hour_ago(f"Fresh order {tz}")
+                self._run_cron_as(tz)
+                self.assertEqual(account.health_last_order_date, day)
+                self.assertEqual(account.health_tenure_days, 0)
+                self.assertEqual(account.health_recency, 100.0)
+                self.assertEqual(account.health_details["facts"]["days_since_order"], 0)
+                self.assertEqual(self.snapshots(account).snapshot_date, day)
+                self.assertEqual(account.health_computed_at, datetime.fromisoformat(instant))
+
+    def test_days_since_an_order_are_utc_days(self):
+        # 23:30 UTC: already tomorrow in Brussels and Moscow, still today in UTC.
+        with freeze_time("2026-06-30 23:30:00"):
+            account, contact = self.make_account("Quarter-end buyer")
+            self.order(contact, 0).date_order = datetime(2026, 6, 30, 0, 15)
+            self.order(contact, 0).date_order = datetime(2026, 3, 31, 23, 45)
+            self._run_cron_as("Europe/Moscow")
+        # 91 UTC days between the two orders; the last one today. Default
+        # interval 90 days (fewer than 3 orders): x = 0, score 100.
+        self.assertEqual(account.health_details["facts"]["days_since_order"], 0)
+        self.assertEqual(account.health_tenure_days, 91)
+        self.assertEqual(account.health_last_order_date, date(2026, 6, 30))
+        self.assertEqual(self.snapshots(account).snapshot_date, date(2026, 6, 30))

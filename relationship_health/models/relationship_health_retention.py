@@ -31,6 +31,8 @@ from markupsafe import Markup
 from odoo import Command, api, fields, models
 from odoo.tools import SQL, format_amount, formatLang
 
+from .health_clock import health_today
+
 _logger = logging.getLogger(__name__)
 
 BAND_RANK = {"healthy": 0, "watch": 1, "at_risk": 2, "critical": 3}
@@ -915,7 +917,7 @@ class RelationshipHealthRetention(models.AbstractModel):
         self = self.sudo()
         sent = 0
         manager_group = self.env.ref("sales_team.group_sale_manager")
-        today = fields.Date.context_today(self)
+        today = health_today()
         companies = self.env["res.company"].search([("health_automation_enabled", "=", True)])
         for company in companies:
             managers = self.env["res.users"].search([

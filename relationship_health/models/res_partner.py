@@ -6,6 +6,7 @@ from odoo import Command, _, api, fields, models
 from odoo.exceptions import AccessError, MissingError
 
 from ..scoring import band_for
+from .health_clock import health_today
 from .relationship_health_snapshot import HEALTH_BANDS
 from .relationship_visit_tier import check_visit_interval
 from .survey_question import SERVQUAL_DIMENSIONS
@@ -386,7 +387,7 @@ class ResPartner(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        today = fields.Date.context_today(self)
+        today = health_today()
         for vals in vals_list:
             self._visit_tier_values(vals)
             if vals.get("visit_interval_days") and not vals.get("visit_plan_date"):
@@ -411,7 +412,7 @@ class ResPartner(models.Model):
             unplanned = self.filtered(lambda p: not p.visit_interval_days)
             if unplanned:
                 super(ResPartner, unplanned).write(
-                    {"visit_plan_date": fields.Date.context_today(self)}
+                    {"visit_plan_date": health_today()}
                 )
         return super().write(vals)
 
