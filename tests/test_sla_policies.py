@@ -5,6 +5,7 @@ from datetime import timedelta
 from unittest import mock
 
 import psycopg2
+from freezegun import freeze_time
 
 from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError, ValidationError
@@ -241,6 +242,24 @@ class TestSlaBreachNotice(SlaCase):
         backfilled = self.Event._record_from_sources([self.source(self.every, 72, 5, 2)], notify=False)
         self.Event._cron_notify_breaches()
         self.assertFalse(self.breach_activities(old | backfilled))
+
+    def test_backfilled_open_commitments_past_due_are_never_announced(self):
+        # Backfilled: still open 3 days after its deadline (history), and one
+        # due in 2 days (the future).
+        overdue, upcoming = self.Event._record_from_sources([
+            self.source(self.every, 74, 3), self.source(self.every, 75, -2),
+        ], notify=False)
+        self.assertEqual((overdue.state, overdue.is_overdue), ("open", True))
+        self.assertTrue(overdue.breach_noticed_on, "marked as history, never to be announced")
+        self.assertFalse(upcoming.breach_noticed_on)
+        # (the demo book's own open breaches are announced by the same run)
+        self.assertFalse(self.Event._cron_notify_breaches() & (overdue | upcoming))
+        self.assertFalse(self.breach_activities(overdue | upcoming))
+        # Two days later the upcoming one is past its deadline: a new breach.
+        with freeze_time(fields.Datetime.now() + timedelta(days=2, hours=1)):
+            self.assertEqual(self.Event._cron_notify_breaches() & (overdue | upcoming), upcoming)
+        self.assertEqual(len(self.breach_activities(upcoming)), 1)
+        self.assertFalse(self.breach_activities(overdue))
 
     def test_the_breach_email_tells_the_customer_what_happened(self):
         event = self.Event._record_from_sources([self.source(self.every, 81, 2, 1)])
