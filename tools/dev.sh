@@ -263,12 +263,15 @@ cmd_test() {
       && command -v chromium >/dev/null 2>&1 \
       || die "could not install Chromium: the browser tests cannot run"
   fi
-  # The service-level report's PDF test needs wkhtmltopdf (Debian's package);
-  # without it that test is skipped and the HTML rendering is still tested.
+  # The service-level report's PDF tests render real PDFs with wkhtmltopdf
+  # (Debian's package): without it they fail, they are never skipped.
   if ! command -v wkhtmltopdf >/dev/null 2>&1; then
     say "Installing wkhtmltopdf from Debian's packages (PDF reports)"
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wkhtmltopdf >/dev/null 2>&1 \
-      || say "could not install wkhtmltopdf: the PDF test will be skipped"
+    apt-get update -qq >/dev/null \
+      || die "apt-get update failed: cannot install wkhtmltopdf (the PDF tests need it)"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wkhtmltopdf >/dev/null \
+      && command -v wkhtmltopdf >/dev/null 2>&1 \
+      || die "could not install wkhtmltopdf from Debian's packages: the PDF tests need it"
   fi
   local db="${MODULE}_test_$$" log="/tmp/${MODULE}_test_$$-install.log" status=0 modules
   THROWAWAY_DBS+=("$db")
