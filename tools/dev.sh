@@ -179,12 +179,22 @@ repo_addons() {
 
 bridges() { repo_addons | grep -vx "$MODULE" || true; }
 
+# Odoo's command line; with RH_NOW (a UTC instant) its clock starts at that
+# instant, as the tests' does (tools/frozen_clock.py, README: Tests).
+odoo_cli() {
+  if [ -n "${RH_NOW:-}" ]; then
+    "$PY" "$ROOT/tools/frozen_clock.py" "$@"
+  else
+    "$PY" -m odoo "$@"
+  fi
+}
+
 # Install addons (comma-separated) into a new database and fail on any
 # WARNING/ERROR in the log. Extra arguments go to Odoo (e.g. --without-demo=all).
 install_checked() {
   local db=$1 log=$2 modules=$3 module; shift 3
   dropdb --if-exists "$db" 2>/dev/null
-  "$PY" -m odoo --addons-path="$(addons_path)" $(odoo_db_args) -d "$db" \
+  odoo_cli --addons-path="$(addons_path)" $(odoo_db_args) -d "$db" \
     -i "$modules" --stop-after-init --log-level=info --no-http "$@" >"$log" 2>&1 \
     || { tail -50 "$log"; die "installing $modules failed (log: $log)"; }
   if grep -En '^[0-9-]+ [0-9:,]+ [0-9]+ (WARNING|ERROR|CRITICAL) ' "$log"; then
