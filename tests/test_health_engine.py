@@ -5,6 +5,8 @@ from unittest.mock import patch
 
 from freezegun import freeze_time
 
+from odoo import Command
+
 from odoo.tools import SQL
 
 from health_common import HealthCase
@@ -99,6 +101,19 @@ class TestHealthEngine(HealthCase):
         self.assertEqual(self.drifting.health_trend, -17.5)
         self.assertIsNone(self.raw_health(self.silent, "health_trend"))
 
+    def test_trend_boundary_is_28_days(self):
+        # Score today: 52.5 (see test_cron_scores_explains_and_snapshots).
+        snapshots = self.env["relationship.health.snapshot"]
+        snapshots.create({"partner_id": self.drifting.id, "score": 40.0, "band": "at_risk",
+                          "snapshot_date": self.today - timedelta(days=27)})
+        self.drifting.action_recompute_health()
+        self.assertIsNone(self.raw_health(self.drifting, "health_trend"),
+                          "27 days old is not old enough")
+        snapshots.create({"partner_id": self.drifting.id, "score": 60.0, "band": "watch",
+                          "snapshot_date": self.today - timedelta(days=28)})
+        self.drifting.action_recompute_health()
+        self.assertEqual(self.drifting.health_trend, -7.5, "52.5 − 60, 28 days old")
+
     def test_recomputing_the_same_day_updates_the_snapshot(self):
         self.env["res.partner"]._cron_relationship_health()
         self.order(self.drifting_buyer, 2)
@@ -140,6 +155,56 @@ class TestHealthEngine(HealthCase):
         account.customer_rank = 1
         account.action_recompute_health()
         self.assertIsNone(self.raw_health(account, "health_recency"))
+
+    def test_numerical_value_questions_feed_satisfaction(self):
+        survey = self.env["survey.survey"].create({
+            "title": "Delivery feedback",
+            "question_and_page_ids": [
+                Command.create({
+                    "title": "How many days early or late out of 20 did we feel on time?",
+                    "question_type": "numerical_box", "health_metric": "scale",
+                    "scale_min": 0, "scale_max": 20,
+                }),
+                Command.create({
+                    "title": "Your satisfaction, from 1 to 5?",
+                    "question_type": "numerical_box", "health_metric": "csat",
+                }),
+            ],
+        })
+        on_twenty, csat = survey.question_ids
+
+        def answer(contact, question, value):
+            user_input = self.env["survey.user_input"].create(
+                {"survey_id": survey.id, "partner_id": contact.id})
+            user_input._save_lines(question, str(value))
+            user_input._mark_done()
+
+        account, contact = self.make_account("Numbers People", customer_rank=1)
+        answer(contact, on_twenty, 15)  # (15 − 0) / (20 − 0) → 75
+        answer(contact, csat, 2)  # (2 − 1) / (5 − 1) → 25
+        beyond, beyond_contact = self.make_account("Beyond Scale", customer_rank=1)
+        answer(beyond_contact, on_twenty, 30)  # above the maximum: 100
+        (account | beyond).action_recompute_health()
+        self.assertEqual(account.health_satisfaction, 50.0)  # (75 + 25) / 2, both today
+        self.assertEqual(account.health_details["facts"]["answer_count"], 2)
+        self.assertEqual(beyond.health_satisfaction, 100.0)
+        self.assertEqual(account.health_score, 50.0, "satisfaction is the only signal")
+
+    def test_individuals_without_a_company_are_accounts(self):
+        person = self.env["res.partner"].create({"name": "Ivan Solo", "user_id": self.salesman.id})
+        self.assertFalse(person.is_company)
+        self.order(person, 200)  # default interval 90: x = 200 / 90
+        self.env["res.partner"]._cron_relationship_health()
+        self.assertEqual(self.engine._account_ids(partner_ids=person.ids), person.ids)
+        # 100 × (3 − 200 / 90) / 2 = 38.9
+        self.assertEqual(person.health_recency, 38.9)
+        self.assertEqual(person.health_score, 38.9)
+        self.assertEqual(person.health_band, "at_risk")
+        self.assertEqual(len(self.snapshots(person)), 1)
+        # Given a company, the person is a contact: the company is the account.
+        company = self.env["res.partner"].create({"name": "Solo Holdings", "is_company": True})
+        person.parent_id = company
+        self.assertEqual(self.engine._account_ids(partner_ids=(person | company).ids), company.ids)
 
     def _count_queries(self, account_ids):
         self.env.flush_all()
