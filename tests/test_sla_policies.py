@@ -113,6 +113,35 @@ class TestSlaPolicy(SlaCase):
         self.assertEqual(self.key_only._deadline_from(start, False, self.env.company),
                          start + timedelta(days=2))
 
+    def test_whole_day_deadlines_across_daylight_saving_changes(self):
+        """A whole-day deadline ends at midnight of its day in the company's
+        time zone: 22:00 UTC in Brussels' summer, 23:00 in its winter."""
+        self.env.company.partner_id.tz = "Europe/Brussels"
+        promised = self.Policy.create({
+            "name": "Delivered on the promised day", "metric": "delivery",
+            "target_type": "field", "deadline_field": "manual", "whole_day": True,
+        })
+        at = fields.Datetime.to_datetime
+        for document_date, deadline in (
+            # Summer time ends on 25 October 2026 at 01:00 UTC.
+            ("2026-10-24 10:00:00", "2026-10-24 21:59:59"),
+            ("2026-10-25 00:30:00", "2026-10-25 22:59:59"),  # 02:30 summer time
+            ("2026-10-25 10:00:00", "2026-10-25 22:59:59"),
+            # Summer time starts on 28 March 2027 at 01:00 UTC.
+            ("2027-03-27 23:30:00", "2027-03-28 21:59:59"),  # 00:30 winter time
+            ("2027-03-28 10:00:00", "2027-03-28 21:59:59"),
+            ("2027-03-27 10:00:00", "2027-03-27 22:59:59"),
+        ):
+            with self.subTest(document_date=document_date):
+                self.assertEqual(
+                    promised._deadline_from(False, at(document_date), self.env.company),
+                    at(deadline),
+                )
+        # Not whole days: the document's instant itself.
+        promised.whole_day = False
+        self.assertEqual(promised._deadline_from(False, at("2026-10-25 00:30:00"),
+                                                 self.env.company), at("2026-10-25 00:30:00"))
+
 
 class TestSlaSources(SlaCase):
     def test_recording_twice_updates_the_same_commitment(self):
