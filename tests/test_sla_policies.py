@@ -272,6 +272,19 @@ class TestSlaBreachNotice(SlaCase):
         self.Event._cron_notify_breaches()
         self.assertFalse(self.breach_activities(old | backfilled))
 
+    def test_a_breach_of_an_account_nobody_owns_is_noted_on_the_commitment(self):
+        orphan, orphan_buyer = self.make_account("Nobody's Valves", user_id=False)
+        self.env.company.health_retention_default_user_id = False
+        owned = self.Event._record_from_sources([self.source(self.every, 91, 2)])
+        alone = self.Event._record_from_sources(
+            [self.source(self.every, 92, 3, partner=orphan_buyer)])
+        # The job, run without a language in its context (as the scheduler may).
+        noticed = self.Event.with_context(lang=None)._cron_notify_breaches()
+        self.assertEqual(noticed & (owned | alone), owned | alone)
+        self.assertEqual(len(self.breach_activities(owned)), 1)
+        self.assertFalse(self.breach_activities(alone))
+        self.assertIn("no salesperson to inform the customer", alone.message_ids[0].body)
+
     def test_backfilled_open_commitments_past_due_are_never_announced(self):
         # Backfilled: still open 3 days after its deadline (history), and one
         # due in 2 days (the future).

@@ -307,8 +307,9 @@ class RelationshipSlaEvent(models.Model):
             owners.update({(pid, company.id): user for pid, (user, _team) in found.items()})
         values = []
         for event in breaches:
-            user = owners.get((event.partner_id.id, event.company_id.id))
-            if not user:
+            # (not "user": _() reads a local of that name as the reader)
+            owner = owners.get((event.partner_id.id, event.company_id.id))
+            if not owner:
                 event.message_post(body=_(
                     "This commitment was breached, but the account has no salesperson "
                     "to inform the customer."
@@ -320,8 +321,8 @@ class RelationshipSlaEvent(models.Model):
                 "activity_type_id": activity_type.id if activity_type else False,
                 "summary": _("Inform %(account)s: %(name)s", account=event.partner_id.name,
                              name=event.name),
-                "note": event.with_user(user)._breach_facts(now),
-                "user_id": user.id,
+                "note": event.with_user(owner)._breach_facts(now),
+                "user_id": owner.id,
                 "date_deadline": fields.Date.context_today(event, now),
             })
         self.env["mail.activity"].sudo().with_context(mail_activity_quick_update=True).create(values)
