@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 import numpy as np
 import pandas as pd
 
-from odoo import api, fields, models
+from odoo import api, models
 from odoo.tools import SQL, split_every
 
 from ..scoring import DIMENSIONS, compute_health, compute_value, profit_threshold
