@@ -1,6 +1,7 @@
 """Shared fixtures for the Odoo tests: real orders, answers, visits and
 service commitments, created through the ORM the way users create them."""
 
+import os
 from contextlib import contextmanager
 from datetime import timedelta
 
@@ -8,6 +9,17 @@ from odoo import Command, fields
 from odoo.exceptions import ValidationError
 from odoo.tests import TransactionCase, new_test_user
 from odoo.tools import SQL
+
+from odoo.addons.relationship_health.models.health_clock import health_today
+
+#: The time zone of the test users: not UTC, so that a day counted in the
+#: user's zone instead of UTC (the product's day, see README) shows up as a
+#: failure around midnight UTC (see README, Tests: running at chosen instants).
+TEST_USER_TZ = "Europe/Brussels"
+
+#: Set (to a UTC instant) when the suite runs with the clock started at a
+#: chosen instant (tests/conftest.py, --rh-now or RH_NOW).
+CHOSEN_INSTANT = os.environ.get("RH_NOW") or None
 
 
 class HealthCase(TransactionCase):
@@ -20,16 +32,19 @@ class HealthCase(TransactionCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True,
+        # Pinned, whatever the database's demo data says.
+        cls.env.user.tz = TEST_USER_TZ
+        cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True, tz=TEST_USER_TZ,
                                        mail_create_nolog=True, no_mail_to_attendees=True))
-        cls.today = fields.Date.context_today(cls.env["res.partner"])
+        # The product's "today": the UTC day (README, The score).
+        cls.today = health_today()
         cls.engine = cls.env["relationship.health.engine"]
         cls.salesman = new_test_user(
-            cls.env, login="rh_salesman", name="Rita Rep",
+            cls.env, login="rh_salesman", name="Rita Rep", tz=TEST_USER_TZ,
             groups="sales_team.group_sale_salesman",
         )
         cls.manager = new_test_user(
-            cls.env, login="rh_manager", name="Max Manager",
+            cls.env, login="rh_manager", name="Max Manager", tz=TEST_USER_TZ,
             groups="sales_team.group_sale_manager",
         )
         cls.product = cls.env["product.product"].create({

@@ -1,9 +1,12 @@
 """The Odoo shell end to end: real documents in, scores, reasons, snapshots out."""
 
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 from unittest.mock import patch
 
 import psycopg2
+from freezegun import freeze_time
+
+from odoo import Command
 
 from odoo.tools import SQL
 
@@ -52,7 +55,9 @@ class TestHealthEngine(HealthCase):
         )
         self.assertIn("1 of 2 service commitments breached", reasons[1])
         self.assertEqual(reasons[2], "Last visit 45 days ago; the plan is a visit every 30 days.")
-        self.assertIn("No data", self.silent.health_summary or "No data")
+        # Scored, with no component having data: four rows of "No data".
+        self.assertEqual(self.silent.health_band, "unknown")
+        self.assertEqual(str(self.silent.health_summary).count("No data"), 4)
         self.assertIn("Purchase recency", account.health_summary)
 
         snapshot = self.snapshots(account)
@@ -97,6 +102,19 @@ class TestHealthEngine(HealthCase):
         self.assertEqual(self.drifting.health_trend, -17.5)
         self.assertIsNone(self.raw_health(self.silent, "health_trend"))
 
+    def test_trend_boundary_is_28_days(self):
+        # Score today: 52.5 (see test_cron_scores_explains_and_snapshots).
+        snapshots = self.env["relationship.health.snapshot"]
+        snapshots.create({"partner_id": self.drifting.id, "score": 40.0, "band": "at_risk",
+                          "snapshot_date": self.today - timedelta(days=27)})
+        self.drifting.action_recompute_health()
+        self.assertIsNone(self.raw_health(self.drifting, "health_trend"),
+                          "27 days old is not old enough")
+        snapshots.create({"partner_id": self.drifting.id, "score": 60.0, "band": "watch",
+                          "snapshot_date": self.today - timedelta(days=28)})
+        self.drifting.action_recompute_health()
+        self.assertEqual(self.drifting.health_trend, -7.5, "52.5 − 60, 28 days old")
+
     def test_recomputing_the_same_day_updates_the_snapshot(self):
         self.env["res.partner"]._cron_relationship_health()
         self.order(self.drifting_buyer, 2)
@@ -139,6 +157,56 @@ class TestHealthEngine(HealthCase):
         account.action_recompute_health()
         self.assertIsNone(self.raw_health(account, "health_recency"))
 
+    def test_numerical_value_questions_feed_satisfaction(self):
+        survey = self.env["survey.survey"].create({
+            "title": "Delivery feedback",
+            "question_and_page_ids": [
+                Command.create({
+                    "title": "How many days early or late out of 20 did we feel on time?",
+                    "question_type": "numerical_box", "health_metric": "scale",
+                    "scale_min": 0, "scale_max": 20,
+                }),
+                Command.create({
+                    "title": "Your satisfaction, from 1 to 5?",
+                    "question_type": "numerical_box", "health_metric": "csat",
+                }),
+            ],
+        })
+        on_twenty, csat = survey.question_ids
+
+        def answer(contact, question, value):
+            user_input = self.env["survey.user_input"].create(
+                {"survey_id": survey.id, "partner_id": contact.id})
+            user_input._save_lines(question, str(value))
+            user_input._mark_done()
+
+        account, contact = self.make_account("Numbers People", customer_rank=1)
+        answer(contact, on_twenty, 15)  # (15 − 0) / (20 − 0) → 75
+        answer(contact, csat, 2)  # (2 − 1) / (5 − 1) → 25
+        beyond, beyond_contact = self.make_account("Beyond Scale", customer_rank=1)
+        answer(beyond_contact, on_twenty, 30)  # above the maximum: 100
+        (account | beyond).action_recompute_health()
+        self.assertEqual(account.health_satisfaction, 50.0)  # (75 + 25) / 2, both today
+        self.assertEqual(account.health_details["facts"]["answer_count"], 2)
+        self.assertEqual(beyond.health_satisfaction, 100.0)
+        self.assertEqual(account.health_score, 50.0, "satisfaction is the only signal")
+
+    def test_individuals_without_a_company_are_accounts(self):
+        person = self.env["res.partner"].create({"name": "Ivan Solo", "user_id": self.salesman.id})
+        self.assertFalse(person.is_company)
+        self.order(person, 200)  # default interval 90: x = 200 / 90
+        self.env["res.partner"]._cron_relationship_health()
+        self.assertEqual(self.engine._account_ids(partner_ids=person.ids), person.ids)
+        # 100 × (3 − 200 / 90) / 2 = 38.9
+        self.assertEqual(person.health_recency, 38.9)
+        self.assertEqual(person.health_score, 38.9)
+        self.assertEqual(person.health_band, "at_risk")
+        self.assertEqual(len(self.snapshots(person)), 1)
+        # Given a company, the person is a contact: the company is the account.
+        company = self.env["res.partner"].create({"name": "Solo Holdings", "is_company": True})
+        person.parent_id = company
+        self.assertEqual(self.engine._account_ids(partner_ids=(person | company).ids), company.ids)
+
     def _count_queries(self, account_ids):
         self.env.flush_all()
         self.env.invalidate_all()
@@ -171,13 +239,18 @@ class TestHealthEngine(HealthCase):
         original = type(self.engine)._compute_batch
         calls = []
 
-        def crash_on_second_batch(engine, account_ids, as_of=None):
+        def crash_on_second_batch(engine, account_ids, as_of=None, now=None):
             calls.append(account_ids)
             if len(calls) == 2:
                 # A connection error stops the run (an account's error
                 # would only skip that account).
                 raise psycopg2.OperationalError("database connection lost")
-            return original(engine, account_ids, as_of=as_of)
+            return original(engine, account_ids, as_of=as_of, now=now)
+
+        # Accounts the install already scored (demo data) keep their earlier
+        # stamp until a run scores them: what a batch did shows as a change.
+        all_accounts = self.env["res.partner"].browse(accounts)
+        before = dict(zip(accounts, all_accounts.mapped("health_computed_at")))
 
         # Not assertRaises: it would roll back what the first batch wrote.
         with patch(f"{ENGINE}._compute_batch", crash_on_second_batch):
@@ -189,8 +262,14 @@ class TestHealthEngine(HealthCase):
                 self.fail("the second batch should have crashed the run")
         first_batch = self.env["res.partner"].browse(calls[0])
         self.assertTrue(all(first_batch.mapped("health_computed_at")))
-        self.assertFalse(self.env["res.partner"].browse(calls[1]).filtered("health_computed_at"))
+        self.assertEqual(
+            self.env["res.partner"].browse(calls[1]).mapped("health_computed_at"),
+            [before[pid] for pid in calls[1]],
+            "the crashed batch wrote nothing",
+        )
         computed_at = first_batch.mapped("health_computed_at")
+        self.assertTrue(all(stamp and stamp > (before[pid] or datetime.min)
+                            for pid, stamp in zip(calls[0], computed_at)))
 
         self.env["res.partner"]._cron_relationship_health()
         self.assertEqual(first_batch.mapped("health_computed_at"), computed_at,
@@ -228,3 +307,51 @@ class TestHealthEngine(HealthCase):
         ])
         self.assertIn(self.drifting, my_team)
 
+
+
+class TestHealthDayCutOff(HealthCase):
+    """Every day count is a count of UTC days, whatever the time zone of the
+    user the nightly job runs as (README, The score)."""
+
+    def _run_cron_as(self, tz):
+        cron = self.env.ref("relationship_health.ir_cron_relationship_health")
+        cron.user_id.tz = tz
+        env = self.env(user=cron.user_id, context=dict(self.env.context, tz=tz))
+        env["res.partner"]._cron_relationship_health()
+
+    def _order_an_hour_ago(self, name):
+        account, contact = self.make_account(name)
+        order = self.order(contact, 0)
+        order.date_order = datetime.now() - timedelta(hours=1)
+        return account
+
+    def test_order_confirmed_an_hour_ago_counts_in_every_time_zone(self):
+        for tz, instant, day in (
+            # 18:00 the day before in Los Angeles (UTC−8).
+            ("America/Los_Angeles", "2027-01-15 02:00:00", date(2027, 1, 15)),
+            # 01:30 the day after in Moscow (UTC+3).
+            ("Europe/Moscow", "2027-01-15 22:30:00", date(2027, 1, 15)),
+        ):
+            with self.subTest(tz=tz), freeze_time(instant):
+                account = self._order_an_hour_ago(f"Fresh order {tz}")
+                self._run_cron_as(tz)
+                self.assertEqual(account.health_last_order_date, day)
+                self.assertEqual(account.health_tenure_days, 0)
+                self.assertEqual(account.health_recency, 100.0)
+                self.assertEqual(account.health_details["facts"]["days_since_order"], 0)
+                self.assertEqual(self.snapshots(account).snapshot_date, day)
+                self.assertEqual(account.health_computed_at, datetime.fromisoformat(instant))
+
+    def test_days_since_an_order_are_utc_days(self):
+        # 23:30 UTC: already tomorrow in Brussels and Moscow, still today in UTC.
+        with freeze_time("2026-06-30 23:30:00"):
+            account, contact = self.make_account("Quarter-end buyer")
+            self.order(contact, 0).date_order = datetime(2026, 6, 30, 0, 15)
+            self.order(contact, 0).date_order = datetime(2026, 3, 31, 23, 45)
+            self._run_cron_as("Europe/Moscow")
+        # 91 UTC days between the two orders; the last one today. Default
+        # interval 90 days (fewer than 3 orders): x = 0, score 100.
+        self.assertEqual(account.health_details["facts"]["days_since_order"], 0)
+        self.assertEqual(account.health_tenure_days, 91)
+        self.assertEqual(account.health_last_order_date, date(2026, 6, 30))
+        self.assertEqual(self.snapshots(account).snapshot_date, date(2026, 6, 30))

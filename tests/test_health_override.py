@@ -72,7 +72,7 @@ class TestHealthOverride(HealthCase):
 
     def test_revenue_at_risk_follows_the_band(self):
         revenue = self.account.health_revenue_12m
-        self.assertGreater(revenue, 0.0)
+        self.assertEqual(revenue, 240.0, "2 units × 120 untaxed, 270 days ago")
         self.assertEqual(self.account.health_revenue_at_risk, revenue)
         self.assertEqual(self.raw_health(self.account, "health_revenue_at_risk"), revenue)
         self._override(self.manager, band="watch")
@@ -99,4 +99,13 @@ class TestHealthOverride(HealthCase):
             [("healthy", 0), ("watch", 0), ("at_risk", 0), ("critical", 1)],
         )
         kanban = self.env.ref("relationship_health.res_partner_view_kanban_health")
-        self.env["res.partner"].with_user(self.salesman).get_views([(kanban.id, "kanban")])
+        views = self.env["res.partner"].with_user(self.salesman).get_views(
+            [(kanban.id, "kanban")])
+        self.assertEqual(views["views"]["kanban"]["id"], kanban.id)
+        self.assertIn('default_group_by="health_band"', views["views"]["kanban"]["arch"])
+        self.assertEqual(
+            [tuple(option) for option in
+             views["models"]["res.partner"]["fields"]["health_band"]["selection"]],
+            [("healthy", "Healthy"), ("watch", "Watch"), ("at_risk", "At Risk"),
+             ("critical", "Critical"), ("unknown", "Unknown")],
+        )

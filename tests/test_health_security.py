@@ -1,5 +1,7 @@
 """Who may see and change what."""
 
+from datetime import timedelta
+
 from odoo.exceptions import AccessError
 
 from health_common import HealthCase
@@ -43,19 +45,26 @@ class TestHealthSecurity(HealthCase):
                 )
 
     def test_salesman_recomputes_and_records_commitments(self):
+        self.assertEqual(self.account.health_sla, 0.0, "its one commitment was breached")
+        # Due when the breached one was (5 days ago), done an hour early.
+        deadline = self._days_ago(5)
         event = self.env["relationship.sla.event"].with_user(self.salesman).create({
             "name": "Call back within 4 hours",
             "partner_id": self.buyer.id,
-            "date_start": "2026-01-01 08:00:00",
-            "date_deadline": "2026-01-01 12:00:00",
-            "date_done": "2026-01-01 11:00:00",
+            "date_start": deadline - timedelta(hours=4),
+            "date_deadline": deadline,
+            "date_done": deadline - timedelta(hours=1),
         })
         self.assertEqual(event.partner_id, self.account, "a contact's commitment is its company's")
         self.assertEqual(event.state, "met")
+        self.account.with_user(self.salesman).action_recompute_health()
+        # One met, one breached, deadlines of the same age: 100 × 1 / 2.
+        self.assertEqual(self.account.health_sla, 50.0)
         with self.assertRaises(AccessError):
             event.with_user(self.salesman).unlink()
         event.with_user(self.manager).unlink()
         self.account.with_user(self.salesman).action_recompute_health()
+        self.assertEqual(self.account.health_sla, 0.0)
 
     def test_salesman_cannot_change_settings(self):
         with self.assertRaises(AccessError):

@@ -186,6 +186,24 @@ class TestRetentionTransitions(RetentionCase):
         small.action_recompute_health()
         self.assertEqual(self.cases(small).trigger, "score_drop")
 
+    def test_score_drop_window_is_30_to_60_days(self):
+        # Each falls from 58 to 40 (18 ≥ 15 points) against a snapshot of the
+        # given age: only a snapshot 30 to 60 days old is "30 days ago".
+        accounts = {}
+        for days_ago in (29, 30, 60, 61):
+            account = self.rhythm_account(f"Window {days_ago}", 66)
+            self.set_health(account, "at_risk", 41.0)
+            self.snapshot(account, days_ago, 58.0, "watch")
+            accounts[days_ago] = account
+        self.env["res.partner"]._cron_relationship_health()
+        self.assertWork(accounts[29], 0, 0, 0)
+        self.assertWork(accounts[61], 0, 0, 0)
+        for days_ago in (30, 60):
+            case = self.cases(accounts[days_ago])
+            self.assertEqual((case.trigger, case.score_reference), ("score_drop", 58.0))
+            self.assertIn("The score fell 18.0 points in 30 days, from 58.0 to 40.0.",
+                          str(case.activity_id.note))
+
     def test_critical_for_too_long_with_nothing_open(self):
         stale = self.rhythm_account("Stale Steel", 80)
         self.set_health(stale, "critical", 16.7)
@@ -576,16 +594,19 @@ class TestRetentionLifecycle(RetentionCase):
         original = type(self.env["relationship.health.retention"])._link_cases
         calls = []
 
-        def crash_on_second_batch(retention, links):
+        def crash_on_second_account(retention, links):
+            # The batch of the second account (one account a batch), whatever
+            # the demo accounts scored before it do at this hour.
             calls.append(links)
-            if len(calls) == 2:
+            cases = retention.env["relationship.retention.case"].browse(list(links))
+            if second in cases.partner_id:
                 # A lost connection stops the run (an account's own error
                 # would only skip that account).
                 raise psycopg2.OperationalError("server closed the connection unexpectedly")
             return original(retention, links)
 
         # Not assertRaises: it would roll back what the first batch did.
-        with patch(f"{RETENTION}._link_cases", crash_on_second_batch):
+        with patch(f"{RETENTION}._link_cases", crash_on_second_account):
             try:
                 self.env["res.partner"]._cron_relationship_health()
             except psycopg2.OperationalError:

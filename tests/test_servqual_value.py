@@ -1,6 +1,8 @@
 """SERVQUAL gaps from real survey answers; loyalty × profitability and lifetime value."""
 
-from datetime import timedelta
+from datetime import date, datetime, time, timedelta
+
+from dateutil.relativedelta import relativedelta
 
 from odoo import Command
 
@@ -69,6 +71,19 @@ class TestServqual(HealthCase):
         self.assertEqual(action["context"]["default_partner_ids"], self.buyer.ids)
 
 
+def one_order_per_quarter(today):
+    """Midnights (UTC) of one day in each of the last 8 calendar quarters,
+    the current one included: today, the last day of the 3 quarters before,
+    the first day of the 4 before those. Exactly the first 4 fall in the 12
+    months up to today, whatever the day of the year."""
+    quarter_start = date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
+    days = [today]
+    for back in range(1, 8):
+        start = quarter_start - relativedelta(months=3 * back)
+        days.append(start + relativedelta(months=3, days=-1) if back < 4 else start)
+    return [datetime.combine(day, time.min) for day in days]
+
+
 class TestLoyaltyProfitability(HealthCase):
     @classmethod
     def setUpClass(cls):
@@ -78,9 +93,9 @@ class TestLoyaltyProfitability(HealthCase):
         cls.barnacle, cls.barnacle_buyer = cls.make_account("Barnacle Bolts")
         cls.stranger, cls.stranger_buyer = cls.make_account("Stranger Supplies")
         # Orders in 8, 1, 8 and 1 of the last 8 quarters; big and small spenders.
-        for days in range(10, 720, 90):
-            cls.order(cls.friend_buyer, days, price=2_000_000)
-            cls.order(cls.barnacle_buyer, days, price=1)
+        for moment in one_order_per_quarter(cls.today):
+            cls.order(cls.friend_buyer, 0, price=2_000_000).date_order = moment
+            cls.order(cls.barnacle_buyer, 0, price=1).date_order = moment
         cls.order(cls.butterfly_buyer, 20, price=10_000_000)
         cls.order(cls.stranger_buyer, 20, price=1)
         # A book of ten: the top 30 % by 12-month revenue is "highly profitable".
@@ -110,12 +125,13 @@ class TestLoyaltyProfitability(HealthCase):
         self.assertEqual(len(groups), 4)
 
     def test_revenue_and_lifetime_value(self):
-        # The 12-month window holds the orders of 10, 100, 190 and 280 days ago:
-        # 4 orders × 2 units × 2,000,000.
+        # The 12-month window holds the orders of this quarter and the 3
+        # before: 4 orders × 2 units × 2,000,000.
         self.assertEqual(self.friend.health_revenue_12m, 16_000_000.0)
-        r = min(self.friend.health_score / 100, 0.95)
-        expected = 16_000_000.0 * r / (1 + 0.10 - r)
-        self.assertAlmostEqual(self.friend.health_clv, expected, delta=0.01 * expected)
+        # Ordered today: recency 100, the only component with data.
+        self.assertEqual(self.friend.health_score, 100.0)
+        # r = min(100 / 100, 0.95) = 0.95; CLV = 16,000,000 × 0.95 / (1 + 0.10 − 0.95)
+        self.assertEqual(self.friend.health_clv, 101_333_333.33)
 
     def test_foreign_currency_orders_are_converted(self):
         company = self.env.company

@@ -5,6 +5,7 @@ from datetime import timedelta
 from unittest import mock
 
 import psycopg2
+from freezegun import freeze_time
 
 from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError, ValidationError
@@ -111,6 +112,35 @@ class TestSlaPolicy(SlaCase):
                          start + timedelta(hours=4))
         self.assertEqual(self.key_only._deadline_from(start, False, self.env.company),
                          start + timedelta(days=2))
+
+    def test_whole_day_deadlines_across_daylight_saving_changes(self):
+        """A whole-day deadline ends at midnight of its day in the company's
+        time zone: 22:00 UTC in Brussels' summer, 23:00 in its winter."""
+        self.env.company.partner_id.tz = "Europe/Brussels"
+        promised = self.Policy.create({
+            "name": "Delivered on the promised day", "metric": "delivery",
+            "target_type": "field", "deadline_field": "manual", "whole_day": True,
+        })
+        at = fields.Datetime.to_datetime
+        for document_date, deadline in (
+            # Summer time ends on 25 October 2026 at 01:00 UTC.
+            ("2026-10-24 10:00:00", "2026-10-24 21:59:59"),
+            ("2026-10-25 00:30:00", "2026-10-25 22:59:59"),  # 02:30 summer time
+            ("2026-10-25 10:00:00", "2026-10-25 22:59:59"),
+            # Summer time starts on 28 March 2027 at 01:00 UTC.
+            ("2027-03-27 23:30:00", "2027-03-28 21:59:59"),  # 00:30 winter time
+            ("2027-03-28 10:00:00", "2027-03-28 21:59:59"),
+            ("2027-03-27 10:00:00", "2027-03-27 22:59:59"),
+        ):
+            with self.subTest(document_date=document_date):
+                self.assertEqual(
+                    promised._deadline_from(False, at(document_date), self.env.company),
+                    at(deadline),
+                )
+        # Not whole days: the document's instant itself.
+        promised.whole_day = False
+        self.assertEqual(promised._deadline_from(False, at("2026-10-25 00:30:00"),
+                                                 self.env.company), at("2026-10-25 00:30:00"))
 
 
 class TestSlaSources(SlaCase):
@@ -241,6 +271,37 @@ class TestSlaBreachNotice(SlaCase):
         backfilled = self.Event._record_from_sources([self.source(self.every, 72, 5, 2)], notify=False)
         self.Event._cron_notify_breaches()
         self.assertFalse(self.breach_activities(old | backfilled))
+
+    def test_a_breach_of_an_account_nobody_owns_is_noted_on_the_commitment(self):
+        orphan, orphan_buyer = self.make_account("Nobody's Valves", user_id=False)
+        self.env.company.health_retention_default_user_id = False
+        owned = self.Event._record_from_sources([self.source(self.every, 91, 2)])
+        alone = self.Event._record_from_sources(
+            [self.source(self.every, 92, 3, partner=orphan_buyer)])
+        # The job, run without a language in its context (as the scheduler may).
+        noticed = self.Event.with_context(lang=None)._cron_notify_breaches()
+        self.assertEqual(noticed & (owned | alone), owned | alone)
+        self.assertEqual(len(self.breach_activities(owned)), 1)
+        self.assertFalse(self.breach_activities(alone))
+        self.assertIn("no salesperson to inform the customer", alone.message_ids[0].body)
+
+    def test_backfilled_open_commitments_past_due_are_never_announced(self):
+        # Backfilled: still open 3 days after its deadline (history), and one
+        # due in 2 days (the future).
+        overdue, upcoming = self.Event._record_from_sources([
+            self.source(self.every, 74, 3), self.source(self.every, 75, -2),
+        ], notify=False)
+        self.assertEqual((overdue.state, overdue.is_overdue), ("open", True))
+        self.assertTrue(overdue.breach_noticed_on, "marked as history, never to be announced")
+        self.assertFalse(upcoming.breach_noticed_on)
+        # (the demo book's own open breaches are announced by the same run)
+        self.assertFalse(self.Event._cron_notify_breaches() & (overdue | upcoming))
+        self.assertFalse(self.breach_activities(overdue | upcoming))
+        # Two days later the upcoming one is past its deadline: a new breach.
+        with freeze_time(fields.Datetime.now() + timedelta(days=2, hours=1)):
+            self.assertEqual(self.Event._cron_notify_breaches() & (overdue | upcoming), upcoming)
+        self.assertEqual(len(self.breach_activities(upcoming)), 1)
+        self.assertFalse(self.breach_activities(overdue))
 
     def test_the_breach_email_tells_the_customer_what_happened(self):
         event = self.Event._record_from_sources([self.source(self.every, 81, 2, 1)])

@@ -1,10 +1,11 @@
 """The monthly service-level report: the adherence view behind the pivot, the
 printable report per account and sending it to the customer."""
 
-import unittest
+import io
 from datetime import datetime, time, timedelta
 
 from dateutil.relativedelta import relativedelta
+from PyPDF2 import PdfReader
 
 from odoo import Command, fields
 from odoo.exceptions import AccessError
@@ -13,6 +14,12 @@ from health_common import HealthCase
 
 REPORT = "relationship_health.action_report_service_level"
 REPORT_INTERNAL = "relationship_health.action_report_service_level_internal"
+
+
+def pdf_text(pdf):
+    """The text of every page of a PDF (bytes), whitespace collapsed."""
+    reader = PdfReader(io.BytesIO(pdf))
+    return " ".join(" ".join(page.extract_text().split()) for page in reader.pages)
 
 
 class TestSlaReport(HealthCase):
@@ -33,7 +40,7 @@ class TestSlaReport(HealthCase):
             "target_value": 24, "company_id": False,
         })
         cls.account, cls.buyer = cls.make_account("Valve Works")
-        this_month = fields.Date.context_today(cls.Event).replace(day=1)
+        this_month = cls.today.replace(day=1)
         cls.month_1 = this_month - relativedelta(months=1)
         cls.month_2 = this_month - relativedelta(months=2)
 
@@ -135,18 +142,25 @@ class TestSlaReport(HealthCase):
         self.assertIn(f"{months[self.month_1.month - 1]} {self.month_1.year}", html)
 
     def test_pdf_with_wkhtmltopdf(self):
-        if self.env["ir.actions.report"].get_wkhtmltopdf_state() != "ok":
-            raise unittest.SkipTest("wkhtmltopdf is not installed: the PDF is not rendered")
+        # make test installs wkhtmltopdf: without it this fails, never skips.
+        self.assertEqual(self.env["ir.actions.report"].get_wkhtmltopdf_state(), "ok",
+                         "wkhtmltopdf must be installed (tools/dev.sh test installs it)")
+        # In test mode Odoo renders reports as HTML unless told to render them.
         pdf, kind = self.env["ir.actions.report"].with_context(
             force_report_rendering=True
         )._render_qweb_pdf(REPORT, self.account.ids)
         self.assertEqual(kind, "pdf")
         self.assertTrue(pdf.startswith(b"%PDF"))
+        text = pdf_text(pdf)
+        self.assertIn("Service-level report", text)
+        self.assertIn("Valve Works", text)
+        self.assertIn("Deliveries within 5 days", text)
 
     def test_send_the_report_to_the_customer(self):
         action = self.buyer.with_user(self.salesman).action_send_service_report()
+        # The real PDF, as outside test mode (where Odoo would attach HTML).
         composer = self.env["mail.compose.message"].with_user(self.salesman).with_context(
-            action["context"]
+            action["context"], force_report_rendering=True
         ).create({})
         self.assertEqual(composer.res_ids, str(self.account.ids))
         self.assertIn("service-level report", composer.subject)
@@ -154,6 +168,10 @@ class TestSlaReport(HealthCase):
         self.assertEqual(len(composer.attachment_ids), 1)
         # A PDF, or its HTML when the tests run without wkhtmltopdf rendering.
         self.assertRegex(composer.attachment_ids.name, r"^Service-level report - Valve Works\.(pdf|html)$")
+        self.assertEqual(composer.attachment_ids.name, "Service-level report - Valve Works.pdf")
+        self.assertEqual(composer.attachment_ids.mimetype, "application/pdf")
+        self.assertTrue(composer.attachment_ids.raw.startswith(b"%PDF"))
+        self.assertIn("Valve Works", pdf_text(composer.attachment_ids.raw))
         composer._action_send_mail()
         message = self.account.message_ids[0]
         self.assertEqual(message.attachment_ids.name, composer.attachment_ids.name)

@@ -69,6 +69,36 @@ class TestVisitPlans(HealthCase):
         self.assertEqual(account.visit_adherence, 50.0)
         self.assertEqual(account.health_visits, 100.0)
 
+    def test_adherence_is_capped_at_100(self):
+        # Plan of 60 days started 200 days ago: floor(200 / 60) = 3 visits asked
+        # for; 5 held (one a month) → 5 / 3, capped at 100 %.
+        account, contact = self.make_account("Visited Often", visit_interval_days=60,
+                                             customer_rank=1)
+        account.visit_plan_date = self.today - timedelta(days=200)
+        for days in (5, 35, 65, 95, 125):
+            self.visit(contact, days)
+        account.action_recompute_health()
+        self.assertEqual((account.visit_held_12m, account.visit_planned_12m), (5, 3))
+        self.assertEqual(account.visit_adherence, 100.0)
+        # Without the cap it would read 166.7; at exactly the asked-for count
+        # it is 100 too: 3 held of 3.
+        exact, exact_contact = self.make_account("Visited Enough", visit_interval_days=60,
+                                                 customer_rank=1)
+        exact.visit_plan_date = self.today - timedelta(days=200)
+        for days in (5, 65, 125):
+            self.visit(exact_contact, days)
+        exact.action_recompute_health()
+        self.assertEqual((exact.visit_held_12m, exact.visit_planned_12m, exact.visit_adherence),
+                         (3, 3, 100.0))
+        # One fewer: 2 / 3.
+        short, short_contact = self.make_account("Visited Less", visit_interval_days=60,
+                                                 customer_rank=1)
+        short.visit_plan_date = self.today - timedelta(days=200)
+        for days in (5, 65):
+            self.visit(short_contact, days)
+        short.action_recompute_health()
+        self.assertEqual(short.visit_adherence, 66.7)
+
     def test_follow_up_created_once_and_closed_when_a_visit_is_planned(self):
         account, contact = self.make_account("Needs Visit", visit_interval_days=30)
         account.visit_plan_date = self.today - timedelta(days=100)

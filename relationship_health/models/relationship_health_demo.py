@@ -27,6 +27,8 @@ from datetime import datetime, time, timedelta
 from odoo import Command, api, fields, models
 from odoo.tools import split_every
 
+from .health_clock import health_today
+
 _logger = logging.getLogger(__name__)
 
 # Create in batches of this many records.
@@ -283,8 +285,8 @@ class RelationshipHealthDemo(models.AbstractModel):
             return []
         rng = random.Random(seed)
         self = self.with_context(**QUIET_CONTEXT)
-        today = fields.Date.context_today(self)
         now = fields.Datetime.now()
+        today = health_today(now)
 
         users, team = self._demo_salespeople()
         accounts = self._demo_accounts(rng, users, today)

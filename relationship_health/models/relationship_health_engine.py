@@ -10,18 +10,19 @@ import json
 import logging
 import threading
 import time
-from datetime import datetime, time as dtime, timedelta, timezone
+from datetime import datetime, timedelta
 
 import numpy as np
 import pandas as pd
 
 import psycopg2
 
-from odoo import api, fields, models
+from odoo import api, models
 from odoo.tools import SQL, ormcache, split_every
 
 from ..scoring import DIMENSIONS, compute_health, compute_value, profit_threshold
 from ..scoring.vocabulary import RISK_BANDS
+from .health_clock import day_end, health_today, utc_now
 
 _logger = logging.getLogger(__name__)
 
@@ -155,12 +156,6 @@ def accounts_values_sql(account_ids, company_ids):
                [int(i) for i in account_ids], [int(c) for c in company_ids])
 
 
-def _precise_now():
-    """UTC now to the microsecond (``fields.Datetime.now()`` drops them), so
-    that "scored since this run started" holds even within one second."""
-    return datetime.now(timezone.utc).replace(tzinfo=None)
-
-
 def _nullable(series):
     """A column as a list of python values with None for missing ones."""
     return series.astype(object).where(series.notna(), None).tolist()
@@ -221,7 +216,7 @@ class RelationshipHealthEngine(models.AbstractModel):
             # come from the engine and never hides an account from the job.
             conditions.append(SQL(
                 "(p.health_computed_at IS NULL OR p.health_computed_at < %s"
-                " OR p.health_computed_at > %s)", pending_since, _precise_now(),
+                " OR p.health_computed_at > %s)", pending_since, utc_now(),
             ))
         self.env.cr.execute(
             SQL("SELECT p.id FROM res_partner p WHERE %s ORDER BY p.id", SQL(" AND ").join(conditions))
@@ -265,7 +260,7 @@ class RelationshipHealthEngine(models.AbstractModel):
             return DEFAULT_BATCH_SIZE
 
     @api.model
-    def _run_nightly(self, batch_size=None):
+    def _run_nightly(self, batch_size=None, now=None):
         """Score every account, batch by batch, committing between batches.
 
         A run that stops half-way (crash, timeout) is resumed by the next
@@ -274,11 +269,11 @@ class RelationshipHealthEngine(models.AbstractModel):
         """
         auto_commit = not getattr(threading.current_thread(), "testing", False)
         params = self.env["ir.config_parameter"].sudo()
-        now = _precise_now()
-        today = fields.Date.context_today(self)
+        now = now or utc_now()
+        today = health_today(now)
         started = params.get_param(RUN_PARAM)
         started = datetime.fromisoformat(started) if started else None
-        if started and fields.Date.context_today(self, started) == today:
+        if started and health_today(started) == today:
             run_start = started
             _logger.info("Resuming the relationship health run started at %s", started)
         else:
@@ -290,7 +285,7 @@ class RelationshipHealthEngine(models.AbstractModel):
         pending = self._account_ids(pending_since=run_start)
         done = self._compute_in_batches(
             pending, as_of=today, batch_size=batch_size, auto_commit=auto_commit,
-            run_started_at=run_start,
+            run_started_at=run_start, now=now,
         )
         params.set_param(RUN_PARAM, False)
         if auto_commit:
@@ -299,7 +294,7 @@ class RelationshipHealthEngine(models.AbstractModel):
 
     @api.model
     def _compute_in_batches(self, account_ids, as_of=None, batch_size=None, auto_commit=False,
-                            run_started_at=None):
+                            run_started_at=None, now=None):
         """Score ``account_ids`` batch by batch; each batch is atomic.
 
         A batch that raises is scored again account by account, each in its
@@ -308,7 +303,11 @@ class RelationshipHealthEngine(models.AbstractModel):
         a failure is forgotten as soon as its account is scored. Errors that
         are not about an account (:data:`RUN_ERRORS`: the connection, locks,
         concurrent updates) stop the run instead, to be resumed.
-        Returns the number of accounts scored."""
+        ``now`` (naive UTC, default: now) is the run's instant; ``as_of``
+        (default: its UTC day) the day scored. Returns the number of accounts
+        scored."""
+        now = now or utc_now()
+        as_of = as_of or health_today(now)
         batch_size = batch_size or self._batch_size()
         total = len(account_ids)
         done = failed = 0
@@ -317,23 +316,23 @@ class RelationshipHealthEngine(models.AbstractModel):
         Failure = self.env["relationship.health.failure"].sudo()
         # Profitability is judged against the whole book, once per run.
         engine = self.with_context(
-            health_profit_thresholds=self._profit_thresholds(as_of) if account_ids else {}
+            health_profit_thresholds=self._profit_thresholds(as_of, now=now) if account_ids else {}
         )
         failed_before = Failure._failed_ids() if account_ids else set()
         for batch in split_every(batch_size, account_ids, list):
             failures = {}
             try:
                 with self.env.cr.savepoint():
-                    engine._compute_batch(batch, as_of=as_of)
+                    engine._compute_batch(batch, as_of=as_of, now=now)
             except RUN_ERRORS:
                 raise
             except Exception:  # noqa: BLE001 - retried account by account below
-                failures = engine._compute_one_by_one(batch, as_of)
+                failures = engine._compute_one_by_one(batch, as_of, now)
             if failures:
                 Failure._record(
                     {pid: error for pid, (error, _company) in failures.items()},
                     {pid: company for pid, (_error, company) in failures.items()},
-                    run_started_at, _precise_now(),
+                    run_started_at, utc_now(),
                 )
             recovered = failed_before.intersection(batch).difference(failures)
             if recovered:
@@ -355,14 +354,14 @@ class RelationshipHealthEngine(models.AbstractModel):
         return done
 
     @api.model
-    def _compute_one_by_one(self, account_ids, as_of):
+    def _compute_one_by_one(self, account_ids, as_of, now=None):
         """Score each account of a batch that raised in its own savepoint.
         Returns ``{partner_id: (error text, company id)}`` of those that fail."""
         failures = {}
         for account_id in account_ids:
             try:
                 with self.env.cr.savepoint():
-                    self._compute_batch([account_id], as_of=as_of)
+                    self._compute_batch([account_id], as_of=as_of, now=now)
             except RUN_ERRORS:
                 raise
             except Exception as error:  # noqa: BLE001 - the account is skipped, not the run
@@ -397,18 +396,24 @@ class RelationshipHealthEngine(models.AbstractModel):
     # One batch
     # ------------------------------------------------------------------
     @api.model
-    def _compute_batch(self, account_ids, as_of=None):
-        """Read, score and write one batch of accounts (ids of commercial partners)."""
+    def _compute_batch(self, account_ids, as_of=None, now=None):
+        """Read, score and write one batch of accounts (ids of commercial partners).
+
+        ``now`` (naive UTC, default: now) is the instant of the run and
+        ``as_of`` (default: its UTC day) the day scored: a day in the past is
+        scored as of its last instant and only snapshotted."""
         if not account_ids:
             return pd.DataFrame()
-        as_of = as_of or fields.Date.context_today(self)
+        now = now or utc_now()
+        today = health_today(now)
+        as_of = as_of or today
         self.env.flush_all()
         # The batch's queries join a few thousand ids with lateral lookups:
         # PostgreSQL's estimates put them past its JIT threshold, and compiling
         # them costs far more (about a second each) than running them (tens of
         # milliseconds). For the rest of this transaction only.
         self.env.cr.execute(SQL("SET LOCAL jit = off"))
-        now = min(_precise_now(), datetime.combine(as_of, dtime.max))
+        now = day_end(as_of, now)
         accounts = self._read_accounts(account_ids, as_of)
         inputs = {
             "orders": self._read_orders(account_ids, now),
@@ -420,7 +425,7 @@ class RelationshipHealthEngine(models.AbstractModel):
         money = self._read_money(accounts, as_of, now)
         thresholds = self.env.context.get("health_profit_thresholds")
         if thresholds is None:
-            thresholds = self._profit_thresholds(as_of)
+            thresholds = self._profit_thresholds(as_of, now=now)
         use_margin = self._use_margin()
         frames = []
         for company_id, company_accounts in accounts.groupby("company_id", sort=False):
@@ -448,8 +453,8 @@ class RelationshipHealthEngine(models.AbstractModel):
         results["computed_band"] = results["band"]
         overridden = accounts["override_band"].notna()
         results.loc[overridden, "band"] = accounts.loc[overridden, "override_band"]
-        self._write_results(results, as_of, now)
-        if as_of >= fields.Date.context_today(self):
+        self._write_results(results, as_of, now, today)
+        if as_of >= today:
             self.env["relationship.visit.planner"]._process_batch(results, as_of)
             self._after_batch(results, as_of)
         return results
@@ -689,11 +694,11 @@ class RelationshipHealthEngine(models.AbstractModel):
         )
 
     @api.model
-    def _profit_thresholds(self, as_of=None):
+    def _profit_thresholds(self, as_of=None, now=None):
         """Per company, the 12-month profit from which an account is in the
         top share of all its accounts (one query over the whole book)."""
-        as_of = as_of or fields.Date.context_today(self)
-        now = min(_precise_now(), datetime.combine(as_of, dtime.max))
+        as_of = as_of or health_today(now)
+        now = day_end(as_of, now)
         since, until = self._money_period(as_of, now)
         use_margin = self._use_margin()
         self.env.flush_all()
@@ -767,7 +772,7 @@ class RelationshipHealthEngine(models.AbstractModel):
         return details
 
     @api.model
-    def _write_results(self, results, as_of, now):
+    def _write_results(self, results, as_of, now, today=None):
         ids = results.index.astype("int64").tolist()
         values = {
             "health_score": _nullable(results["score"]),
@@ -808,7 +813,7 @@ class RelationshipHealthEngine(models.AbstractModel):
             "health_clv": _nullable(results["clv"].round(2)),
             "health_team_id": _ints(results["team_id"]),
         }
-        if as_of >= fields.Date.context_today(self):
+        if as_of >= (today or health_today()):
             self._write_partners(ids, values, now)
         self._upsert_snapshots(results, ids, values, as_of, now)
         self.env["res.partner"].invalidate_model(

@@ -23,7 +23,7 @@ The rules, per account of a company with the automation on:
 import logging
 import math
 from collections import defaultdict
-from datetime import datetime, time as dtime, timedelta
+from datetime import timedelta
 
 import psycopg2.errors
 from markupsafe import Markup
@@ -32,9 +32,8 @@ from odoo import Command, api, fields, models
 from odoo.tools import SQL, format_amount, formatLang
 
 from ..scoring.vocabulary import BAND_RANK, RISK_BANDS
-
+from .health_clock import day_end, health_today
 from .relationship_health_engine import (
-    _precise_now,
     account_money_sql,
     accounts_values_sql,
 )
@@ -289,7 +288,7 @@ class RelationshipHealthRetention(models.AbstractModel):
             return {}
         engine = self.env["relationship.health.engine"]
         since, until = engine._money_period(
-            as_of, min(_precise_now(), datetime.combine(as_of, dtime.max))
+            as_of, day_end(as_of)
         )
         self.env.cr.execute(account_money_sql(
             accounts_values_sql(list(accounts), list(accounts.values())),
@@ -807,7 +806,7 @@ class RelationshipHealthRetention(models.AbstractModel):
         ])
         if not cases:
             return cases
-        today = fields.Date.context_today(self)
+        today = health_today()
         for case in cases:
             retention = self.with_context(lang=case.user_id.lang or self.env.lang)
             text = retention.env._("Closed: the account %(account)s was archived.",
@@ -977,7 +976,7 @@ class RelationshipHealthRetention(models.AbstractModel):
         self = self.sudo()
         sent = 0
         manager_group = self.env.ref("sales_team.group_sale_manager")
-        today = fields.Date.context_today(self)
+        today = health_today()
         companies = self.env["res.company"].search([("health_automation_enabled", "=", True)])
         for company in companies:
             managers = self.env["res.users"].search([
@@ -1037,7 +1036,7 @@ class RelationshipHealthRetention(models.AbstractModel):
         # Revenue of the last 12 months of those and of every account now at
         # risk: the money of the score (one definition), in this company.
         money_since, money_until = engine._money_period(
-            today, min(_precise_now(), datetime.combine(today, dtime.max))
+            today, day_end(today)
         )
         self.env.cr.execute(SQL(
             """

@@ -262,7 +262,10 @@ class RelationshipSlaEvent(models.Model):
 
         With ``notify`` (the default), a breach recorded here gives the
         salesperson one "Inform the customer" activity; backfills of past
-        documents pass ``notify=False``.
+        documents pass ``notify=False``: the breaches they record (done late,
+        or still open past the deadline) are history, marked noticed without a
+        notice, so that the hourly job never announces them either. An open
+        commitment not yet due is announced as usual once its deadline passes.
         """
         if not vals_list:
             return self.browse()
@@ -310,7 +313,18 @@ class RelationshipSlaEvent(models.Model):
         touched = touched.with_env(self.env)
         if notify:
             touched.filtered(lambda e: e.active and e.date_done)._notify_breaches()
+        else:
+            now = fields.Datetime.now()
+            touched.sudo().filtered(
+                lambda e: e.active and not e.breach_noticed_on and e._is_breached(now)
+            ).with_context(relationship_sla_no_notice=True).write({"breach_noticed_on": now})
         return touched
+
+    def _is_breached(self, now):
+        """Whether this commitment is breached at ``now``: done after its
+        deadline, or still open past it."""
+        self.ensure_one()
+        return self.state == "breached" or (self.state == "open" and self.date_deadline < now)
 
     # Breach notices ------------------------------------------------------------
     def _notify_breaches(self, now=None):
@@ -329,7 +343,7 @@ class RelationshipSlaEvent(models.Model):
             # when the breach happened: the late completion, or the deadline
             # passing on an open commitment
             and (e.date_done or e.date_deadline) >= now - BREACH_NOTICE_WINDOW
-            and (e.state == "breached" or (e.state == "open" and e.date_deadline < now))
+            and e._is_breached(now)
         )
         if not breaches:
             return breaches
@@ -345,8 +359,9 @@ class RelationshipSlaEvent(models.Model):
             owners.update({(pid, company.id): user for pid, (user, _team) in found.items()})
         values = []
         for event in breaches:
-            user = owners.get((event.partner_id.id, event.company_id.id))
-            if not user:
+            # (not "user": _() reads a local of that name as the reader)
+            owner = owners.get((event.partner_id.id, event.company_id.id))
+            if not owner:
                 event.message_post(body=_(
                     "This commitment was breached, but the account has no salesperson "
                     "to inform the customer."
@@ -358,8 +373,8 @@ class RelationshipSlaEvent(models.Model):
                 "activity_type_id": activity_type.id if activity_type else False,
                 "summary": _("Inform %(account)s: %(name)s", account=event.partner_id.name,
                              name=event.name),
-                "note": event.with_user(user)._breach_facts(now),
-                "user_id": user.id,
+                "note": event.with_user(owner)._breach_facts(now),
+                "user_id": owner.id,
                 "date_deadline": fields.Date.context_today(event, now),
             })
         self.env["mail.activity"].sudo().with_context(mail_activity_quick_update=True).create(values)

@@ -15,6 +15,7 @@ from ..scoring.vocabulary import (
     SCORED_BANDS,
     selection,
 )
+from .health_clock import health_today
 from .relationship_health_snapshot import HEALTH_BANDS
 from .relationship_visit_tier import check_visit_interval
 from .survey_question import SERVQUAL_DIMENSIONS
@@ -506,7 +507,7 @@ class ResPartner(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        today = fields.Date.context_today(self)
+        today = health_today()
         for vals in vals_list:
             self._check_health_fields_writable(vals)
             self._visit_tier_values(vals)
@@ -533,7 +534,7 @@ class ResPartner(models.Model):
             unplanned = self.filtered(lambda p: not p.visit_interval_days)
             if unplanned:
                 super(ResPartner, unplanned).write(
-                    {"visit_plan_date": fields.Date.context_today(self)}
+                    {"visit_plan_date": health_today()}
                 )
         return super().write(vals)
 

@@ -1,6 +1,7 @@
 from odoo import fields, models, tools
 from odoo.tools import SQL
 
+from ..models.health_clock import utc_now
 from ..models.relationship_sla_policy import SLA_METRICS
 
 
@@ -9,7 +10,11 @@ class RelationshipSlaReport(models.Model):
     and the graph. ``adherence`` is 100 for a met commitment, 0 for a breached
     one (an open commitment past its deadline counts as breached) and empty
     while an open one is not due: averaged, it gives the adherence of any
-    group, weighted by its commitments."""
+    group, weighted by its commitments.
+
+    A query run when read (``_table_query``), not a database view: "past its
+    deadline" compares with the server's clock, passed in as a parameter,
+    never with the database's ``now()``."""
 
     _name = "relationship.sla.report"
     _description = "Service-Level Adherence"
@@ -43,7 +48,11 @@ class RelationshipSlaReport(models.Model):
         help="How late the breached commitments were (or are, when still open), on average.",
     )
 
-    def _query(self):
+    @property
+    def _table_query(self):
+        return self._query()
+
+    def _query(self, now=None):
         return SQL(
             """
             SELECT e.id, e.id AS event_id, e.name, e.partner_id, e.user_id, e.policy_id,
@@ -54,14 +63,14 @@ class RelationshipSlaReport(models.Model):
                    (s.state = 'breached')::int AS breached_count,
                    CASE s.state WHEN 'met' THEN 100.0 WHEN 'breached' THEN 0.0 END AS adherence,
                    CASE WHEN s.state = 'breached' THEN
-                        EXTRACT(EPOCH FROM COALESCE(e.date_done, now() AT TIME ZONE 'UTC')
+                        EXTRACT(EPOCH FROM COALESCE(e.date_done, %(now)s)
                                            - e.date_deadline) / 3600.0
                    END AS delay_hours
               FROM relationship_sla_event e
          LEFT JOIN relationship_sla_policy p ON p.id = e.policy_id
              CROSS JOIN LATERAL (
                    SELECT CASE
-                          WHEN e.date_done IS NULL AND e.date_deadline < now() AT TIME ZONE 'UTC'
+                          WHEN e.date_done IS NULL AND e.date_deadline < %(now)s
                                THEN 'breached'
                           WHEN e.date_done IS NULL THEN 'open'
                           WHEN e.date_done <= e.date_deadline THEN 'met'
@@ -69,11 +78,10 @@ class RelationshipSlaReport(models.Model):
                           END AS state
                    ) s
              WHERE e.active
-            """
+            """,
+            now=now or utc_now(),
         )
 
     def init(self):
+        # Earlier versions made it a view.
         tools.drop_view_if_exists(self.env.cr, self._table)
-        self.env.cr.execute(SQL(
-            "CREATE OR REPLACE VIEW %s AS (%s)", SQL.identifier(self._table), self._query()
-        ))

@@ -6,6 +6,8 @@ from dateutil.relativedelta import relativedelta
 from odoo import api, fields, models
 from odoo.tools import format_date, format_datetime
 
+from ..models.health_clock import health_today
+
 #: Months covered by the report, the current one included.
 REPORT_MONTHS = 12
 
@@ -25,7 +27,7 @@ class ReportServiceLevel(models.AbstractModel):
     @api.model
     def _period(self, data=None):
         """First day of the first month, first day after the last month."""
-        today = fields.Date.context_today(self)
+        today = health_today()
         if data and data.get("date_to"):
             today = fields.Date.to_date(data["date_to"])
         end = today.replace(day=1) + relativedelta(months=1)

@@ -1,6 +1,7 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
+from ..models.health_clock import health_today
 from ..models.relationship_health_snapshot import HEALTH_BANDS
 
 
@@ -16,13 +17,13 @@ class RelationshipHealthOverrideWizard(models.TransientModel):
     reason = fields.Text(required=True, help="Why the computed band does not tell the truth.")
     date_until = fields.Date(
         string="Until", required=True,
-        default=lambda self: fields.Date.add(fields.Date.context_today(self), months=1),
+        default=lambda self: fields.Date.add(health_today(), months=1),
         help="The override ends by itself after this date.",
     )
 
     @api.constrains("date_until")
     def _check_date_until(self):
-        today = fields.Date.context_today(self)
+        today = health_today()
         for wizard in self:
             if wizard.date_until < today:
                 raise ValidationError(_("An override must end today or later."))

@@ -1,4 +1,6 @@
-from odoo import api, fields, models
+from odoo import api, models
+
+from odoo.addons.relationship_health.models.health_clock import health_today
 
 
 class CrmSalespersonPlannerVisit(models.Model):
@@ -19,7 +21,7 @@ class CrmSalespersonPlannerVisit(models.Model):
     def _close_plan_visit_activities(self):
         """A visit planned from today on answers the "Plan a visit" follow-up
         of its account, as a Customer Visit in the calendar does."""
-        today = fields.Date.context_today(self)
+        today = health_today()
         planned = self.filtered(
             lambda v: v.state in ("draft", "confirm") and v.date and v.date >= today
         )

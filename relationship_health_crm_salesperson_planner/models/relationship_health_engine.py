@@ -3,6 +3,8 @@ from datetime import timedelta
 from odoo import api, models
 from odoo.tools import SQL
 
+from odoo.addons.relationship_health.models.health_clock import health_today
+
 
 class RelationshipHealthEngine(models.AbstractModel):
     _inherit = "relationship.health.engine"
@@ -51,7 +53,7 @@ class RelationshipHealthEngine(models.AbstractModel):
             """,
             now=now,
             just_after=now + timedelta(microseconds=1),
-            today=now.date(),
+            today=health_today(now),
             ids=list(account_ids),
             counted_event=counted_event,
         ))
