@@ -1,10 +1,16 @@
-.PHONY: demo test bench
+.PHONY: demo test test-host test-host-baseline bench
 
 demo:  ## a local Odoo with relationship_health and its demo data on http://localhost:8069
 	./tools/dev.sh demo
 
 test:  ## install the addon in a throwaway database and run every test
 	./tools/dev.sh test
+
+test-host:  ## Odoo's own tests of the host modules, with our addons installed (see README, Tests)
+	./tools/dev.sh test-host
+
+test-host-baseline:  ## the same without our addons: rewrites tools/host-tests-baseline.txt
+	./tools/dev.sh test-host --baseline
 
 bench:  ## the nightly job at scale (see README, Benchmark)
 	./tools/dev.sh bench

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from odoo import Command, fields
 from odoo.exceptions import AccessError
+from odoo.tests import Form
 
 from health_common import HealthCase
 
@@ -265,3 +266,50 @@ class TestBridgeStock(HealthCase):
         events = self.events_of(order.picking_ids)
         self.assertEqual(len(events), 2)
         self.assertEqual(len(self.breach_activities(events)), 2)
+
+    def test_multi_step_order_is_edited_after_a_return_as_without_the_bridge(self):
+        """Confirming an order writes its date before its deliveries exist:
+        the bridge must not cache the order's deliveries then. Sale_stock's
+        own flow (three-step delivery by pull rules, pick and pack done, the
+        ordered quantity decreased) then sees the deliveries in their own
+        order and returns the extra goods instead of refusing the change."""
+        warehouse = self.env["stock.warehouse"].create({
+            "name": "Three steps", "code": "RH3", "delivery_steps": "pick_pack_ship",
+        })
+        route = warehouse.delivery_route_id
+        route.rule_ids[0].write({"location_dest_id": route.rule_ids[1].location_src_id.id})
+        route.rule_ids[1:3].write({"action": "pull"})
+        stock, pack_zone, output, customers = (
+            warehouse.lot_stock_id, *route.rule_ids.location_dest_id)
+        self.env["stock.quant"]._update_available_quantity(self.goods, stock, 5)
+        form = Form(self.env["sale.order"])
+        form.partner_id = self.buyer
+        form.warehouse_id = warehouse
+        form.commitment_date = fields.Datetime.now() + timedelta(days=2)
+        with form.order_line.new() as line:
+            line.product_id = self.goods
+            line.product_uom_qty = 5
+        order = form.save()
+        order.action_confirm()
+        self.assertEqual(order.picking_ids.ids, self.env["stock.picking"].search(
+            [("sale_id", "=", order.id)]).ids, "the deliveries in their own order")
+        ship, pack, pick = order.picking_ids
+        self.assertEqual((pick.location_dest_id, pack.location_dest_id, ship.location_dest_id),
+                         (pack_zone, output, customers))
+        (pick | pack).move_ids.write({"quantity": 5, "picked": True})
+        (pick | pack).button_validate()
+        with Form(order) as edit:
+            with edit.order_line.edit(0) as line:
+                line.product_uom_qty = 3
+        self.assertEqual(order.order_line.qty_delivered, 0)
+        self.assertEqual(ship.move_ids.product_uom_qty, 3)
+        returns = order.picking_ids - (ship | pack | pick)
+        self.assertEqual(len(returns), 2, "pack and pick each returned")
+        self.assertEqual(sorted(returns.move_ids.mapped("product_uom_qty")), [2, 2])
+        # Shipping the rest records the delivery's commitments, once.
+        ship.action_assign()
+        self.deliver(ship)
+        events = self.events_of(ship)
+        self.assertEqual(events.policy_id, self.promised | self.within_3_days)
+        self.assertEqual(set(events.mapped("state")), {"met"})
+        self.assertFalse(self.events_of(pick | pack | returns), "internal moves owe nothing")

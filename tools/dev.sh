@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Development entry points of relationship_health: `demo`, `test`, `bench`.
+# Development entry points of relationship_health: `demo`, `test`,
+# `test-host [--baseline]`, `bench`.
 #
 # Python: $PYTHON (default python3) when it imports Odoo 18.0, as on CI.
 # Otherwise Odoo is set up in a project-local virtualenv, .venv/, made from
@@ -379,7 +380,13 @@ drop_throwaway_dbs() {
   local db
   for db in "${THROWAWAY_DBS[@]}"; do
     dropdb --if-exists "$db" >/dev/null 2>&1 || true
+    [ -z "${DROP_FILESTORES:-}" ] || rm -rf "$(filestore "$db")"
   done
+}
+
+# The folder of a database's attachments.
+filestore() {
+  "$PY" -c 'import sys; from odoo.tools import config; print(config.filestore(sys.argv[1]))' "$1"
 }
 
 # Each bridge alone, with its dependencies only and no demo data, in a
@@ -445,11 +452,7 @@ cmd_demo() {
     --db-filter="^$DEMO_DB\$" --http-port="$HTTP_PORT"
 }
 
-cmd_test() {
-  setup_python; oca_addons; ensure_postgres
-  # The browser tests (tests/test_ui_tours.py) run Odoo tours in headless
-  # Chromium, found on the PATH by Odoo, driven with websocket-client
-  # (requirements-dev.txt).
+ensure_browser() {
   local browser="" candidate
   for candidate in google-chrome chromium chromium-browser google-chrome-stable; do
     command -v "$candidate" >/dev/null 2>&1 && { browser=$candidate; break; }
@@ -459,6 +462,14 @@ cmd_test() {
     command -v chromium >/dev/null 2>&1 \
       || die "could not install Chromium: the browser tests cannot run"
   fi
+}
+
+cmd_test() {
+  setup_python; oca_addons; ensure_postgres
+  # The browser tests (tests/test_ui_tours.py) run Odoo tours in headless
+  # Chromium, found on the PATH by Odoo, driven with websocket-client
+  # (requirements-dev.txt).
+  ensure_browser
   # The service-level report's PDF tests render real PDFs with wkhtmltopdf
   # (Debian's package): without it they fail, they are never skipped.
   if ! command -v wkhtmltopdf >/dev/null 2>&1; then
@@ -508,6 +519,86 @@ test_margin_path() {
   return $status
 }
 
+# Odoo's own tests of the host modules our addons extend or hook into, with
+# every addon of this repository installed (make test-host; README, Tests).
+HOST_MODULES=crm,sale,sale_crm,sale_stock,survey,calendar,test_mail,helpdesk_mgmt,helpdesk_mgmt_sla,crm_salesperson_planner
+# Their tests as --test-tags takes them, in groups of about the same length
+# that run side by side ($HOST_TEST_JOBS at a time, each on its own copy of
+# the database). mail: its activity tests only (test_mail holds most of them).
+# helpdesk_mgmt's TestHelpdesMgmtJs is left out: it runs the whole web
+# client's unit test suite in the browser (thousands of JavaScript tests of
+# web, none of the helpdesk's server code), longer than all the rest.
+# HOST_TEST_TAGS=<tags> runs these tags instead, as one group (a subset, to
+# look into one failure).
+if [ -n "${HOST_TEST_TAGS:-}" ]; then
+  HOST_TEST_GROUPS=("$HOST_TEST_TAGS")
+else
+  HOST_TEST_GROUPS=(
+    "/sale,/sale_crm,/sale_stock,/survey"
+    "/crm,/calendar,/mail/tests/test_mail_activity.py,/test_mail/tests/test_mail_activity.py,/test_mail/tests/test_mail_activity_plan.py,/helpdesk_mgmt,-/helpdesk_mgmt:TestHelpdesMgmtJs,/helpdesk_mgmt_sla,/crm_salesperson_planner"
+  )
+fi
+HOST_BASELINE=$ROOT/tools/host-tests-baseline.txt
+
+# test-host: install the host modules and our addons (no demo data: Odoo's
+# tests make their own records) into a throwaway database, run the host
+# modules' tests there, fail on any failure not in $HOST_BASELINE.
+# test-host --baseline: the same without our addons; writes $HOST_BASELINE.
+cmd_test_host() {
+  local baseline=""
+  [ "${1:-}" = "--baseline" ] && { baseline=1; shift; }
+  [ -z "$baseline" ] || [ -z "${HOST_TEST_TAGS:-}" ] \
+    || die "the baseline is written from every host test: unset HOST_TEST_TAGS"
+  setup_python; oca_addons; ensure_postgres; ensure_browser
+  local db="${MODULE}_host_$$" log_prefix="/tmp/${MODULE}_host_$$" modules=$HOST_MODULES
+  local jobs=${HOST_TEST_JOBS:-2} port=${HOST_TEST_PORT:-18069} started=$SECONDS begun i
+  [ -n "$baseline" ] || modules="$modules,$(repo_addons | paste -sd,)"
+  THROWAWAY_DBS+=("$db")
+  DROP_FILESTORES=1
+  trap drop_throwaway_dbs EXIT
+  say "Installing $modules without demo data into the throwaway database $db"
+  begun=$SECONDS
+  install_checked "$db" "$log_prefix-install.log" "$modules" --without-demo=all
+  say "Installed in $((SECONDS - begun)) s, with no warning or error in the log"
+  say "Running the host modules' tests, $jobs group(s) at a time (logs: $log_prefix-tests-<n>.log)"
+  begun=$SECONDS
+  local pids=() logs=() group_db
+  for i in "${!HOST_TEST_GROUPS[@]}"; do
+    group_db=$db
+    if [ "$jobs" -gt 1 ] && [ "$i" -gt 0 ]; then
+      group_db="${db}_$i"
+      THROWAWAY_DBS+=("$group_db")
+      # The copy needs the original's files too (asset bundles…).
+      createdb -T "$db" "$group_db"
+      rm -rf "$(filestore "$group_db")"
+      if [ -d "$(filestore "$db")" ]; then
+        cp -a "$(filestore "$db")" "$(filestore "$group_db")"
+      fi
+    fi
+    logs+=("$log_prefix-tests-$i.log")
+    (
+      cd "$ROOT"
+      "$PY" -m tools.host_tests odoo --addons-path="$(addons_path)" $(odoo_db_args) \
+        -d "$group_db" --test-tags="${HOST_TEST_GROUPS[$i]}" --stop-after-init \
+        --http-port=$((port + i)) --log-level=info --without-demo=all \
+        >"$log_prefix-tests-$i.log" 2>&1 || true
+    ) &
+    pids+=($!)
+    if [ ${#pids[@]} -ge "$jobs" ]; then
+      wait "${pids[0]}"; pids=("${pids[@]:1}")
+    fi
+  done
+  for i in "${!pids[@]}"; do wait "${pids[$i]}"; done
+  say "Host tests ran in $((SECONDS - begun)) s ($((SECONDS - started)) s in all, installing included)"
+  cd "$ROOT"
+  if [ -n "$baseline" ]; then
+    "$PY" -m tools.host_tests check "$HOST_BASELINE" "${logs[@]}" --write
+  else
+    "$PY" -m tools.host_tests check "$HOST_BASELINE" "${logs[@]}" \
+      || die "host tests fail with our addons installed (logs: ${logs[*]}; a failure that also happens without our addons belongs in $HOST_BASELINE: make test-host-baseline)"
+  fi
+}
+
 cmd_bench() {
   setup_python; oca_addons; ensure_postgres
   cd "$ROOT"
@@ -517,6 +608,7 @@ cmd_bench() {
 case "${1:-}" in
   demo) shift; cmd_demo "$@" ;;
   test) shift; cmd_test "$@" ;;
+  test-host) shift; cmd_test_host "$@" ;;
   bench) shift; cmd_bench "$@" ;;
-  *) echo "usage: $0 demo|test|bench [args]" >&2; exit 2 ;;
+  *) echo "usage: $0 demo|test|test-host [--baseline]|bench [args]" >&2; exit 2 ;;
 esac
