@@ -49,20 +49,23 @@ def test_summary_is_the_last_result_line():
 
 
 def test_a_failure_outside_the_baseline_fails_the_run(tmp_path, capsys):
-    log = write(tmp_path / "a.log", LOG)
     baseline = write(tmp_path / "baseline.txt", [
         "# comment\n",
         "/crm:TestCRMLead.test_phone  # needs phonenumbers\n",
         "/survey:TestSurveyInternals.setUpClass  # needs demo data\n",
         "/calendar:TestX.test_gone  # fixed since\n",
+        "/calendar:TestX.test_not_run  # not in this run\n",
     ])
+    started = f"{HEAD} INFO db odoo.addons.calendar.tests.test_x: Starting TestX.test_gone ... \n"
+    log = write(tmp_path / "a.log", [started, *LOG])
     assert check(baseline, [log]) == 1
     out = capsys.readouterr().out
     assert out.splitlines()[0] == (
-        "40 host tests run: 2 failed, 2 in error; 2 of them in the baseline (3 entries), 1 new"
+        "40 host tests run: 2 failed, 2 in error; 2 of them in the baseline (4 entries), 1 new"
     )
     assert "FAILS     /sale_stock:TestSaleStock.test_return_with_mto_and_multisteps_old_pull" in out
     assert "passes now (remove it from the baseline)  /calendar:TestX.test_gone" in out
+    assert "test_not_run" not in out, "a subset's run says nothing of the tests it left out"
 
 
 def test_failures_all_in_the_baseline_pass_and_logs_add_up(tmp_path, capsys):
