@@ -551,7 +551,7 @@ cmd_test_host() {
     || die "the baseline is written from every host test: unset HOST_TEST_TAGS"
   setup_python; oca_addons; ensure_postgres; ensure_browser
   local db="${MODULE}_host_$$" log_prefix="/tmp/${MODULE}_host_$$" modules=$HOST_MODULES
-  local jobs=${HOST_TEST_JOBS:-2} port=${HOST_TEST_PORT:-18069} started=$SECONDS begun i
+  local jobs=${HOST_TEST_JOBS:-2} started=$SECONDS begun i port
   [ -n "$baseline" ] || modules="$modules,$(repo_addons | paste -sd,)"
   THROWAWAY_DBS+=("$db")
   DROP_FILESTORES=1
@@ -576,11 +576,13 @@ cmd_test_host() {
       fi
     fi
     logs+=("$log_prefix-tests-$i.log")
+    # The browser tests need Odoo's HTTP server: a port no one uses.
+    port=$("$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
     (
       cd "$ROOT"
       "$PY" -m tools.host_tests odoo --addons-path="$(addons_path)" $(odoo_db_args) \
         -d "$group_db" --test-tags="${HOST_TEST_GROUPS[$i]}" --stop-after-init \
-        --http-port=$((port + i)) --log-level=info --without-demo=all \
+        --http-port="$port" --log-level=info --without-demo=all \
         >"$log_prefix-tests-$i.log" 2>&1 || true
     ) &
     pids+=($!)
