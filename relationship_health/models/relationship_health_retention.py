@@ -31,7 +31,8 @@ from markupsafe import Markup
 from odoo import Command, api, fields, models
 from odoo.tools import SQL, format_amount, formatLang
 
-from ..scoring.vocabulary import BAND_RANK, RISK_BANDS
+from ..scoring import retention as rules
+from ..scoring.vocabulary import BAND_RANK
 from .health_clock import day_end, health_today
 from .relationship_health_engine import (
     account_money_sql,
@@ -40,9 +41,6 @@ from .relationship_health_engine import (
 
 _logger = logging.getLogger(__name__)
 
-REFERENCE_DAYS = 30
-# A reference score is at most this many days older than REFERENCE_DAYS.
-REFERENCE_WINDOW_DAYS = 30
 DIGEST_DAYS = 7
 DIGEST_LIST_LIMIT = 50
 
@@ -64,11 +62,6 @@ def _value(value):
     if isinstance(value, float) and math.isnan(value):
         return None
     return value
-
-
-def _is_worse(band, than):
-    """Whether ``band`` is a worse known band than ``than`` (also known)."""
-    return band in BAND_RANK and than in BAND_RANK and BAND_RANK[band] > BAND_RANK[than]
 
 
 class RelationshipHealthRetention(models.AbstractModel):
@@ -130,26 +123,19 @@ class RelationshipHealthRetention(models.AbstractModel):
             config = settings[int(row.company_id)]
             existing = state.get(pid, {})
             facts = self._facts(row, existing, as_of, config)
-            if existing.get("case_id"):
-                if self._is_recovered(facts, existing, config):
-                    to_recover.append((pid, facts, existing))
-                elif not existing["activity_id"] and not existing["lead_id"]:
-                    to_handle.append(existing["case_id"])
-                else:
-                    changes = self._changes_since_report(facts, existing, config)
-                    if changes:
-                        to_note.append((pid, facts, changes, existing))
-                    elif self._improved_since_report(facts, existing):
-                        to_remember.append((existing["case_id"], facts))
-                continue
-            triggers = self._triggers(facts, config)
-            if not triggers:
-                continue
-            cooldown = existing.get("cooldown_until")
-            if cooldown and as_of < cooldown:
+            action, detail = rules.decide(facts, existing, as_of, config)
+            if action == "recover":
+                to_recover.append((pid, facts, existing))
+            elif action == "handle":
+                to_handle.append(existing["case_id"])
+            elif action == "note":
+                to_note.append((pid, facts, detail, existing))
+            elif action == "remember":
+                to_remember.append((existing["case_id"], facts))
+            elif action == "cooldown":
                 counters["cooldown"] += 1
-                continue
-            to_open.append((pid, facts, triggers, existing))
+            elif action == "open":
+                to_open.append((pid, facts, detail, existing))
 
         if to_handle:
             self._close_cases(to_handle, "handled", as_of, settings)
@@ -187,6 +173,7 @@ class RelationshipHealthRetention(models.AbstractModel):
         or opportunity, its score of about 30 days ago (the newest snapshot 30
         to 60 days old) and, for the critical ones, the first day of their
         current critical streak. Accounts with none of these are left out."""
+        ref_oldest, ref_newest = rules.reference_window(as_of)
         self.env.cr.execute(SQL(
             """
             WITH ids AS (SELECT unnest(%(ids)s::int4[]) AS id),
@@ -258,8 +245,8 @@ class RelationshipHealthRetention(models.AbstractModel):
             critical=critical_ids,
             types=[activity_type.id for activity_type in types.values()],
             as_of=as_of,
-            ref_date=as_of - timedelta(days=REFERENCE_DAYS),
-            oldest=as_of - timedelta(days=REFERENCE_DAYS + REFERENCE_WINDOW_DAYS),
+            ref_date=ref_newest,
+            oldest=ref_oldest,
         ))
         keys = ("case_id", "activity_id", "lead_id", "user_id", "band", "score_reference",
                 "last_band", "last_score", "cooldown_until", "any_activity_id", "any_lead_id",
@@ -297,85 +284,30 @@ class RelationshipHealthRetention(models.AbstractModel):
         return {pid: float(amount or 0.0) for pid, amount, _margin in self.env.cr.fetchall()}
 
     # ------------------------------------------------------------------
-    # Rules (pure python on the values read above)
+    # Facts of an account (the rules are in scoring/retention.py)
     # ------------------------------------------------------------------
     def _facts(self, row, state, as_of, config):
         """The numbers of one account that the rules and the notes use."""
         critical_since = state.get("critical_since")
         days_since_order = _value(row.days_since_order)
         interval = _value(row.order_interval_days)
-        band_before = _value(row.band_before)
         return {
             "company_id": int(row.company_id),
             "user_id": _value(row.user_id),
             "band": _value(row.band),
-            "band_before": band_before,
+            "band_before": _value(row.band_before),
             "score": _value(row.score),
             "score_before": _value(row.score_before),
             "score_reference": _value(state.get("reference_score")),
             "critical_since": critical_since,
-            "critical_days": (as_of - critical_since).days if critical_since else None,
+            "critical_days": rules.critical_days(critical_since, as_of),
             "days_since_order": int(days_since_order) if days_since_order is not None else None,
             "order_interval": interval,
-            "winback": bool(
-                days_since_order is not None and interval
-                and days_since_order > config["winback_factor"] * interval
-            ),
+            "winback": rules.is_winback(days_since_order, interval, config["winback_factor"]),
             "reasons": list(row.reasons) if isinstance(row.reasons, (list, tuple)) else [],
             # The scoring's own 12-month revenue (None when the frame lacks it).
             "revenue": _value(getattr(row, "revenue_12m", None)),
         }
-
-    def _triggers(self, facts, config):
-        """The transitions of an account without open retention work, in order."""
-        triggers = []
-        band, score, reference = facts["band"], facts["score"], facts["score_reference"]
-        if band in RISK_BANDS and _is_worse(band, facts["band_before"]):
-            triggers.append("band_entry")
-        if score is not None and reference is not None \
-                and reference - score >= config["drop_points"]:
-            triggers.append("score_drop")
-        if band == "critical" and facts["critical_days"] is not None \
-                and facts["critical_days"] > config["critical_days"]:
-            triggers.append("critical_stale")
-        return triggers
-
-    def _changes_since_report(self, facts, existing, config):
-        """What got worse since the last report on the open work of an account:
-        a worse band, or a score at least N points lower."""
-        changes = []
-        reported_band = existing.get("last_band") or existing.get("band")
-        if facts["band"] in RISK_BANDS and (
-            _is_worse(facts["band"], reported_band) or reported_band not in BAND_RANK
-        ):
-            changes.append("band_entry")
-        reported_score = existing.get("last_score")
-        if facts["score"] is not None and reported_score is not None \
-                and reported_score - facts["score"] >= config["drop_points"]:
-            changes.append("score_drop")
-        return changes
-
-    def _improved_since_report(self, facts, existing):
-        """A better band or a higher score than last reported: remembered
-        silently, so that a later fall from there is news again."""
-        reported_band = existing.get("last_band")
-        reported_score = existing.get("last_score")
-        return _is_worse(reported_band, facts["band"]) or (
-            facts["score"] is not None and reported_score is not None
-            and facts["score"] > reported_score
-        )
-
-    def _is_recovered(self, facts, existing, config):
-        """Healthy again. A case opened on a drop while still healthy also
-        needs the score back within N points of the score it fell from."""
-        if facts["band"] != "healthy":
-            return False
-        if existing.get("band") != "healthy":
-            return True
-        reference = existing.get("score_reference")
-        return reference is None or (
-            facts["score"] is not None and facts["score"] > reference - config["drop_points"]
-        )
 
     # ------------------------------------------------------------------
     # Owners
