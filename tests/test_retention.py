@@ -680,7 +680,7 @@ class TestRetentionDigest(RetentionCase):
         late = self.cases(overdue).activity_id
         late.date_deadline = self.today - timedelta(days=4)
 
-        data = self.env["relationship.health.retention"]._digest_data(company, self.today)
+        data = self.env["relationship.health.digest"]._digest_data(company, self.today)
         # Entered this week: the fallen account (healthy three days ago, at
         # risk today) and the overdue one (watch 20 days ago, critical today).
         self.assertEqual([entry["name"] for entry in data["entered"]],

@@ -243,10 +243,10 @@ class TestMoneyPerCompany(RobustnessCase):
         case = self.env["relationship.retention.case"].search([("partner_id", "=", account.id)])
         self.assertEqual((case.revenue_12m, case.lead_id.expected_revenue), (500.0, 500.0))
         self.assertEqual(case.lead_id.company_id, self.other)
-        retention = self.env["relationship.health.retention"]
-        other_digest = retention._digest_data(self.other, self.today)
+        Digest = self.env["relationship.health.digest"]
+        other_digest = Digest._digest_data(self.other, self.today)
         self.assertEqual(other_digest["revenue_at_risk_value"], 500.0)
-        home_digest = retention._digest_data(self.home, self.today)
+        home_digest = Digest._digest_data(self.home, self.today)
         self.assertNotIn("Euro Engines", [entry["name"] for entry in home_digest["entered"]])
 
     def test_profit_threshold_is_per_company_in_its_currency(self):
@@ -390,7 +390,7 @@ class TestMergeAndArchive(RobustnessCase):
         self.snapshot(account, 2, 60.0)   # watch two days ago, critical today
         case = self.open_case(account)
         activity, lead = case.activity_id, case.lead_id
-        digest = self.env["relationship.health.retention"]._digest_data(self.home, self.today)
+        digest = self.env["relationship.health.digest"]._digest_data(self.home, self.today)
         self.assertIn("Archived Alloys", [entry["name"] for entry in digest["entered"]])
         self.env.cr.execute(
             "INSERT INTO relationship_health_failure (partner_id, error, failure_count) "
@@ -401,7 +401,7 @@ class TestMergeAndArchive(RobustnessCase):
         self.assertEqual((case.state, case.close_reason), ("closed", "archived"))
         self.assertFalse(activity.exists() and activity.active, "the activity is done")
         self.assertIn("was archived", lead.message_ids[:1].body)
-        digest = self.env["relationship.health.retention"]._digest_data(self.home, self.today)
+        digest = self.env["relationship.health.digest"]._digest_data(self.home, self.today)
         self.assertNotIn("Archived Alloys", [entry["name"] for entry in digest["entered"]])
         self.assertFalse(any(entry["name"] == "Archived Alloys" for entry in digest["overdue"]))
 

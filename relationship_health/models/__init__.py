@@ -15,7 +15,10 @@ from . import relationship_health_demo
 from . import relationship_retention_case
 from . import crm_lead_retention
 from . import mail_activity_retention
+from . import relationship_health_owner
 from . import relationship_health_retention
+from . import relationship_health_retention_work
+from . import relationship_health_digest
 from . import calendar_attendee
 from . import base_partner_merge
 from . import archiving

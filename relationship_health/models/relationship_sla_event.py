@@ -352,10 +352,10 @@ class RelationshipSlaEvent(models.Model):
         )
         model_id = self.env["ir.model"]._get_id(self._name)
         owners = {}
-        Retention = self.env["relationship.health.retention"].sudo()
+        Owner = self.env["relationship.health.owner"].sudo()
         for company in breaches.company_id:
             accounts = breaches.filtered(lambda e: e.company_id == company).partner_id
-            found = Retention._owners(accounts.ids, [company.id] * len(accounts))
+            found = Owner._owners(accounts.ids, [company.id] * len(accounts))
             owners.update({(pid, company.id): user for pid, (user, _team) in found.items()})
         values = []
         for event in breaches:
