@@ -56,3 +56,85 @@ class TestRampEnds(unittest.TestCase):
                 replace(ScoringConfig(), **{name: 1.0}).validate()
             self.assertEqual((caught.exception.kind, caught.exception.setting), ("ramp", name))
         self.assertTrue(math.isclose(ScoringConfig().validate().recency_zero_at, 3.0))
+
+
+# -- rules the shell applies to the results (scoring/rules.py) ---------------
+from scoring.rules import (  # noqa: E402
+    next_visit_dates,
+    revenue_at_risk,
+    running_overrides,
+    shown_bands,
+    visits_overdue,
+)
+
+INDEX = pd.Index([1, 2, 3, 4], name="partner_id")
+
+
+class TestOverride(unittest.TestCase):
+
+    def test_override_runs_up_to_its_last_day(self):
+        overrides = pd.Series(["healthy", "critical", None, "watch"], index=INDEX)
+        until = pd.Series([date(2026, 3, 2), date(2026, 3, 1), None, None], index=INDEX)
+        running = running_overrides(overrides, until, TODAY)
+        # Last day today: runs; ended yesterday: does not; no end day: does not.
+        self.assertEqual(running.tolist(), ["healthy", None, None, None])
+        self.assertEqual(running.index.tolist(), [1, 2, 3, 4])
+
+    def test_band_shown_is_the_override_the_computed_band_is_kept(self):
+        computed = pd.Series(["critical", "at_risk", "unknown", "watch"], index=INDEX)
+        running = pd.Series(["healthy", None, "watch", None], index=INDEX)
+        shown = shown_bands(computed, running)
+        self.assertEqual(shown.tolist(), ["healthy", "at_risk", "watch", "watch"])
+        self.assertEqual(computed.tolist(), ["critical", "at_risk", "unknown", "watch"])
+
+    def test_no_override_at_all(self):
+        computed = pd.Series(["critical", "healthy"], index=INDEX[:2])
+        running = running_overrides(pd.Series([None, None], index=INDEX[:2]),
+                                    pd.Series([None, None], index=INDEX[:2]), TODAY)
+        self.assertEqual(shown_bands(computed, running).tolist(), ["critical", "healthy"])
+
+
+class TestVisitDates(unittest.TestCase):
+    NOW = pd.Timestamp("2026-03-02 10:00")
+
+    def test_next_visit_is_the_first_after_now(self):
+        visits = pd.DataFrame({
+            "partner_id": [1, 1, 1, 2, 3],
+            "visit_date": pd.to_datetime([
+                "2026-02-01 09:00", "2026-03-20 09:00", "2026-03-05 14:00",
+                "2026-03-02 10:00",  # at now exactly: held, not next
+                "2026-04-01 08:00",
+            ]),
+        })
+        next_dates = next_visit_dates(visits, INDEX, self.NOW)
+        self.assertEqual(next_dates.index.tolist(), [1, 2, 3, 4])
+        self.assertEqual(next_dates[1], pd.Timestamp("2026-03-05 14:00"))
+        self.assertTrue(pd.isna(next_dates[2]))
+        self.assertEqual(next_dates[3], pd.Timestamp("2026-04-01 08:00"))
+        self.assertTrue(pd.isna(next_dates[4]))
+
+    def test_no_visit_at_all(self):
+        visits = pd.DataFrame(columns=["partner_id", "visit_date"])
+        next_dates = next_visit_dates(visits, INDEX, self.NOW)
+        self.assertEqual(next_dates.isna().tolist(), [True] * 4)
+
+    def test_overdue_only_before_the_day_scored(self):
+        due = pd.Series(pd.to_datetime(["2026-03-01", "2026-03-02", "2026-03-03", None]),
+                        index=INDEX)
+        self.assertEqual(visits_overdue(due, TODAY).tolist(), [True, False, False, False])
+
+
+class TestRevenueAtRisk(unittest.TestCase):
+
+    def test_revenue_of_the_risk_bands_only(self):
+        amounts = revenue_at_risk(
+            [1000.0, 2500.5, 300.0, float("nan"), 50.0, 70.0],
+            ["at_risk", "critical", "watch", "critical", "healthy", "unknown"],
+        )
+        self.assertEqual(amounts.tolist(), [1000.0, 2500.5, 0.0, 0.0, 0.0, 0.0])
+
+    def test_series_and_plain_lists(self):
+        bands = pd.Series(["critical", "healthy"], index=INDEX[:2])
+        revenue = pd.Series([12.34, 56.78], index=INDEX[:2])
+        self.assertEqual(revenue_at_risk(revenue, bands).tolist(), [12.34, 0.0])
+        self.assertEqual(revenue_at_risk([], []).tolist(), [])

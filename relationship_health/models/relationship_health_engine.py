@@ -21,7 +21,13 @@ from odoo import api, models
 from odoo.tools import SQL, ormcache, split_every
 
 from ..scoring import DIMENSIONS, compute_health, compute_value, profit_threshold
-from ..scoring.vocabulary import RISK_BANDS
+from ..scoring.rules import (
+    next_visit_dates,
+    revenue_at_risk,
+    running_overrides,
+    shown_bands,
+    visits_overdue,
+)
 from .health_clock import day_end, health_today, utc_now
 
 _logger = logging.getLogger(__name__)
@@ -443,16 +449,12 @@ class RelationshipHealthEngine(models.AbstractModel):
             "company_id", "user_id", "team_id", "band_before", "score_before",
             "visit_interval_days",
         ]])
-        visits = inputs["visits"]
-        upcoming = visits[pd.to_datetime(visits["visit_date"]) > pd.Timestamp(now)]
-        results["visit_next_date"] = pd.to_datetime(
-            upcoming.groupby("partner_id")["visit_date"].min()
-        ).reindex(results.index)
-        # A manager's override replaces the band users see (and that drives
-        # follow-ups) until it expires; the computed band is kept beside it.
+        results["visit_next_date"] = next_visit_dates(inputs["visits"], results.index, now)
         results["computed_band"] = results["band"]
-        overridden = accounts["override_band"].notna()
-        results.loc[overridden, "band"] = accounts.loc[overridden, "override_band"]
+        results["band"] = shown_bands(
+            results["computed_band"],
+            running_overrides(accounts["override_band"], accounts["override_until"], as_of),
+        )
         self._write_results(results, as_of, now, today)
         if as_of >= today:
             self.env["relationship.visit.planner"]._process_batch(results, as_of)
@@ -484,8 +486,7 @@ class RelationshipHealthEngine(models.AbstractModel):
                 """
                 SELECT p.id, %(company)s, p.user_id, u.sale_team_id,
                        p.health_band, p.health_score,
-                       CASE WHEN p.health_override_until >= %(as_of)s
-                            THEN p.health_override_band END,
+                       p.health_override_band, p.health_override_until,
                        p.visit_interval_days,
                        COALESCE(p.visit_plan_date, p.create_date::date),
                        prev.score
@@ -501,11 +502,10 @@ class RelationshipHealthEngine(models.AbstractModel):
                 """,
                 company=self._account_company_sql("p"),
                 ref_date=as_of - timedelta(days=TREND_MIN_AGE_DAYS),
-                as_of=as_of,
                 ids=list(account_ids),
             ),
             ["partner_id", "company_id", "user_id", "team_id", "band_before", "score_before",
-             "override_band", "visit_interval_days", "visit_plan_start", "previous_score"],
+             "override_band", "override_until", "visit_interval_days", "visit_plan_start", "previous_score"],
         )
         frame["visit_interval_days"] = frame["visit_interval_days"].fillna(0).astype("int64")
         frame["visit_plan_start"] = pd.to_datetime(frame["visit_plan_start"])
@@ -791,10 +791,7 @@ class RelationshipHealthEngine(models.AbstractModel):
             "health_details": self._details(results),
             "visit_next_date": _dates(results["visit_next_date"]),
             "visit_due_date": _dates(results["visit_due_date"]),
-            "visit_overdue": (
-                results["visit_due_date"].notna()
-                & (results["visit_due_date"] < pd.Timestamp(as_of))
-            ).tolist(),
+            "visit_overdue": visits_overdue(results["visit_due_date"], as_of).tolist(),
             "visit_held_12m": _ints(results["visit_count_365"]),
             "visit_planned_12m": _ints(results["visits_planned_365"]),
             "visit_adherence": _nullable(results["visit_adherence"].round(1)),
@@ -802,10 +799,9 @@ class RelationshipHealthEngine(models.AbstractModel):
             "health_servqual_gap": _nullable(results["gap_overall"]),
             "health_servqual_weakest": _nullable(results["weakest_dimension"]),
             "health_revenue_12m": _nullable(results["revenue_12m"].round(2)),
-            "health_revenue_at_risk": (
-                results["revenue_12m"].fillna(0.0).round(2)
-                .where(results["band"].isin(RISK_BANDS), 0.0).tolist()
-            ),
+            "health_revenue_at_risk": revenue_at_risk(
+                results["revenue_12m"].round(2), results["band"]
+            ).tolist(),
             "health_margin_12m": _nullable(results["margin_12m"].round(2)),
             "health_loyalty_regularity": _nullable(results["loyalty_regularity"].round(1)),
             "health_tenure_days": _ints(results["tenure_days"]),

@@ -6,12 +6,12 @@ from odoo import Command, _, api, fields, models
 from odoo.exceptions import AccessError, MissingError, UserError
 
 from ..scoring import band_for
+from ..scoring.rules import revenue_at_risk
 from ..scoring.vocabulary import (
     BAND_LABELS,
     BANDS,
     QUADRANT_LABELS,
     QUADRANTS,
-    RISK_BANDS,
     SCORED_BANDS,
     selection,
 )
@@ -685,10 +685,9 @@ class ResPartner(models.Model):
     def _compute_health_revenue_at_risk(self):
         # The nightly job writes this column with the rest of the results; the
         # ORM recomputes it when a band is overridden or an override ends.
-        for partner in self:
-            partner.health_revenue_at_risk = (
-                partner.health_revenue_12m if partner.health_band in RISK_BANDS else 0.0
-            )
+        amounts = revenue_at_risk(self.mapped("health_revenue_12m"), self.mapped("health_band"))
+        for partner, amount in zip(self, amounts.tolist()):
+            partner.health_revenue_at_risk = amount
 
     def _health_band_label(self, band):
         return dict(self._fields["health_band"]._description_selection(self.env)).get(band, band)
