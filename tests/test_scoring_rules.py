@@ -138,3 +138,21 @@ class TestRevenueAtRisk(unittest.TestCase):
         revenue = pd.Series([12.34, 56.78], index=INDEX[:2])
         self.assertEqual(revenue_at_risk(revenue, bands).tolist(), [12.34, 0.0])
         self.assertEqual(revenue_at_risk([], []).tolist(), [])
+
+
+class TestFirstFreeSlot(unittest.TestCase):
+    def test_first_free_working_hour_in_the_users_zone(self):
+        import pytz
+        from datetime import datetime, timedelta
+        from scoring.rules import first_free_slot
+        tz = pytz.timezone("America/Sao_Paulo")  # UTC−3
+        friday = date(2026, 3, 6)
+        # 9:00 and 10:00 local (12:00, 13:00 UTC) taken, 11:00 free.
+        busy = [(datetime(2026, 3, 6, 12, 0), datetime(2026, 3, 6, 14, 0))]
+        self.assertEqual(first_free_slot(busy, tz, friday, 21), datetime(2026, 3, 6, 14, 0))
+        # A full Friday: the next Monday, the weekend is skipped.
+        full = [(datetime(2026, 3, 6, 11, 0), datetime(2026, 3, 6, 21, 0))]
+        self.assertEqual(first_free_slot(full, tz, friday, 21), datetime(2026, 3, 9, 12, 0))
+        # Every hour taken: 9:00 of the first day.
+        everything = [(datetime(2026, 3, 1), datetime(2026, 3, 1) + timedelta(days=60))]
+        self.assertEqual(first_free_slot(everything, tz, friday, 21), datetime(2026, 3, 6, 12, 0))

@@ -9,10 +9,14 @@ Pure functions on pandas columns, called by the Odoo shell after
   and whether the due visit is late (the due date itself comes from
   :func:`..components.compute_visits`).
 - :func:`revenue_at_risk`: the 12-month revenue of the accounts in a risk band.
+- :func:`first_free_slot`: when *Plan a visit* puts the visit.
 """
+
+from datetime import datetime, time, timedelta
 
 import numpy as np
 import pandas as pd
+import pytz
 
 from .vocabulary import RISK_BANDS
 
@@ -59,3 +63,26 @@ def revenue_at_risk(revenues, bands):
     revenue = np.nan_to_num(np.asarray(revenues, dtype="float64"), nan=0.0)
     at_risk = np.isin(np.asarray(bands, dtype=object), RISK_BANDS)
     return np.where(at_risk, revenue, 0.0)
+
+
+#: The working hours a visit can be planned in (local time, Monday to Friday).
+VISIT_HOURS = (9, 17)
+
+
+def first_free_slot(busy, tz, first_day, days):
+    """The first free working hour (:data:`VISIT_HOURS`, Monday to Friday, in
+    the time zone ``tz``, a pytz zone) of the ``days`` days from ``first_day``
+    on, as a naive UTC datetime; ``busy`` is a list of (start, stop) naive UTC
+    datetimes. Every hour taken: 9:00 of ``first_day``."""
+    for offset in range(days):
+        day = first_day + timedelta(days=offset)
+        if day.weekday() >= 5:
+            continue
+        for hour in range(*VISIT_HOURS):
+            slot = tz.localize(datetime.combine(day, time(hour, 0)))
+            start = slot.astimezone(pytz.utc).replace(tzinfo=None)
+            stop = start + timedelta(hours=1)
+            if not any(busy_start < stop and busy_stop > start for busy_start, busy_stop in busy):
+                return start
+    return tz.localize(datetime.combine(first_day, time(VISIT_HOURS[0], 0))).astimezone(
+        pytz.utc).replace(tzinfo=None)
