@@ -314,7 +314,6 @@ class RelationshipHealthEngine(models.AbstractModel):
         )
         self._write_results(results, as_of, now, today)
         if as_of >= today:
-            self.env["relationship.visit.planner"]._process_batch(results, as_of)
             self._after_batch(results, as_of)
         return results
 
@@ -324,8 +323,10 @@ class RelationshipHealthEngine(models.AbstractModel):
 
         ``results`` is the scoring core's frame (index ``partner_id``) joined
         with ``company_id``, ``user_id`` and the account's band and score
-        before this run (``band_before``, ``score_before``).
+        before this run (``band_before``, ``score_before``). The visit
+        reminders, then the retention automation, act on it here.
         """
+        self.env["relationship.visit.planner"]._process_batch(results, as_of)
         self.env["relationship.health.retention"]._process_batch(results, as_of)
 
     # ------------------------------------------------------------------
