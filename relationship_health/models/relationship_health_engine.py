@@ -340,24 +340,19 @@ class RelationshipHealthEngine(models.AbstractModel):
             self.env.cr, account_ids, as_of, self._account_company_sql("p"))
 
     @api.model
-    def _visit_type_id(self):
-        """The Customer Visit event type (None when it was deleted)."""
+    def _read_inputs(self, account_ids, as_of, now):
+        """The scoring core's input frames of a batch: one query each."""
+        cr = self.env.cr
         visit_type = self.env.ref(
             "relationship_health.calendar_event_type_customer_visit", raise_if_not_found=False
         )
-        return visit_type.id if visit_type else None
-
-    @api.model
-    def _read_inputs(self, account_ids, as_of, now):
-        """The scoring core's input frames of a batch: one query each."""
-        cr, visit_type_id = self.env.cr, self._visit_type_id()
-        visit_type = self.env["calendar.event.type"].browse(visit_type_id)
+        visit_type_id = visit_type.id if visit_type else None
         return {
             "orders": readers.read_orders(cr, account_ids, now),
             "answers": readers.read_answers(cr, account_ids, as_of, now, visit_type_id),
             "visits": readers.read_visits(
                 cr, account_ids, visit_type_id,
-                self._extra_visits_sql(account_ids, now, visit_type or None),
+                self._extra_visits_sql(account_ids, now, visit_type),
             ),
             "sla_events": readers.read_sla_events(cr, account_ids, as_of, now),
             "servqual": readers.read_servqual(cr, account_ids, as_of, now),
