@@ -1,18 +1,17 @@
 """The Odoo side of the health score: read inputs in bulk, score, write in bulk.
 
-Every signal is read with one set-based query per batch of accounts; the
-pure scoring core (``..scoring``) turns those frames into scores; results are
-written back with one UPDATE of ``res_partner`` and one upsert of snapshots per
-batch. Nothing here loops over partners through the ORM.
+Every signal is read with one set-based query per batch of accounts
+(``health_readers``); the pure scoring core (``..scoring``) turns those
+frames into scores and decides every rule; results are written back with one
+UPDATE of ``res_partner`` and one upsert of snapshots per batch
+(``health_writers``). Nothing here loops over partners through the ORM.
 """
 
-import json
 import logging
 import threading
 import time
 from datetime import datetime, timedelta
 
-import numpy as np
 import pandas as pd
 
 import psycopg2
@@ -20,163 +19,33 @@ import psycopg2
 from odoo import api, models
 from odoo.tools import SQL, ormcache, split_every
 
-from ..scoring import DIMENSIONS, compute_health, compute_value, profit_threshold
-from ..scoring.vocabulary import RISK_BANDS
+from ..scoring import compute_health, compute_value, profit_threshold
+from ..scoring.rules import next_visit_dates, running_overrides, shown_bands
+from . import health_readers as readers
 from .health_clock import day_end, health_today, utc_now
+from .health_readers import (  # noqa: F401 - imported from here by the retention automation
+    account_company_sql,
+    account_money_sql,
+    accounts_values_sql,
+)
+from .health_writers import (  # noqa: F401 - imported from here by the benchmark
+    PARTNER_COLUMNS,
+    SNAPSHOT_COLUMNS,
+    partner_values,
+    upsert_snapshots,
+    write_partners,
+)
 
 _logger = logging.getLogger(__name__)
 
 RUN_PARAM = "relationship_health.run_started_at"
 BATCH_PARAM = "relationship_health.batch_size"
 DEFAULT_BATCH_SIZE = 2000
-TREND_MIN_AGE_DAYS = 28
-
-# Readers filter their driving table (orders, survey answers, attendees) on the
-# contacts of the batch's accounts, so that PostgreSQL walks the partner_id
-# indexes instead of scanning the whole table for every batch.
-
-# Columns of res_partner written by the engine, with their SQL array types.
-PARTNER_COLUMNS = {
-    "health_score": "float8",
-    "health_band": "varchar",
-    "health_computed_band": "varchar",
-    "health_trend": "float8",
-    "health_confidence": "float8",
-    "health_satisfaction": "float8",
-    "health_visits": "float8",
-    "health_sla": "float8",
-    "health_recency": "float8",
-    "health_nps": "float8",
-    "health_last_order_date": "date",
-    "health_order_interval": "int4",
-    "health_last_visit_date": "date",
-    "health_details": "jsonb",
-    "visit_next_date": "date",
-    "visit_due_date": "date",
-    "visit_overdue": "bool",
-    "visit_held_12m": "int4",
-    "visit_planned_12m": "int4",
-    "visit_adherence": "float8",
-    "health_gap_reliability": "float8",
-    "health_gap_responsiveness": "float8",
-    "health_gap_assurance": "float8",
-    "health_gap_empathy": "float8",
-    "health_gap_tangibles": "float8",
-    "health_servqual_gap": "float8",
-    "health_servqual_weakest": "varchar",
-    "health_revenue_12m": "float8",
-    "health_revenue_at_risk": "float8",
-    "health_margin_12m": "float8",
-    "health_loyalty_regularity": "float8",
-    "health_tenure_days": "int4",
-    "health_quadrant": "varchar",
-    "health_clv": "float8",
-    "health_team_id": "int4",
-}
-# Snapshot column -> result column.
-SNAPSHOT_COLUMNS = {
-    "score": "score",
-    "band": "band",
-    "confidence": "confidence",
-    "satisfaction": "satisfaction",
-    "visits": "visits",
-    "sla": "sla",
-    "recency": "recency",
-    "nps": "nps",
-}
-COMPONENT_COLUMNS = ("satisfaction", "sla", "visits", "recency")
-FACT_COLUMNS = (
-    "days_since_order", "order_interval_days", "order_interval_is_default", "order_count",
-    "answer_count", "days_since_visit", "visit_count_365",
-    "sla_event_count", "sla_met_count", "sla_breached_count",
-)
-
 
 # Errors that say nothing about one account (the connection is lost, another
 # transaction holds a lock or won a race): the run stops and is resumed later,
 # instead of retrying and skipping accounts one by one.
 RUN_ERRORS = (psycopg2.OperationalError, psycopg2.InterfaceError, MemoryError)
-
-
-def account_company_sql(partner, default_company_id):
-    """SQL: the company an account is scored for. Its own company; for an
-    account shared between companies (no company), the company of its latest
-    confirmed order (of the account or one of its contacts); without any
-    order, ``default_company_id`` (the main company). ``partner`` is the
-    alias of the account's ``res_partner`` row."""
-    alias = SQL.identifier(partner)
-    return SQL(
-        """COALESCE(%(p)s.company_id, (
-                SELECT so.company_id
-                  FROM sale_order so
-                  JOIN res_partner oc ON oc.id = so.partner_id
-                 WHERE oc.commercial_partner_id = %(p)s.id AND so.state = 'sale'
-              ORDER BY so.date_order DESC, so.id DESC
-                 LIMIT 1), %(default)s)""",
-        p=alias,
-        default=default_company_id,
-    )
-
-
-def account_money_sql(accounts, since, until, use_margin):
-    """SQL: the money of accounts over a period, the one definition used by
-    the score, the retention automation and the weekly digest.
-
-    ``accounts`` is a query of rows (account id, company id): the company the
-    account is scored for. Rows (account id, revenue, margin): the untaxed
-    amount and margin of the confirmed orders of the account and its contacts
-    placed in that company between ``since`` (excluded) and ``until``
-    (included), converted into that company's currency at each order's rate
-    (margin NULL when ``sale_margin`` does not track it). Accounts without
-    such an order have no row."""
-    rate = SQL("COALESCE(NULLIF(so.currency_rate, 0), 1)")
-    margin = SQL("SUM(so.margin / %s)", rate) if use_margin else SQL("NULL::float8")
-    return SQL(
-        """
-        SELECT a.id, SUM(so.amount_untaxed / %(rate)s), %(margin)s
-          FROM (%(accounts)s) AS a(id, company_id)
-          JOIN res_partner c ON c.commercial_partner_id = a.id
-          JOIN sale_order so ON so.partner_id = c.id AND so.company_id = a.company_id
-         WHERE so.state = 'sale'
-           AND so.date_order > %(since)s
-           AND so.date_order <= %(until)s
-      GROUP BY a.id
-        """,
-        rate=rate,
-        margin=margin,
-        accounts=accounts,
-        since=since,
-        until=until,
-    )
-
-
-def accounts_values_sql(account_ids, company_ids):
-    """SQL: the rows (account id, company id) of two parallel lists."""
-    return SQL("SELECT * FROM unnest(%s::int4[], %s::int4[])",
-               [int(i) for i in account_ids], [int(c) for c in company_ids])
-
-
-def _nullable(series):
-    """A column as a list of python values with None for missing ones."""
-    return series.astype(object).where(series.notna(), None).tolist()
-
-
-def _ints(series):
-    """An integer column as a list of python ints with None for missing ones."""
-    return [None if pd.isna(v) else int(v) for v in series]
-
-
-def _dates(series):
-    """A datetime column as a list of ISO dates (None for missing)."""
-    return [None if pd.isna(v) else pd.Timestamp(v).date().isoformat() for v in series]
-
-
-def _json_value(value):
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return None
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
 
 
 class RelationshipHealthEngine(models.AbstractModel):
@@ -415,13 +284,7 @@ class RelationshipHealthEngine(models.AbstractModel):
         self.env.cr.execute(SQL("SET LOCAL jit = off"))
         now = day_end(as_of, now)
         accounts = self._read_accounts(account_ids, as_of)
-        inputs = {
-            "orders": self._read_orders(account_ids, now),
-            "answers": self._read_answers(account_ids, as_of, now),
-            "visits": self._read_visits(account_ids, now),
-            "sla_events": self._read_sla_events(account_ids, as_of, now),
-            "servqual": self._read_servqual(account_ids, as_of, now),
-        }
+        inputs = self._read_inputs(account_ids, as_of, now)
         money = self._read_money(accounts, as_of, now)
         thresholds = self.env.context.get("health_profit_thresholds")
         if thresholds is None:
@@ -443,19 +306,14 @@ class RelationshipHealthEngine(models.AbstractModel):
             "company_id", "user_id", "team_id", "band_before", "score_before",
             "visit_interval_days",
         ]])
-        visits = inputs["visits"]
-        upcoming = visits[pd.to_datetime(visits["visit_date"]) > pd.Timestamp(now)]
-        results["visit_next_date"] = pd.to_datetime(
-            upcoming.groupby("partner_id")["visit_date"].min()
-        ).reindex(results.index)
-        # A manager's override replaces the band users see (and that drives
-        # follow-ups) until it expires; the computed band is kept beside it.
+        results["visit_next_date"] = next_visit_dates(inputs["visits"], results.index, now)
         results["computed_band"] = results["band"]
-        overridden = accounts["override_band"].notna()
-        results.loc[overridden, "band"] = accounts.loc[overridden, "override_band"]
+        results["band"] = shown_bands(
+            results["computed_band"],
+            running_overrides(accounts["override_band"], accounts["override_until"], as_of),
+        )
         self._write_results(results, as_of, now, today)
         if as_of >= today:
-            self.env["relationship.visit.planner"]._process_batch(results, as_of)
             self._after_batch(results, as_of)
         return results
 
@@ -465,152 +323,40 @@ class RelationshipHealthEngine(models.AbstractModel):
 
         ``results`` is the scoring core's frame (index ``partner_id``) joined
         with ``company_id``, ``user_id`` and the account's band and score
-        before this run (``band_before``, ``score_before``).
+        before this run (``band_before``, ``score_before``). The visit
+        reminders, then the retention automation, act on it here.
         """
+        self.env["relationship.visit.planner"]._process_batch(results, as_of)
         self.env["relationship.health.retention"]._process_batch(results, as_of)
 
     # ------------------------------------------------------------------
-    # Readers: one query each per batch
+    # Readers: one query each per batch (see health_readers)
     # ------------------------------------------------------------------
-    def _fetch_frame(self, query, columns):
-        self.env.cr.execute(query)
-        return pd.DataFrame(self.env.cr.fetchall(), columns=columns)
-
     @api.model
     def _read_accounts(self, account_ids, as_of):
-        """Accounts with their visit plan, owner, company and trend reference."""
-        frame = self._fetch_frame(
-            SQL(
-                """
-                SELECT p.id, %(company)s, p.user_id, u.sale_team_id,
-                       p.health_band, p.health_score,
-                       CASE WHEN p.health_override_until >= %(as_of)s
-                            THEN p.health_override_band END,
-                       p.visit_interval_days,
-                       COALESCE(p.visit_plan_date, p.create_date::date),
-                       prev.score
-                  FROM res_partner p
-             LEFT JOIN res_users u ON u.id = p.user_id
-             LEFT JOIN LATERAL (
-                        SELECT s.score
-                          FROM relationship_health_snapshot s
-                         WHERE s.partner_id = p.id AND s.snapshot_date <= %(ref_date)s
-                      ORDER BY s.snapshot_date DESC
-                         LIMIT 1) prev ON TRUE
-                 WHERE p.id = ANY(%(ids)s)
-                """,
-                company=self._account_company_sql("p"),
-                ref_date=as_of - timedelta(days=TREND_MIN_AGE_DAYS),
-                as_of=as_of,
-                ids=list(account_ids),
-            ),
-            ["partner_id", "company_id", "user_id", "team_id", "band_before", "score_before",
-             "override_band", "visit_interval_days", "visit_plan_start", "previous_score"],
-        )
-        frame["visit_interval_days"] = frame["visit_interval_days"].fillna(0).astype("int64")
-        frame["visit_plan_start"] = pd.to_datetime(frame["visit_plan_start"])
-        frame["previous_score"] = frame["previous_score"].astype("float64")
-        frame["score_before"] = frame["score_before"].astype("float64")
-        return frame.set_index("partner_id")
+        """Accounts with their visit plan, owner, company and trend reference
+        (see :func:`.health_readers.read_accounts`)."""
+        return readers.read_accounts(
+            self.env.cr, account_ids, as_of, self._account_company_sql("p"))
 
     @api.model
-    def _read_orders(self, account_ids, now):
-        """Distinct order days of confirmed orders, per account."""
-        return self._fetch_frame(
-            SQL(
-                """
-                SELECT c.commercial_partner_id, so.date_order::date
-                  FROM sale_order so
-                  JOIN res_partner c ON c.id = so.partner_id
-                 WHERE so.state = 'sale'
-                   AND so.date_order <= %(now)s
-                   AND so.partner_id = ANY(ARRAY(
-                       SELECT id FROM res_partner WHERE commercial_partner_id = ANY(%(ids)s)))
-              GROUP BY 1, 2
-                """,
-                now=now,
-                ids=list(account_ids),
-            ),
-            ["partner_id", "order_date"],
-        )
-
-    @api.model
-    def _read_answers(self, account_ids, as_of, now):
-        """Completed answers to questions flagged with a health metric, and
-        the customer moods noted by sales reps in their visit reports."""
+    def _read_inputs(self, account_ids, as_of, now):
+        """The scoring core's input frames of a batch: one query each."""
+        cr = self.env.cr
         visit_type = self.env.ref(
             "relationship_health.calendar_event_type_customer_visit", raise_if_not_found=False
         )
-        answers = self._answer_lines_sql(
-            SQL("q.health_metric, q.scale_min, q.scale_max"), SQL("q.health_metric IS NOT NULL"),
-            account_ids, as_of, now,
-        )
-        return self._fetch_frame(
-            SQL(
-                """
-                %(answers)s
-             UNION ALL
-                SELECT DISTINCT ON (e.id, c.commercial_partner_id)
-                       c.commercial_partner_id, e.start, e.visit_mood::int, 'mood', 1, 5
-                  FROM calendar_event e
-                  JOIN meeting_category_rel r ON r.event_id = e.id AND r.type_id = %(visit_type)s
-                  JOIN calendar_attendee a ON a.event_id = e.id
-                  JOIN res_partner c ON c.id = a.partner_id
-                 WHERE e.active
-                   AND a.state != 'declined'
-                   AND e.visit_mood IS NOT NULL
-                   AND e.start <= %(now)s
-                   AND e.start >= %(since)s
-                   AND a.partner_id = ANY(ARRAY(
-                       SELECT id FROM res_partner WHERE commercial_partner_id = ANY(%(ids)s)))
-                """,
-                answers=answers,
-                now=now,
-                since=as_of - timedelta(days=731),
-                ids=list(account_ids),
-                visit_type=visit_type.id if visit_type else None,
+        visit_type_id = visit_type.id if visit_type else None
+        return {
+            "orders": readers.read_orders(cr, account_ids, now),
+            "answers": readers.read_answers(cr, account_ids, as_of, now, visit_type_id),
+            "visits": readers.read_visits(
+                cr, account_ids, visit_type_id,
+                self._extra_visits_sql(account_ids, now, visit_type),
             ),
-            ["partner_id", "answer_date", "value", "metric", "scale_min", "scale_max"],
-        )
-
-    @api.model
-    def _read_visits(self, account_ids, now):
-        """Days of Customer Visits with the account among their attendees (the
-        account itself or a contact) who did not decline, plus the visits of
-        :meth:`_extra_visits_sql`. Visits still to come are read too: the core
-        counts only those started, the engine takes the next planned one from
-        the others."""
-        visit_type = self.env.ref(
-            "relationship_health.calendar_event_type_customer_visit", raise_if_not_found=False
-        )
-        queries = []
-        if visit_type:
-            queries.append(SQL(
-                """
-                SELECT c.commercial_partner_id, e.start
-                  FROM calendar_event e
-                  JOIN meeting_category_rel r ON r.event_id = e.id AND r.type_id = %(type)s
-                  JOIN calendar_attendee a ON a.event_id = e.id
-                  JOIN res_partner c ON c.id = a.partner_id
-                 WHERE e.active
-                   AND a.state != 'declined'
-                   AND a.partner_id = ANY(ARRAY(
-                       SELECT id FROM res_partner WHERE commercial_partner_id = ANY(%(ids)s)))
-                """,
-                type=visit_type.id,
-                ids=list(account_ids),
-            ))
-        queries += self._extra_visits_sql(account_ids, now, visit_type)
-        if not queries:
-            return pd.DataFrame(columns=["partner_id", "visit_date"])
-        return self._fetch_frame(
-            SQL(
-                "SELECT partner_id, visit_date FROM (%s) AS visits(partner_id, visit_date)"
-                " GROUP BY 1, 2",
-                SQL(" UNION ALL ").join(queries),
-            ),
-            ["partner_id", "visit_date"],
-        )
+            "sla_events": readers.read_sla_events(cr, account_ids, as_of, now),
+            "servqual": readers.read_servqual(cr, account_ids, as_of, now),
+        }
 
     @api.model
     def _extra_visits_sql(self, account_ids, now, visit_type):
@@ -624,49 +370,6 @@ class RelationshipHealthEngine(models.AbstractModel):
         i.e. active events of that type with the account among the attendees.
         """
         return []
-
-    @api.model
-    def _read_servqual(self, account_ids, as_of, now):
-        """Completed answers to SERVQUAL items (expectation and perception)."""
-        return self._fetch_frame(
-            self._answer_lines_sql(
-                SQL("q.servqual_dimension, q.servqual_side"),
-                SQL("q.servqual_dimension IS NOT NULL AND q.servqual_side IS NOT NULL"),
-                account_ids, as_of, now,
-            ),
-            ["partner_id", "answer_date", "value", "dimension", "side"],
-        )
-
-    def _answer_lines_sql(self, columns, condition, account_ids, as_of, now):
-        """Completed survey answer lines (scale or numerical) of the batch's
-        contacts over the last two years, to the questions matching
-        ``condition``: account, date, value, then ``columns``."""
-        return SQL(
-            """
-            SELECT c.commercial_partner_id,
-                   COALESCE(ui.end_datetime, ui.create_date),
-                   CASE WHEN l.answer_type = 'scale' THEN l.value_scale
-                        ELSE l.value_numerical_box END,
-                   %(columns)s
-              FROM survey_user_input_line l
-              JOIN survey_user_input ui ON ui.id = l.user_input_id
-              JOIN survey_question q ON q.id = l.question_id
-              JOIN res_partner c ON c.id = ui.partner_id
-             WHERE ui.state = 'done'
-               AND %(condition)s
-               AND l.answer_type IN ('scale', 'numerical_box')
-               AND NOT COALESCE(l.skipped, FALSE)
-               AND COALESCE(ui.end_datetime, ui.create_date) <= %(now)s
-               AND COALESCE(ui.end_datetime, ui.create_date) >= %(since)s
-               AND ui.partner_id = ANY(ARRAY(
-                   SELECT id FROM res_partner WHERE commercial_partner_id = ANY(%(ids)s)))
-            """,
-            columns=columns,
-            condition=condition,
-            now=now,
-            since=as_of - timedelta(days=731),
-            ids=list(account_ids),
-        )
 
     @api.model
     def _use_margin(self):
@@ -685,13 +388,7 @@ class RelationshipHealthEngine(models.AbstractModel):
         frame: index partner_id, column company_id), in the currency of the
         company each account is scored for (see :func:`account_money_sql`)."""
         since, until = self._money_period(as_of, now)
-        return self._fetch_frame(
-            account_money_sql(
-                accounts_values_sql(accounts.index, accounts["company_id"]),
-                since, until, self._use_margin(),
-            ),
-            ["partner_id", "revenue", "margin"],
-        )
+        return readers.read_money(self.env.cr, accounts, since, until, self._use_margin())
 
     @api.model
     def _profit_thresholds(self, as_of=None, now=None):
@@ -700,28 +397,10 @@ class RelationshipHealthEngine(models.AbstractModel):
         as_of = as_of or health_today(now)
         now = day_end(as_of, now)
         since, until = self._money_period(as_of, now)
-        use_margin = self._use_margin()
         self.env.flush_all()
-        frame = self._fetch_frame(
-            SQL(
-                """
-                WITH book AS (
-                    SELECT p.id, %(company)s AS company_id
-                      FROM res_partner p
-                     WHERE %(accounts)s
-                ),
-                money AS (%(money)s)
-                SELECT book.company_id, COALESCE(m.%(profit)s, 0)
-                  FROM book
-             LEFT JOIN money AS m(id, revenue, margin) ON m.id = book.id
-                """,
-                profit=SQL.identifier("margin" if use_margin else "revenue"),
-                company=self._account_company_sql("p"),
-                accounts=SQL(" AND ").join(self._account_conditions()),
-                money=account_money_sql(SQL("SELECT id, company_id FROM book"), since, until,
-                                        use_margin),
-            ),
-            ["company_id", "profit"],
+        frame = readers.read_book_profits(
+            self.env.cr, self._account_company_sql("p"), self._account_conditions(),
+            since, until, self._use_margin(),
         )
         thresholds = {}
         for company_id, profits in frame.groupby("company_id")["profit"]:
@@ -730,148 +409,17 @@ class RelationshipHealthEngine(models.AbstractModel):
             thresholds[int(company_id)] = profit_threshold(profits, share)
         return thresholds
 
-    @api.model
-    def _read_sla_events(self, account_ids, as_of, now):
-        """Service-level commitments due in the last year."""
-        return self._fetch_frame(
-            SQL(
-                """
-                SELECT e.partner_id, e.date_deadline, e.date_done, e.policy_id
-                  FROM relationship_sla_event e
-                 WHERE e.active
-                   AND e.date_deadline <= %(now)s
-                   AND e.date_deadline >= %(since)s
-                   AND e.partner_id = ANY(%(ids)s)
-                """,
-                now=now,
-                since=as_of - timedelta(days=366),
-                ids=list(account_ids),
-            ),
-            ["partner_id", "deadline", "done", "policy_id"],
-        )
-
     # ------------------------------------------------------------------
-    # Writer: one UPDATE and one upsert per batch
+    # Writer: one UPDATE and one upsert per batch (see health_writers)
     # ------------------------------------------------------------------
-    @api.model
-    def _details(self, results):
-        """Per account JSON: the reasons and the facts behind the score."""
-        facts = results[list(FACT_COLUMNS)]
-        components = results[list(COMPONENT_COLUMNS)]
-        details = []
-        for reasons, fact_row, component_row in zip(
-            results["reasons"], facts.itertuples(index=False), components.itertuples(index=False)
-        ):
-            details.append(json.dumps({
-                "reasons": reasons,
-                "components": {
-                    name: _json_value(value) for name, value in zip(COMPONENT_COLUMNS, component_row)
-                },
-                "facts": {name: _json_value(value) for name, value in zip(FACT_COLUMNS, fact_row)},
-            }))
-        return details
-
     @api.model
     def _write_results(self, results, as_of, now, today=None):
         ids = results.index.astype("int64").tolist()
-        values = {
-            "health_score": _nullable(results["score"]),
-            "health_band": results["band"].tolist(),
-            "health_computed_band": results["computed_band"].tolist(),
-            "health_trend": _nullable(results["trend"]),
-            "health_confidence": _nullable(results["confidence"]),
-            "health_satisfaction": _nullable(results["satisfaction"]),
-            "health_visits": _nullable(results["visits"]),
-            "health_sla": _nullable(results["sla"]),
-            "health_recency": _nullable(results["recency"]),
-            "health_nps": _nullable(results["nps"]),
-            "health_last_order_date": _dates(results["last_order_date"]),
-            "health_order_interval": _ints(results["order_interval_days"].round()),
-            "health_last_visit_date": _dates(results["last_visit_date"]),
-            "health_details": self._details(results),
-            "visit_next_date": _dates(results["visit_next_date"]),
-            "visit_due_date": _dates(results["visit_due_date"]),
-            "visit_overdue": (
-                results["visit_due_date"].notna()
-                & (results["visit_due_date"] < pd.Timestamp(as_of))
-            ).tolist(),
-            "visit_held_12m": _ints(results["visit_count_365"]),
-            "visit_planned_12m": _ints(results["visits_planned_365"]),
-            "visit_adherence": _nullable(results["visit_adherence"].round(1)),
-            **{f"health_gap_{name}": _nullable(results[f"gap_{name}"]) for name in DIMENSIONS},
-            "health_servqual_gap": _nullable(results["gap_overall"]),
-            "health_servqual_weakest": _nullable(results["weakest_dimension"]),
-            "health_revenue_12m": _nullable(results["revenue_12m"].round(2)),
-            "health_revenue_at_risk": (
-                results["revenue_12m"].fillna(0.0).round(2)
-                .where(results["band"].isin(RISK_BANDS), 0.0).tolist()
-            ),
-            "health_margin_12m": _nullable(results["margin_12m"].round(2)),
-            "health_loyalty_regularity": _nullable(results["loyalty_regularity"].round(1)),
-            "health_tenure_days": _ints(results["tenure_days"]),
-            "health_quadrant": _nullable(results["quadrant"]),
-            "health_clv": _nullable(results["clv"].round(2)),
-            "health_team_id": _ints(results["team_id"]),
-        }
+        values = partner_values(results, as_of)
         if as_of >= (today or health_today()):
-            self._write_partners(ids, values, now)
-        self._upsert_snapshots(results, ids, values, as_of, now)
+            write_partners(self.env.cr, ids, values, now)
+        upsert_snapshots(self.env.cr, self.env.uid, results, ids, values, as_of, now)
         self.env["res.partner"].invalidate_model(
             [*PARTNER_COLUMNS, "health_computed_at", "health_reasons", "health_summary"]
         )
         self.env["relationship.health.snapshot"].invalidate_model()
-
-    def _write_partners(self, ids, values, now):
-        """The current health of the accounts: one UPDATE for the batch."""
-        arrays = SQL(", ").join(
-            SQL("%s::%s[]", values[name], SQL(sqltype)) for name, sqltype in PARTNER_COLUMNS.items()
-        )
-        assignments = SQL(", ").join(
-            SQL("%s = v.%s", SQL.identifier(name), SQL.identifier(name)) for name in PARTNER_COLUMNS
-        )
-        self.env.cr.execute(SQL(
-            """
-            UPDATE res_partner p
-               SET %(assignments)s, health_computed_at = %(now)s
-              FROM unnest(%(ids)s::int4[], %(arrays)s) AS v(id, %(names)s)
-             WHERE p.id = v.id
-            """,
-            assignments=assignments,
-            now=now,
-            ids=ids,
-            arrays=arrays,
-            names=SQL(", ").join(SQL.identifier(name) for name in PARTNER_COLUMNS),
-        ))
-
-    def _upsert_snapshots(self, results, ids, values, as_of, now):
-        """One snapshot per account and day: insert, or update today's row."""
-        snapshot_arrays = SQL(", ").join(
-            SQL("%s::%s[]", values[f"health_{col}"], SQL(PARTNER_COLUMNS[f"health_{col}"]))
-            for col in SNAPSHOT_COLUMNS
-        )
-        names = SQL(", ").join(SQL.identifier(col) for col in SNAPSHOT_COLUMNS)
-        self.env.cr.execute(SQL(
-            """
-            INSERT INTO relationship_health_snapshot
-                   (partner_id, company_id, user_id, snapshot_date, %(names)s,
-                    create_uid, create_date, write_uid, write_date)
-            SELECT v.partner_id, v.company_id, v.user_id, %(date)s, %(v_names)s,
-                   %(uid)s, %(now)s, %(uid)s, %(now)s
-              FROM unnest(%(ids)s::int4[], %(companies)s::int4[], %(users)s::int4[],
-                          %(arrays)s) AS v(partner_id, company_id, user_id, %(names)s)
-            ON CONFLICT (partner_id, snapshot_date) DO UPDATE
-               SET (company_id, user_id, %(names)s, write_uid, write_date)
-                 = (EXCLUDED.company_id, EXCLUDED.user_id, %(excluded)s,
-                    EXCLUDED.write_uid, EXCLUDED.write_date)
-            """,
-            names=names,
-            v_names=SQL(", ").join(SQL("v.%s", SQL.identifier(col)) for col in SNAPSHOT_COLUMNS),
-            excluded=SQL(", ").join(SQL("EXCLUDED.%s", SQL.identifier(col)) for col in SNAPSHOT_COLUMNS),
-            date=as_of,
-            uid=self.env.uid,
-            now=now,
-            ids=ids,
-            companies=results["company_id"].astype("int64").tolist(),
-            users=_ints(results["user_id"]),
-            arrays=snapshot_arrays,
-        ))

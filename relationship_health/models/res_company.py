@@ -32,20 +32,44 @@ HEALTH_PERCENT_FIELDS = {
 }
 
 
+def _config_default(attribute, percent=False):
+    """The default of a company setting: the default of its ScoringConfig
+    attribute (as a percentage for the settings typed as percentages)."""
+    value = getattr(ScoringConfig, attribute)
+    return round(value * 100.0, 6) if percent else value
+
+
 class ResCompany(models.Model):
     _inherit = "res.company"
 
-    health_weight_satisfaction = fields.Float(string="Satisfaction Weight", default=30.0)
-    health_weight_sla = fields.Float(string="Service Level Weight", default=25.0)
-    health_weight_visits = fields.Float(string="Visits Weight", default=20.0)
-    health_weight_recency = fields.Float(string="Purchase Recency Weight", default=25.0)
-    health_threshold_healthy = fields.Float(string="Healthy From", default=70.0)
-    health_threshold_watch = fields.Float(string="Watch From", default=50.0)
-    health_threshold_at_risk = fields.Float(string="At Risk From", default=30.0)
-    health_satisfaction_half_life = fields.Integer(
-        string="Survey Answer Half-Life (days)", default=180
+    health_weight_satisfaction = fields.Float(
+        string="Satisfaction Weight", default=_config_default("weight_satisfaction")
     )
-    health_sla_half_life = fields.Integer(string="Service Event Half-Life (days)", default=90)
+    health_weight_sla = fields.Float(
+        string="Service Level Weight", default=_config_default("weight_sla")
+    )
+    health_weight_visits = fields.Float(
+        string="Visits Weight", default=_config_default("weight_visits")
+    )
+    health_weight_recency = fields.Float(
+        string="Purchase Recency Weight", default=_config_default("weight_recency")
+    )
+    health_threshold_healthy = fields.Float(
+        string="Healthy From", default=_config_default("threshold_healthy")
+    )
+    health_threshold_watch = fields.Float(
+        string="Watch From", default=_config_default("threshold_watch")
+    )
+    health_threshold_at_risk = fields.Float(
+        string="At Risk From", default=_config_default("threshold_at_risk")
+    )
+    health_satisfaction_half_life = fields.Integer(
+        string="Survey Answer Half-Life (days)",
+        default=_config_default("satisfaction_half_life_days"),
+    )
+    health_sla_half_life = fields.Integer(
+        string="Service Event Half-Life (days)", default=_config_default("sla_half_life_days")
+    )
     health_default_visit_interval = fields.Integer(
         string="Default Visit Cadence (days)",
         default=0,
@@ -53,13 +77,13 @@ class ResCompany(models.Model):
     )
     health_default_purchase_interval = fields.Integer(
         string="Default Purchase Interval (days)",
-        default=90,
+        default=_config_default("default_purchase_interval"),
         help="Expected days between orders for customers with fewer than three "
         "orders in the last two years.",
     )
 
     health_visit_mood_weight = fields.Float(
-        string="Weight of a Visit Mood", default=0.5,
+        string="Weight of a Visit Mood", default=_config_default("mood_weight"),
         help="How much the customer mood a sales rep notes after a visit counts in the "
         "satisfaction signal, against 1 for a survey answer (0 leaves moods out).",
     )
@@ -70,17 +94,20 @@ class ResCompany(models.Model):
     )
 
     health_profit_top_share = fields.Float(
-        string="Highly Profitable Accounts (%)", default=30.0,
+        string="Highly Profitable Accounts (%)",
+        default=_config_default("profit_top_share", percent=True),
         help="The share of accounts with the highest 12-month margin (revenue when "
         "margins are not known) that counts as highly profitable.",
     )
     health_loyalty_regularity_min = fields.Float(
-        string="Loyal From (% of quarters)", default=50.0,
+        string="Loyal From (% of quarters)",
+        default=_config_default("loyalty_regularity_min", percent=True),
         help="An account is loyal when it ordered in at least this share of the last "
         "8 quarters.",
     )
     health_clv_discount_rate = fields.Float(
-        string="Discount Rate (%)", default=10.0,
+        string="Discount Rate (%)",
+        default=_config_default("clv_discount_rate", percent=True),
         help="Yearly discount rate of the customer lifetime value.",
     )
 

@@ -3,311 +3,240 @@ from datetime import datetime, time, timedelta
 import pytz
 
 from odoo import Command, _, api, fields, models
-from odoo.exceptions import AccessError, MissingError, UserError
+from odoo.exceptions import AccessError, UserError
 
-from ..scoring import band_for
+from ..scoring.rules import first_free_slot, revenue_at_risk
 from ..scoring.vocabulary import (
     BAND_LABELS,
     BANDS,
     QUADRANT_LABELS,
     QUADRANTS,
-    RISK_BANDS,
     SCORED_BANDS,
     selection,
+)
+from . import partner_health_texts as texts
+from .partner_health_fields import (
+    HEALTH_READERS, check_health_fields_writable, engine_result, health_field,
 )
 from .health_clock import health_today
 from .relationship_health_snapshot import HEALTH_BANDS
 from .relationship_visit_tier import check_visit_interval
 from .survey_question import SERVQUAL_DIMENSIONS
 
-#: Who reads an account's health: the sales team only. Every health field of
-#: res.partner carries this group, so that neither the customer (whose portal
-#: user reads their own commercial partner) nor an internal user without Sales
-#: rights ever sees our judgement of the relationship.
-HEALTH_READERS = "sales_team.group_sale_salesman"
-
-#: Health fields the sales team sets by hand: the visit plan, and the service
-#: commitments (checked by their own rules). The engine writes all the others.
-USER_HEALTH_FIELDS = frozenset({
-    "visit_interval_days", "visit_tier_id", "visit_interval_override", "visit_plan_date",
-    "sla_event_ids",
-})
-
 #: The most accounts *Recompute now* takes in one click; the nightly job
 #: scores the whole book.
 RECOMPUTE_LIMIT = 5000
-
-
-BAND_CSS = {
-    "healthy": "bg-success",
-    "watch": "bg-info",
-    "at_risk": "bg-warning",
-    "critical": "bg-danger",
-    "unknown": "bg-secondary",
-}
-
 
 
 class ResPartner(models.Model):
     _inherit = "res.partner"
 
     # Visit plan -----------------------------------------------------------
-    visit_interval_days = fields.Integer(
-        string="Visit Cadence (days)", copy=False,
+    visit_interval_days = health_field(
+        fields.Integer, string="Visit Cadence (days)", copy=False,
         default=lambda self: self.env.company.health_default_visit_interval,
         help="How often this account should be visited. 0 means no visit plan.",
-        groups=HEALTH_READERS,
     )
-    visit_tier_id = fields.Many2one(
-        "relationship.visit.tier", string="Account Tier", index="btree_not_null",
-        copy=False,
+    visit_tier_id = health_field(
+        fields.Many2one, "relationship.visit.tier", string="Account Tier",
+        index="btree_not_null", copy=False,
         help="The tier gives the account its visit cadence, unless the account has its own.",
-        groups=HEALTH_READERS,
     )
-    visit_interval_override = fields.Boolean(
-        string="Own Cadence", copy=False,
+    visit_interval_override = health_field(
+        fields.Boolean, string="Own Cadence", copy=False,
         help="The account keeps its own visit cadence instead of its tier's.",
-        groups=HEALTH_READERS,
     )
-    visit_plan_date = fields.Date(
-        string="Visit Plan Since",
-        copy=False,
+    visit_plan_date = health_field(
+        fields.Date, string="Visit Plan Since", copy=False,
         help="When the current visit plan started; an account never visited "
         "scores 0 on visits once the plan is older than one cadence.",
-        groups=HEALTH_READERS,
     )
 
     # Visit plan follow-up, written in bulk by the engine
-    visit_next_date = fields.Date(
-        string="Next Planned Visit", readonly=True, copy=False, groups=HEALTH_READERS,
-    )
-    visit_due_date = fields.Date(
-        string="Visit Due", readonly=True, copy=False, index="btree_not_null",
+    visit_next_date = engine_result(fields.Date, string="Next Planned Visit")
+    visit_due_date = engine_result(
+        fields.Date, string="Visit Due", index="btree_not_null",
         help="One cadence after the last visit (or after the visit plan started).",
-        groups=HEALTH_READERS,
     )
-    visit_overdue = fields.Boolean(
-        string="Visit Overdue", readonly=True, copy=False, groups=HEALTH_READERS,
+    visit_overdue = engine_result(fields.Boolean, string="Visit Overdue")
+    visit_held_12m = engine_result(
+        fields.Integer, string="Visits Held (12 months)", aggregator="sum",
     )
-    visit_held_12m = fields.Integer(
-        string="Visits Held (12 months)", readonly=True, copy=False, aggregator="sum",
-        groups=HEALTH_READERS,
-    )
-    visit_planned_12m = fields.Integer(
-        string="Visits Planned (12 months)", readonly=True, copy=False, aggregator="sum",
+    visit_planned_12m = engine_result(
+        fields.Integer, string="Visits Planned (12 months)", aggregator="sum",
         help="Visits the cadence asked for over the last 12 months (or since the plan started).",
-        groups=HEALTH_READERS,
     )
-    visit_adherence = fields.Float(
-        string="Visit Plan Adherence (%)", readonly=True, copy=False, digits=(5, 1),
+    visit_adherence = engine_result(
+        fields.Float, string="Visit Plan Adherence (%)", digits=(5, 1),
         aggregator="avg", help="Visits held against visits planned over the last 12 months.",
-        groups=HEALTH_READERS,
     )
 
     # Health, written in bulk by the relationship health engine -----------
-    health_score = fields.Float(
-        string="Health Score", readonly=True, copy=False, index=True, digits=(5, 1),
+    health_score = engine_result(
+        fields.Float, string="Health Score", index=True, digits=(5, 1),
         aggregator="avg", help="Relationship health from 0 to 100; empty when no signal has data.",
-        groups=HEALTH_READERS,
     )
-    health_band = fields.Selection(
-        HEALTH_BANDS, string="Health Band", readonly=True, copy=False, index=True,
+    health_band = engine_result(
+        fields.Selection, HEALTH_BANDS, string="Health Band", index=True,
         group_expand="_group_expand_health_band",
-        groups=HEALTH_READERS,
     )
-    health_computed_band = fields.Selection(
-        HEALTH_BANDS, string="Computed Band", readonly=True, copy=False,
+    health_computed_band = engine_result(
+        fields.Selection, HEALTH_BANDS, string="Computed Band",
         help="The band of the computed score, whatever a manager's override says.",
-        groups=HEALTH_READERS,
     )
-    health_override_band = fields.Selection(
-        selection(SCORED_BANDS, BAND_LABELS), string="Band Override", readonly=True, copy=False, tracking=True,
+    health_override_band = engine_result(
+        fields.Selection, selection(SCORED_BANDS, BAND_LABELS), string="Band Override",
+        tracking=True,
         help="A sales manager's judgment that replaces the computed band until it expires.",
-        groups=HEALTH_READERS,
     )
-    health_override_reason = fields.Text(
-        string="Override Reason", readonly=True, copy=False, groups=HEALTH_READERS,
-    )
-    health_override_until = fields.Date(
-        string="Override Until", readonly=True, copy=False, tracking=True,
-        groups=HEALTH_READERS,
-    )
-    health_override_user_id = fields.Many2one(
-        "res.users", string="Overridden By", readonly=True, copy=False,
-        groups=HEALTH_READERS,
-    )
-    health_trend = fields.Float(
-        string="Health Trend", readonly=True, copy=False, digits=(5, 1), aggregator="avg",
+    health_override_reason = engine_result(fields.Text, string="Override Reason")
+    health_override_until = engine_result(fields.Date, string="Override Until", tracking=True)
+    health_override_user_id = engine_result(fields.Many2one, "res.users", string="Overridden By")
+    health_trend = engine_result(
+        fields.Float, string="Health Trend", digits=(5, 1), aggregator="avg",
         help="Score change against the newest snapshot at least 28 days old.",
-        groups=HEALTH_READERS,
     )
-    health_confidence = fields.Float(
-        string="Health Confidence (%)", readonly=True, copy=False, digits=(5, 1), aggregator="avg",
+    health_confidence = engine_result(
+        fields.Float, string="Health Confidence (%)", digits=(5, 1), aggregator="avg",
         help="Share of the total weight carried by signals that had data.",
-        groups=HEALTH_READERS,
     )
-    health_satisfaction = fields.Float(
-        string="Satisfaction", readonly=True, copy=False, digits=(5, 1), aggregator="avg",
-        groups=HEALTH_READERS,
+    health_satisfaction = engine_result(
+        fields.Float, string="Satisfaction", digits=(5, 1), aggregator="avg",
     )
-    health_visits = fields.Float(string="Visits", readonly=True, copy=False, digits=(5, 1),
-                                 aggregator="avg", groups=HEALTH_READERS)
-    health_sla = fields.Float(string="SLA Adherence", readonly=True, copy=False, digits=(5, 1),
-                              aggregator="avg", groups=HEALTH_READERS)
-    health_recency = fields.Float(
-        string="Purchase Recency", readonly=True, copy=False, digits=(5, 1), aggregator="avg",
-        groups=HEALTH_READERS,
+    health_visits = engine_result(fields.Float, string="Visits", digits=(5, 1), aggregator="avg")
+    health_sla = engine_result(
+        fields.Float, string="SLA Adherence", digits=(5, 1), aggregator="avg"
     )
-    health_nps = fields.Float(string="NPS", readonly=True, copy=False, digits=(5, 1),
-                              aggregator="avg", groups=HEALTH_READERS)
-    health_last_order_date = fields.Date(
-        string="Last Order", readonly=True, copy=False, groups=HEALTH_READERS,
+    health_recency = engine_result(
+        fields.Float, string="Purchase Recency", digits=(5, 1), aggregator="avg",
     )
-    health_order_interval = fields.Integer(
-        string="Usual Order Interval (days)", readonly=True, copy=False, aggregator="avg",
-        groups=HEALTH_READERS,
+    health_nps = engine_result(fields.Float, string="NPS", digits=(5, 1), aggregator="avg")
+    health_last_order_date = engine_result(fields.Date, string="Last Order")
+    health_order_interval = engine_result(
+        fields.Integer, string="Usual Order Interval (days)", aggregator="avg",
     )
-    health_last_visit_date = fields.Date(
-        string="Last Visit", readonly=True, copy=False, groups=HEALTH_READERS,
-    )
-    health_details = fields.Json(
-        string="Health Details", readonly=True, copy=False, groups=HEALTH_READERS,
-    )
-    health_reasons = fields.Text(
-        string="Health Reasons", compute="_compute_health_reasons",
+    health_last_visit_date = engine_result(fields.Date, string="Last Visit")
+    health_details = engine_result(fields.Json, string="Health Details")
+    health_reasons = health_field(
+        fields.Text, string="Health Reasons", compute="_compute_health_reasons",
         help="What pulled the score down, most costly first.",
-        groups=HEALTH_READERS,
     )
-    health_main_reason = fields.Char(
-        string="Main Reason", compute="_compute_health_reasons",
+    health_main_reason = health_field(
+        fields.Char, string="Main Reason", compute="_compute_health_reasons",
         help="What pulled the score down the most.",
-        groups=HEALTH_READERS,
     )
-    health_summary = fields.Html(
-        string="Health Signals", compute="_compute_health_summary", sanitize=False,
-        groups=HEALTH_READERS,
+    health_summary = health_field(
+        fields.Html, string="Health Signals", compute="_compute_health_summary", sanitize=False,
     )
     # SERVQUAL gaps (perception − expectation, on the items' 1–7 scale)
-    health_gap_reliability = fields.Float(string="Reliability Gap", readonly=True, copy=False,
-                                          digits=(4, 1), aggregator="avg", groups=HEALTH_READERS)
-    health_gap_responsiveness = fields.Float(string="Responsiveness Gap", readonly=True,
-                                             copy=False, digits=(4, 1), aggregator="avg",
-                                             groups=HEALTH_READERS)
-    health_gap_assurance = fields.Float(string="Assurance Gap", readonly=True, copy=False,
-                                        digits=(4, 1), aggregator="avg", groups=HEALTH_READERS)
-    health_gap_empathy = fields.Float(string="Empathy Gap", readonly=True, copy=False,
-                                      digits=(4, 1), aggregator="avg", groups=HEALTH_READERS)
-    health_gap_tangibles = fields.Float(string="Tangibles Gap", readonly=True, copy=False,
-                                        digits=(4, 1), aggregator="avg", groups=HEALTH_READERS)
-    health_servqual_gap = fields.Float(
-        string="SERVQUAL Gap", readonly=True, copy=False, digits=(4, 1), aggregator="avg",
+    health_gap_reliability = engine_result(
+        fields.Float, string="Reliability Gap", digits=(4, 1), aggregator="avg"
+    )
+    health_gap_responsiveness = engine_result(
+        fields.Float, string="Responsiveness Gap", digits=(4, 1), aggregator="avg"
+    )
+    health_gap_assurance = engine_result(
+        fields.Float, string="Assurance Gap", digits=(4, 1), aggregator="avg"
+    )
+    health_gap_empathy = engine_result(
+        fields.Float, string="Empathy Gap", digits=(4, 1), aggregator="avg"
+    )
+    health_gap_tangibles = engine_result(
+        fields.Float, string="Tangibles Gap", digits=(4, 1), aggregator="avg"
+    )
+    health_servqual_gap = engine_result(
+        fields.Float, string="SERVQUAL Gap", digits=(4, 1), aggregator="avg",
         help="Mean gap over the measured dimensions: negative when the customer perceives "
         "less than they expect.",
-        groups=HEALTH_READERS,
     )
-    health_servqual_weakest = fields.Selection(
-        SERVQUAL_DIMENSIONS, string="Weakest Dimension", readonly=True, copy=False,
-        groups=HEALTH_READERS,
+    health_servqual_weakest = engine_result(
+        fields.Selection, SERVQUAL_DIMENSIONS, string="Weakest Dimension",
     )
     # Loyalty × profitability and lifetime value (company currency)
-    health_revenue_12m = fields.Float(
-        string="Revenue (12 months)", readonly=True, copy=False, digits="Product Price",
-        aggregator="sum", help="Confirmed orders of the last 12 months, untaxed, in company currency.",
-        groups=HEALTH_READERS,
+    health_revenue_12m = engine_result(
+        fields.Float, string="Revenue (12 months)", digits="Product Price",
+        aggregator="sum",
+        help="Confirmed orders of the last 12 months, untaxed, in company currency.",
     )
-    health_revenue_at_risk = fields.Float(
-        string="Revenue at Risk", compute="_compute_health_revenue_at_risk", store=True,
+    health_revenue_at_risk = health_field(
+        fields.Float, string="Revenue at Risk", compute="_compute_health_revenue_at_risk",
+        store=True,
         readonly=True, copy=False, digits="Product Price", aggregator="sum",
         help="The revenue of the last 12 months of an account at risk or critical "
         "(its band, overridden or not); zero for the others.",
-        groups=HEALTH_READERS,
     )
-    health_margin_12m = fields.Float(
-        string="Margin (12 months)", readonly=True, copy=False, digits="Product Price",
+    health_margin_12m = engine_result(
+        fields.Float, string="Margin (12 months)", digits="Product Price",
         aggregator="sum", help="Margin of the confirmed orders of the last 12 months "
         "(when margins are tracked), in company currency.",
-        groups=HEALTH_READERS,
     )
-    health_loyalty_regularity = fields.Float(
-        string="Regularity (%)", readonly=True, copy=False, digits=(5, 1), aggregator="avg",
+    health_loyalty_regularity = engine_result(
+        fields.Float, string="Regularity (%)", digits=(5, 1), aggregator="avg",
         help="Share of the last 8 quarters in which the account ordered.",
-        groups=HEALTH_READERS,
     )
-    health_tenure_days = fields.Integer(
-        string="Tenure (days)", readonly=True, copy=False, aggregator="avg",
+    health_tenure_days = engine_result(
+        fields.Integer, string="Tenure (days)", aggregator="avg",
         help="Days since the first order.",
-        groups=HEALTH_READERS,
     )
-    health_quadrant = fields.Selection(
-        selection(QUADRANTS, QUADRANT_LABELS), string="Loyalty × Profitability", readonly=True, copy=False, index=True,
+    health_quadrant = engine_result(
+        fields.Selection, selection(QUADRANTS, QUADRANT_LABELS),
+        string="Loyalty × Profitability", index=True,
         help="True friends are profitable and loyal, butterflies profitable but fleeting, "
         "barnacles loyal but not very profitable, strangers neither.",
-        groups=HEALTH_READERS,
     )
-    health_quadrant_strategy = fields.Char(
-        string="Recommended Strategy", compute="_compute_health_quadrant_strategy",
-        groups=HEALTH_READERS,
+    health_quadrant_strategy = health_field(
+        fields.Char, string="Recommended Strategy", compute="_compute_health_quadrant_strategy",
     )
-    health_clv = fields.Float(
-        string="Lifetime Value", readonly=True, copy=False, digits="Product Price",
+    health_clv = engine_result(
+        fields.Float, string="Lifetime Value", digits="Product Price",
         aggregator="sum",
         help="Yearly margin (or revenue) × r / (1 + d − r), r the retention rate derived "
         "from the health score and d the discount rate of the settings.",
-        groups=HEALTH_READERS,
     )
-    health_profit_basis = fields.Char(
-        string="Profitability Basis", compute="_compute_health_profit_basis",
-        groups=HEALTH_READERS,
+    health_profit_basis = health_field(
+        fields.Char, string="Profitability Basis", compute="_compute_health_profit_basis",
     )
-    health_team_id = fields.Many2one(
-        "crm.team", string="Sales Team", readonly=True, copy=False, index="btree_not_null",
+    health_team_id = engine_result(
+        fields.Many2one, "crm.team", string="Sales Team", index="btree_not_null",
         help="The sales team of the account's salesperson, as of the last health computation.",
-        groups=HEALTH_READERS,
     )
-    health_computed_at = fields.Datetime(
-        string="Health Computed On", readonly=True, copy=False, groups=HEALTH_READERS,
+    health_computed_at = engine_result(fields.Datetime, string="Health Computed On")
+    health_snapshot_ids = health_field(
+        fields.One2many, "relationship.health.snapshot", "partner_id", string="Health History",
+        readonly=True,
     )
-    health_snapshot_ids = fields.One2many(
-        "relationship.health.snapshot", "partner_id", string="Health History", readonly=True,
-        groups=HEALTH_READERS,
+    health_snapshot_count = health_field(fields.Integer, compute="_compute_health_snapshot_count")
+    sla_event_ids = health_field(
+        fields.One2many, "relationship.sla.event", "partner_id", string="Service Commitments",
     )
-    health_snapshot_count = fields.Integer(
-        compute="_compute_health_snapshot_count", groups=HEALTH_READERS,
-    )
-    sla_event_ids = fields.One2many(
-        "relationship.sla.event", "partner_id", string="Service Commitments",
-        groups=HEALTH_READERS,
-    )
-    sla_adherence_90 = fields.Float(
-        string="SLA Adherence (90 days)", compute="_compute_sla_adherence", digits=(5, 1),
+    sla_adherence_90 = health_field(
+        fields.Float, string="SLA Adherence (90 days)", compute="_compute_sla_adherence",
+        digits=(5, 1),
         help="Share of the commitments due in the last 90 days that were met. A commitment "
         "still open past its deadline counts as breached.",
-        groups=HEALTH_READERS,
     )
-    sla_adherence_365 = fields.Float(
-        string="SLA Adherence (365 days)", compute="_compute_sla_adherence", digits=(5, 1),
+    sla_adherence_365 = health_field(
+        fields.Float, string="SLA Adherence (365 days)", compute="_compute_sla_adherence",
+        digits=(5, 1),
         help="Share of the commitments due in the last 365 days that were met.",
-        groups=HEALTH_READERS,
     )
-    sla_due_90 = fields.Integer(
-        string="Commitments Due (90 days)", compute="_compute_sla_adherence", groups=HEALTH_READERS,
+    sla_due_90 = health_field(
+        fields.Integer, string="Commitments Due (90 days)", compute="_compute_sla_adherence",
     )
-    sla_due_365 = fields.Integer(
-        string="Commitments Due (365 days)", compute="_compute_sla_adherence",
-        groups=HEALTH_READERS,
+    sla_due_365 = health_field(
+        fields.Integer, string="Commitments Due (365 days)", compute="_compute_sla_adherence",
     )
-    sla_event_count = fields.Integer(
-        string="Commitments", compute="_compute_sla_adherence", groups=HEALTH_READERS,
+    sla_event_count = health_field(
+        fields.Integer, string="Commitments", compute="_compute_sla_adherence",
     )
-    sla_open_breach_count = fields.Integer(
-        string="Open Breaches", compute="_compute_sla_adherence",
+    sla_open_breach_count = health_field(
+        fields.Integer, string="Open Breaches", compute="_compute_sla_adherence",
         help="Commitments past their deadline and still not done.",
-        groups=HEALTH_READERS,
     )
-    sla_policy_ids = fields.Many2many(
-        "relationship.sla.policy", string="Service Levels", compute="_compute_sla_policy_ids",
+    sla_policy_ids = health_field(
+        fields.Many2many, "relationship.sla.policy", string="Service Levels",
+        compute="_compute_sla_policy_ids",
         help="The active service levels that cover this account.",
-        groups=HEALTH_READERS,
     )
 
     @api.constrains("visit_interval_days")
@@ -329,31 +258,19 @@ class ResPartner(models.Model):
     @api.depends("health_quadrant")
     @api.depends_context("lang")
     def _compute_health_quadrant_strategy(self):
-        strategies = {
-            "true_friend": _("Reward and keep close: they are loyal and profitable."),
-            "butterfly": _("Harvest while they buy, without over-investing: they will fly away."),
-            "barnacle": _("Up-sell and cross-sell, or cut the cost to serve them."),
-            "stranger": _("Keep the cost to serve low."),
-        }
+        strategies = texts.quadrant_strategies(self.env)
         for partner in self:
             partner.health_quadrant_strategy = strategies.get(partner.health_quadrant, False)
 
     @api.depends_context("lang")
     def _compute_health_profit_basis(self):
-        basis = (_("Margin") if "margin" in self.env["sale.order"]._fields
-                 else _("Revenue (margins are not tracked)"))
+        basis = texts.profit_basis(self.env)
         for partner in self:
             partner.health_profit_basis = basis
 
     @api.depends("health_details")
     @api.depends_context("lang")
     def _compute_health_summary(self):
-        labels = {
-            "satisfaction": _("Satisfaction (surveys)"),
-            "sla": _("Service levels"),
-            "visits": _("Visits"),
-            "recency": _("Purchase recency"),
-        }
         qweb = self.env["ir.qweb"]
         # The weights of the company the account is scored for, not the reader's.
         shared = self.filtered(lambda p: p.health_details and not p.company_id)
@@ -366,95 +283,19 @@ class ResPartner(models.Model):
                 continue
             company = partner.company_id or Company.browse(scored_for.get(partner.id))
             config = (company or self.env.company).sudo()._health_scoring_config()
-            components = details.get("components") or {}
             partner.health_summary = qweb._render(
                 "relationship_health.health_summary",
-                {
-                    "rows": [
-                        {
-                            "label": labels[name],
-                            "weight": config.weights[name],
-                            "score": components.get(name),
-                            "css": BAND_CSS[band_for(components.get(name), config)],
-                        }
-                        for name in ("satisfaction", "sla", "visits", "recency")
-                    ],
-                    "facts": details.get("facts") or {},
-                },
+                texts.summary_values(self.env, details, config),
             )
-
-    def _health_satisfaction_text(self, params):
-        if params.get("nps") is not None:
-            return self.env._(
-                "Survey satisfaction is %(score)s/100 over %(answers)s answers (NPS %(nps)s).",
-                score=params["score"], answers=params["answers"], nps=params["nps"],
-            )
-        return self.env._(
-            "Survey satisfaction is %(score)s/100 over %(answers)s answers.",
-            score=params["score"], answers=params["answers"],
-        )
 
     def _health_reason_text(self, reason):
         """One reason of the scoring core as a sentence in the user's language."""
-        params = reason.get("params") or {}
-        code = reason.get("code")
-        if code == "recency_rhythm":
-            return self.env._(
-                "No order for %(days)s days; this customer usually orders every %(interval)s days.",
-                **params,
-            )
-        if code == "recency_default":
-            return self.env._(
-                "No order for %(days)s days; without a buying rhythm yet, an order is expected "
-                "every %(interval)s days.",
-                **params,
-            )
-        if code == "satisfaction":
-            text = self._health_satisfaction_text(params)
-            if params.get("weakest"):
-                dimensions = dict(self._fields["health_servqual_weakest"]._description_selection(
-                    self.env))
-                text += " " + self.env._(
-                    "Weakest service dimension: %(dimension)s (perceived %(gap)s points below "
-                    "expectations).",
-                    dimension=dimensions.get(params["weakest"], params["weakest"]),
-                    gap=abs(params["gap"]),
-                )
-            return text
-        if code == "visits_overdue":
-            return self.env._(
-                "Last visit %(days)s days ago; the plan is a visit every %(cadence)s days.",
-                **params,
-            )
-        if code == "visits_never":
-            return self.env._(
-                "Never visited; the plan is a visit every %(cadence)s days.", **params
-            )
-        if code == "sla_breaches":
-            policy = self.env["relationship.sla.policy"].sudo().browse(params.get("policy"))
-            try:
-                policy_name = policy.name  # one read per service level, then cached
-            except MissingError:  # deleted since the score was computed
-                policy_name = False
-            if policy_name:
-                return self.env._(
-                    "%(breached)s of %(total)s service commitments breached in the last year, "
-                    "most of them under “%(policy)s” (adherence %(score)s%%).",
-                    **{**params, "policy": policy_name},
-                )
-            return self.env._(
-                "%(breached)s of %(total)s service commitments breached in the last year "
-                "(adherence %(score)s%%).",
-                **{key: value for key, value in params.items() if key != "policy"},
-            )
-        return code or ""
+        return texts.reason_text(self, reason)
 
     def _compute_health_snapshot_count(self):
-        counts = dict(
-            self.env["relationship.health.snapshot"]._read_group(
-                [("partner_id", "in", self.ids)], ["partner_id"], ["__count"]
-            )
-        )
+        counts = dict(self.env["relationship.health.snapshot"]._read_group(
+            [("partner_id", "in", self.ids)], ["partner_id"], ["__count"]
+        ))
         for partner in self:
             partner.health_snapshot_count = counts.get(partner, 0)
 
@@ -471,52 +312,18 @@ class ResPartner(models.Model):
             tier = self.env["relationship.visit.tier"].browse(vals["visit_tier_id"])
             vals["visit_interval_days"] = tier.visit_interval_days
 
-    @api.model
-    def _health_protected_fields(self):
-        """Fields of res.partner that only the engine (and, for the override,
-        the override action of a sales manager) writes: every health field
-        but the visit plan and the commitments, which have rules of their own."""
-        return frozenset(
-            name for name, field in self._fields.items()
-            if field.groups == HEALTH_READERS and name not in USER_HEALTH_FIELDS
-        )
-
-    @api.model
-    def _check_health_fields_writable(self, field_names):
-        """Refuse a create, write or import of health results by anyone but
-        the engine (which writes as the superuser), and of the health fields
-        by users outside the sales team."""
-        if self.env.su:
-            return
-        names = set(field_names)
-        forbidden = sorted(names & self._health_protected_fields())
-        if forbidden:
-            labels = ", ".join(self._fields[name].get_description(self.env)["string"]
-                               for name in forbidden)
-            raise AccessError(self.env._(
-                "Relationship health results are computed by the nightly job and cannot be "
-                "set by hand (%(fields)s). A sales manager can override an account's band "
-                "with “Override band”.",
-                fields=labels,
-            ))
-        # Fields restricted to the sales team: create() does not check them.
-        restricted = [name for name in names
-                      if name in self._fields and self._fields[name].groups == HEALTH_READERS]
-        if restricted:
-            self.check_field_access_rights("create", restricted)
-
     @api.model_create_multi
     def create(self, vals_list):
         today = health_today()
         for vals in vals_list:
-            self._check_health_fields_writable(vals)
+            check_health_fields_writable(self, vals)
             self._visit_tier_values(vals)
             if vals.get("visit_interval_days") and not vals.get("visit_plan_date"):
                 vals["visit_plan_date"] = today
         return super().create(vals_list)
 
     def write(self, vals):
-        self._check_health_fields_writable(vals)
+        check_health_fields_writable(self, vals)
         self._visit_tier_values(vals)
         if ("visit_interval_days" in vals and "visit_interval_override" not in vals
                 and "visit_tier_id" not in vals and not self.env.context.get("visit_tier_sync")):
@@ -527,15 +334,12 @@ class ResPartner(models.Model):
         if vals.get("visit_interval_override") is False and "visit_interval_days" not in vals:
             for tier, partners in self.grouped("visit_tier_id").items():
                 if tier:
-                    super(ResPartner, partners).write(
-                        {"visit_interval_days": tier.visit_interval_days}
-                    )
+                    cadence = tier.visit_interval_days
+                    super(ResPartner, partners).write({"visit_interval_days": cadence})
         if vals.get("visit_interval_days") and "visit_plan_date" not in vals:
             unplanned = self.filtered(lambda p: not p.visit_interval_days)
             if unplanned:
-                super(ResPartner, unplanned).write(
-                    {"visit_plan_date": health_today()}
-                )
+                super(ResPartner, unplanned).write({"visit_plan_date": health_today()})
         return super().write(vals)
 
     # Actions -----------------------------------------------------------------
@@ -617,18 +421,7 @@ class ResPartner(models.Model):
              ("stop", ">", window_start.astimezone(pytz.utc).replace(tzinfo=None))],
             ["start", "stop"],
         )
-        for offset in range(days):
-            day = first_day + timedelta(days=offset)
-            if day.weekday() >= 5:
-                continue
-            for hour in range(9, 17):
-                slot = tz.localize(datetime.combine(day, time(hour, 0)))
-                start = slot.astimezone(pytz.utc).replace(tzinfo=None)
-                stop = start + timedelta(hours=1)
-                if not any(e["start"] < stop and e["stop"] > start for e in busy):
-                    return start
-        return tz.localize(datetime.combine(first_day, time(9, 0))).astimezone(
-            pytz.utc).replace(tzinfo=None)
+        return first_free_slot([(e["start"], e["stop"]) for e in busy], tz, first_day, days)
 
     def action_send_servqual_survey(self):
         """Invite the account's contacts to the SERVQUAL survey."""
@@ -685,10 +478,9 @@ class ResPartner(models.Model):
     def _compute_health_revenue_at_risk(self):
         # The nightly job writes this column with the rest of the results; the
         # ORM recomputes it when a band is overridden or an override ends.
-        for partner in self:
-            partner.health_revenue_at_risk = (
-                partner.health_revenue_12m if partner.health_band in RISK_BANDS else 0.0
-            )
+        amounts = revenue_at_risk(self.mapped("health_revenue_12m"), self.mapped("health_band"))
+        for partner, amount in zip(self, amounts.tolist()):
+            partner.health_revenue_at_risk = amount
 
     def _health_band_label(self, band):
         return dict(self._fields["health_band"]._description_selection(self.env)).get(band, band)

@@ -250,7 +250,8 @@ def compute_recency(table, orders, clock, config):
     ``recency_window_days`` when there are at least ``recency_min_orders`` of
     them, else ``default_purchase_interval``; never below one day. With
     x = days since the last order day / interval, the score is 100 up to
-    x = 1 and falls linearly to 0 at x = 3. No order ever: NaN.
+    x = 1 and falls linearly to 0 at x = ``recency_zero_at`` (3). No order
+    ever: NaN.
     """
     size = len(table.ids)
     last_day = np.full(size, np.nan)
@@ -288,7 +289,8 @@ def compute_recency(table, orders, clock, config):
     interval = np.where(ordered, np.maximum(interval, 1.0), np.nan)
     days_since = clock.today - last_day
     ratio = days_since / interval
-    score = np.clip(100.0 * (3.0 - ratio) / 2.0, 0.0, 100.0)
+    zero_at = float(config.recency_zero_at)
+    score = np.clip(100.0 * (zero_at - ratio) / (zero_at - 1.0), 0.0, 100.0)
     return {
         "recency": score,
         "last_order_date": days_to_dates(last_day),
@@ -366,7 +368,8 @@ def compute_visits(table, visits, clock, config):
     """Visits: days since the last visit against the account's visit cadence.
 
     Only visits up to ``now`` count. With x = days since the last visit /
-    cadence, the score is 100 up to x = 1 and falls linearly to 0 at x = 2.
+    cadence, the score is 100 up to x = 1 and falls linearly to 0 at
+    x = ``visits_zero_at`` (2).
     Never visited: 0 once the plan is older than one cadence (or has no start
     date), NaN before. No plan (cadence 0, negative or missing): NaN.
     """
@@ -388,7 +391,8 @@ def compute_visits(table, visits, clock, config):
     visited = ~np.isnan(last_day)
     days_since = clock.today - last_day
     ratio = days_since / np.where(planned, cadence, np.nan)
-    score = np.clip(100.0 * (2.0 - ratio), 0.0, 100.0)
+    zero_at = float(config.visits_zero_at)
+    score = np.clip(100.0 * (zero_at - ratio) / (zero_at - 1.0), 0.0, 100.0)
     plan_age = clock.today - table.visit_plan_start
     overdue_plan = np.isnan(plan_age) | (plan_age > cadence)
     score = np.where(planned & ~visited, np.where(overdue_plan, 0.0, np.nan), score)

@@ -23,7 +23,8 @@ class ScoringConfigError(ValueError):
     """Raised when a :class:`ScoringConfig` holds inconsistent settings.
 
     ``kind`` names the broken rule (``number``, ``negative``, ``no_weight``,
-    ``thresholds``, ``positive``, ``share``, ``min_orders``, ``too_large``)
+    ``thresholds``, ``positive``, ``share``, ``min_orders``, ``too_large``,
+    ``ramp``)
     and ``setting`` the offending attribute (``limit`` its upper bound for
     ``too_large``), so that a caller can word the message in its user's
     language; ``str(error)`` is the plain English explanation.
@@ -75,6 +76,13 @@ class ScoringConfig:
     default_purchase_interval: float = 90
     recency_window_days: int = 730
     recency_min_orders: int = 3
+
+    #: Ends of the linear ramps of the recency and visits components: with
+    #: x = days since the last order (visit) / the usual interval (cadence),
+    #: the component is 100 up to x = 1 and falls linearly to 0 at x equal to
+    #: this value.
+    recency_zero_at: float = 3.0
+    visits_zero_at: float = 2.0
 
     #: Loyalty × profitability: the top share of accounts by 12-month profit
     #: that counts as highly profitable, and the share of the last 8 quarters
@@ -177,6 +185,14 @@ class ScoringConfig:
                 raise ScoringConfigError(
                     f"The setting {name.replace('_', ' ')} cannot be above {limit:g} "
                     f"(got {value:g}).", "too_large", name, limit,
+                )
+
+        for name in ("recency_zero_at", "visits_zero_at"):
+            value = getattr(self, name)
+            if not 1 < value <= MAX_DAYS:
+                raise ScoringConfigError(
+                    f"The setting {name.replace('_', ' ')} must be above 1 "
+                    f"(got {value:g}).", "ramp", name,
                 )
 
         if self.recency_min_orders < 2 or self.recency_min_orders != int(self.recency_min_orders):

@@ -144,17 +144,21 @@ def worker_generate(args, extra):
         return generate(env, args.size, args.seed)
 
 
-ENGINE_PHASES = ("_account_ids", "_profit_thresholds", "_details", "_write_partners",
-                 "_upsert_snapshots", "_after_batch")
-MODULE_PHASES = ("compute_health", "compute_value")
-OTHER_PHASES = (("relationship.visit.planner", "_process_batch"),
-                ("res.partner", "_health_expire_overrides"))
+ENGINE_PHASES = ("_account_ids", "_profit_thresholds", "_after_batch")
+MODULE_PHASES = ("compute_health", "compute_value", "write_partners", "upsert_snapshots")
+# The signal readers the engine calls through models/health_readers.py (the
+# accounts and the money are timed by the engine's own _read_* methods).
+READER_PHASES = ("read_orders", "read_answers", "read_visits", "read_sla_events",
+                 "read_servqual")
+# The visit reminders and the retention automation run in _after_batch.
+OTHER_PHASES = (("res.partner", "_health_expire_overrides"),)
 
 
 def _phase_timers(env, phases):
     """Time the job's phases: wrappers around the engine's readers
     (``_read_*``), the scoring functions and the writers (same behaviour);
     whatever is left is reported as ``other``."""
+    from odoo.addons.relationship_health.models import health_readers, health_writers
     from odoo.addons.relationship_health.models import relationship_health_engine as module
 
     def timed(label, func):
@@ -167,13 +171,17 @@ def _phase_timers(env, phases):
         return wrapper
 
     cls = type(env["relationship.health.engine"])
-    names = [n for n in dir(cls) if n.startswith("_read_")] + list(ENGINE_PHASES)
+    names = [n for n in dir(cls) if n.startswith("_read_") and n != "_read_inputs"]
+    names += list(ENGINE_PHASES)
     for name in names:
         if callable(getattr(cls, name, None)):
             setattr(cls, name, timed(name.lstrip("_"), getattr(cls, name)))
     for name in MODULE_PHASES:
         if callable(getattr(module, name, None)):
             setattr(module, name, timed(name, getattr(module, name)))
+    for name in READER_PHASES:
+        setattr(health_readers, name, timed(name, getattr(health_readers, name)))
+    health_writers.details_json = timed("details", health_writers.details_json)
     for model, name in OTHER_PHASES:
         if model in env and callable(getattr(type(env[model]), name, None)):
             model_cls = type(env[model])

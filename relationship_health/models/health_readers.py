@@ -1,0 +1,331 @@
+"""The readers of the health engine: one set-based query per batch and signal.
+
+Plain functions (no model): each takes the cursor, the ids of a batch of
+accounts (commercial partners) and the instants it needs, and returns a
+pandas frame in the shape the scoring core (``..scoring``) expects. The
+engine (``relationship.health.engine``) passes in what depends on the
+registry (the company of an account, the visit type, the visits of other
+addons).
+
+Readers filter their driving table (orders, survey answers, attendees) on the
+contacts of the batch's accounts, so that PostgreSQL walks the partner_id
+indexes instead of scanning the whole table for every batch.
+"""
+
+from datetime import timedelta
+
+import pandas as pd
+
+from odoo.tools import SQL
+
+#: The trend compares the score with the newest snapshot at least this old.
+TREND_MIN_AGE_DAYS = 28
+
+
+def account_company_sql(partner, default_company_id):
+    """SQL: the company an account is scored for. Its own company; for an
+    account shared between companies (no company), the company of its latest
+    confirmed order (of the account or one of its contacts); without any
+    order, ``default_company_id`` (the main company). ``partner`` is the
+    alias of the account's ``res_partner`` row."""
+    alias = SQL.identifier(partner)
+    return SQL(
+        """COALESCE(%(p)s.company_id, (
+                SELECT so.company_id
+                  FROM sale_order so
+                  JOIN res_partner oc ON oc.id = so.partner_id
+                 WHERE oc.commercial_partner_id = %(p)s.id AND so.state = 'sale'
+              ORDER BY so.date_order DESC, so.id DESC
+                 LIMIT 1), %(default)s)""",
+        p=alias,
+        default=default_company_id,
+    )
+
+
+def account_money_sql(accounts, since, until, use_margin):
+    """SQL: the money of accounts over a period, the one definition used by
+    the score, the retention automation and the weekly digest.
+
+    ``accounts`` is a query of rows (account id, company id): the company the
+    account is scored for. Rows (account id, revenue, margin): the untaxed
+    amount and margin of the confirmed orders of the account and its contacts
+    placed in that company between ``since`` (excluded) and ``until``
+    (included), converted into that company's currency at each order's rate
+    (margin NULL when ``sale_margin`` does not track it). Accounts without
+    such an order have no row."""
+    rate = SQL("COALESCE(NULLIF(so.currency_rate, 0), 1)")
+    margin = SQL("SUM(so.margin / %s)", rate) if use_margin else SQL("NULL::float8")
+    return SQL(
+        """
+        SELECT a.id, SUM(so.amount_untaxed / %(rate)s), %(margin)s
+          FROM (%(accounts)s) AS a(id, company_id)
+          JOIN res_partner c ON c.commercial_partner_id = a.id
+          JOIN sale_order so ON so.partner_id = c.id AND so.company_id = a.company_id
+         WHERE so.state = 'sale'
+           AND so.date_order > %(since)s
+           AND so.date_order <= %(until)s
+      GROUP BY a.id
+        """,
+        rate=rate,
+        margin=margin,
+        accounts=accounts,
+        since=since,
+        until=until,
+    )
+
+
+def accounts_values_sql(account_ids, company_ids):
+    """SQL: the rows (account id, company id) of two parallel lists."""
+    return SQL("SELECT * FROM unnest(%s::int4[], %s::int4[])",
+               [int(i) for i in account_ids], [int(c) for c in company_ids])
+
+
+def fetch_frame(cr, query, columns):
+    """The rows of ``query`` as a frame with ``columns``."""
+    cr.execute(query)
+    return pd.DataFrame(cr.fetchall(), columns=columns)
+
+
+def read_accounts(cr, account_ids, as_of, company_sql):
+    """Accounts with their visit plan, owner, company (``company_sql``: the
+    company an account is scored for, on alias ``p``), override and trend
+    reference, indexed by partner_id."""
+    frame = fetch_frame(
+        cr,
+        SQL(
+            """
+            SELECT p.id, %(company)s, p.user_id, u.sale_team_id,
+                   p.health_band, p.health_score,
+                   p.health_override_band, p.health_override_until,
+                   p.visit_interval_days,
+                   COALESCE(p.visit_plan_date, p.create_date::date),
+                   prev.score
+              FROM res_partner p
+         LEFT JOIN res_users u ON u.id = p.user_id
+         LEFT JOIN LATERAL (
+                    SELECT s.score
+                      FROM relationship_health_snapshot s
+                     WHERE s.partner_id = p.id AND s.snapshot_date <= %(ref_date)s
+                  ORDER BY s.snapshot_date DESC
+                     LIMIT 1) prev ON TRUE
+             WHERE p.id = ANY(%(ids)s)
+            """,
+            company=company_sql,
+            ref_date=as_of - timedelta(days=TREND_MIN_AGE_DAYS),
+            ids=list(account_ids),
+        ),
+        ["partner_id", "company_id", "user_id", "team_id", "band_before", "score_before",
+         "override_band", "override_until", "visit_interval_days", "visit_plan_start",
+         "previous_score"],
+    )
+    frame["visit_interval_days"] = frame["visit_interval_days"].fillna(0).astype("int64")
+    frame["visit_plan_start"] = pd.to_datetime(frame["visit_plan_start"])
+    frame["previous_score"] = frame["previous_score"].astype("float64")
+    frame["score_before"] = frame["score_before"].astype("float64")
+    return frame.set_index("partner_id")
+
+
+def read_orders(cr, account_ids, now):
+    """Distinct order days of confirmed orders, per account."""
+    return fetch_frame(
+        cr,
+        SQL(
+            """
+            SELECT c.commercial_partner_id, so.date_order::date
+              FROM sale_order so
+              JOIN res_partner c ON c.id = so.partner_id
+             WHERE so.state = 'sale'
+               AND so.date_order <= %(now)s
+               AND so.partner_id = ANY(ARRAY(
+                   SELECT id FROM res_partner WHERE commercial_partner_id = ANY(%(ids)s)))
+          GROUP BY 1, 2
+            """,
+            now=now,
+            ids=list(account_ids),
+        ),
+        ["partner_id", "order_date"],
+    )
+
+
+def answer_lines_sql(columns, condition, account_ids, as_of, now):
+    """Completed survey answer lines (scale or numerical) of the batch's
+    contacts over the last two years, to the questions matching
+    ``condition``: account, date, value, then ``columns``."""
+    return SQL(
+        """
+        SELECT c.commercial_partner_id,
+               COALESCE(ui.end_datetime, ui.create_date),
+               CASE WHEN l.answer_type = 'scale' THEN l.value_scale
+                    ELSE l.value_numerical_box END,
+               %(columns)s
+          FROM survey_user_input_line l
+          JOIN survey_user_input ui ON ui.id = l.user_input_id
+          JOIN survey_question q ON q.id = l.question_id
+          JOIN res_partner c ON c.id = ui.partner_id
+         WHERE ui.state = 'done'
+           AND %(condition)s
+           AND l.answer_type IN ('scale', 'numerical_box')
+           AND NOT COALESCE(l.skipped, FALSE)
+           AND COALESCE(ui.end_datetime, ui.create_date) <= %(now)s
+           AND COALESCE(ui.end_datetime, ui.create_date) >= %(since)s
+           AND ui.partner_id = ANY(ARRAY(
+               SELECT id FROM res_partner WHERE commercial_partner_id = ANY(%(ids)s)))
+        """,
+        columns=columns,
+        condition=condition,
+        now=now,
+        since=as_of - timedelta(days=731),
+        ids=list(account_ids),
+    )
+
+
+def read_answers(cr, account_ids, as_of, now, visit_type_id):
+    """Completed answers to questions flagged with a health metric, and
+    the customer moods noted by sales reps in their visit reports
+    (``visit_type_id``: the Customer Visit event type, or None)."""
+    answers = answer_lines_sql(
+        SQL("q.health_metric, q.scale_min, q.scale_max"), SQL("q.health_metric IS NOT NULL"),
+        account_ids, as_of, now,
+    )
+    return fetch_frame(
+        cr,
+        SQL(
+            """
+            %(answers)s
+         UNION ALL
+            SELECT DISTINCT ON (e.id, c.commercial_partner_id)
+                   c.commercial_partner_id, e.start, e.visit_mood::int, 'mood', 1, 5
+              FROM calendar_event e
+              JOIN meeting_category_rel r ON r.event_id = e.id AND r.type_id = %(visit_type)s
+              JOIN calendar_attendee a ON a.event_id = e.id
+              JOIN res_partner c ON c.id = a.partner_id
+             WHERE e.active
+               AND a.state != 'declined'
+               AND e.visit_mood IS NOT NULL
+               AND e.start <= %(now)s
+               AND e.start >= %(since)s
+               AND a.partner_id = ANY(ARRAY(
+                   SELECT id FROM res_partner WHERE commercial_partner_id = ANY(%(ids)s)))
+            """,
+            answers=answers,
+            now=now,
+            since=as_of - timedelta(days=731),
+            ids=list(account_ids),
+            visit_type=visit_type_id,
+        ),
+        ["partner_id", "answer_date", "value", "metric", "scale_min", "scale_max"],
+    )
+
+
+def read_visits(cr, account_ids, visit_type_id, extra_queries):
+    """Days of Customer Visits with the account among their attendees (the
+    account itself or a contact) who did not decline, plus the visits of
+    ``extra_queries`` (the engine's ``_extra_visits_sql``). Visits still to
+    come are read too: the core counts only those started, the engine takes
+    the next planned one from the others. ``visit_type_id``: the Customer
+    Visit event type, or None."""
+    queries = []
+    if visit_type_id:
+        queries.append(SQL(
+            """
+            SELECT c.commercial_partner_id, e.start
+              FROM calendar_event e
+              JOIN meeting_category_rel r ON r.event_id = e.id AND r.type_id = %(type)s
+              JOIN calendar_attendee a ON a.event_id = e.id
+              JOIN res_partner c ON c.id = a.partner_id
+             WHERE e.active
+               AND a.state != 'declined'
+               AND a.partner_id = ANY(ARRAY(
+                   SELECT id FROM res_partner WHERE commercial_partner_id = ANY(%(ids)s)))
+            """,
+            type=visit_type_id,
+            ids=list(account_ids),
+        ))
+    queries += extra_queries
+    if not queries:
+        return pd.DataFrame(columns=["partner_id", "visit_date"])
+    return fetch_frame(
+        cr,
+        SQL(
+            "SELECT partner_id, visit_date FROM (%s) AS visits(partner_id, visit_date)"
+            " GROUP BY 1, 2",
+            SQL(" UNION ALL ").join(queries),
+        ),
+        ["partner_id", "visit_date"],
+    )
+
+
+def read_servqual(cr, account_ids, as_of, now):
+    """Completed answers to SERVQUAL items (expectation and perception)."""
+    return fetch_frame(
+        cr,
+        answer_lines_sql(
+            SQL("q.servqual_dimension, q.servqual_side"),
+            SQL("q.servqual_dimension IS NOT NULL AND q.servqual_side IS NOT NULL"),
+            account_ids, as_of, now,
+        ),
+        ["partner_id", "answer_date", "value", "dimension", "side"],
+    )
+
+
+def read_sla_events(cr, account_ids, as_of, now):
+    """Service-level commitments due in the last year."""
+    return fetch_frame(
+        cr,
+        SQL(
+            """
+            SELECT e.partner_id, e.date_deadline, e.date_done, e.policy_id
+              FROM relationship_sla_event e
+             WHERE e.active
+               AND e.date_deadline <= %(now)s
+               AND e.date_deadline >= %(since)s
+               AND e.partner_id = ANY(%(ids)s)
+            """,
+            now=now,
+            since=as_of - timedelta(days=366),
+            ids=list(account_ids),
+        ),
+        ["partner_id", "deadline", "done", "policy_id"],
+    )
+
+
+def read_money(cr, accounts, since, until, use_margin):
+    """Revenue and margin per account (the accounts frame: index partner_id,
+    column company_id) between ``since`` and ``until``, in the currency of
+    the company each account is scored for (see :func:`account_money_sql`)."""
+    return fetch_frame(
+        cr,
+        account_money_sql(
+            accounts_values_sql(accounts.index, accounts["company_id"]), since, until, use_margin,
+        ),
+        ["partner_id", "revenue", "margin"],
+    )
+
+
+def read_book_profits(cr, company_sql, account_conditions, since, until, use_margin):
+    """Rows (company id, profit) of every account of the book: the company it
+    is scored for (``company_sql`` on alias ``p``) and its margin (revenue
+    when margins are not tracked) between ``since`` and ``until``, 0 without
+    an order; ``account_conditions``: the SQL conditions of an account."""
+    return fetch_frame(
+        cr,
+        SQL(
+            """
+            WITH book AS (
+                SELECT p.id, %(company)s AS company_id
+                  FROM res_partner p
+                 WHERE %(accounts)s
+            ),
+            money AS (%(money)s)
+            SELECT book.company_id, COALESCE(m.%(profit)s, 0)
+              FROM book
+         LEFT JOIN money AS m(id, revenue, margin) ON m.id = book.id
+            """,
+            profit=SQL.identifier("margin" if use_margin else "revenue"),
+            company=company_sql,
+            accounts=SQL(" AND ").join(account_conditions),
+            money=account_money_sql(SQL("SELECT id, company_id FROM book"), since, until,
+                                    use_margin),
+        ),
+        ["company_id", "profit"],
+    )

@@ -1,0 +1,213 @@
+"""The writer of the health engine: one UPDATE of res_partner and one upsert
+of snapshots per batch.
+
+Plain functions (no model): the engine (``relationship.health.engine``)
+passes the scoring core's results frame and the cursor.
+"""
+
+import json
+
+import numpy as np
+import pandas as pd
+
+from odoo.tools import SQL
+
+from ..scoring import DIMENSIONS
+from ..scoring.rules import revenue_at_risk, visits_overdue
+from ..scoring.vocabulary import SIGNALS
+
+# Columns of res_partner written by the engine, with their SQL array types.
+PARTNER_COLUMNS = {
+    "health_score": "float8",
+    "health_band": "varchar",
+    "health_computed_band": "varchar",
+    "health_trend": "float8",
+    "health_confidence": "float8",
+    "health_satisfaction": "float8",
+    "health_visits": "float8",
+    "health_sla": "float8",
+    "health_recency": "float8",
+    "health_nps": "float8",
+    "health_last_order_date": "date",
+    "health_order_interval": "int4",
+    "health_last_visit_date": "date",
+    "health_details": "jsonb",
+    "visit_next_date": "date",
+    "visit_due_date": "date",
+    "visit_overdue": "bool",
+    "visit_held_12m": "int4",
+    "visit_planned_12m": "int4",
+    "visit_adherence": "float8",
+    "health_gap_reliability": "float8",
+    "health_gap_responsiveness": "float8",
+    "health_gap_assurance": "float8",
+    "health_gap_empathy": "float8",
+    "health_gap_tangibles": "float8",
+    "health_servqual_gap": "float8",
+    "health_servqual_weakest": "varchar",
+    "health_revenue_12m": "float8",
+    "health_revenue_at_risk": "float8",
+    "health_margin_12m": "float8",
+    "health_loyalty_regularity": "float8",
+    "health_tenure_days": "int4",
+    "health_quadrant": "varchar",
+    "health_clv": "float8",
+    "health_team_id": "int4",
+}
+# Snapshot column -> result column.
+SNAPSHOT_COLUMNS = {
+    "score": "score",
+    "band": "band",
+    "confidence": "confidence",
+    "satisfaction": "satisfaction",
+    "visits": "visits",
+    "sla": "sla",
+    "recency": "recency",
+    "nps": "nps",
+}
+COMPONENT_COLUMNS = SIGNALS
+FACT_COLUMNS = (
+    "days_since_order", "order_interval_days", "order_interval_is_default", "order_count",
+    "answer_count", "days_since_visit", "visit_count_365",
+    "sla_event_count", "sla_met_count", "sla_breached_count",
+)
+
+
+def _nullable(series):
+    """A column as a list of python values with None for missing ones."""
+    return series.astype(object).where(series.notna(), None).tolist()
+
+
+def _ints(series):
+    """An integer column as a list of python ints with None for missing ones."""
+    return [None if pd.isna(v) else int(v) for v in series]
+
+
+def _dates(series):
+    """A datetime column as a list of ISO dates (None for missing)."""
+    return [None if pd.isna(v) else pd.Timestamp(v).date().isoformat() for v in series]
+
+
+def _json_value(value):
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return None
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def details_json(results):
+    """Per account JSON: the reasons and the facts behind the score."""
+    facts = results[list(FACT_COLUMNS)]
+    components = results[list(COMPONENT_COLUMNS)]
+    details = []
+    for reasons, fact_row, component_row in zip(
+        results["reasons"], facts.itertuples(index=False), components.itertuples(index=False)
+    ):
+        details.append(json.dumps({
+            "reasons": reasons,
+            "components": {
+                name: _json_value(value) for name, value in zip(COMPONENT_COLUMNS, component_row)
+            },
+            "facts": {name: _json_value(value) for name, value in zip(FACT_COLUMNS, fact_row)},
+        }))
+    return details
+
+
+def partner_values(results, as_of):
+    """The columns of :data:`PARTNER_COLUMNS` of the scored accounts, as
+    lists in the order of ``results`` (the core's frame joined with the
+    accounts): the visit overdue flag and the revenue at risk as the core's
+    rules decide them for the day scored ``as_of``."""
+    return {
+        "health_score": _nullable(results["score"]),
+        "health_band": results["band"].tolist(),
+        "health_computed_band": results["computed_band"].tolist(),
+        "health_trend": _nullable(results["trend"]),
+        "health_confidence": _nullable(results["confidence"]),
+        "health_satisfaction": _nullable(results["satisfaction"]),
+        "health_visits": _nullable(results["visits"]),
+        "health_sla": _nullable(results["sla"]),
+        "health_recency": _nullable(results["recency"]),
+        "health_nps": _nullable(results["nps"]),
+        "health_last_order_date": _dates(results["last_order_date"]),
+        "health_order_interval": _ints(results["order_interval_days"].round()),
+        "health_last_visit_date": _dates(results["last_visit_date"]),
+        "health_details": details_json(results),
+        "visit_next_date": _dates(results["visit_next_date"]),
+        "visit_due_date": _dates(results["visit_due_date"]),
+        "visit_overdue": visits_overdue(results["visit_due_date"], as_of).tolist(),
+        "visit_held_12m": _ints(results["visit_count_365"]),
+        "visit_planned_12m": _ints(results["visits_planned_365"]),
+        "visit_adherence": _nullable(results["visit_adherence"].round(1)),
+        **{f"health_gap_{name}": _nullable(results[f"gap_{name}"]) for name in DIMENSIONS},
+        "health_servqual_gap": _nullable(results["gap_overall"]),
+        "health_servqual_weakest": _nullable(results["weakest_dimension"]),
+        "health_revenue_12m": _nullable(results["revenue_12m"].round(2)),
+        "health_revenue_at_risk": revenue_at_risk(
+            results["revenue_12m"].round(2), results["band"]
+        ).tolist(),
+        "health_margin_12m": _nullable(results["margin_12m"].round(2)),
+        "health_loyalty_regularity": _nullable(results["loyalty_regularity"].round(1)),
+        "health_tenure_days": _ints(results["tenure_days"]),
+        "health_quadrant": _nullable(results["quadrant"]),
+        "health_clv": _nullable(results["clv"].round(2)),
+        "health_team_id": _ints(results["team_id"]),
+    }
+
+
+def write_partners(cr, ids, values, now):
+    """The current health of the accounts: one UPDATE for the batch."""
+    arrays = SQL(", ").join(
+        SQL("%s::%s[]", values[name], SQL(sqltype)) for name, sqltype in PARTNER_COLUMNS.items()
+    )
+    assignments = SQL(", ").join(
+        SQL("%s = v.%s", SQL.identifier(name), SQL.identifier(name)) for name in PARTNER_COLUMNS
+    )
+    cr.execute(SQL(
+        """
+        UPDATE res_partner p
+           SET %(assignments)s, health_computed_at = %(now)s
+          FROM unnest(%(ids)s::int4[], %(arrays)s) AS v(id, %(names)s)
+         WHERE p.id = v.id
+        """,
+        assignments=assignments,
+        now=now,
+        ids=ids,
+        arrays=arrays,
+        names=SQL(", ").join(SQL.identifier(name) for name in PARTNER_COLUMNS),
+    ))
+
+
+def upsert_snapshots(cr, uid, results, ids, values, as_of, now):
+    """One snapshot per account and day: insert, or update today's row."""
+    snapshot_arrays = SQL(", ").join(
+        SQL("%s::%s[]", values[f"health_{col}"], SQL(PARTNER_COLUMNS[f"health_{col}"]))
+        for col in SNAPSHOT_COLUMNS
+    )
+    names = SQL(", ").join(SQL.identifier(col) for col in SNAPSHOT_COLUMNS)
+    cr.execute(SQL(
+        """
+        INSERT INTO relationship_health_snapshot
+               (partner_id, company_id, user_id, snapshot_date, %(names)s,
+                create_uid, create_date, write_uid, write_date)
+        SELECT v.partner_id, v.company_id, v.user_id, %(date)s, %(v_names)s,
+               %(uid)s, %(now)s, %(uid)s, %(now)s
+          FROM unnest(%(ids)s::int4[], %(companies)s::int4[], %(users)s::int4[],
+                      %(arrays)s) AS v(partner_id, company_id, user_id, %(names)s)
+        ON CONFLICT (partner_id, snapshot_date) DO UPDATE
+           SET (company_id, user_id, %(names)s, write_uid, write_date)
+             = (EXCLUDED.company_id, EXCLUDED.user_id, %(excluded)s,
+                EXCLUDED.write_uid, EXCLUDED.write_date)
+        """,
+        names=names,
+        v_names=SQL(", ").join(SQL("v.%s", SQL.identifier(col)) for col in SNAPSHOT_COLUMNS),
+        excluded=SQL(", ").join(SQL("EXCLUDED.%s", SQL.identifier(col)) for col in SNAPSHOT_COLUMNS),
+        date=as_of,
+        uid=uid,
+        now=now,
+        ids=ids,
+        companies=results["company_id"].astype("int64").tolist(),
+        users=_ints(results["user_id"]),
+        arrays=snapshot_arrays,
+    ))

@@ -1,0 +1,68 @@
+"""Who reads and who writes the health fields of res.partner.
+
+The group of every health field, the fields the sales team sets by hand, the
+field factories of res.partner and the check that keeps users from setting
+the engine's results (called by res.partner's create and write).
+"""
+
+from odoo.exceptions import AccessError
+
+#: Who reads an account's health: the sales team only. Every health field of
+#: res.partner carries this group, so that neither the customer (whose portal
+#: user reads their own commercial partner) nor an internal user without Sales
+#: rights ever sees our judgement of the relationship.
+HEALTH_READERS = "sales_team.group_sale_salesman"
+
+#: Health fields the sales team sets by hand: the visit plan, and the service
+#: commitments (checked by their own rules). The engine writes all the others.
+USER_HEALTH_FIELDS = frozenset({
+    "visit_interval_days", "visit_tier_id", "visit_interval_override", "visit_plan_date",
+    "sla_event_ids",
+})
+
+
+def health_field(field_class, *args, **kwargs):
+    """A health field of res.partner: read by the sales team only
+    (:data:`HEALTH_READERS`)."""
+    return field_class(*args, groups=HEALTH_READERS, **kwargs)
+
+
+def engine_result(field_class, *args, **kwargs):
+    """A health field the engine (or a manager's override) writes: read-only
+    in forms, not copied, read by the sales team only; users cannot set it
+    (:func:`check_health_fields_writable`)."""
+    return health_field(field_class, *args, readonly=True, copy=False, **kwargs)
+
+
+def health_protected_fields(partners):
+    """Fields of res.partner that only the engine (and, for the override,
+    the override action of a sales manager) writes: every health field
+    but the visit plan and the commitments, which have rules of their own."""
+    return frozenset(
+        name for name, field in partners._fields.items()
+        if field.groups == HEALTH_READERS and name not in USER_HEALTH_FIELDS
+    )
+
+
+def check_health_fields_writable(partners, field_names):
+    """Refuse a create, write or import of health results by anyone but
+    the engine (which writes as the superuser), and of the health fields
+    by users outside the sales team."""
+    if partners.env.su:
+        return
+    names = set(field_names)
+    forbidden = sorted(names & health_protected_fields(partners))
+    if forbidden:
+        labels = ", ".join(partners._fields[name].get_description(partners.env)["string"]
+                           for name in forbidden)
+        raise AccessError(partners.env._(
+            "Relationship health results are computed by the nightly job and cannot be "
+            "set by hand (%(fields)s). A sales manager can override an account's band "
+            "with “Override band”.",
+            fields=labels,
+        ))
+    # Fields restricted to the sales team: create() does not check them.
+    restricted = [name for name in names
+                  if name in partners._fields and partners._fields[name].groups == HEALTH_READERS]
+    if restricted:
+        partners.check_field_access_rights("create", restricted)
