@@ -294,14 +294,34 @@ cmd_test() {
   say "Running tests/ with pytest-odoo"
   started=$SECONDS
   cd "$ROOT"
-  "$PY" -m pytest tests "$@" \
+  run_pytest "$db" tests "$@" --odoo-http || status=$?
+  say "tests/ ran in $((SECONDS - started)) s"
+  dropdb --if-exists "$db" >/dev/null 2>&1 || true
+  test_margin_path || status=1
+  install_bridges_alone
+  return $status
+}
+
+# pytest-odoo against database $1; the other arguments go to pytest.
+run_pytest() {
+  local db=$1; shift
+  "$PY" -m pytest "$@" \
     --odoo-database="$db" --odoo-addons-path="$(addons_path)" \
     --odoo-extra="db_host=$PGHOST" --odoo-extra="db_port=$PGPORT" \
     --odoo-extra="db_user=$PGUSER" --odoo-extra="db_password=$PGPASSWORD" \
-    --odoo-log-level=warn --odoo-extra=test-file=/dev/null --odoo-http || status=$?
-  say "tests/ ran in $((SECONDS - started)) s"
+    --odoo-log-level=warn --odoo-extra=test-file=/dev/null
+}
+
+# The margin path (tests/test_margin.py) needs sale_margin, which the main
+# test database must not have (its tests check the revenue path): it runs in a
+# throwaway database of its own, without demo data.
+test_margin_path() {
+  local db="${MODULE}_test_$$_margin" log="/tmp/${MODULE}_test_$$-margin.log" status=0
+  THROWAWAY_DBS+=("$db")
+  say "Installing $MODULE with sale_margin (no demo data) for tests/test_margin.py"
+  install_checked "$db" "$log" "$MODULE,sale_margin" --without-demo=all
+  run_pytest "$db" tests/test_margin.py || status=$?
   dropdb --if-exists "$db" >/dev/null 2>&1 || true
-  install_bridges_alone
   return $status
 }
 
