@@ -23,6 +23,7 @@ from odoo.tools import SQL, ormcache, split_every
 from ..scoring import DIMENSIONS, compute_health, compute_value, profit_threshold
 from ..scoring.vocabulary import RISK_BANDS
 from .health_clock import day_end, health_today, utc_now
+from .health_sql import contact_ids_sql
 
 _logger = logging.getLogger(__name__)
 
@@ -524,12 +525,11 @@ class RelationshipHealthEngine(models.AbstractModel):
                   JOIN res_partner c ON c.id = so.partner_id
                  WHERE so.state = 'sale'
                    AND so.date_order <= %(now)s
-                   AND so.partner_id = ANY(ARRAY(
-                       SELECT id FROM res_partner WHERE commercial_partner_id = ANY(%(ids)s)))
+                   AND so.partner_id = ANY(%(contacts)s)
               GROUP BY 1, 2
                 """,
                 now=now,
-                ids=list(account_ids),
+                contacts=contact_ids_sql(account_ids),
             ),
             ["partner_id", "order_date"],
         )
@@ -561,13 +561,12 @@ class RelationshipHealthEngine(models.AbstractModel):
                    AND e.visit_mood IS NOT NULL
                    AND e.start <= %(now)s
                    AND e.start >= %(since)s
-                   AND a.partner_id = ANY(ARRAY(
-                       SELECT id FROM res_partner WHERE commercial_partner_id = ANY(%(ids)s)))
+                   AND a.partner_id = ANY(%(contacts)s)
                 """,
                 answers=answers,
                 now=now,
                 since=as_of - timedelta(days=731),
-                ids=list(account_ids),
+                contacts=contact_ids_sql(account_ids),
                 visit_type=visit_type.id if visit_type else None,
             ),
             ["partner_id", "answer_date", "value", "metric", "scale_min", "scale_max"],
@@ -594,11 +593,10 @@ class RelationshipHealthEngine(models.AbstractModel):
                   JOIN res_partner c ON c.id = a.partner_id
                  WHERE e.active
                    AND a.state != 'declined'
-                   AND a.partner_id = ANY(ARRAY(
-                       SELECT id FROM res_partner WHERE commercial_partner_id = ANY(%(ids)s)))
+                   AND a.partner_id = ANY(%(contacts)s)
                 """,
                 type=visit_type.id,
-                ids=list(account_ids),
+                contacts=contact_ids_sql(account_ids),
             ))
         queries += self._extra_visits_sql(account_ids, now, visit_type)
         if not queries:
@@ -658,14 +656,13 @@ class RelationshipHealthEngine(models.AbstractModel):
                AND NOT COALESCE(l.skipped, FALSE)
                AND COALESCE(ui.end_datetime, ui.create_date) <= %(now)s
                AND COALESCE(ui.end_datetime, ui.create_date) >= %(since)s
-               AND ui.partner_id = ANY(ARRAY(
-                   SELECT id FROM res_partner WHERE commercial_partner_id = ANY(%(ids)s)))
+               AND ui.partner_id = ANY(%(contacts)s)
             """,
             columns=columns,
             condition=condition,
             now=now,
             since=as_of - timedelta(days=731),
-            ids=list(account_ids),
+            contacts=contact_ids_sql(account_ids),
         )
 
     @api.model

@@ -33,6 +33,7 @@ from odoo.tools import SQL, format_amount, formatLang
 
 from ..scoring.vocabulary import BAND_RANK, RISK_BANDS
 from .health_clock import day_end, health_today
+from .health_sql import contact_ids_sql
 from .relationship_health_engine import (
     account_money_sql,
     accounts_values_sql,
@@ -389,11 +390,10 @@ class RelationshipHealthRetention(models.AbstractModel):
               FROM sale_order so
               JOIN res_partner c ON c.id = so.partner_id
              WHERE so.state = 'sale' AND so.team_id IS NOT NULL
-               AND so.partner_id = ANY(ARRAY(
-                   SELECT id FROM res_partner WHERE commercial_partner_id = ANY(%s)))
+               AND so.partner_id = ANY(%s)
           ORDER BY c.commercial_partner_id, so.date_order DESC, so.id DESC
             """,
-            list(account_ids),
+            contact_ids_sql(account_ids),
         ))
         return dict(self.env.cr.fetchall())
 
