@@ -28,6 +28,13 @@ class RelationshipSlaSourceMixin(models.AbstractModel):
     def _relationship_sla_is_deferred(self):
         return bool(self.env.context.get(DEFER_KEY))
 
+    def _relationship_sla_then_record(self, operation):
+        """Run ``operation(records)`` on these records with the recording
+        deferred, then record their commitments once; return its result."""
+        result = operation(self._relationship_sla_deferring())
+        self._record_relationship_sla_events()
+        return result
+
     def _relationship_sla_events(self):
         """The existing commitments of these documents made under a service
         level, archived ones included."""

@@ -28,9 +28,7 @@ class HelpdeskTicket(models.Model):
     def write(self, vals):
         if not SLA_EVENT_FIELDS.intersection(vals):
             return super().write(vals)
-        result = super(HelpdeskTicket, self._relationship_sla_deferring()).write(vals)
-        self._record_relationship_sla_events()
-        return result
+        return self._relationship_sla_then_record(lambda t: super(HelpdeskTicket, t).write(vals))
 
     def unlink(self):
         # The commitments of deleted tickets are kept, archived, as history.
@@ -40,16 +38,12 @@ class HelpdeskTicket(models.Model):
     def set_sla(self):
         if self._relationship_sla_is_deferred():
             return super().set_sla()
-        result = super(HelpdeskTicket, self._relationship_sla_deferring()).set_sla()
-        self._record_relationship_sla_events()
-        return result
+        return self._relationship_sla_then_record(lambda t: super(HelpdeskTicket, t).set_sla())
 
     def refresh_sla(self):
         if self._relationship_sla_is_deferred():
             return super().refresh_sla()
-        result = super(HelpdeskTicket, self._relationship_sla_deferring()).refresh_sla()
-        self._record_relationship_sla_events()
-        return result
+        return self._relationship_sla_then_record(lambda t: super(HelpdeskTicket, t).refresh_sla())
 
     # Commitments ---------------------------------------------------------------
     def _relationship_sla_counting(self):

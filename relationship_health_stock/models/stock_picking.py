@@ -14,14 +14,10 @@ class StockPicking(models.Model):
 
     def _action_done(self):
         # Record once, at the end, for the whole batch (not on each write).
-        result = super(StockPicking, self._relationship_sla_deferring())._action_done()
-        self._record_relationship_sla_events()
-        return result
+        return self._relationship_sla_then_record(lambda p: super(StockPicking, p)._action_done())
 
     def action_cancel(self):
-        result = super(StockPicking, self._relationship_sla_deferring()).action_cancel()
-        self._record_relationship_sla_events()
-        return result
+        return self._relationship_sla_then_record(lambda p: super(StockPicking, p).action_cancel())
 
     def write(self, vals):
         result = super().write(vals)
