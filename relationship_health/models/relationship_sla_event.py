@@ -28,7 +28,6 @@ SOURCE_FIELDS = (
 )
 
 
-
 def commitment_state(deadline, done, now=None):
     """The one definition of met and breached: ``"met"`` when done by the
     deadline, ``"breached"`` when done after it or, at ``now``, still open
