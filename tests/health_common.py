@@ -148,3 +148,15 @@ class HealthCase(TransactionCase):
 
     def snapshots(self, partner):
         return self.env["relationship.health.snapshot"].search([("partner_id", "=", partner.id)])
+
+
+class ServiceLevelCase(HealthCase):
+    """Tests of service levels: only the test's own service levels count (the
+    demo book has its own, archived here)."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.Policy = cls.env["relationship.sla.policy"]
+        cls.Event = cls.env["relationship.sla.event"]
+        cls.Policy.search([]).write({"active": False})

@@ -11,17 +11,13 @@ from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import mute_logger
 
-from health_common import HealthCase
+from health_common import ServiceLevelCase
 
 
-class SlaCase(HealthCase):
+class SlaCase(ServiceLevelCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.Policy = cls.env["relationship.sla.policy"]
-        cls.Event = cls.env["relationship.sla.event"]
-        # Only this test's service levels count (the demo book has its own).
-        cls.Policy.search([]).write({"active": False})
         cls.breach_type = cls.env.ref("relationship_health.mail_activity_type_sla_breach")
         cls.key_tag = cls.env["res.partner.category"].create({"name": "Key account"})
         cls.account, cls.buyer = cls.make_account("Valve Works")

@@ -10,7 +10,7 @@ from PyPDF2 import PdfReader
 from odoo import Command, fields
 from odoo.exceptions import AccessError
 
-from health_common import HealthCase
+from health_common import ServiceLevelCase
 
 REPORT = "relationship_health.action_report_service_level"
 REPORT_INTERNAL = "relationship_health.action_report_service_level_internal"
@@ -22,14 +22,11 @@ def pdf_text(pdf):
     return " ".join(" ".join(page.extract_text().split()) for page in reader.pages)
 
 
-class TestSlaReport(HealthCase):
+class TestSlaReport(ServiceLevelCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.Policy = cls.env["relationship.sla.policy"]
-        cls.Event = cls.env["relationship.sla.event"]
         cls.Report = cls.env["relationship.sla.report"]
-        cls.Policy.search([]).write({"active": False})
         cls.deliveries = cls.Policy.create({
             "name": "Deliveries within 5 days", "metric": "delivery", "target_type": "days",
             "target_value": 5, "company_id": False,

@@ -423,7 +423,7 @@ install_bridges_alone() {
 # The logins of the demo data (demo passwords), read from the constants of
 # the demo data's module without importing it.
 demo_logins() {
-  "$PY" - "$ROOT/$MODULE/models/relationship_health_demo.py" <<'PY'
+  "$PY" - "$ROOT/$MODULE/demo/book.py" <<'PY'
 import ast, sys
 names = ("DEMO_PASSWORD", "SALESPEOPLE", "SALES_MANAGER")
 demo = {}

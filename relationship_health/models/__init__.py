@@ -3,6 +3,7 @@ from . import res_config_settings
 from . import relationship_health_snapshot
 from . import relationship_sla_policy
 from . import relationship_sla_event
+from . import relationship_sla_source_mixin
 from . import survey_question
 from . import relationship_health_failure
 from . import relationship_health_engine

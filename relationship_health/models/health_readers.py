@@ -18,6 +18,8 @@ import pandas as pd
 
 from odoo.tools import SQL
 
+from .health_sql import contact_ids_sql
+
 #: The trend compares the score with the newest snapshot at least this old.
 TREND_MIN_AGE_DAYS = 28
 
@@ -136,12 +138,11 @@ def read_orders(cr, account_ids, now):
               JOIN res_partner c ON c.id = so.partner_id
              WHERE so.state = 'sale'
                AND so.date_order <= %(now)s
-               AND so.partner_id = ANY(ARRAY(
-                   SELECT id FROM res_partner WHERE commercial_partner_id = ANY(%(ids)s)))
+               AND so.partner_id = ANY(%(contacts)s)
           GROUP BY 1, 2
             """,
             now=now,
-            ids=list(account_ids),
+            contacts=contact_ids_sql(account_ids),
         ),
         ["partner_id", "order_date"],
     )
@@ -168,14 +169,13 @@ def answer_lines_sql(columns, condition, account_ids, as_of, now):
            AND NOT COALESCE(l.skipped, FALSE)
            AND COALESCE(ui.end_datetime, ui.create_date) <= %(now)s
            AND COALESCE(ui.end_datetime, ui.create_date) >= %(since)s
-           AND ui.partner_id = ANY(ARRAY(
-               SELECT id FROM res_partner WHERE commercial_partner_id = ANY(%(ids)s)))
+           AND ui.partner_id = ANY(%(contacts)s)
         """,
         columns=columns,
         condition=condition,
         now=now,
         since=as_of - timedelta(days=731),
-        ids=list(account_ids),
+        contacts=contact_ids_sql(account_ids),
     )
 
 
@@ -204,13 +204,12 @@ def read_answers(cr, account_ids, as_of, now, visit_type_id):
                AND e.visit_mood IS NOT NULL
                AND e.start <= %(now)s
                AND e.start >= %(since)s
-               AND a.partner_id = ANY(ARRAY(
-                   SELECT id FROM res_partner WHERE commercial_partner_id = ANY(%(ids)s)))
+               AND a.partner_id = ANY(%(contacts)s)
             """,
             answers=answers,
             now=now,
             since=as_of - timedelta(days=731),
-            ids=list(account_ids),
+            contacts=contact_ids_sql(account_ids),
             visit_type=visit_type_id,
         ),
         ["partner_id", "answer_date", "value", "metric", "scale_min", "scale_max"],
@@ -235,11 +234,10 @@ def read_visits(cr, account_ids, visit_type_id, extra_queries):
               JOIN res_partner c ON c.id = a.partner_id
              WHERE e.active
                AND a.state != 'declined'
-               AND a.partner_id = ANY(ARRAY(
-                   SELECT id FROM res_partner WHERE commercial_partner_id = ANY(%(ids)s)))
+               AND a.partner_id = ANY(%(contacts)s)
             """,
             type=visit_type_id,
-            ids=list(account_ids),
+            contacts=contact_ids_sql(account_ids),
         ))
     queries += extra_queries
     if not queries:

@@ -8,6 +8,8 @@ breached service commitments (``relationship_sla_event.py``) both ask here.
 from odoo import models
 from odoo.tools import SQL
 
+from .health_sql import contact_ids_sql
+
 
 class RelationshipHealthOwner(models.AbstractModel):
     _name = "relationship.health.owner"
@@ -22,11 +24,10 @@ class RelationshipHealthOwner(models.AbstractModel):
               FROM sale_order so
               JOIN res_partner c ON c.id = so.partner_id
              WHERE so.state = 'sale' AND so.team_id IS NOT NULL
-               AND so.partner_id = ANY(ARRAY(
-                   SELECT id FROM res_partner WHERE commercial_partner_id = ANY(%s)))
+               AND so.partner_id = ANY(%s)
           ORDER BY c.commercial_partner_id, so.date_order DESC, so.id DESC
             """,
-            list(account_ids),
+            contact_ids_sql(account_ids),
         ))
         return dict(self.env.cr.fetchall())
 

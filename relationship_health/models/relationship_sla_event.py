@@ -28,6 +28,31 @@ SOURCE_FIELDS = (
 )
 
 
+def commitment_state(deadline, done, now=None):
+    """The one definition of met and breached: ``"met"`` when done by the
+    deadline, ``"breached"`` when done after it or, at ``now``, still open
+    past it, else ``"open"``. Without ``now`` an open commitment stays open
+    (its stored state). :func:`commitment_state_sql` is the same rule in SQL."""
+    if done:
+        return "met" if done <= deadline else "breached"
+    if now is not None and deadline < now:
+        return "breached"
+    return "open"
+
+
+def commitment_state_sql(event, now):
+    """SQL: the state of the commitment of the ``relationship_sla_event`` row
+    aliased ``event`` at ``now`` (see :func:`commitment_state`)."""
+    return SQL(
+        """CASE WHEN %(e)s.date_done IS NULL AND %(e)s.date_deadline < %(now)s THEN 'breached'
+                WHEN %(e)s.date_done IS NULL THEN 'open'
+                WHEN %(e)s.date_done <= %(e)s.date_deadline THEN 'met'
+                ELSE 'breached' END""",
+        e=SQL.identifier(event),
+        now=now,
+    )
+
+
 class RelationshipSlaEvent(models.Model):
     """A service-level commitment made to a customer account.
 
@@ -139,18 +164,15 @@ class RelationshipSlaEvent(models.Model):
     @api.depends("date_deadline", "date_done")
     def _compute_state(self):
         for event in self:
-            if not event.date_done:
-                event.state = "open"
-            elif event.date_done <= event.date_deadline:
-                event.state = "met"
-            else:
-                event.state = "breached"
+            event.state = commitment_state(event.date_deadline, event.date_done)
 
     @api.depends("state", "date_deadline")
     def _compute_is_overdue(self):
         now = fields.Datetime.now()
         for event in self:
-            event.is_overdue = event.state == "open" and event.date_deadline < now
+            event.is_overdue = not event.date_done and bool(event.date_deadline) and (
+                commitment_state(event.date_deadline, event.date_done, now) == "breached"
+            )
 
     def _search_is_overdue(self, operator, value):
         if operator not in ("=", "!=") or not isinstance(value, bool):
@@ -324,7 +346,7 @@ class RelationshipSlaEvent(models.Model):
         """Whether this commitment is breached at ``now``: done after its
         deadline, or still open past it."""
         self.ensure_one()
-        return self.state == "breached" or (self.state == "open" and self.date_deadline < now)
+        return commitment_state(self.date_deadline, self.date_done, now) == "breached"
 
     # Breach notices ------------------------------------------------------------
     def _notify_breaches(self, now=None):

@@ -212,6 +212,22 @@ class RelationshipSlaPolicy(models.Model):
         return document_date
 
 
+def archive_policies_reading(policies):
+    """Without the addon that reads a document date, a policy reading it has
+    no deadline to read: archive it, on a deadline typed by hand so that it
+    stays a valid policy (``ondelete`` of a bridge's deadline sources)."""
+    policies.write({"deadline_field": "manual", "active": False})
+
+
+def deadline_sources_field(sources):
+    """The ``deadline_field`` of a bridge adding the document dates
+    ``sources`` ((key, label) pairs) a deadline can be read from."""
+    return fields.Selection(
+        selection_add=list(sources),
+        ondelete={key: archive_policies_reading for key, _label in sources},
+    )
+
+
 def end_of_day(moment, tz_name):
     """The last second of the day of ``moment`` (naive UTC) in ``tz_name``,
     as naive UTC."""

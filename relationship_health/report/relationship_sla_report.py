@@ -2,6 +2,7 @@ from odoo import fields, models, tools
 from odoo.tools import SQL
 
 from ..models.health_clock import utc_now
+from ..models.relationship_sla_event import commitment_state_sql
 from ..models.relationship_sla_policy import SLA_METRICS
 
 
@@ -53,6 +54,7 @@ class RelationshipSlaReport(models.Model):
         return self._query()
 
     def _query(self, now=None):
+        now = now or utc_now()
         return SQL(
             """
             SELECT e.id, e.id AS event_id, e.name, e.partner_id, e.user_id, e.policy_id,
@@ -68,18 +70,11 @@ class RelationshipSlaReport(models.Model):
                    END AS delay_hours
               FROM relationship_sla_event e
          LEFT JOIN relationship_sla_policy p ON p.id = e.policy_id
-             CROSS JOIN LATERAL (
-                   SELECT CASE
-                          WHEN e.date_done IS NULL AND e.date_deadline < %(now)s
-                               THEN 'breached'
-                          WHEN e.date_done IS NULL THEN 'open'
-                          WHEN e.date_done <= e.date_deadline THEN 'met'
-                          ELSE 'breached'
-                          END AS state
-                   ) s
+             CROSS JOIN LATERAL (SELECT %(state)s AS state) s
              WHERE e.active
             """,
-            now=now or utc_now(),
+            now=now,
+            state=commitment_state_sql("e", now),
         )
 
     def init(self):

@@ -4,6 +4,7 @@ from odoo import api, models
 from odoo.tools import SQL
 
 from odoo.addons.relationship_health.models.health_clock import health_today
+from odoo.addons.relationship_health.models.health_sql import contact_ids_sql
 
 
 class RelationshipHealthEngine(models.AbstractModel):
@@ -45,8 +46,7 @@ class RelationshipHealthEngine(models.AbstractModel):
                         ELSE GREATEST(v.date::timestamp, %(just_after)s) END
               FROM crm_salesperson_planner_visit v
               JOIN res_partner c ON c.id = v.partner_id
-             WHERE v.partner_id = ANY(ARRAY(
-                   SELECT id FROM res_partner WHERE commercial_partner_id = ANY(%(ids)s)))
+             WHERE v.partner_id = ANY(%(contacts)s)
                AND (v.state = 'done'
                     OR (v.state IN ('draft', 'confirm') AND v.date >= %(today)s))
                AND NOT %(counted_event)s
@@ -54,7 +54,7 @@ class RelationshipHealthEngine(models.AbstractModel):
             now=now,
             just_after=now + timedelta(microseconds=1),
             today=health_today(now),
-            ids=list(account_ids),
+            contacts=contact_ids_sql(account_ids),
             counted_event=counted_event,
         ))
         return queries

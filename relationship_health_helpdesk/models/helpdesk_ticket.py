@@ -1,5 +1,4 @@
 from odoo import api, models
-from odoo.tools import split_every
 
 from .relationship_sla_policy import HELPDESK_SLA_DEADLINE
 
@@ -13,17 +12,15 @@ SLA_EVENT_FIELDS = frozenset({
 #: assigned, ``last_stage_update`` the last move of any kind): tickets measure
 #: resolution only.
 TICKET_METRICS = ("resolution",)
-#: Context key: the ticket operation under way records its commitments at its
-#: end, so the SLA lines it changes on the way do not record them one by one.
-DEFER_KEY = "relationship_sla_deferred"
 
 
 class HelpdeskTicket(models.Model):
-    _inherit = "helpdesk.ticket"
+    _name = "helpdesk.ticket"
+    _inherit = ["helpdesk.ticket", "relationship.sla.source.mixin"]
 
     @api.model_create_multi
     def create(self, vals_list):
-        tickets = super(HelpdeskTicket, self.with_context(**{DEFER_KEY: True})).create(vals_list)
+        tickets = super(HelpdeskTicket, self._relationship_sla_deferring()).create(vals_list)
         tickets = tickets.with_env(self.env)
         tickets._record_relationship_sla_events()
         return tickets
@@ -31,31 +28,22 @@ class HelpdeskTicket(models.Model):
     def write(self, vals):
         if not SLA_EVENT_FIELDS.intersection(vals):
             return super().write(vals)
-        result = super(HelpdeskTicket, self.with_context(**{DEFER_KEY: True})).write(vals)
-        self._record_relationship_sla_events()
-        return result
+        return self._relationship_sla_then_record(lambda t: super(HelpdeskTicket, t).write(vals))
 
     def unlink(self):
         # The commitments of deleted tickets are kept, archived, as history.
-        self.env["relationship.sla.event"].sudo().search([
-            ("res_model", "=", self._name), ("res_id", "in", self.ids),
-            ("policy_id", "!=", False),
-        ]).write({"active": False})
+        self._relationship_sla_events().filtered("active").write({"active": False})
         return super().unlink()
 
     def set_sla(self):
-        if self.env.context.get(DEFER_KEY):
+        if self._relationship_sla_is_deferred():
             return super().set_sla()
-        result = super(HelpdeskTicket, self.with_context(**{DEFER_KEY: True})).set_sla()
-        self._record_relationship_sla_events()
-        return result
+        return self._relationship_sla_then_record(lambda t: super(HelpdeskTicket, t).set_sla())
 
     def refresh_sla(self):
-        if self.env.context.get(DEFER_KEY):
+        if self._relationship_sla_is_deferred():
             return super().refresh_sla()
-        result = super(HelpdeskTicket, self.with_context(**{DEFER_KEY: True})).refresh_sla()
-        self._record_relationship_sla_events()
-        return result
+        return self._relationship_sla_then_record(lambda t: super(HelpdeskTicket, t).refresh_sla())
 
     # Commitments ---------------------------------------------------------------
     def _relationship_sla_counting(self):
@@ -103,11 +91,15 @@ class HelpdeskTicket(models.Model):
             "Ticket %(number)s: %(title)s", number=self.number, title=self.name
         )
 
-    def _relationship_sla_event_vals(self, extra_pairs=()):
+    def _relationship_sla_event_vals(self, existing):
         """Commitment values of these tickets: one per ticket and resolution
-        policy covering its account in its company, plus one per pair of
-        ``extra_pairs`` ((ticket, archived policy) whose commitment exists:
-        it keeps following the ticket, it is never re-created or revived)."""
+        policy covering its account in its company, plus one per commitment
+        of ``existing`` under an archived policy: it keeps following the
+        ticket, it is never re-created or revived."""
+        extra_pairs = [
+            (self.browse(event.res_id), event.policy_id)
+            for event in existing if not event.policy_id.active
+        ]
         tickets = self._relationship_sla_counting()
         if not tickets:
             return []
@@ -149,44 +141,19 @@ class HelpdeskTicket(models.Model):
             vals_list.append(vals)
         return vals_list
 
-    def _record_relationship_sla_events(self, notify=True):
-        """Create or update the commitments of these tickets in one go, and
-        archive those that no longer count (ticket archived, cancelled, marked
-        as a duplicate or without customer; account no longer covered by the
-        policy; no SLA deadline to read any more).
-
-        Commitments of an archived policy keep following their ticket but are
-        never created again. ``notify=False`` (backfills) gives no "Inform the
-        customer" activity for breaches of the past.
-        """
-        Event = self.env["relationship.sla.event"].sudo().with_context(active_test=False)
-        if not self:
-            return Event.browse()
-        tickets = self.sudo().with_context(active_test=False)
-        existing = Event.search([
-            ("res_model", "=", self._name), ("res_id", "in", tickets.ids),
-            ("policy_id", "!=", False),
-        ])
-        frozen = [
-            (tickets.browse(event.res_id), event.policy_id)
-            for event in existing if not event.policy_id.active
-        ]
-        vals_list = tickets._relationship_sla_event_vals(frozen)
-        events = Event._record_from_sources(vals_list, notify=notify)
-        counting = set(tickets._relationship_sla_counting().ids)
-        stale = (existing - events).filtered(
+    def _relationship_sla_stale(self, existing, events):
+        """Archive the commitments that no longer count: ticket archived,
+        cancelled, marked as a duplicate or without customer; account no
+        longer covered by the policy; no SLA deadline to read any more.
+        Commitments of an archived policy keep following their ticket."""
+        counting = set(self._relationship_sla_counting().ids)
+        return (existing - events).filtered(
             lambda e: e.active and (e.policy_id.active or e.res_id not in counting)
         )
-        if stale:
-            stale.write({"active": False})
-        return events.with_env(self.env)
 
     @api.model
     def _backfill_relationship_sla_events(self, batch_size=1000):
         """Record the commitments of every ticket (all companies, archived
         tickets included), by batches, without breach notices. Running it
         again updates, never duplicates."""
-        Ticket = self.sudo().with_context(active_test=False)
-        for ids in split_every(batch_size, Ticket.search([], order="id").ids, list):
-            Ticket.browse(ids)._record_relationship_sla_events(notify=False)
-            Ticket.env.invalidate_all()
+        return self._relationship_sla_backfill([], batch_size)

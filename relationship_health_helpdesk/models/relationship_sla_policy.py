@@ -1,23 +1,17 @@
-from odoo import api, fields, models
+from odoo import api, models
+
+from odoo.addons.relationship_health.models.relationship_sla_policy import deadline_sources_field
 
 #: The deadline of a ticket's helpdesk SLA (see helpdesk.ticket).
 HELPDESK_SLA_DEADLINE = "helpdesk_sla_deadline"
 
 
-def _archive_helpdesk_policies(policies):
-    """Without this bridge, a policy reading the helpdesk's deadline has no
-    deadline to read: archive it, on a deadline typed by hand so that it
-    stays a valid policy."""
-    policies.write({"deadline_field": "manual", "active": False})
-
-
 class RelationshipSlaPolicy(models.Model):
     _inherit = "relationship.sla.policy"
 
-    deadline_field = fields.Selection(
-        selection_add=[(HELPDESK_SLA_DEADLINE, "Ticket's SLA deadline (Helpdesk)")],
-        ondelete={HELPDESK_SLA_DEADLINE: _archive_helpdesk_policies},
-    )
+    deadline_field = deadline_sources_field([
+        (HELPDESK_SLA_DEADLINE, "Ticket's SLA deadline (Helpdesk)"),
+    ])
 
     @api.model
     def _deadline_field_metrics(self):

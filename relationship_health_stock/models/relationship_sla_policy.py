@@ -1,30 +1,20 @@
-from odoo import _, api, fields, models
+from odoo import _, api, models
 from odoo.exceptions import AccessError
+
+from odoo.addons.relationship_health.models.relationship_sla_policy import deadline_sources_field
 
 #: Deadlines a delivery can be measured against.
 COMMITMENT_DATE = "sale_commitment_date"
 DELIVERY_DEADLINE = "picking_date_deadline"
 
 
-def _archive_delivery_policies(policies):
-    """Without deliveries, a policy reading a delivery date has no deadline to
-    read: archive it, on a deadline typed by hand so that it stays valid."""
-    policies.write({"deadline_field": "manual", "active": False})
-
-
 class RelationshipSlaPolicy(models.Model):
     _inherit = "relationship.sla.policy"
 
-    deadline_field = fields.Selection(
-        selection_add=[
-            (COMMITMENT_DATE, "Delivery date promised on the order"),
-            (DELIVERY_DEADLINE, "Deadline of the delivery"),
-        ],
-        ondelete={
-            COMMITMENT_DATE: _archive_delivery_policies,
-            DELIVERY_DEADLINE: _archive_delivery_policies,
-        },
-    )
+    deadline_field = deadline_sources_field([
+        (COMMITMENT_DATE, "Delivery date promised on the order"),
+        (DELIVERY_DEADLINE, "Deadline of the delivery"),
+    ])
 
     @api.model
     def _deadline_field_metrics(self):

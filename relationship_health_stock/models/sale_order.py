@@ -1,6 +1,6 @@
 from odoo import models
 
-from .stock_picking import DEFER_KEY
+from odoo.addons.relationship_health.models.relationship_sla_source_mixin import DEFER_KEY
 
 #: Order fields whose change may change the commitments of its deliveries.
 SLA_ORDER_FIELDS = frozenset({"commitment_date", "partner_id", "date_order"})

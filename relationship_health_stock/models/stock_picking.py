@@ -1,31 +1,27 @@
 from odoo import api, models
-from odoo.tools import split_every
+
+from odoo.addons.relationship_health.models.relationship_sla_source_mixin import DEFER_KEY
 
 from .relationship_sla_policy import COMMITMENT_DATE, DELIVERY_DEADLINE
 
 #: Picking fields whose change may change the delivery's commitments.
 SLA_EVENT_FIELDS = frozenset({"date_done", "partner_id", "date_deadline", "name", "company_id"})
-#: Context key: the operation under way records the commitments at its end.
-DEFER_KEY = "relationship_sla_deferred"
 
 
 class StockPicking(models.Model):
-    _inherit = "stock.picking"
+    _name = "stock.picking"
+    _inherit = ["stock.picking", "relationship.sla.source.mixin"]
 
     def _action_done(self):
         # Record once, at the end, for the whole batch (not on each write).
-        result = super(StockPicking, self.with_context(**{DEFER_KEY: True}))._action_done()
-        self._record_relationship_sla_events()
-        return result
+        return self._relationship_sla_then_record(lambda p: super(StockPicking, p)._action_done())
 
     def action_cancel(self):
-        result = super(StockPicking, self.with_context(**{DEFER_KEY: True})).action_cancel()
-        self._record_relationship_sla_events()
-        return result
+        return self._relationship_sla_then_record(lambda p: super(StockPicking, p).action_cancel())
 
     def write(self, vals):
         result = super().write(vals)
-        if SLA_EVENT_FIELDS.intersection(vals) and not self.env.context.get(DEFER_KEY):
+        if SLA_EVENT_FIELDS.intersection(vals) and not self._relationship_sla_is_deferred():
             self.filtered(lambda p: p.state in ("done", "cancel"))._record_relationship_sla_events()
         return result
 
@@ -58,7 +54,7 @@ class StockPicking(models.Model):
             return self.date_deadline or None
         return None
 
-    def _relationship_sla_event_vals(self):
+    def _relationship_sla_event_vals(self, existing=None):
         """One commitment per validated delivery and on-time delivery policy
         covering its account in its company. It starts when the order was
         confirmed, is due by the policy's target (or the promised date it
@@ -101,38 +97,13 @@ class StockPicking(models.Model):
                 })
         return vals_list
 
-    def _record_relationship_sla_events(self, notify=True):
-        """Create or update the commitments of these deliveries in one go, and
-        archive those that no longer count (delivery cancelled or no longer to
-        a customer, account no longer covered, no promised date to read).
-        ``notify=False`` (backfills) gives no "Inform the customer" activity
-        for breaches of the past."""
-        Event = self.env["relationship.sla.event"].sudo().with_context(active_test=False)
-        if not self:
-            return Event.browse()
-        pickings = self.sudo()
-        existing = Event.search([
-            ("res_model", "=", self._name), ("res_id", "in", pickings.ids),
-            ("policy_id", "!=", False),
-        ])
-        events = Event._record_from_sources(pickings._relationship_sla_event_vals(), notify=notify)
-        stale = (existing - events).filtered("active")
-        if stale:
-            stale.write({"active": False})
-        return events.with_env(self.env)
-
     @api.model
     def _backfill_relationship_sla_events(self, date_from=None, batch_size=1000):
         """Record the commitments of every validated delivery of a customer
         order (all companies), by batches, without breach notices. Running it
         again updates, never duplicates."""
-        Picking = self.sudo().with_context(active_test=False)
         domain = [("state", "=", "done"), ("picking_type_code", "=", "outgoing"),
                   ("sale_id", "!=", False)]
         if date_from:
             domain.append(("date_done", ">=", date_from))
-        events = self.env["relationship.sla.event"]
-        for ids in split_every(batch_size, Picking.search(domain, order="id").ids, list):
-            events |= Picking.browse(ids)._record_relationship_sla_events(notify=False)
-            Picking.env.invalidate_all()
-        return events
+        return self._relationship_sla_backfill(domain, batch_size)
