@@ -1,4 +1,4 @@
-.PHONY: demo test test-host test-host-baseline bench
+.PHONY: demo test test-host test-host-baseline lint format bench
 
 demo:  ## a local Odoo with relationship_health and its demo data on http://localhost:8069
 	./tools/dev.sh demo
@@ -11,6 +11,12 @@ test-host:  ## Odoo's own tests of the host modules, with our addons installed (
 
 test-host-baseline:  ## the same without our addons: rewrites tools/host-tests-baseline.txt
 	./tools/dev.sh test-host --baseline
+
+lint:  ## OCA's mandatory pylint-odoo checks, OCA's XML and PO checks, ruff's formatting
+	./tools/dev.sh lint
+
+format:  ## apply ruff's formatting and OCA's automatic XML and PO fixes
+	./tools/dev.sh format
 
 bench:  ## the nightly job at scale (see README, Benchmark)
 	./tools/dev.sh bench
