@@ -12,10 +12,10 @@ test-host:  ## Odoo's own tests of the host modules, with our addons installed (
 test-host-baseline:  ## the same without our addons: rewrites tools/host-tests-baseline.txt
 	./tools/dev.sh test-host --baseline
 
-lint:  ## OCA's mandatory pylint-odoo checks, OCA's XML and PO checks, ruff's formatting
+lint:  ## OCA's mandatory pylint-odoo checks, OCA's manifest, XML, CSV and PO checks
 	./tools/dev.sh lint
 
-format:  ## apply ruff's formatting and OCA's automatic XML and PO fixes
+format:  ## apply OCA's automatic fixes of manifests and XML files
 	./tools/dev.sh format
 
 bench:  ## the nightly job at scale (see README, Benchmark)
