@@ -1,4 +1,4 @@
-.PHONY: demo test test-host test-host-baseline bench
+.PHONY: demo test test-host test-host-baseline lint format bench
 
 demo:  ## a local Odoo with relationship_health and its demo data on http://localhost:8069
 	./tools/dev.sh demo
@@ -11,6 +11,12 @@ test-host:  ## Odoo's own tests of the host modules, with our addons installed (
 
 test-host-baseline:  ## the same without our addons: rewrites tools/host-tests-baseline.txt
 	./tools/dev.sh test-host --baseline
+
+lint:  ## OCA's mandatory pylint-odoo checks, OCA's manifest, XML, CSV and PO checks
+	./tools/dev.sh lint
+
+format:  ## apply OCA's automatic fixes of manifests and XML files
+	./tools/dev.sh format
 
 bench:  ## the nightly job at scale (see README, Benchmark)
 	./tools/dev.sh bench

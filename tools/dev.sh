@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Development entry points of relationship_health: `demo`, `test`,
-# `test-host [--baseline]`, `bench`.
+# `test-host [--baseline]`, `lint`, `format`, `bench`.
 #
 # Python: $PYTHON (default python3) when it imports Odoo 18.0, as on CI.
 # Otherwise Odoo is set up in a project-local virtualenv, .venv/, made from
@@ -601,6 +601,55 @@ cmd_test_host() {
   fi
 }
 
+# make lint / make format: OCA's mandatory pylint-odoo checks
+# (.pylintrc-mandatory) and OCA's checks of manifests, XML, CSV and
+# translation files (oca-odoo-pre-commit-hooks), with the versions of
+# requirements-lint.txt in .venv-lint/, made from $PYTHON (Odoo is not needed).
+LINT_VENV=$ROOT/.venv-lint
+lint_tools() {
+  if [ -x "$LINT_VENV/bin/python" ] \
+      && cmp -s "$ROOT/requirements-lint.txt" "$LINT_VENV/.requirements-lint.txt"; then
+    return 0
+  fi
+  "$PY" -c 'import ensurepip, venv' >/dev/null 2>&1 || apt_install "virtualenvs" python3-venv
+  say "Installing the lint tools of requirements-lint.txt into .venv-lint/"
+  rm -rf "$LINT_VENV"
+  "$PY" -m venv "$LINT_VENV" || die "could not make a virtualenv with $PY"
+  "$LINT_VENV/bin/python" -m pip install -q -r "$ROOT/requirements-lint.txt" \
+    || die "could not install the lint tools of requirements-lint.txt"
+  cp "$ROOT/requirements-lint.txt" "$LINT_VENV/.requirements-lint.txt"
+}
+
+# The files the lint checks read: the addons, their manifests and their
+# translation files.
+lint_targets() {
+  mapfile -t LINT_ADDONS < <(repo_addons)
+  LINT_MANIFESTS=("${LINT_ADDONS[@]/%//__manifest__.py}")
+  mapfile -t LINT_PO < <(cd "$ROOT" && ls -1 */i18n/*.po */i18n/*.pot 2>/dev/null)
+}
+
+cmd_lint() {
+  lint_tools; lint_targets
+  cd "$ROOT"
+  local status=0 started=$SECONDS bin=$LINT_VENV/bin
+  say "pylint-odoo: OCA's mandatory checks"
+  "$bin/pylint" --rcfile=.pylintrc-mandatory "${LINT_ADDONS[@]}" || status=1
+  say "OCA's checks of manifests, XML and CSV files"
+  "$bin/oca-checks-odoo-module" "${LINT_MANIFESTS[@]}" || status=1
+  say "OCA's checks of translation files"
+  # Not po-pretty-format: it empties a translation equal to its source
+  # ("ID", "NPS"), which tests/test_i18n_files.py counts as missing.
+  "$bin/oca-checks-po" --disable=po-pretty-format "${LINT_PO[@]}" || status=1
+  say "Lint ran in $((SECONDS - started)) s"
+  [ $status -eq 0 ] || die "the lint checks found problems (above); make format fixes some of them"
+}
+
+cmd_format() {
+  lint_tools; lint_targets
+  cd "$ROOT"
+  "$LINT_VENV/bin/oca-checks-odoo-module" --no-verbose --fix "${LINT_MANIFESTS[@]}" || true
+}
+
 cmd_bench() {
   setup_python; oca_addons; ensure_postgres
   cd "$ROOT"
@@ -611,6 +660,8 @@ case "${1:-}" in
   demo) shift; cmd_demo "$@" ;;
   test) shift; cmd_test "$@" ;;
   test-host) shift; cmd_test_host "$@" ;;
+  lint) shift; cmd_lint "$@" ;;
+  format) shift; cmd_format "$@" ;;
   bench) shift; cmd_bench "$@" ;;
-  *) echo "usage: $0 demo|test|test-host [--baseline]|bench [args]" >&2; exit 2 ;;
+  *) echo "usage: $0 demo|test|test-host [--baseline]|lint|format|bench [args]" >&2; exit 2 ;;
 esac

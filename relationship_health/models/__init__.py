@@ -14,7 +14,6 @@ from . import relationship_visit_planner
 from . import calendar_event
 from . import relationship_health_demo
 from . import relationship_retention_case
-from . import crm_lead_retention
 from . import mail_activity_retention
 from . import relationship_health_owner
 from . import relationship_health_retention
@@ -22,4 +21,4 @@ from . import relationship_health_retention_work
 from . import relationship_health_digest
 from . import calendar_attendee
 from . import base_partner_merge
-from . import archiving
+from . import res_users

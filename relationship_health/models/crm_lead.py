@@ -16,3 +16,12 @@ class CrmLead(models.Model):
         string="Customer Health Trend", digits=(5, 1),
         related="partner_id.commercial_partner_id.health_trend",
     )
+    is_retention = fields.Boolean(
+        string="Retention Opportunity", readonly=True, copy=False, index=True,
+        help="Opened by the retention automation for an account whose health fell.",
+    )
+    health_snapshot_id = fields.Many2one(
+        "relationship.health.snapshot", readonly=True, copy=False,
+        ondelete="set null", index="btree_not_null",
+        help="The daily health snapshot of the account that caused this opportunity.",
+    )

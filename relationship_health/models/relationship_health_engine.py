@@ -149,7 +149,9 @@ class RelationshipHealthEngine(models.AbstractModel):
             run_start = now
             params.set_param(RUN_PARAM, run_start.isoformat(sep=" "))
             if auto_commit:
-                self.env.cr.commit()
+                # The run's start is kept even if the run dies: the next call
+                # resumes it (a batch job that commits by design).
+                self.env.cr.commit()  # pylint: disable=invalid-commit
         self.env["res.partner"]._health_expire_overrides(today)
         pending = self._account_ids(pending_since=run_start)
         done = self._compute_in_batches(
@@ -158,7 +160,8 @@ class RelationshipHealthEngine(models.AbstractModel):
         )
         params.set_param(RUN_PARAM, False)
         if auto_commit:
-            self.env.cr.commit()
+            # The run is over: its end is kept.
+            self.env.cr.commit()  # pylint: disable=invalid-commit
         return done
 
     @api.model
@@ -209,7 +212,8 @@ class RelationshipHealthEngine(models.AbstractModel):
             done += len(batch) - len(failures)
             failed += len(failures)
             if auto_commit:
-                self.env.cr.commit()
+                # One batch, one transaction: a later failure keeps what is done.
+                self.env.cr.commit()  # pylint: disable=invalid-commit
             cron._notify_progress(done=done + failed, remaining=total - done - failed)
         if total:
             _logger.info(

@@ -22,8 +22,8 @@ class RelationshipHealthFailure(models.Model):
         "res.partner", string="Account", required=True, readonly=True, index=True,
         ondelete="cascade",
     )
-    company_id = fields.Many2one("res.company", string="Company", readonly=True, index=True)
-    error = fields.Text(string="Error", readonly=True)
+    company_id = fields.Many2one("res.company", readonly=True, index=True)
+    error = fields.Text(readonly=True)
     first_failed_at = fields.Datetime(string="First Failed On", readonly=True)
     last_failed_at = fields.Datetime(string="Last Failed On", readonly=True)
     failure_count = fields.Integer(string="Failed Runs", readonly=True)

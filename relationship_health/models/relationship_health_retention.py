@@ -404,7 +404,7 @@ class RelationshipHealthRetention(models.AbstractModel):
             with self.env.cr.savepoint(flush=False):
                 case_ids = self._insert_case_rows(rows, as_of)
         except psycopg2.errors.UniqueViolation:
-            pass
+            _logger.debug("Retention: another run opened cases meanwhile; inserting row by row")
         else:
             for row, case_id in zip(rows, case_ids):
                 row["case_id"] = case_id

@@ -21,7 +21,7 @@ class RelationshipHealthSnapshot(models.Model):
         "res.partner", string="Account", required=True, ondelete="cascade", readonly=True
     )
     snapshot_date = fields.Date(string="Date", required=True, readonly=True, index=True)
-    company_id = fields.Many2one("res.company", string="Company", readonly=True, index=True)
+    company_id = fields.Many2one("res.company", readonly=True, index=True)
     user_id = fields.Many2one("res.users", string="Salesperson", readonly=True)
     score = fields.Float(readonly=True, aggregator="avg", digits=(5, 1))
     band = fields.Selection(HEALTH_BANDS, readonly=True, required=True, default="unknown")

@@ -34,7 +34,7 @@ class RelationshipRetentionCase(models.Model):
         ondelete="cascade",
     )
     company_id = fields.Many2one(
-        "res.company", string="Company", required=True, readonly=True, index=True,
+        "res.company", required=True, readonly=True, index=True,
     )
     currency_id = fields.Many2one(related="company_id.currency_id")
     user_id = fields.Many2one(
@@ -52,9 +52,9 @@ class RelationshipRetentionCase(models.Model):
     )
     trigger = fields.Selection(RETENTION_TRIGGERS, required=True, readonly=True)
     band = fields.Selection(HEALTH_BANDS, string="Band When Opened", readonly=True)
-    band_before = fields.Selection(HEALTH_BANDS, string="Band Before", readonly=True)
+    band_before = fields.Selection(HEALTH_BANDS, readonly=True)
     score = fields.Float(string="Score When Opened", readonly=True, digits=(5, 1))
-    score_before = fields.Float(string="Score Before", readonly=True, digits=(5, 1))
+    score_before = fields.Float(readonly=True, digits=(5, 1))
     score_reference = fields.Float(
         string="Score 30 Days Before", readonly=True, digits=(5, 1),
     )
@@ -69,7 +69,7 @@ class RelationshipRetentionCase(models.Model):
         help="Revenue of the confirmed orders of the last 12 months when the case was opened.",
     )
     activity_id = fields.Many2one(
-        "mail.activity", string="Activity", readonly=True, ondelete="set null",
+        "mail.activity", readonly=True, ondelete="set null",
     )
     lead_id = fields.Many2one(
         "crm.lead", string="Retention Opportunity", readonly=True, ondelete="set null",
@@ -99,12 +99,13 @@ class RelationshipRetentionCase(models.Model):
     )
 
     def init(self):
-        super().init()
+        result = super().init()
         self.env.cr.execute(SQL(
             "CREATE UNIQUE INDEX IF NOT EXISTS %s ON %s (partner_id) WHERE state = 'open'",
             SQL.identifier(OPEN_CASE_INDEX),
             SQL.identifier(self._table),
         ))
+        return result
 
     @api.depends("partner_id", "date_opened")
     def _compute_display_name(self):

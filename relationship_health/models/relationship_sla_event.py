@@ -121,7 +121,7 @@ class RelationshipSlaEvent(models.Model):
     )
     source_name = fields.Char(string="Source", compute="_compute_source_name")
     breach_noticed_on = fields.Datetime(
-        string="Breach Noticed On", readonly=True, copy=False,
+        readonly=True, copy=False,
         help="When the salesperson was asked to inform the customer of this breach. "
         "Set once: a breach is never announced twice.",
     )
@@ -449,7 +449,8 @@ class RelationshipSlaEvent(models.Model):
             with self.env.cr.savepoint():
                 noticed |= self.browse(ids)._notify_breaches(now)
             if auto_commit:
-                self.env.cr.commit()
+                # One batch, one transaction: the notices given are kept.
+                self.env.cr.commit()  # pylint: disable=invalid-commit
             cron._notify_progress(done=len(noticed), remaining=len(events) - len(noticed))
         return noticed
 

@@ -29,7 +29,7 @@ class RelationshipSlaPolicy(models.Model):
     sequence = fields.Integer(default=10)
     active = fields.Boolean(default=True)
     company_id = fields.Many2one(
-        "res.company", string="Company", index=True,
+        "res.company", index=True,
         default=lambda self: self.env.company,
         help="Leave empty to apply the policy in every company.",
     )
@@ -54,7 +54,6 @@ class RelationshipSlaPolicy(models.Model):
         help="Where the deadline is read from when the target is a date on the document.",
     )
     whole_day = fields.Boolean(
-        string="Whole Day",
         help="A deadline read from the document counts until the end of its day "
         "(in the timezone of the company).",
     )

@@ -340,7 +340,16 @@ class ResPartner(models.Model):
             unplanned = self.filtered(lambda p: not p.visit_interval_days)
             if unplanned:
                 super(ResPartner, unplanned).write({"visit_plan_date": health_today()})
-        return super().write(vals)
+        leaving = (
+            self.filtered(lambda p: p.active and p.id == p.commercial_partner_id.id)
+            if vals.get("active") is False
+            else self.browse()
+        )
+        result = super().write(vals)
+        if leaving:  # archived accounts: their retention work closes, nothing to retry
+            self.env["relationship.health.retention"]._close_archived(leaving)
+            self.env["relationship.health.failure"].sudo()._clear(leaving.ids)
+        return result
 
     # Actions -----------------------------------------------------------------
     @api.model

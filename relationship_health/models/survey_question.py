@@ -19,7 +19,6 @@ class SurveyQuestion(models.Model):
 
     health_metric = fields.Selection(
         HEALTH_METRICS,
-        string="Health Metric",
         help="Answers to this question feed the satisfaction signal of the "
         "customer's relationship health. NPS is read on 0–10, CSAT on 1–5, "
         "other scales on the question's own minimum and maximum.",

@@ -13,7 +13,7 @@ class RelationshipHealthOverrideWizard(models.TransientModel):
     _description = "Override Relationship Health Band"
 
     partner_ids = fields.Many2many("res.partner", string="Accounts", required=True)
-    band = fields.Selection(HEALTH_BANDS[:4], string="Band", required=True)
+    band = fields.Selection(HEALTH_BANDS[:4], required=True)
     reason = fields.Text(required=True, help="Why the computed band does not tell the truth.")
     date_until = fields.Date(
         string="Until", required=True,
