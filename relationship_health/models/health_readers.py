@@ -179,6 +179,26 @@ def answer_lines_sql(columns, condition, account_ids, as_of, now):
     )
 
 
+def customer_visits_sql(visit_type_id, account_ids):
+    """SQL: the rows (e, a, c) of the Customer Visits (events of type
+    ``visit_type_id``) that a contact of ``account_ids`` attends without
+    having declined: the one definition of "the account was visited", read by
+    the visit signal and by the moods of the visit reports."""
+    return SQL(
+        """
+              FROM calendar_event e
+              JOIN meeting_category_rel r ON r.event_id = e.id AND r.type_id = %(type)s
+              JOIN calendar_attendee a ON a.event_id = e.id
+              JOIN res_partner c ON c.id = a.partner_id
+             WHERE e.active
+               AND a.state != 'declined'
+               AND a.partner_id = ANY(%(contacts)s)
+        """,
+        type=visit_type_id,
+        contacts=contact_ids_sql(account_ids),
+    )
+
+
 def read_answers(cr, account_ids, as_of, now, visit_type_id):
     """Completed answers to questions flagged with a health metric, and
     the customer moods noted by sales reps in their visit reports
@@ -195,22 +215,15 @@ def read_answers(cr, account_ids, as_of, now, visit_type_id):
          UNION ALL
             SELECT DISTINCT ON (e.id, c.commercial_partner_id)
                    c.commercial_partner_id, e.start, e.visit_mood::int, 'mood', 1, 5
-              FROM calendar_event e
-              JOIN meeting_category_rel r ON r.event_id = e.id AND r.type_id = %(visit_type)s
-              JOIN calendar_attendee a ON a.event_id = e.id
-              JOIN res_partner c ON c.id = a.partner_id
-             WHERE e.active
-               AND a.state != 'declined'
+            %(visits)s
                AND e.visit_mood IS NOT NULL
                AND e.start <= %(now)s
                AND e.start >= %(since)s
-               AND a.partner_id = ANY(%(contacts)s)
             """,
             answers=answers,
+            visits=customer_visits_sql(visit_type_id, account_ids),
             now=now,
             since=as_of - timedelta(days=731),
-            contacts=contact_ids_sql(account_ids),
-            visit_type=visit_type_id,
         ),
         ["partner_id", "answer_date", "value", "metric", "scale_min", "scale_max"],
     )
@@ -228,16 +241,9 @@ def read_visits(cr, account_ids, visit_type_id, extra_queries):
         queries.append(SQL(
             """
             SELECT c.commercial_partner_id, e.start
-              FROM calendar_event e
-              JOIN meeting_category_rel r ON r.event_id = e.id AND r.type_id = %(type)s
-              JOIN calendar_attendee a ON a.event_id = e.id
-              JOIN res_partner c ON c.id = a.partner_id
-             WHERE e.active
-               AND a.state != 'declined'
-               AND a.partner_id = ANY(%(contacts)s)
+            %(visits)s
             """,
-            type=visit_type_id,
-            contacts=contact_ids_sql(account_ids),
+            visits=customer_visits_sql(visit_type_id, account_ids),
         ))
     queries += extra_queries
     if not queries:

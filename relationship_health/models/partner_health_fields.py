@@ -34,14 +34,12 @@ def engine_result(field_class, *args, **kwargs):
     return health_field(field_class, *args, readonly=True, copy=False, **kwargs)
 
 
-def health_protected_fields(partners):
-    """Fields of res.partner that only the engine (and, for the override,
-    the override action of a sales manager) writes: every health field
-    but the visit plan and the commitments, which have rules of their own."""
-    return frozenset(
-        name for name, field in partners._fields.items()
-        if field.groups == HEALTH_READERS and name not in USER_HEALTH_FIELDS
-    )
+def is_protected(partners, name):
+    """Whether only the engine (and, for the override, the override action
+    of a sales manager) writes the field ``name`` of res.partner: every health
+    field but the visit plan and the commitments, which have rules of their own."""
+    field = partners._fields.get(name)
+    return bool(field) and field.groups == HEALTH_READERS and name not in USER_HEALTH_FIELDS
 
 
 def check_health_fields_writable(partners, field_names):
@@ -51,7 +49,7 @@ def check_health_fields_writable(partners, field_names):
     if partners.env.su:
         return
     names = set(field_names)
-    forbidden = sorted(names & health_protected_fields(partners))
+    forbidden = sorted(name for name in names if is_protected(partners, name))
     if forbidden:
         labels = ", ".join(partners._fields[name].get_description(partners.env)["string"]
                            for name in forbidden)
