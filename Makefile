@@ -15,7 +15,7 @@ test-host-baseline:  ## the same without our addons: rewrites tools/host-tests-b
 lint:  ## OCA's mandatory pylint-odoo checks, OCA's manifest, XML, CSV and PO checks
 	./tools/dev.sh lint
 
-format:  ## apply OCA's automatic fixes of manifests and XML files
+format:  ## apply the Python formatter and OCA's automatic fixes of manifests and XML files
 	./tools/dev.sh format
 
 bench:  ## the nightly job at scale (see README, Benchmark)

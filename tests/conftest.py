@@ -16,6 +16,7 @@ Two rules of the suite live here:
   match a line of ``tests/skip_allowlist.txt``; every skip is listed at the
   end of the run, allowed or not.
 """
+
 import fnmatch
 import os
 import sys
@@ -35,9 +36,11 @@ ALLOWLIST = TESTS_DIR / "skip_allowlist.txt"
 
 def pytest_addoption(parser):
     parser.addoption(
-        "--rh-now", default=os.environ.get("RH_NOW") or None, metavar="INSTANT",
+        "--rh-now",
+        default=os.environ.get("RH_NOW") or None,
+        metavar="INSTANT",
         help="run the suite with the clock started at this UTC instant, e.g. "
-             "'2026-03-29 00:30:00' (default: $RH_NOW, else the real clock)",
+        "'2026-03-29 00:30:00' (default: $RH_NOW, else the real clock)",
     )
 
 
@@ -84,7 +87,11 @@ def _allowlist():
 
 def pytest_runtest_logreport(report):
     if report.skipped and not hasattr(report, "wasxfail"):
-        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        reason = (
+            report.longrepr[2]
+            if isinstance(report.longrepr, tuple)
+            else str(report.longrepr)
+        )
         reason = reason.removeprefix("Skipped: ")
         _SKIPS.append((report.nodeid, reason))
 
@@ -93,8 +100,10 @@ def _sorted_skips():
     allowed, unexpected = [], []
     entries = _allowlist()
     for nodeid, reason in _SKIPS:
-        if any(fnmatch.fnmatchcase(nodeid, node) and fnmatch.fnmatchcase(reason, why)
-               for node, why in entries):
+        if any(
+            fnmatch.fnmatchcase(nodeid, node) and fnmatch.fnmatchcase(reason, why)
+            for node, why in entries
+        ):
             allowed.append((nodeid, reason))
         else:
             unexpected.append((nodeid, reason))
@@ -111,14 +120,20 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
     allowed, unexpected = _sorted_skips()
     instant = chosen_instant(config)
     if instant:
-        terminalreporter.write_sep("=", f"clock started at {instant} UTC (--rh-now / RH_NOW)")
+        terminalreporter.write_sep(
+            "=", f"clock started at {instant} UTC (--rh-now / RH_NOW)"
+        )
     if allowed:
-        terminalreporter.write_sep("=", f"{len(allowed)} skipped, on tests/skip_allowlist.txt")
+        terminalreporter.write_sep(
+            "=", f"{len(allowed)} skipped, on tests/skip_allowlist.txt"
+        )
         for nodeid, reason in allowed:
             terminalreporter.write_line(f"ALLOWED SKIP {nodeid}: {reason}")
     if unexpected:
         terminalreporter.write_sep(
-            "=", f"{len(unexpected)} skipped, NOT on tests/skip_allowlist.txt: the run fails", red=True
+            "=",
+            f"{len(unexpected)} skipped, NOT on tests/skip_allowlist.txt: the run fails",
+            red=True,
         )
         for nodeid, reason in unexpected:
             terminalreporter.write_line(f"UNEXPECTED SKIP {nodeid}: {reason}", red=True)

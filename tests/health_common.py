@@ -34,38 +34,67 @@ class HealthCase(TransactionCase):
         super().setUpClass()
         # Pinned, whatever the database's demo data says.
         cls.env.user.tz = TEST_USER_TZ
-        cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True, tz=TEST_USER_TZ,
-                                       mail_create_nolog=True, no_mail_to_attendees=True))
+        cls.env = cls.env(
+            context=dict(
+                cls.env.context,
+                tracking_disable=True,
+                tz=TEST_USER_TZ,
+                mail_create_nolog=True,
+                no_mail_to_attendees=True,
+            )
+        )
         # The product's "today": the UTC day (README, The score).
         cls.today = health_today()
         cls.engine = cls.env["relationship.health.engine"]
         cls.salesman = new_test_user(
-            cls.env, login="rh_salesman", name="Rita Rep", tz=TEST_USER_TZ,
+            cls.env,
+            login="rh_salesman",
+            name="Rita Rep",
+            tz=TEST_USER_TZ,
             groups="sales_team.group_sale_salesman",
         )
         cls.manager = new_test_user(
-            cls.env, login="rh_manager", name="Max Manager", tz=TEST_USER_TZ,
+            cls.env,
+            login="rh_manager",
+            name="Max Manager",
+            tz=TEST_USER_TZ,
             groups="sales_team.group_sale_manager",
         )
-        cls.product = cls.env["product.product"].create({
-            "name": "Industrial valve", "list_price": 120.0, "type": "consu",
-        })
-        cls.visit_type = cls.env.ref("relationship_health.calendar_event_type_customer_visit")
-        cls.survey = cls.env["survey.survey"].create({
-            "title": "Customer satisfaction",
-            "question_and_page_ids": [
-                Command.create({
-                    "title": "How likely are you to recommend us?",
-                    "question_type": "scale", "scale_min": 0, "scale_max": 10,
-                    "health_metric": "nps",
-                }),
-                Command.create({
-                    "title": "How satisfied are you with our service?",
-                    "question_type": "scale", "scale_min": 1, "scale_max": 5,
-                    "health_metric": "csat",
-                }),
-            ],
-        })
+        cls.product = cls.env["product.product"].create(
+            {
+                "name": "Industrial valve",
+                "list_price": 120.0,
+                "type": "consu",
+            }
+        )
+        cls.visit_type = cls.env.ref(
+            "relationship_health.calendar_event_type_customer_visit"
+        )
+        cls.survey = cls.env["survey.survey"].create(
+            {
+                "title": "Customer satisfaction",
+                "question_and_page_ids": [
+                    Command.create(
+                        {
+                            "title": "How likely are you to recommend us?",
+                            "question_type": "scale",
+                            "scale_min": 0,
+                            "scale_max": 10,
+                            "health_metric": "nps",
+                        }
+                    ),
+                    Command.create(
+                        {
+                            "title": "How satisfied are you with our service?",
+                            "question_type": "scale",
+                            "scale_min": 1,
+                            "scale_max": 5,
+                            "health_metric": "csat",
+                        }
+                    ),
+                ],
+            }
+        )
         cls.q_nps, cls.q_csat = cls.survey.question_ids
 
     # -- builders --------------------------------------------------------------
@@ -75,12 +104,21 @@ class HealthCase(TransactionCase):
 
     @classmethod
     def make_account(cls, name, **vals):
-        account = cls.env["res.partner"].create({
-            "name": name, "is_company": True, "user_id": cls.salesman.id, **vals,
-        })
-        contact = cls.env["res.partner"].create({
-            "name": f"Buyer at {name}", "parent_id": account.id, "email": "buyer@example.com",
-        })
+        account = cls.env["res.partner"].create(
+            {
+                "name": name,
+                "is_company": True,
+                "user_id": cls.salesman.id,
+                **vals,
+            }
+        )
+        contact = cls.env["res.partner"].create(
+            {
+                "name": f"Buyer at {name}",
+                "parent_id": account.id,
+                "email": "buyer@example.com",
+            }
+        )
         return account, contact
 
     @classmethod
@@ -88,18 +126,24 @@ class HealthCase(TransactionCase):
         line = {"product_id": cls.product.id, "product_uom_qty": 2}
         if price is not None:
             line["price_unit"] = price
-        order = cls.env["sale.order"].create({
-            "partner_id": partner.id, "order_line": [Command.create(line)],
-        })
+        order = cls.env["sale.order"].create(
+            {
+                "partner_id": partner.id,
+                "order_line": [Command.create(line)],
+            }
+        )
         order.action_confirm()
         order.date_order = cls._days_ago(days_ago)
         return order
 
     @classmethod
     def answer(cls, contact, question, value, days_ago=0):
-        user_input = cls.env["survey.user_input"].create({
-            "survey_id": cls.survey.id, "partner_id": contact.id,
-        })
+        user_input = cls.env["survey.user_input"].create(
+            {
+                "survey_id": cls.survey.id,
+                "partner_id": contact.id,
+            }
+        )
         user_input._save_lines(question, str(value))
         user_input._mark_done()
         user_input.end_datetime = cls._days_ago(days_ago)
@@ -108,15 +152,23 @@ class HealthCase(TransactionCase):
     @classmethod
     def visit(cls, contact, days_ago, declined=False):
         start = cls._days_ago(days_ago)
-        event = cls.env["calendar.event"].create({
-            "name": f"Visit {contact.commercial_partner_id.name}",
-            "start": start, "stop": start + timedelta(hours=1),
-            "categ_ids": [Command.link(cls.visit_type.id)],
-            "user_id": cls.salesman.id,
-            "partner_ids": [Command.link(cls.salesman.partner_id.id), Command.link(contact.id)],
-        })
+        event = cls.env["calendar.event"].create(
+            {
+                "name": f"Visit {contact.commercial_partner_id.name}",
+                "start": start,
+                "stop": start + timedelta(hours=1),
+                "categ_ids": [Command.link(cls.visit_type.id)],
+                "user_id": cls.salesman.id,
+                "partner_ids": [
+                    Command.link(cls.salesman.partner_id.id),
+                    Command.link(contact.id),
+                ],
+            }
+        )
         if declined:
-            event.attendee_ids.filtered(lambda a: a.partner_id == contact).state = "declined"
+            event.attendee_ids.filtered(
+                lambda a: a.partner_id == contact
+            ).state = "declined"
         return event
 
     @classmethod
@@ -124,12 +176,17 @@ class HealthCase(TransactionCase):
         """A commitment due ``deadline_days_ago``; done ``done_late_days`` after
         the deadline (negative = early), or still open when None."""
         deadline = cls._days_ago(deadline_days_ago)
-        return cls.env["relationship.sla.event"].create({
-            "name": "Deliver on time", "partner_id": account.id,
-            "date_start": deadline - timedelta(days=5), "date_deadline": deadline,
-            "date_done": deadline + timedelta(days=done_late_days)
-            if done_late_days is not None else False,
-        })
+        return cls.env["relationship.sla.event"].create(
+            {
+                "name": "Deliver on time",
+                "partner_id": account.id,
+                "date_start": deadline - timedelta(days=5),
+                "date_deadline": deadline,
+                "date_done": deadline + timedelta(days=done_late_days)
+                if done_late_days is not None
+                else False,
+            }
+        )
 
     @contextmanager
     def assertRefused(self, pattern, exception=ValidationError):
@@ -142,12 +199,19 @@ class HealthCase(TransactionCase):
     def raw_health(self, partner, column="health_score"):
         """The stored column as PostgreSQL has it (None stays None)."""
         self.env.flush_all()
-        self.env.cr.execute(SQL("SELECT %s FROM res_partner WHERE id = %s",
-                                SQL.identifier(column), partner.id))
+        self.env.cr.execute(
+            SQL(
+                "SELECT %s FROM res_partner WHERE id = %s",
+                SQL.identifier(column),
+                partner.id,
+            )
+        )
         return self.env.cr.fetchone()[0]
 
     def snapshots(self, partner):
-        return self.env["relationship.health.snapshot"].search([("partner_id", "=", partner.id)])
+        return self.env["relationship.health.snapshot"].search(
+            [("partner_id", "=", partner.id)]
+        )
 
 
 class ServiceLevelCase(HealthCase):

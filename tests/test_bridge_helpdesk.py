@@ -17,65 +17,105 @@ class TestBridgeHelpdesk(HealthCase):
         super().setUpClass()
         if "helpdesk.ticket.sla" not in cls.env.registry or not cls.env[
             "ir.module.module"
-        ].search_count([("name", "=", "relationship_health_helpdesk"),
-                        ("state", "=", "installed")]):
+        ].search_count(
+            [("name", "=", "relationship_health_helpdesk"), ("state", "=", "installed")]
+        ):
             raise unittest.SkipTest("relationship_health_helpdesk is not installed")
         cls.Event = cls.env["relationship.sla.event"].with_context(active_test=False)
         cls.Policy = cls.env["relationship.sla.policy"]
-        cls.breach_type = cls.env.ref("relationship_health.mail_activity_type_sla_breach")
+        cls.breach_type = cls.env.ref(
+            "relationship_health.mail_activity_type_sla_breach"
+        )
         # Only this test's service levels and helpdesk SLAs count.
         cls.Policy.search([]).write({"active": False})
         cls.env["helpdesk.sla"].search([]).write({"active": False})
-        cls.resolution = cls.Policy.create({
-            "name": "Resolution within 48 hours", "metric": "resolution",
-            "target_type": "hours", "target_value": 48, "scope": "all",
-            "company_id": False,
-        })
+        cls.resolution = cls.Policy.create(
+            {
+                "name": "Resolution within 48 hours",
+                "metric": "resolution",
+                "target_type": "hours",
+                "target_value": 48,
+                "scope": "all",
+                "company_id": False,
+            }
+        )
         # Round the clock, so that helpdesk deadlines are plain hours.
-        cls.calendar = cls.env["resource.calendar"].create({
-            "name": "24x7", "tz": "UTC",
-            "attendance_ids": [
-                Command.create({"name": str(day), "dayofweek": str(day),
-                                "hour_from": 0, "hour_to": 24})
-                for day in range(7)
-            ],
-        })
-        cls.team = cls.env["helpdesk.ticket.team"].create({
-            "name": "Valve support", "use_sla": True, "resource_calendar_id": cls.calendar.id,
-        })
+        cls.calendar = cls.env["resource.calendar"].create(
+            {
+                "name": "24x7",
+                "tz": "UTC",
+                "attendance_ids": [
+                    Command.create(
+                        {
+                            "name": str(day),
+                            "dayofweek": str(day),
+                            "hour_from": 0,
+                            "hour_to": 24,
+                        }
+                    )
+                    for day in range(7)
+                ],
+            }
+        )
+        cls.team = cls.env["helpdesk.ticket.team"].create(
+            {
+                "name": "Valve support",
+                "use_sla": True,
+                "resource_calendar_id": cls.calendar.id,
+            }
+        )
         cls.stage_new = cls.env.ref("helpdesk_mgmt.helpdesk_ticket_stage_new")
-        cls.stage_progress = cls.env.ref("helpdesk_mgmt.helpdesk_ticket_stage_in_progress")
+        cls.stage_progress = cls.env.ref(
+            "helpdesk_mgmt.helpdesk_ticket_stage_in_progress"
+        )
         cls.stage_done = cls.env.ref("helpdesk_mgmt.helpdesk_ticket_stage_done")
-        cls.stage_cancelled = cls.env.ref("helpdesk_mgmt.helpdesk_ticket_stage_cancelled")
+        cls.stage_cancelled = cls.env.ref(
+            "helpdesk_mgmt.helpdesk_ticket_stage_cancelled"
+        )
         cls.account, cls.contact = cls.make_account("Helpdesk Customer")
 
     # -- helpers ---------------------------------------------------------------
     def ticket(self, partner, **vals):
-        return self.env["helpdesk.ticket"].create({
-            "name": "Valve leaks", "description": "<p>It leaks.</p>",
-            "partner_id": partner.id, "team_id": self.team.id, "stage_id": self.stage_new.id,
-            **vals,
-        })
+        return self.env["helpdesk.ticket"].create(
+            {
+                "name": "Valve leaks",
+                "description": "<p>It leaks.</p>",
+                "partner_id": partner.id,
+                "team_id": self.team.id,
+                "stage_id": self.stage_new.id,
+                **vals,
+            }
+        )
 
     def events(self, ticket, policy=None):
-        return self.Event.search([
-            ("res_model", "=", "helpdesk.ticket"), ("res_id", "=", ticket.id),
-            ("policy_id", "=", (policy or self.resolution).id),
-        ])
+        return self.Event.search(
+            [
+                ("res_model", "=", "helpdesk.ticket"),
+                ("res_id", "=", ticket.id),
+                ("policy_id", "=", (policy or self.resolution).id),
+            ]
+        )
 
     def breach_activities(self, event):
-        return self.env["mail.activity"].search([
-            ("res_model", "=", "relationship.sla.event"), ("res_id", "=", event.id),
-            ("activity_type_id", "=", self.breach_type.id),
-        ])
+        return self.env["mail.activity"].search(
+            [
+                ("res_model", "=", "relationship.sla.event"),
+                ("res_id", "=", event.id),
+                ("activity_type_id", "=", self.breach_type.id),
+            ]
+        )
 
     def backdate(self, ticket, days):
         """Pretend the ticket was created ``days`` days earlier."""
         self.env.flush_all()
         created = self.created(ticket) - timedelta(days=days)
-        self.env.cr.execute(SQL(
-            "UPDATE helpdesk_ticket SET create_date = %s WHERE id = %s", created, ticket.id,
-        ))
+        self.env.cr.execute(
+            SQL(
+                "UPDATE helpdesk_ticket SET create_date = %s WHERE id = %s",
+                created,
+                ticket.id,
+            )
+        )
         ticket.invalidate_recordset(["create_date"])
         return created
 
@@ -97,7 +137,9 @@ class TestBridgeHelpdesk(HealthCase):
         self.assertEqual(event.company_id, ticket.company_id)
         self.assertEqual(event.name, f"Ticket {ticket.number}: Valve leaks")
         self.assertEqual(event.date_start, self.created(ticket))
-        self.assertEqual(event.date_deadline, self.created(ticket) + timedelta(hours=48))
+        self.assertEqual(
+            event.date_deadline, self.created(ticket) + timedelta(hours=48)
+        )
         self.assertFalse(event.date_done)
         self.assertEqual(event.state, "open")
         ticket.stage_id = self.stage_progress
@@ -107,8 +149,10 @@ class TestBridgeHelpdesk(HealthCase):
         self.assertEqual(event.date_done, closed)
         self.assertEqual(event.state, "met")
         self.assertFalse(self.breach_activities(event))
-        self.assertFalse(self.events(self.ticket(self.env["res.partner"])),
-                         "a ticket without customer commits nothing")
+        self.assertFalse(
+            self.events(self.ticket(self.env["res.partner"])),
+            "a ticket without customer commits nothing",
+        )
 
     def test_closed_after_the_deadline_is_breached_and_announced_once(self):
         ticket = self.ticket(self.contact)
@@ -135,12 +179,24 @@ class TestBridgeHelpdesk(HealthCase):
         self.assertEqual(len(self.breach_activities(event)), 1)
 
     def test_helpdesk_agents_need_no_sales_rights(self):
-        agent = new_test_user(self.env, login="rh_agent", name="Alex Agent",
-                              groups="base.group_user,helpdesk_mgmt.group_helpdesk_user")
-        ticket = self.env["helpdesk.ticket"].with_user(agent).create({
-            "name": "Valve leaks", "description": "<p>It leaks.</p>",
-            "partner_id": self.contact.id, "team_id": self.team.id,
-        })
+        agent = new_test_user(
+            self.env,
+            login="rh_agent",
+            name="Alex Agent",
+            groups="base.group_user,helpdesk_mgmt.group_helpdesk_user",
+        )
+        ticket = (
+            self.env["helpdesk.ticket"]
+            .with_user(agent)
+            .create(
+                {
+                    "name": "Valve leaks",
+                    "description": "<p>It leaks.</p>",
+                    "partner_id": self.contact.id,
+                    "team_id": self.team.id,
+                }
+            )
+        )
         self.backdate(ticket, 5)
         ticket.with_user(agent).stage_id = self.stage_done
         event = self.events(ticket)
@@ -161,24 +217,38 @@ class TestBridgeHelpdesk(HealthCase):
         self.env["relationship.sla.event"]._cron_notify_breaches()
         self.close(ticket)
         self.assertEqual(event.state, "breached")
-        self.assertEqual(len(self.breach_activities(event)), 1, "one breach, one notice")
+        self.assertEqual(
+            len(self.breach_activities(event)), 1, "one breach, one notice"
+        )
 
     def test_a_batch_of_tickets_is_recorded_together(self):
         other, other_contact = self.make_account("Batch Customer")
         partners = (self.contact, other_contact, self.account, self.env["res.partner"])
-        tickets = self.env["helpdesk.ticket"].create([
-            {"name": f"Valve {n}", "description": "<p>Leaks.</p>", "partner_id": partner.id,
-             "team_id": self.team.id, "stage_id": self.stage_new.id}
-            for n, partner in enumerate(partners)
-        ])
-        events = self.Event.search([("res_model", "=", "helpdesk.ticket"),
-                                    ("res_id", "in", tickets.ids)])
+        tickets = self.env["helpdesk.ticket"].create(
+            [
+                {
+                    "name": f"Valve {n}",
+                    "description": "<p>Leaks.</p>",
+                    "partner_id": partner.id,
+                    "team_id": self.team.id,
+                    "stage_id": self.stage_new.id,
+                }
+                for n, partner in enumerate(partners)
+            ]
+        )
+        events = self.Event.search(
+            [("res_model", "=", "helpdesk.ticket"), ("res_id", "in", tickets.ids)]
+        )
         self.assertEqual(len(events), 3, "one per ticket with a customer")
         self.assertEqual(events.partner_id, self.account | other)
         tickets.stage_id = self.stage_done
         self.assertEqual(set(events.mapped("state")), {"met"})
-        self.assertEqual(self.Event.search_count([("res_model", "=", "helpdesk.ticket"),
-                                                  ("res_id", "in", tickets.ids)]), 3)
+        self.assertEqual(
+            self.Event.search_count(
+                [("res_model", "=", "helpdesk.ticket"), ("res_id", "in", tickets.ids)]
+            ),
+            3,
+        )
 
     def test_edits_update_the_commitment_and_never_duplicate_it(self):
         ticket = self.ticket(self.contact)
@@ -189,7 +259,9 @@ class TestBridgeHelpdesk(HealthCase):
         ticket.stage_id = self.stage_new
         self.close(ticket)
         ticket.stage_id = self.stage_new
-        self.assertEqual(self.events(ticket), event, "one commitment per ticket and policy")
+        self.assertEqual(
+            self.events(ticket), event, "one commitment per ticket and policy"
+        )
         self.assertEqual(event.name, f"Ticket {ticket.number}: Valve leaks a lot")
         self.assertFalse(event.date_done, "a reopened ticket is open again")
         other, other_contact = self.make_account("Other Customer")
@@ -197,10 +269,15 @@ class TestBridgeHelpdesk(HealthCase):
         self.assertEqual(self.events(ticket), event)
         self.assertEqual(event.partner_id, other)
         # A second policy adds one commitment per ticket, once.
-        five_days = self.Policy.create({
-            "name": "Resolution within 5 days", "metric": "resolution",
-            "target_type": "days", "target_value": 5, "scope": "all",
-        })
+        five_days = self.Policy.create(
+            {
+                "name": "Resolution within 5 days",
+                "metric": "resolution",
+                "target_type": "days",
+                "target_value": 5,
+                "scope": "all",
+            }
+        )
         ticket.name = "Valve replaced"
         ticket.name = "Valve replaced, thanks"
         second = self.events(ticket, five_days)
@@ -209,8 +286,11 @@ class TestBridgeHelpdesk(HealthCase):
         Ticket = self.env["helpdesk.ticket"]
         Ticket._backfill_relationship_sla_events()
         Ticket._backfill_relationship_sla_events()
-        self.assertEqual(self.events(ticket) + self.events(ticket, five_days), event + second,
-                         "a backfill never duplicates")
+        self.assertEqual(
+            self.events(ticket) + self.events(ticket, five_days),
+            event + second,
+            "a backfill never duplicates",
+        )
 
     def test_tickets_that_no_longer_count_are_archived(self):
         key = self.env["res.partner.category"].create({"name": "Key account"})
@@ -252,23 +332,38 @@ class TestBridgeHelpdesk(HealthCase):
         self.resolution.active = False
         closed = self.close(ticket)
         self.assertTrue(event.active)
-        self.assertEqual(event.date_done, closed, "its commitment still follows the ticket")
+        self.assertEqual(
+            event.date_done, closed, "its commitment still follows the ticket"
+        )
         self.assertFalse(self.events(self.ticket(self.contact)), "no new commitment")
 
     def test_deadline_from_the_helpdesk_sla(self):
-        four_hours = self.env["helpdesk.sla"].create({
-            "name": "Solved in 4 hours", "team_ids": [Command.link(self.team.id)],
-            "hours": 4, "stage_id": self.stage_done.id,
-        })
+        four_hours = self.env["helpdesk.sla"].create(
+            {
+                "name": "Solved in 4 hours",
+                "team_ids": [Command.link(self.team.id)],
+                "hours": 4,
+                "stage_id": self.stage_done.id,
+            }
+        )
         # Kept by reaching an open stage: not a resolution deadline.
-        self.env["helpdesk.sla"].create({
-            "name": "Taken in 1 hour", "team_ids": [Command.link(self.team.id)],
-            "hours": 1, "stage_id": self.stage_progress.id,
-        })
-        policy = self.Policy.create({
-            "name": "Helpdesk SLA", "metric": "resolution", "target_type": "field",
-            "deadline_field": "helpdesk_sla_deadline", "scope": "all",
-        })
+        self.env["helpdesk.sla"].create(
+            {
+                "name": "Taken in 1 hour",
+                "team_ids": [Command.link(self.team.id)],
+                "hours": 1,
+                "stage_id": self.stage_progress.id,
+            }
+        )
+        policy = self.Policy.create(
+            {
+                "name": "Helpdesk SLA",
+                "metric": "resolution",
+                "target_type": "field",
+                "deadline_field": "helpdesk_sla_deadline",
+                "scope": "all",
+            }
+        )
         ticket = self.ticket(self.contact)
         line = ticket.ticket_sla_ids.filtered(lambda s: s.sla_id == four_hours)
         self.assertEqual(len(ticket.ticket_sla_ids), 2)
@@ -277,15 +372,21 @@ class TestBridgeHelpdesk(HealthCase):
         self.assertEqual(len(event), 1)
         self.assertEqual(event.date_deadline, line.deadline)
         self.assertAlmostEqual(
-            (event.date_deadline - self.created(ticket)).total_seconds() / 3600, 4, delta=0.1,
+            (event.date_deadline - self.created(ticket)).total_seconds() / 3600,
+            4,
+            delta=0.1,
         )
         self.assertEqual(len(self.events(ticket)), 1, "the 48-hour policy applies too")
 
         # A shorter SLA set on the ticket moves the deadline.
-        two_hours = self.env["helpdesk.sla"].create({
-            "name": "Solved in 2 hours", "team_ids": [Command.link(self.team.id)],
-            "hours": 2, "stage_id": self.stage_done.id,
-        })
+        two_hours = self.env["helpdesk.sla"].create(
+            {
+                "name": "Solved in 2 hours",
+                "team_ids": [Command.link(self.team.id)],
+                "hours": 2,
+                "stage_id": self.stage_done.id,
+            }
+        )
         ticket.refresh_sla()
         shorter = ticket.ticket_sla_ids.filtered(lambda s: s.sla_id == two_hours)
         self.assertEqual(event.date_deadline, shorter.deadline)
@@ -294,7 +395,9 @@ class TestBridgeHelpdesk(HealthCase):
         self.assertEqual(event.date_deadline, shorter.deadline)
         self.close(ticket)
         self.assertEqual(shorter.state, "accomplished")
-        self.assertEqual(event.date_deadline, shorter.deadline, "kept once accomplished")
+        self.assertEqual(
+            event.date_deadline, shorter.deadline, "kept once accomplished"
+        )
         self.assertEqual(event.state, "met")
         self.assertEqual(self.events(ticket, policy), event)
 
@@ -308,21 +411,34 @@ class TestBridgeHelpdesk(HealthCase):
             policy.metric = "first_response"
 
     def test_missed_helpdesk_sla_is_breached(self):
-        self.env["helpdesk.sla"].create({
-            "name": "Solved in 4 hours", "hours": 4, "stage_id": self.stage_done.id,
-        })
-        policy = self.Policy.create({
-            "name": "Helpdesk SLA", "metric": "resolution", "target_type": "field",
-            "deadline_field": "helpdesk_sla_deadline", "scope": "all",
-        })
+        self.env["helpdesk.sla"].create(
+            {
+                "name": "Solved in 4 hours",
+                "hours": 4,
+                "stage_id": self.stage_done.id,
+            }
+        )
+        policy = self.Policy.create(
+            {
+                "name": "Helpdesk SLA",
+                "metric": "resolution",
+                "target_type": "field",
+                "deadline_field": "helpdesk_sla_deadline",
+                "scope": "all",
+            }
+        )
         ticket = self.ticket(self.contact)
         line = ticket.ticket_sla_ids
         # The ticket came in yesterday: its 4 hours are long gone.
         self.backdate(ticket, 1)
-        self.env.cr.execute(SQL(
-            "UPDATE helpdesk_ticket_sla SET last_state_date = %s, deadline = %s WHERE id = %s",
-            self.created(ticket), self.created(ticket) + timedelta(hours=4), line.id,
-        ))
+        self.env.cr.execute(
+            SQL(
+                "UPDATE helpdesk_ticket_sla SET last_state_date = %s, deadline = %s WHERE id = %s",
+                self.created(ticket),
+                self.created(ticket) + timedelta(hours=4),
+                line.id,
+            )
+        )
         line.invalidate_recordset(["last_state_date", "deadline"])
         self.close(ticket)
         self.assertEqual(line.state, "expired")
@@ -336,14 +452,27 @@ class TestBridgeHelpdesk(HealthCase):
         self.resolution.company_id = iberia
         ticket = self.ticket(self.contact)
         self.assertNotEqual(ticket.company_id, iberia)
-        self.assertFalse(self.events(ticket), "a policy of another company does not apply")
-        iberia_team = self.env["helpdesk.ticket.team"].create({
-            "name": "Iberia support", "company_id": iberia.id,
-        })
-        iberian = self.env["helpdesk.ticket"].with_company(iberia).create({
-            "name": "Válvula", "description": "<p>Fuga.</p>", "partner_id": self.contact.id,
-            "team_id": iberia_team.id,
-        })
+        self.assertFalse(
+            self.events(ticket), "a policy of another company does not apply"
+        )
+        iberia_team = self.env["helpdesk.ticket.team"].create(
+            {
+                "name": "Iberia support",
+                "company_id": iberia.id,
+            }
+        )
+        iberian = (
+            self.env["helpdesk.ticket"]
+            .with_company(iberia)
+            .create(
+                {
+                    "name": "Válvula",
+                    "description": "<p>Fuga.</p>",
+                    "partner_id": self.contact.id,
+                    "team_id": iberia_team.id,
+                }
+            )
+        )
         self.assertEqual(iberian.company_id, iberia)
         event = self.events(iberian)
         self.assertEqual(len(event), 1)
@@ -375,4 +504,6 @@ class TestBridgeHelpdesk(HealthCase):
         self.close(ticket)
         self.order(self.contact, 3)
         self.account.action_recompute_health()
-        self.assertEqual(self.account.health_sla, 0.0, "the only commitment was breached")
+        self.assertEqual(
+            self.account.health_sla, 0.0, "the only commitment was breached"
+        )

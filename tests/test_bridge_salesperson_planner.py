@@ -14,19 +14,28 @@ class TestBridgeSalespersonPlanner(HealthCase):
         super().setUpClass()
         if "crm.salesperson.planner.visit" not in cls.env.registry or not cls.env[
             "ir.module.module"
-        ].search_count([("name", "=", "relationship_health_crm_salesperson_planner"),
-                        ("state", "=", "installed")]):
-            raise unittest.SkipTest("relationship_health_crm_salesperson_planner is not installed")
+        ].search_count(
+            [
+                ("name", "=", "relationship_health_crm_salesperson_planner"),
+                ("state", "=", "installed"),
+            ]
+        ):
+            raise unittest.SkipTest(
+                "relationship_health_crm_salesperson_planner is not installed"
+            )
         cls.Visit = cls.env["crm.salesperson.planner.visit"]
         cls.plan_type = cls.env.ref("relationship_health.mail_activity_type_plan_visit")
 
     def planner_visit(self, partner, days_ago, state="draft"):
         """A planner visit dated ``days_ago`` days ago (negative: ahead), moved
         to ``state`` through the planner's own actions where it has one."""
-        visit = self.Visit.create({
-            "partner_id": partner.id, "user_id": self.salesman.id,
-            "date": self.today - timedelta(days=days_ago),
-        })
+        visit = self.Visit.create(
+            {
+                "partner_id": partner.id,
+                "user_id": self.salesman.id,
+                "date": self.today - timedelta(days=days_ago),
+            }
+        )
         if state in ("confirm", "done"):
             visit.action_confirm()
         if state == "done":
@@ -48,7 +57,9 @@ class TestBridgeSalespersonPlanner(HealthCase):
         self.planner_visit(contact, 20, "draft")
         self.planner_visit(contact, 15, "confirm")
         account.action_recompute_health()
-        self.assertEqual(account.health_last_visit_date, self.today - timedelta(days=10))
+        self.assertEqual(
+            account.health_last_visit_date, self.today - timedelta(days=10)
+        )
         # 12 visits asked for over 365 days at one every 30 days; 2 held.
         self.assertEqual((account.visit_held_12m, account.visit_planned_12m), (2, 12))
         self.assertEqual(account.visit_adherence, 16.7)  # 2 / 12
@@ -66,7 +77,9 @@ class TestBridgeSalespersonPlanner(HealthCase):
         self.planner_visit(contact, -7, "confirm")
         account.action_recompute_health()
         self.assertEqual(account.visit_next_date, self.today + timedelta(days=7))
-        self.assertEqual(account.visit_held_12m, 0, "a planned visit is not a visit held")
+        self.assertEqual(
+            account.visit_held_12m, 0, "a planned visit is not a visit held"
+        )
         self.assertFalse(account.health_last_visit_date)
 
         # A visit validated for today is the next visit until it is done.
@@ -91,7 +104,9 @@ class TestBridgeSalespersonPlanner(HealthCase):
         visit.action_done()
         self.visit(contact, 40)  # a calendar-only Customer Visit
         account.action_recompute_health()
-        self.assertEqual(account.visit_held_12m, 2, "the planner visit and its event count once")
+        self.assertEqual(
+            account.visit_held_12m, 2, "the planner visit and its event count once"
+        )
         self.assertEqual(account.health_last_visit_date, self.today - timedelta(days=6))
         # Without the Customer Visit tag, the event is not read: the visit is.
         event.categ_ids = [Command.clear()]
@@ -101,7 +116,9 @@ class TestBridgeSalespersonPlanner(HealthCase):
 
     def test_visits_of_other_accounts_do_not_count(self):
         account, contact = self.make_account("Planner Mine", visit_interval_days=30)
-        other, other_contact = self.make_account("Planner Theirs", visit_interval_days=30)
+        other, other_contact = self.make_account(
+            "Planner Theirs", visit_interval_days=30
+        )
         self.order(contact, 5)
         self.order(other_contact, 5)
         self.planner_visit(other_contact, 4, "done")
@@ -111,20 +128,27 @@ class TestBridgeSalespersonPlanner(HealthCase):
         self.assertEqual(other.health_last_visit_date, self.today - timedelta(days=4))
 
     def test_planning_a_visit_closes_the_follow_up(self):
-        account, contact = self.make_account("Planner Follow-up", visit_interval_days=30)
+        account, contact = self.make_account(
+            "Planner Follow-up", visit_interval_days=30
+        )
         account.visit_plan_date = self.today - timedelta(days=100)
         self.visit(contact, 25)  # due in 5 days, within the reminder window
         self.order(contact, 3)
         account.action_recompute_health()
         follow_ups = [
-            ("res_model", "=", "res.partner"), ("res_id", "=", account.id),
+            ("res_model", "=", "res.partner"),
+            ("res_id", "=", account.id),
             ("activity_type_id", "=", self.plan_type.id),
         ]
         self.assertEqual(self.env["mail.activity"].search_count(follow_ups), 1)
         self.planner_visit(contact, -4, "draft")
-        self.assertFalse(self.env["mail.activity"].search_count(follow_ups),
-                         "planning the visit closes the follow-up")
+        self.assertFalse(
+            self.env["mail.activity"].search_count(follow_ups),
+            "planning the visit closes the follow-up",
+        )
         account.action_recompute_health()
         self.assertEqual(account.visit_next_date, self.today + timedelta(days=4))
-        self.assertFalse(self.env["mail.activity"].search_count(follow_ups),
-                         "and no new one while the visit is planned")
+        self.assertFalse(
+            self.env["mail.activity"].search_count(follow_ups),
+            "and no new one while the visit is planned",
+        )

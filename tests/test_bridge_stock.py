@@ -23,21 +23,37 @@ class TestBridgeStock(HealthCase):
             raise unittest.SkipTest("relationship_health_stock is not installed")
         cls.Event = cls.env["relationship.sla.event"].with_context(active_test=False)
         cls.Policy = cls.env["relationship.sla.policy"]
-        cls.breach_type = cls.env.ref("relationship_health.mail_activity_type_sla_breach")
+        cls.breach_type = cls.env.ref(
+            "relationship_health.mail_activity_type_sla_breach"
+        )
         # Only this test's service levels count (the demo book has its own).
         cls.Policy.search([]).write({"active": False})
-        cls.promised = cls.Policy.create({
-            "name": "Delivered on the promised date", "metric": "delivery",
-            "target_type": "field", "deadline_field": "sale_commitment_date",
-            "company_id": False,
-        })
-        cls.within_3_days = cls.Policy.create({
-            "name": "Delivered within 3 days", "metric": "delivery",
-            "target_type": "days", "target_value": 3, "company_id": False,
-        })
-        cls.goods = cls.env["product.product"].create({
-            "name": "Ball valve DN50", "type": "consu", "is_storable": True, "list_price": 80.0,
-        })
+        cls.promised = cls.Policy.create(
+            {
+                "name": "Delivered on the promised date",
+                "metric": "delivery",
+                "target_type": "field",
+                "deadline_field": "sale_commitment_date",
+                "company_id": False,
+            }
+        )
+        cls.within_3_days = cls.Policy.create(
+            {
+                "name": "Delivered within 3 days",
+                "metric": "delivery",
+                "target_type": "days",
+                "target_value": 3,
+                "company_id": False,
+            }
+        )
+        cls.goods = cls.env["product.product"].create(
+            {
+                "name": "Ball valve DN50",
+                "type": "consu",
+                "is_storable": True,
+                "list_price": 80.0,
+            }
+        )
         cls.warehouse = cls.env["stock.warehouse"].search(
             [("company_id", "=", cls.env.company.id)], limit=1
         )
@@ -47,18 +63,42 @@ class TestBridgeStock(HealthCase):
         cls.account, cls.buyer = cls.make_account("Valve Works")
 
     # -- the real flow ----------------------------------------------------------
-    def sell(self, partner=None, qty=10, promised_in_days=None, confirmed_days_ago=0,
-             company=None):
-        env = self.env(context=dict(self.env.context, allowed_company_ids=(company or self.env.company).ids))
-        order = env["sale.order"].with_company(company or self.env.company).create({
-            "partner_id": (partner or self.buyer).id,
-            "commitment_date": fields.Datetime.now() + timedelta(days=promised_in_days)
-            if promised_in_days is not None else False,
-            "order_line": [Command.create({"product_id": self.goods.id, "product_uom_qty": qty})],
-        })
+    def sell(
+        self,
+        partner=None,
+        qty=10,
+        promised_in_days=None,
+        confirmed_days_ago=0,
+        company=None,
+    ):
+        env = self.env(
+            context=dict(
+                self.env.context, allowed_company_ids=(company or self.env.company).ids
+            )
+        )
+        order = (
+            env["sale.order"]
+            .with_company(company or self.env.company)
+            .create(
+                {
+                    "partner_id": (partner or self.buyer).id,
+                    "commitment_date": fields.Datetime.now()
+                    + timedelta(days=promised_in_days)
+                    if promised_in_days is not None
+                    else False,
+                    "order_line": [
+                        Command.create(
+                            {"product_id": self.goods.id, "product_uom_qty": qty}
+                        )
+                    ],
+                }
+            )
+        )
         order.action_confirm()
         if confirmed_days_ago:
-            order.date_order = fields.Datetime.now() - timedelta(days=confirmed_days_ago)
+            order.date_order = fields.Datetime.now() - timedelta(
+                days=confirmed_days_ago
+            )
         return order
 
     def deliver(self, picking, qty=None):
@@ -72,14 +112,18 @@ class TestBridgeStock(HealthCase):
         return picking
 
     def events_of(self, pickings):
-        return self.Event.search([("res_model", "=", "stock.picking"),
-                                  ("res_id", "in", pickings.ids)])
+        return self.Event.search(
+            [("res_model", "=", "stock.picking"), ("res_id", "in", pickings.ids)]
+        )
 
     def breach_activities(self, events):
-        return self.env["mail.activity"].search([
-            ("activity_type_id", "=", self.breach_type.id),
-            ("res_model", "=", "relationship.sla.event"), ("res_id", "in", events.ids),
-        ])
+        return self.env["mail.activity"].search(
+            [
+                ("activity_type_id", "=", self.breach_type.id),
+                ("res_model", "=", "relationship.sla.event"),
+                ("res_id", "in", events.ids),
+            ]
+        )
 
     # -- tests ------------------------------------------------------------------
     def test_on_time_delivery_is_met(self):
@@ -90,14 +134,18 @@ class TestBridgeStock(HealthCase):
         by_policy = {event.policy_id: event for event in events}
         promised = by_policy[self.promised]
         self.assertEqual(promised.state, "met")
-        self.assertEqual(promised.partner_id, self.account, "a contact counts as its company")
+        self.assertEqual(
+            promised.partner_id, self.account, "a contact counts as its company"
+        )
         self.assertEqual(promised.date_deadline, order.commitment_date)
         self.assertEqual(promised.date_done, picking.date_done.replace(microsecond=0))
         self.assertEqual(promised.date_start, order.date_order.replace(microsecond=0))
         self.assertIn(picking.name, promised.name)
         self.assertIn(order.name, promised.name)
-        self.assertEqual(by_policy[self.within_3_days].date_deadline,
-                         order.date_order.replace(microsecond=0) + timedelta(days=3))
+        self.assertEqual(
+            by_policy[self.within_3_days].date_deadline,
+            order.date_order.replace(microsecond=0) + timedelta(days=3),
+        )
         self.assertFalse(self.breach_activities(events))
         self.assertEqual(promised.source_name, picking.display_name)
 
@@ -109,8 +157,12 @@ class TestBridgeStock(HealthCase):
         activities = self.breach_activities(events)
         self.assertEqual(len(activities), 2, "one per breached commitment")
         self.assertEqual(activities.user_id, self.salesman)
-        self.assertIn("2 days late", self.breach_activities(
-            events.filtered(lambda e: e.policy_id == self.within_3_days)).note)
+        self.assertIn(
+            "2 days late",
+            self.breach_activities(
+                events.filtered(lambda e: e.policy_id == self.within_3_days)
+            ).note,
+        )
         # Validating again, editing the promise, later hourly runs: one notice each.
         picking.write({"date_done": picking.date_done + timedelta(hours=1)})
         order.commitment_date = order.commitment_date - timedelta(hours=3)
@@ -118,25 +170,39 @@ class TestBridgeStock(HealthCase):
             self.Event._cron_notify_breaches()
         self.assertEqual(self.events_of(picking), events)
         self.assertEqual(len(self.breach_activities(events)), 2)
-        self.assertEqual(events.filtered(lambda e: e.policy_id == self.promised).date_deadline,
-                         order.commitment_date)
+        self.assertEqual(
+            events.filtered(lambda e: e.policy_id == self.promised).date_deadline,
+            order.commitment_date,
+        )
 
     def test_backorder_is_its_own_commitment(self):
         order = self.sell(qty=10, promised_in_days=1)
         first = self.deliver(order.picking_ids, qty=4)
         backorder = order.picking_ids - first
         self.assertEqual(len(backorder), 1)
-        self.assertEqual(self.events_of(first).filtered(
-            lambda e: e.policy_id == self.promised).state, "met")
-        self.assertFalse(self.events_of(backorder), "nothing delivered yet, nothing recorded")
+        self.assertEqual(
+            self.events_of(first)
+            .filtered(lambda e: e.policy_id == self.promised)
+            .state,
+            "met",
+        )
+        self.assertFalse(
+            self.events_of(backorder), "nothing delivered yet, nothing recorded"
+        )
         # The rest leaves after the promised date.
         order.commitment_date = fields.Datetime.now() - timedelta(days=1)
         self.deliver(backorder)
-        late = self.events_of(backorder).filtered(lambda e: e.policy_id == self.promised)
+        late = self.events_of(backorder).filtered(
+            lambda e: e.policy_id == self.promised
+        )
         self.assertEqual(late.state, "breached")
-        self.assertEqual(self.events_of(first).filtered(
-            lambda e: e.policy_id == self.promised).state, "breached",
-            "the promise moved before the first delivery's date: it follows")
+        self.assertEqual(
+            self.events_of(first)
+            .filtered(lambda e: e.policy_id == self.promised)
+            .state,
+            "breached",
+            "the promise moved before the first delivery's date: it follows",
+        )
         self.assertEqual(len(self.events_of(order.picking_ids)), 4)
 
     def test_cancelled_delivery_records_nothing(self):
@@ -151,23 +217,33 @@ class TestBridgeStock(HealthCase):
         events = self.events_of(picking)
         self.assertTrue(all(events.mapped("active")))
         # Delivered to someone else than a customer account of the policy.
-        self.within_3_days.write({"scope": "partners",
-                                  "partner_ids": [Command.link(self.key_account().id)]})
+        self.within_3_days.write(
+            {"scope": "partners", "partner_ids": [Command.link(self.key_account().id)]}
+        )
         picking._record_relationship_sla_events()
-        self.assertFalse(events.filtered(lambda e: e.policy_id == self.within_3_days).active)
+        self.assertFalse(
+            events.filtered(lambda e: e.policy_id == self.within_3_days).active
+        )
         self.assertTrue(events.filtered(lambda e: e.policy_id == self.promised).active)
 
     def key_account(self):
-        return self.env["res.partner"].create({"name": "Another account", "is_company": True})
+        return self.env["res.partner"].create(
+            {"name": "Another account", "is_company": True}
+        )
 
     def test_returns_and_orders_without_promise_record_nothing_under_the_promise(self):
         order = self.sell()  # no commitment date
         picking = self.deliver(order.picking_ids)
         self.assertEqual(self.events_of(picking).policy_id, self.within_3_days)
-        wizard = self.env["stock.return.picking"].with_context(
-            active_id=picking.id, active_model="stock.picking").create({})
+        wizard = (
+            self.env["stock.return.picking"]
+            .with_context(active_id=picking.id, active_model="stock.picking")
+            .create({})
+        )
         wizard.product_return_moves.quantity = 2
-        returned = self.env["stock.picking"].browse(wizard.action_create_returns()["res_id"])
+        returned = self.env["stock.picking"].browse(
+            wizard.action_create_returns()["res_id"]
+        )
         self.deliver(returned)
         self.assertFalse(self.events_of(returned))
 
@@ -187,11 +263,15 @@ class TestBridgeStock(HealthCase):
         self.assertEqual(self.events_of(pickings), events)
         self.assertIn(events[0], again)
         self.assertFalse(self.breach_activities(events), "history is not announced")
-        self.assertEqual(sorted(events.mapped("state")), ["breached", "breached", "met", "met"])
+        self.assertEqual(
+            sorted(events.mapped("state")), ["breached", "breached", "met", "met"]
+        )
 
     def test_a_batch_of_deliveries_is_recorded_in_one_go(self):
         orders = [self.sell(promised_in_days=2) for _i in range(6)]
-        pickings = self.env["stock.picking"].concat(*(order.picking_ids for order in orders))
+        pickings = self.env["stock.picking"].concat(
+            *(order.picking_ids for order in orders)
+        )
         pickings.action_assign()
         for move in pickings.move_ids:
             move.quantity = move.product_uom_qty
@@ -205,35 +285,59 @@ class TestBridgeStock(HealthCase):
 
         with mock.patch.object(type(self.Event), "_record_from_sources", counting):
             pickings._action_done()
-        self.assertEqual(calls, [12], "one call for the six deliveries and two policies")
+        self.assertEqual(
+            calls, [12], "one call for the six deliveries and two policies"
+        )
         self.assertEqual(len(self.events_of(pickings)), 12)
 
     def test_companies_keep_their_own_service_levels(self):
         other = self.env["res.company"].create({"name": "Valves Iberia"})
         self.env.user.company_ids |= other
         self.salesman.company_ids |= other
-        theirs = self.Policy.create({
-            "name": "Iberia: within 1 day", "metric": "delivery", "target_type": "days",
-            "target_value": 1, "company_id": other.id,
-        })
-        warehouse = self.env["stock.warehouse"].search([("company_id", "=", other.id)], limit=1)
+        theirs = self.Policy.create(
+            {
+                "name": "Iberia: within 1 day",
+                "metric": "delivery",
+                "target_type": "days",
+                "target_value": 1,
+                "company_id": other.id,
+            }
+        )
+        warehouse = self.env["stock.warehouse"].search(
+            [("company_id", "=", other.id)], limit=1
+        )
         self.env["stock.quant"].with_company(other)._update_available_quantity(
             self.goods, warehouse.lot_stock_id, 100
         )
         here = self.deliver(self.sell(promised_in_days=2).picking_ids)
         there = self.deliver(self.sell(promised_in_days=2, company=other).picking_ids)
         self.assertNotIn(theirs, self.events_of(here).policy_id)
-        self.assertEqual(self.events_of(there).policy_id, self.promised | self.within_3_days | theirs)
+        self.assertEqual(
+            self.events_of(there).policy_id, self.promised | self.within_3_days | theirs
+        )
         self.assertEqual(self.events_of(there).company_id, other)
         # A user of the first company only (who sees all its documents) does
         # not see the other's commitments.
-        rep = self.env["res.users"].create({
-            "name": "Home rep", "login": "rh_home_rep",
-            "groups_id": [Command.link(
-                self.env.ref("sales_team.group_sale_salesman_all_leads").id)],
-        })
-        visible = self.env["relationship.sla.event"].with_user(rep).search(
-            [("res_model", "=", "stock.picking"), ("res_id", "in", (here | there).ids)]
+        rep = self.env["res.users"].create(
+            {
+                "name": "Home rep",
+                "login": "rh_home_rep",
+                "groups_id": [
+                    Command.link(
+                        self.env.ref("sales_team.group_sale_salesman_all_leads").id
+                    )
+                ],
+            }
+        )
+        visible = (
+            self.env["relationship.sla.event"]
+            .with_user(rep)
+            .search(
+                [
+                    ("res_model", "=", "stock.picking"),
+                    ("res_id", "in", (here | there).ids),
+                ]
+            )
         )
         self.assertEqual(visible, self.events_of(here))
 
@@ -243,23 +347,35 @@ class TestBridgeStock(HealthCase):
 
     def test_tag_policy_covers_only_tagged_accounts(self):
         tag = self.env["res.partner.category"].create({"name": "Key account"})
-        key = self.Policy.create({
-            "name": "Key accounts: 1 day", "metric": "delivery", "target_type": "days",
-            "target_value": 1, "scope": "tags", "category_ids": [Command.link(tag.id)],
-        })
-        key_account, key_buyer = self.make_account("Pump Partners",
-                                                    category_id=[Command.link(tag.id)])
-        tagged = self.deliver(self.sell(partner=key_buyer, promised_in_days=2).picking_ids)
+        key = self.Policy.create(
+            {
+                "name": "Key accounts: 1 day",
+                "metric": "delivery",
+                "target_type": "days",
+                "target_value": 1,
+                "scope": "tags",
+                "category_ids": [Command.link(tag.id)],
+            }
+        )
+        key_account, key_buyer = self.make_account(
+            "Pump Partners", category_id=[Command.link(tag.id)]
+        )
+        tagged = self.deliver(
+            self.sell(partner=key_buyer, promised_in_days=2).picking_ids
+        )
         plain = self.deliver(self.sell(promised_in_days=2).picking_ids)
         self.assertIn(key, self.events_of(tagged).policy_id)
         self.assertNotIn(key, self.events_of(plain).policy_id)
         self.assertEqual(self.events_of(tagged).partner_id, key_account)
 
     def test_warehouse_staff_without_sales_rights_record_commitments(self):
-        keeper = self.env["res.users"].create({
-            "name": "Stock Keeper", "login": "rh_stock_keeper",
-            "groups_id": [Command.link(self.env.ref("stock.group_stock_user").id)],
-        })
+        keeper = self.env["res.users"].create(
+            {
+                "name": "Stock Keeper",
+                "login": "rh_stock_keeper",
+                "groups_id": [Command.link(self.env.ref("stock.group_stock_user").id)],
+            }
+        )
         order = self.sell(promised_in_days=-1, confirmed_days_ago=4)
         picking = order.picking_ids.with_user(keeper)
         self.deliver(picking)
@@ -273,14 +389,22 @@ class TestBridgeStock(HealthCase):
         own flow (three-step delivery by pull rules, pick and pack done, the
         ordered quantity decreased) then sees the deliveries in their own
         order and returns the extra goods instead of refusing the change."""
-        warehouse = self.env["stock.warehouse"].create({
-            "name": "Three steps", "code": "RH3", "delivery_steps": "pick_pack_ship",
-        })
+        warehouse = self.env["stock.warehouse"].create(
+            {
+                "name": "Three steps",
+                "code": "RH3",
+                "delivery_steps": "pick_pack_ship",
+            }
+        )
         route = warehouse.delivery_route_id
-        route.rule_ids[0].write({"location_dest_id": route.rule_ids[1].location_src_id.id})
+        route.rule_ids[0].write(
+            {"location_dest_id": route.rule_ids[1].location_src_id.id}
+        )
         route.rule_ids[1:3].write({"action": "pull"})
         stock, pack_zone, output, customers = (
-            warehouse.lot_stock_id, *route.rule_ids.location_dest_id)
+            warehouse.lot_stock_id,
+            *route.rule_ids.location_dest_id,
+        )
         self.env["stock.quant"]._update_available_quantity(self.goods, stock, 5)
         form = Form(self.env["sale.order"])
         form.partner_id = self.buyer
@@ -291,11 +415,16 @@ class TestBridgeStock(HealthCase):
             line.product_uom_qty = 5
         order = form.save()
         order.action_confirm()
-        self.assertEqual(order.picking_ids.ids, self.env["stock.picking"].search(
-            [("sale_id", "=", order.id)]).ids, "the deliveries in their own order")
+        self.assertEqual(
+            order.picking_ids.ids,
+            self.env["stock.picking"].search([("sale_id", "=", order.id)]).ids,
+            "the deliveries in their own order",
+        )
         ship, pack, pick = order.picking_ids
-        self.assertEqual((pick.location_dest_id, pack.location_dest_id, ship.location_dest_id),
-                         (pack_zone, output, customers))
+        self.assertEqual(
+            (pick.location_dest_id, pack.location_dest_id, ship.location_dest_id),
+            (pack_zone, output, customers),
+        )
         (pick | pack).move_ids.write({"quantity": 5, "picked": True})
         (pick | pack).button_validate()
         with Form(order) as edit:
@@ -312,4 +441,6 @@ class TestBridgeStock(HealthCase):
         events = self.events_of(ship)
         self.assertEqual(events.policy_id, self.promised | self.within_3_days)
         self.assertEqual(set(events.mapped("state")), {"met"})
-        self.assertFalse(self.events_of(pick | pack | returns), "internal moves owe nothing")
+        self.assertFalse(
+            self.events_of(pick | pack | returns), "internal moves owe nothing"
+        )

@@ -21,7 +21,9 @@ class TestHealthEngine(HealthCase):
         super().setUpClass()
         # A monthly buyer gone quiet for 124 days, delighted by surveys, half
         # visited, with one of two recent service commitments breached.
-        cls.drifting, cls.drifting_buyer = cls.make_account("Drifting Metals", visit_interval_days=30)
+        cls.drifting, cls.drifting_buyer = cls.make_account(
+            "Drifting Metals", visit_interval_days=30
+        )
         for days in (124, 154, 184, 214):
             cls.order(cls.drifting_buyer, days)
         cls.answer(cls.drifting_buyer, cls.q_nps, 10)
@@ -45,16 +47,23 @@ class TestHealthEngine(HealthCase):
         self.assertEqual(account.health_confidence, 100.0)
         self.assertEqual(account.health_nps, 100.0)
         self.assertEqual(account.health_order_interval, 30)
-        self.assertEqual(account.health_last_order_date, self.today - timedelta(days=124))
-        self.assertEqual(account.health_last_visit_date, self.today - timedelta(days=45))
+        self.assertEqual(
+            account.health_last_order_date, self.today - timedelta(days=124)
+        )
+        self.assertEqual(
+            account.health_last_visit_date, self.today - timedelta(days=45)
+        )
         self.assertTrue(account.health_computed_at)
         reasons = account.health_reasons.split("\n")
         self.assertEqual(len(reasons), 3)
         self.assertEqual(
-            reasons[0], "No order for 124 days; this customer usually orders every 30 days."
+            reasons[0],
+            "No order for 124 days; this customer usually orders every 30 days.",
         )
         self.assertIn("1 of 2 service commitments breached", reasons[1])
-        self.assertEqual(reasons[2], "Last visit 45 days ago; the plan is a visit every 30 days.")
+        self.assertEqual(
+            reasons[2], "Last visit 45 days ago; the plan is a visit every 30 days."
+        )
         # Scored, with no component having data: four rows of "No data".
         self.assertEqual(self.silent.health_band, "unknown")
         self.assertEqual(str(self.silent.health_summary).count("No data"), 4)
@@ -79,10 +88,14 @@ class TestHealthEngine(HealthCase):
         self.assertFalse(self.silent.health_reasons)
 
     def test_only_accounts_are_scored(self):
-        prospect = self.env["res.partner"].create({"name": "Prospect Ltd", "is_company": True})
+        prospect = self.env["res.partner"].create(
+            {"name": "Prospect Ltd", "is_company": True}
+        )
         self.env["res.partner"]._cron_relationship_health()
         self.assertFalse(prospect.health_band)
-        self.assertFalse(self.drifting_buyer.health_band, "contacts show their company's health")
+        self.assertFalse(
+            self.drifting_buyer.health_band, "contacts show their company's health"
+        )
         self.assertTrue(self.drifting.health_band)
         # Recomputing a contact recomputes its company.
         self.drifting.health_band = False
@@ -90,14 +103,28 @@ class TestHealthEngine(HealthCase):
         self.assertEqual(self.drifting.health_band, "watch")
 
     def test_trend_against_snapshot_four_weeks_old(self):
-        self.env["relationship.health.snapshot"].create([
-            {"partner_id": self.drifting.id, "snapshot_date": self.today - timedelta(days=20),
-             "score": 10.0, "band": "critical"},
-            {"partner_id": self.drifting.id, "snapshot_date": self.today - timedelta(days=30),
-             "score": 70.0, "band": "healthy"},
-            {"partner_id": self.drifting.id, "snapshot_date": self.today - timedelta(days=60),
-             "score": 90.0, "band": "healthy"},
-        ])
+        self.env["relationship.health.snapshot"].create(
+            [
+                {
+                    "partner_id": self.drifting.id,
+                    "snapshot_date": self.today - timedelta(days=20),
+                    "score": 10.0,
+                    "band": "critical",
+                },
+                {
+                    "partner_id": self.drifting.id,
+                    "snapshot_date": self.today - timedelta(days=30),
+                    "score": 70.0,
+                    "band": "healthy",
+                },
+                {
+                    "partner_id": self.drifting.id,
+                    "snapshot_date": self.today - timedelta(days=60),
+                    "score": 90.0,
+                    "band": "healthy",
+                },
+            ]
+        )
         self.drifting.action_recompute_health()
         self.assertEqual(self.drifting.health_trend, -17.5)
         self.assertIsNone(self.raw_health(self.silent, "health_trend"))
@@ -105,13 +132,27 @@ class TestHealthEngine(HealthCase):
     def test_trend_boundary_is_28_days(self):
         # Score today: 52.5 (see test_cron_scores_explains_and_snapshots).
         snapshots = self.env["relationship.health.snapshot"]
-        snapshots.create({"partner_id": self.drifting.id, "score": 40.0, "band": "at_risk",
-                          "snapshot_date": self.today - timedelta(days=27)})
+        snapshots.create(
+            {
+                "partner_id": self.drifting.id,
+                "score": 40.0,
+                "band": "at_risk",
+                "snapshot_date": self.today - timedelta(days=27),
+            }
+        )
         self.drifting.action_recompute_health()
-        self.assertIsNone(self.raw_health(self.drifting, "health_trend"),
-                          "27 days old is not old enough")
-        snapshots.create({"partner_id": self.drifting.id, "score": 60.0, "band": "watch",
-                          "snapshot_date": self.today - timedelta(days=28)})
+        self.assertIsNone(
+            self.raw_health(self.drifting, "health_trend"),
+            "27 days old is not old enough",
+        )
+        snapshots.create(
+            {
+                "partner_id": self.drifting.id,
+                "score": 60.0,
+                "band": "watch",
+                "snapshot_date": self.today - timedelta(days=28),
+            }
+        )
         self.drifting.action_recompute_health()
         self.assertEqual(self.drifting.health_trend, -7.5, "52.5 − 60, 28 days old")
 
@@ -127,13 +168,16 @@ class TestHealthEngine(HealthCase):
         self.assertEqual(snapshot.score, self.drifting.health_score)
 
     def test_visits_declined_or_future_do_not_count(self):
-        account, contact = self.make_account("Visit Check", visit_interval_days=30,
-                                             customer_rank=1)
+        account, contact = self.make_account(
+            "Visit Check", visit_interval_days=30, customer_rank=1
+        )
         account.visit_plan_date = self.today - timedelta(days=365)
         self.visit(contact, 5, declined=True)
         self.visit(contact, -3)
         account.action_recompute_health()
-        self.assertEqual(account.health_visits, 0.0, "never visited for real, plan a year old")
+        self.assertEqual(
+            account.health_visits, 0.0, "never visited for real, plan a year old"
+        )
         self.assertFalse(account.health_last_visit_date)
         self.visit(contact, 5)
         account.action_recompute_health()
@@ -158,25 +202,35 @@ class TestHealthEngine(HealthCase):
         self.assertIsNone(self.raw_health(account, "health_recency"))
 
     def test_numerical_value_questions_feed_satisfaction(self):
-        survey = self.env["survey.survey"].create({
-            "title": "Delivery feedback",
-            "question_and_page_ids": [
-                Command.create({
-                    "title": "How many days early or late out of 20 did we feel on time?",
-                    "question_type": "numerical_box", "health_metric": "scale",
-                    "scale_min": 0, "scale_max": 20,
-                }),
-                Command.create({
-                    "title": "Your satisfaction, from 1 to 5?",
-                    "question_type": "numerical_box", "health_metric": "csat",
-                }),
-            ],
-        })
+        survey = self.env["survey.survey"].create(
+            {
+                "title": "Delivery feedback",
+                "question_and_page_ids": [
+                    Command.create(
+                        {
+                            "title": "How many days early or late out of 20 did we feel on time?",
+                            "question_type": "numerical_box",
+                            "health_metric": "scale",
+                            "scale_min": 0,
+                            "scale_max": 20,
+                        }
+                    ),
+                    Command.create(
+                        {
+                            "title": "Your satisfaction, from 1 to 5?",
+                            "question_type": "numerical_box",
+                            "health_metric": "csat",
+                        }
+                    ),
+                ],
+            }
+        )
         on_twenty, csat = survey.question_ids
 
         def answer(contact, question, value):
             user_input = self.env["survey.user_input"].create(
-                {"survey_id": survey.id, "partner_id": contact.id})
+                {"survey_id": survey.id, "partner_id": contact.id}
+            )
             user_input._save_lines(question, str(value))
             user_input._mark_done()
 
@@ -192,7 +246,9 @@ class TestHealthEngine(HealthCase):
         self.assertEqual(account.health_score, 50.0, "satisfaction is the only signal")
 
     def test_individuals_without_a_company_are_accounts(self):
-        person = self.env["res.partner"].create({"name": "Ivan Solo", "user_id": self.salesman.id})
+        person = self.env["res.partner"].create(
+            {"name": "Ivan Solo", "user_id": self.salesman.id}
+        )
         self.assertFalse(person.is_company)
         self.order(person, 200)  # default interval 90: x = 200 / 90
         self.env["res.partner"]._cron_relationship_health()
@@ -203,9 +259,13 @@ class TestHealthEngine(HealthCase):
         self.assertEqual(person.health_band, "at_risk")
         self.assertEqual(len(self.snapshots(person)), 1)
         # Given a company, the person is a contact: the company is the account.
-        company = self.env["res.partner"].create({"name": "Solo Holdings", "is_company": True})
+        company = self.env["res.partner"].create(
+            {"name": "Solo Holdings", "is_company": True}
+        )
         person.parent_id = company
-        self.assertEqual(self.engine._account_ids(partner_ids=(person | company).ids), company.ids)
+        self.assertEqual(
+            self.engine._account_ids(partner_ids=(person | company).ids), company.ids
+        )
 
     def _count_queries(self, account_ids):
         self.env.flush_all()
@@ -218,7 +278,9 @@ class TestHealthEngine(HealthCase):
     def test_queries_do_not_grow_with_accounts(self):
         accounts = self.env["res.partner"]
         for index in range(30):
-            account, contact = self.make_account(f"Bulk {index}", visit_interval_days=60)
+            account, contact = self.make_account(
+                f"Bulk {index}", visit_interval_days=60
+            )
             self.order(contact, index + 1)
             self.sla(account, index + 1, done_late_days=index % 3 - 1)
             accounts |= account
@@ -228,7 +290,9 @@ class TestHealthEngine(HealthCase):
         small = self._count_queries(accounts[:3].ids)
         large = self._count_queries(accounts.ids)
         self.assertEqual(small, large)
-        self.assertLessEqual(large, 30, "a few reads and writes per batch, whatever its size")
+        self.assertLessEqual(
+            large, 30, "a few reads and writes per batch, whatever its size"
+        )
 
     def test_crashed_run_resumes_without_duplicates(self):
         for index in range(5):
@@ -268,19 +332,35 @@ class TestHealthEngine(HealthCase):
             "the crashed batch wrote nothing",
         )
         computed_at = first_batch.mapped("health_computed_at")
-        self.assertTrue(all(stamp and stamp > (before[pid] or datetime.min)
-                            for pid, stamp in zip(calls[0], computed_at)))
+        self.assertTrue(
+            all(
+                stamp and stamp > (before[pid] or datetime.min)
+                for pid, stamp in zip(calls[0], computed_at)
+            )
+        )
 
         self.env["res.partner"]._cron_relationship_health()
-        self.assertEqual(first_batch.mapped("health_computed_at"), computed_at,
-                         "the resumed run skips what the crashed run finished")
+        self.assertEqual(
+            first_batch.mapped("health_computed_at"),
+            computed_at,
+            "the resumed run skips what the crashed run finished",
+        )
         scored = self.env["res.partner"].browse(accounts)
         self.assertTrue(all(scored.mapped("health_band")))
-        self.env.cr.execute(SQL(
-            """SELECT count(*), count(DISTINCT partner_id) FROM relationship_health_snapshot
-                WHERE partner_id = ANY(%s) AND snapshot_date = %s""", accounts, self.today))
+        self.env.cr.execute(
+            SQL(
+                """SELECT count(*), count(DISTINCT partner_id) FROM relationship_health_snapshot
+                WHERE partner_id = ANY(%s) AND snapshot_date = %s""",
+                accounts,
+                self.today,
+            )
+        )
         self.assertEqual(self.env.cr.fetchone(), (len(accounts), len(accounts)))
-        self.assertFalse(self.env["ir.config_parameter"].get_param("relationship_health.run_started_at"))
+        self.assertFalse(
+            self.env["ir.config_parameter"].get_param(
+                "relationship_health.run_started_at"
+            )
+        )
 
     def test_cron_is_shipped_active_daily(self):
         cron = self.env.ref("relationship_health.ir_cron_relationship_health")
@@ -291,9 +371,15 @@ class TestHealthEngine(HealthCase):
     def test_history_as_of_a_past_date(self):
         past = self.today - timedelta(days=200)
         self.engine._compute_batch([self.drifting.id], as_of=past)
-        snapshot = self.snapshots(self.drifting).filtered(lambda s: s.snapshot_date == past)
-        self.assertEqual(snapshot.recency, 100.0, "200 days ago the last order was 14 days old")
-        self.assertFalse(self.drifting.health_computed_at, "the past does not overwrite today")
+        snapshot = self.snapshots(self.drifting).filtered(
+            lambda s: s.snapshot_date == past
+        )
+        self.assertEqual(
+            snapshot.recency, 100.0, "200 days ago the last order was 14 days old"
+        )
+        self.assertFalse(
+            self.drifting.health_computed_at, "the past does not overwrite today"
+        )
         self.assertFalse(self.drifting.health_band)
 
     def test_sales_team_of_the_salesperson_is_kept(self):
@@ -301,12 +387,18 @@ class TestHealthEngine(HealthCase):
         team.member_ids = self.salesman
         self.drifting.action_recompute_health()
         self.assertEqual(self.drifting.health_team_id, team)
-        my_team = self.env["res.partner"].with_user(self.salesman).search([
-            "|", ("health_team_id.member_ids", "in", [self.salesman.id]),
-            ("health_team_id.user_id", "=", self.salesman.id),
-        ])
+        my_team = (
+            self.env["res.partner"]
+            .with_user(self.salesman)
+            .search(
+                [
+                    "|",
+                    ("health_team_id.member_ids", "in", [self.salesman.id]),
+                    ("health_team_id.user_id", "=", self.salesman.id),
+                ]
+            )
+        )
         self.assertIn(self.drifting, my_team)
-
 
 
 class TestHealthDayCutOff(HealthCase):
@@ -340,7 +432,9 @@ class TestHealthDayCutOff(HealthCase):
                 self.assertEqual(account.health_recency, 100.0)
                 self.assertEqual(account.health_details["facts"]["days_since_order"], 0)
                 self.assertEqual(self.snapshots(account).snapshot_date, day)
-                self.assertEqual(account.health_computed_at, datetime.fromisoformat(instant))
+                self.assertEqual(
+                    account.health_computed_at, datetime.fromisoformat(instant)
+                )
 
     def test_days_since_an_order_are_utc_days(self):
         # 23:30 UTC: already tomorrow in Brussels and Moscow, still today in UTC.

@@ -15,13 +15,21 @@ class TestHealthOverride(HealthCase):
         cls.order(cls.buyer, 270)  # one order long ago: x = 3 → recency 0 → critical
         cls.account.action_recompute_health()
 
-    def _override(self, user, band="healthy", days=10, reason="Contract renewed last week"):
-        wizard = self.env["relationship.health.override.wizard"].with_user(user).create({
-            "partner_ids": [(6, 0, self.buyer.ids)],
-            "band": band,
-            "reason": reason,
-            "date_until": self.today + timedelta(days=days),
-        })
+    def _override(
+        self, user, band="healthy", days=10, reason="Contract renewed last week"
+    ):
+        wizard = (
+            self.env["relationship.health.override.wizard"]
+            .with_user(user)
+            .create(
+                {
+                    "partner_ids": [(6, 0, self.buyer.ids)],
+                    "band": band,
+                    "reason": reason,
+                    "date_until": self.today + timedelta(days=days),
+                }
+            )
+        )
         return wizard.action_apply()
 
     def test_manager_overrides_and_score_keeps_computing(self):
@@ -37,7 +45,10 @@ class TestHealthOverride(HealthCase):
         self.assertEqual(self.snapshots(self.account).band, "healthy")
         self.assertEqual(
             self.env["res.partner"].search_count(
-                [("id", "=", self.account.id), ("health_band", "=", "healthy")]), 1)
+                [("id", "=", self.account.id), ("health_band", "=", "healthy")]
+            ),
+            1,
+        )
 
     def test_salesman_cannot_override(self):
         with self.assertRaises(AccessError):
@@ -64,9 +75,17 @@ class TestHealthOverride(HealthCase):
         self.assertFalse(self.account.health_override_reason)
 
     def test_opportunity_shows_customer_health(self):
-        lead = self.env["crm.lead"].with_user(self.salesman).create({
-            "name": "New valves", "type": "opportunity", "partner_id": self.buyer.id,
-        })
+        lead = (
+            self.env["crm.lead"]
+            .with_user(self.salesman)
+            .create(
+                {
+                    "name": "New valves",
+                    "type": "opportunity",
+                    "partner_id": self.buyer.id,
+                }
+            )
+        )
         self.assertEqual(lead.partner_health_band, "critical")
         self.assertEqual(lead.partner_health_score, 0.0)
 
@@ -74,12 +93,17 @@ class TestHealthOverride(HealthCase):
         revenue = self.account.health_revenue_12m
         self.assertEqual(revenue, 240.0, "2 units × 120 untaxed, 270 days ago")
         self.assertEqual(self.account.health_revenue_at_risk, revenue)
-        self.assertEqual(self.raw_health(self.account, "health_revenue_at_risk"), revenue)
+        self.assertEqual(
+            self.raw_health(self.account, "health_revenue_at_risk"), revenue
+        )
         self._override(self.manager, band="watch")
         self.assertEqual(self.account.health_revenue_at_risk, 0.0)
         self.env["res.partner"]._cron_relationship_health()
-        self.assertEqual(self.raw_health(self.account, "health_revenue_at_risk"), 0.0,
-                         "the nightly job keeps the override's band")
+        self.assertEqual(
+            self.raw_health(self.account, "health_revenue_at_risk"),
+            0.0,
+            "the nightly job keeps the override's band",
+        )
         self.account.with_user(self.manager).action_clear_health_override()
         self.assertEqual(self.account.health_revenue_at_risk, revenue)
         healthy, _buyer = self.make_account("Healthy Works")
@@ -88,24 +112,42 @@ class TestHealthOverride(HealthCase):
         self.assertEqual(healthy.health_band, "healthy")
         self.assertEqual(healthy.health_revenue_at_risk, 0.0)
         [group] = self.env["res.partner"].read_group(
-            [("id", "in", (self.account | healthy).ids)], ["health_revenue_at_risk:sum"], [])
+            [("id", "in", (self.account | healthy).ids)],
+            ["health_revenue_at_risk:sum"],
+            [],
+        )
         self.assertEqual(group["health_revenue_at_risk"], revenue)
 
     def test_accounts_by_band_show_every_band(self):
         groups = self.env["res.partner"].web_read_group(
-            [("id", "=", self.account.id)], ["health_band"], ["health_band"])["groups"]
+            [("id", "=", self.account.id)], ["health_band"], ["health_band"]
+        )["groups"]
         self.assertEqual(
             [(g["health_band"], g["health_band_count"]) for g in groups],
             [("healthy", 0), ("watch", 0), ("at_risk", 0), ("critical", 1)],
         )
         kanban = self.env.ref("relationship_health.res_partner_view_kanban_health")
-        views = self.env["res.partner"].with_user(self.salesman).get_views(
-            [(kanban.id, "kanban")])
+        views = (
+            self.env["res.partner"]
+            .with_user(self.salesman)
+            .get_views([(kanban.id, "kanban")])
+        )
         self.assertEqual(views["views"]["kanban"]["id"], kanban.id)
-        self.assertIn('default_group_by="health_band"', views["views"]["kanban"]["arch"])
+        self.assertIn(
+            'default_group_by="health_band"', views["views"]["kanban"]["arch"]
+        )
         self.assertEqual(
-            [tuple(option) for option in
-             views["models"]["res.partner"]["fields"]["health_band"]["selection"]],
-            [("healthy", "Healthy"), ("watch", "Watch"), ("at_risk", "At Risk"),
-             ("critical", "Critical"), ("unknown", "Unknown")],
+            [
+                tuple(option)
+                for option in views["models"]["res.partner"]["fields"]["health_band"][
+                    "selection"
+                ]
+            ],
+            [
+                ("healthy", "Healthy"),
+                ("watch", "Watch"),
+                ("at_risk", "At Risk"),
+                ("critical", "Critical"),
+                ("unknown", "Unknown"),
+            ],
         )

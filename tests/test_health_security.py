@@ -11,7 +11,9 @@ class TestHealthSecurity(HealthCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.account, cls.buyer = cls.make_account("Secure Parts", visit_interval_days=30)
+        cls.account, cls.buyer = cls.make_account(
+            "Secure Parts", visit_interval_days=30
+        )
         cls.order(cls.buyer, 20)
         cls.sla(cls.account, 5, done_late_days=1)
         cls.account.action_recompute_health()
@@ -21,14 +23,20 @@ class TestHealthSecurity(HealthCase):
         self.assertEqual(account.health_band, self.account.health_band)
         self.assertTrue(account.health_reasons)
         self.assertIn("Service levels", account.health_summary)
-        snapshots = self.env["relationship.health.snapshot"].with_user(self.salesman).search(
-            [("partner_id", "=", self.account.id)]
+        snapshots = (
+            self.env["relationship.health.snapshot"]
+            .with_user(self.salesman)
+            .search([("partner_id", "=", self.account.id)])
         )
         self.assertEqual(len(snapshots), 1)
         self.assertEqual(snapshots.score, self.account.health_score)
         # The workspace's grouped views work for a salesman too.
-        groups = self.env["res.partner"].with_user(self.salesman).read_group(
-            [("health_band", "!=", False)], ["health_score:avg"], ["health_band"]
+        groups = (
+            self.env["res.partner"]
+            .with_user(self.salesman)
+            .read_group(
+                [("health_band", "!=", False)], ["health_score:avg"], ["health_band"]
+            )
         )
         self.assertTrue(groups)
 
@@ -41,21 +49,35 @@ class TestHealthSecurity(HealthCase):
                 snapshot.with_user(user).unlink()
             with self.assertRaises(AccessError):
                 self.env["relationship.health.snapshot"].with_user(user).create(
-                    {"partner_id": self.account.id, "snapshot_date": "2020-01-01", "band": "healthy"}
+                    {
+                        "partner_id": self.account.id,
+                        "snapshot_date": "2020-01-01",
+                        "band": "healthy",
+                    }
                 )
 
     def test_salesman_recomputes_and_records_commitments(self):
-        self.assertEqual(self.account.health_sla, 0.0, "its one commitment was breached")
+        self.assertEqual(
+            self.account.health_sla, 0.0, "its one commitment was breached"
+        )
         # Due when the breached one was (5 days ago), done an hour early.
         deadline = self._days_ago(5)
-        event = self.env["relationship.sla.event"].with_user(self.salesman).create({
-            "name": "Call back within 4 hours",
-            "partner_id": self.buyer.id,
-            "date_start": deadline - timedelta(hours=4),
-            "date_deadline": deadline,
-            "date_done": deadline - timedelta(hours=1),
-        })
-        self.assertEqual(event.partner_id, self.account, "a contact's commitment is its company's")
+        event = (
+            self.env["relationship.sla.event"]
+            .with_user(self.salesman)
+            .create(
+                {
+                    "name": "Call back within 4 hours",
+                    "partner_id": self.buyer.id,
+                    "date_start": deadline - timedelta(hours=4),
+                    "date_deadline": deadline,
+                    "date_done": deadline - timedelta(hours=1),
+                }
+            )
+        )
+        self.assertEqual(
+            event.partner_id, self.account, "a contact's commitment is its company's"
+        )
         self.assertEqual(event.state, "met")
         self.account.with_user(self.salesman).action_recompute_health()
         # One met, one breached, deadlines of the same age: 100 × 1 / 2.
@@ -72,8 +94,9 @@ class TestHealthSecurity(HealthCase):
 
     def test_multi_company_isolation(self):
         other = self.env["res.company"].create({"name": "Other Company"})
-        foreign, _buyer = self.make_account("Foreign Account", company_id=other.id,
-                                            customer_rank=1)
+        foreign, _buyer = self.make_account(
+            "Foreign Account", company_id=other.id, customer_rank=1
+        )
         foreign.user_id = False
         self.sla(foreign, 3, done_late_days=0).company_id = other
         foreign.action_recompute_health()

@@ -18,11 +18,13 @@ class TestHealthSettings(HealthCase):
         self.assertEqual(self.account.health_score, 25.0)  # (25 × 50 + 25 × 0) / 50
         self.assertEqual(self.account.health_confidence, 50.0)
         self.assertEqual(self.account.health_band, "critical")
-        settings = self.env["res.config.settings"].create({
-            "health_weight_recency": 75.0,
-            "health_threshold_at_risk": 20.0,
-            "health_default_purchase_interval": 180,
-        })
+        settings = self.env["res.config.settings"].create(
+            {
+                "health_weight_recency": 75.0,
+                "health_threshold_at_risk": 20.0,
+                "health_default_purchase_interval": 180,
+            }
+        )
         settings.execute()
         self.account.action_recompute_health()
         self.assertEqual(self.account.health_recency, 100.0)
@@ -40,10 +42,14 @@ class TestHealthSettings(HealthCase):
     def test_bad_weights_and_half_lives_are_refused(self):
         company = self.env.company
         with self.assertRefused("(?i)weight"):
-            company.write({
-                "health_weight_satisfaction": 0, "health_weight_sla": 0,
-                "health_weight_visits": 0, "health_weight_recency": 0,
-            })
+            company.write(
+                {
+                    "health_weight_satisfaction": 0,
+                    "health_weight_sla": 0,
+                    "health_weight_visits": 0,
+                    "health_weight_recency": 0,
+                }
+            )
         with self.assertRefused("(?i)weight"):
             company.health_weight_sla = -5
         with self.assertRefused("(?i)half"):
@@ -70,20 +76,32 @@ class TestHealthSettings(HealthCase):
 
     def test_commitment_dates_are_checked(self):
         with self.assertRefused("deadline"):
-            self.env["relationship.sla.event"].create({
-                "name": "Impossible promise", "partner_id": self.account.id,
-                "date_start": "2026-03-10 10:00:00", "date_deadline": "2026-03-01 10:00:00",
-            })
+            self.env["relationship.sla.event"].create(
+                {
+                    "name": "Impossible promise",
+                    "partner_id": self.account.id,
+                    "date_start": "2026-03-10 10:00:00",
+                    "date_deadline": "2026-03-01 10:00:00",
+                }
+            )
         with self.assertRefused("before"):
-            self.env["relationship.sla.event"].create({
-                "name": "Done before promised", "partner_id": self.account.id,
-                "date_start": "2026-03-10 10:00:00", "date_deadline": "2026-03-12 10:00:00",
-                "date_done": "2026-03-09 10:00:00",
-            })
+            self.env["relationship.sla.event"].create(
+                {
+                    "name": "Done before promised",
+                    "partner_id": self.account.id,
+                    "date_start": "2026-03-10 10:00:00",
+                    "date_deadline": "2026-03-12 10:00:00",
+                    "date_done": "2026-03-09 10:00:00",
+                }
+            )
 
     def test_health_metric_needs_a_numeric_question(self):
         with self.assertRefused("scale or a numerical"):
-            self.env["survey.question"].create({
-                "survey_id": self.survey.id, "title": "Any comment?",
-                "question_type": "text_box", "health_metric": "csat",
-            })
+            self.env["survey.question"].create(
+                {
+                    "survey_id": self.survey.id,
+                    "title": "Any comment?",
+                    "question_type": "text_box",
+                    "health_metric": "csat",
+                }
+            )

@@ -71,7 +71,10 @@ class TestTranslations(HealthCase):
 
     def test_band_labels(self):
         self.assertEqual(self.rhythm.health_band, "critical")
-        pt, ru = self.labels("health_band", "pt_BR"), self.labels("health_band", "ru_RU")
+        pt, ru = (
+            self.labels("health_band", "pt_BR"),
+            self.labels("health_band", "ru_RU"),
+        )
         self.assertEqual(pt[self.rhythm.health_band], "Crítico")
         self.assertEqual(ru[self.rhythm.health_band], "Критично")
         self.assertEqual((pt["at_risk"], pt["healthy"]), ("Em risco", "Saudável"))
@@ -80,22 +83,37 @@ class TestTranslations(HealthCase):
     def test_servqual_and_quadrant_labels(self):
         self.assertEqual(
             list(self.labels("health_servqual_weakest", "pt_BR").values()),
-            ["Confiabilidade", "Responsividade", "Segurança", "Empatia", "Tangibilidade"],
+            [
+                "Confiabilidade",
+                "Responsividade",
+                "Segurança",
+                "Empatia",
+                "Tangibilidade",
+            ],
         )
         self.assertEqual(
             list(self.labels("health_servqual_weakest", "ru_RU").values()),
             ["Надёжность", "Отзывчивость", "Уверенность", "Эмпатия", "Осязаемость"],
         )
         self.assertEqual(self.labels("health_quadrant", "pt_BR")["barnacle"], "Craca")
-        self.assertEqual(self.labels("health_quadrant", "ru_RU")["true_friend"], "Настоящий друг")
+        self.assertEqual(
+            self.labels("health_quadrant", "ru_RU")["true_friend"], "Настоящий друг"
+        )
 
     def test_shipped_survey_is_translated(self):
         survey = self.env.ref("relationship_health.survey_servqual")
-        self.assertEqual(survey.with_context(lang="pt_BR").title,
-                         "Qualidade de serviço (SERVQUAL)")
-        self.assertEqual(survey.with_context(lang="ru_RU").title,
-                         "Качество обслуживания (SERVQUAL)")
-        item = self.env.ref("relationship_health.survey_servqual_reliability_1_expectation")
-        self.assertEqual(item.with_context(lang="pt_BR").scale_max_label, "Concordo totalmente")
-        self.assertEqual(item.with_context(lang="ru_RU").scale_min_label,
-                         "Совершенно не согласен")
+        self.assertEqual(
+            survey.with_context(lang="pt_BR").title, "Qualidade de serviço (SERVQUAL)"
+        )
+        self.assertEqual(
+            survey.with_context(lang="ru_RU").title, "Качество обслуживания (SERVQUAL)"
+        )
+        item = self.env.ref(
+            "relationship_health.survey_servqual_reliability_1_expectation"
+        )
+        self.assertEqual(
+            item.with_context(lang="pt_BR").scale_max_label, "Concordo totalmente"
+        )
+        self.assertEqual(
+            item.with_context(lang="ru_RU").scale_min_label, "Совершенно не согласен"
+        )

@@ -15,14 +15,16 @@ TEMPLATES = sorted(ROOT.glob("*/i18n/*.pot"))
 
 PLACEHOLDERS = [
     re.compile(r"%\([A-Za-z_][A-Za-z0-9_]*\)[sdrf]"),  # %(name)s
-    re.compile(r"%[sdrf%]"),                           # %s, %d, %%
-    re.compile(r"\{\{.*?\}\}"),                        # {{ inline template }}
-    re.compile(r"<[^>]+>"),                            # markup: tags with their attributes
+    re.compile(r"%[sdrf%]"),  # %s, %d, %%
+    re.compile(r"\{\{.*?\}\}"),  # {{ inline template }}
+    re.compile(r"<[^>]+>"),  # markup: tags with their attributes
 ]
 
 
 # Attributes whose values are text for the reader, translated like the rest.
-TRANSLATED_ATTRIBUTE = re.compile(r'\b(title|alt|aria-label|placeholder|data-tooltip)="[^"]*"')
+TRANSLATED_ATTRIBUTE = re.compile(
+    r'\b(title|alt|aria-label|placeholder|data-tooltip)="[^"]*"'
+)
 
 
 def tokens(text):
@@ -37,8 +39,12 @@ def tokens(text):
 
 
 def test_translated_attributes_may_differ_but_not_the_markup():
-    assert tokens('<i class="fa" aria-label="Revenue"/>') == tokens('<i class="fa" aria-label="Receita"/>')
-    assert tokens('<i class="fa" aria-label="Revenue"/>') != tokens('<i class="fa-x" aria-label="Receita"/>')
+    assert tokens('<i class="fa" aria-label="Revenue"/>') == tokens(
+        '<i class="fa" aria-label="Receita"/>'
+    )
+    assert tokens('<i class="fa" aria-label="Revenue"/>') != tokens(
+        '<i class="fa-x" aria-label="Receita"/>'
+    )
     assert tokens("%(name)s %%") != tokens("%(nome)s %%")
 
 
@@ -62,9 +68,13 @@ def test_translation_file_is_complete(pot_path, lang):
     translations = {entry.msgid: entry for entry in po if not entry.obsolete}
     template = [entry.msgid for entry in pot if entry.msgid]
     missing = [msgid for msgid in template if msgid not in translations]
-    assert not missing, f"{len(missing)} msgids of the template are not in {po_path.name}: {missing[:5]}"
+    assert (
+        not missing
+    ), f"{len(missing)} msgids of the template are not in {po_path.name}: {missing[:5]}"
     stale = sorted(set(translations) - set(template))
-    assert not stale, f"{po_path.name} has msgids the template no longer has: {stale[:5]}"
+    assert (
+        not stale
+    ), f"{po_path.name} has msgids the template no longer has: {stale[:5]}"
     empty = [m for m in template if not translations[m].msgstr.strip()]
     assert not empty, f"{len(empty)} untranslated in {po_path.name}: {empty[:5]}"
     fuzzy = [m for m in template if "fuzzy" in translations[m].flags]

@@ -10,7 +10,9 @@ from odoo import Command
 
 from health_common import HealthCase
 
-NO_SALE_MARGIN = "sale_margin is not installed: the margin path runs in its own database"
+NO_SALE_MARGIN = (
+    "sale_margin is not installed: the margin path runs in its own database"
+)
 
 
 class TestMarginPath(HealthCase):
@@ -19,20 +21,33 @@ class TestMarginPath(HealthCase):
         super().setUpClass()
         if "margin" not in cls.env["sale.order"]._fields:
             raise unittest.SkipTest(NO_SALE_MARGIN)
-        cls.valve = cls.env["product.product"].create({
-            "name": "Margin valve", "list_price": 120.0, "standard_price": 50.0, "type": "consu",
-        })
-        cls.pump = cls.env["product.product"].create({
-            "name": "Thin-margin pump", "list_price": 1000.0, "standard_price": 990.0,
-            "type": "consu",
-        })
+        cls.valve = cls.env["product.product"].create(
+            {
+                "name": "Margin valve",
+                "list_price": 120.0,
+                "standard_price": 50.0,
+                "type": "consu",
+            }
+        )
+        cls.pump = cls.env["product.product"].create(
+            {
+                "name": "Thin-margin pump",
+                "list_price": 1000.0,
+                "standard_price": 990.0,
+                "type": "consu",
+            }
+        )
         cls.rich, cls.rich_buyer = cls.make_account("Rich Margins")
         cls.thin, cls.thin_buyer = cls.make_account("Thin Margins")
         for buyer, product in ((cls.rich_buyer, cls.valve), (cls.thin_buyer, cls.pump)):
-            order = cls.env["sale.order"].create({
-                "partner_id": buyer.id,
-                "order_line": [Command.create({"product_id": product.id, "product_uom_qty": 2})],
-            })
+            order = cls.env["sale.order"].create(
+                {
+                    "partner_id": buyer.id,
+                    "order_line": [
+                        Command.create({"product_id": product.id, "product_uom_qty": 2})
+                    ],
+                }
+            )
             order.action_confirm()
             order.date_order = cls._days_ago(3)
         (cls.rich | cls.thin).action_recompute_health()
@@ -40,10 +55,12 @@ class TestMarginPath(HealthCase):
     def test_profit_is_the_margin(self):
         self.assertEqual(self.rich.health_profit_basis, "Margin")
         # 2 × (120 − 50) and 2 × (1,000 − 990), untaxed.
-        self.assertEqual((self.rich.health_revenue_12m, self.rich.health_margin_12m),
-                         (240.0, 140.0))
-        self.assertEqual((self.thin.health_revenue_12m, self.thin.health_margin_12m),
-                         (2000.0, 20.0))
+        self.assertEqual(
+            (self.rich.health_revenue_12m, self.rich.health_margin_12m), (240.0, 140.0)
+        )
+        self.assertEqual(
+            (self.thin.health_revenue_12m, self.thin.health_margin_12m), (2000.0, 20.0)
+        )
 
     def test_lifetime_value_on_the_margin(self):
         # Ordered 3 days ago: recency 100, the only signal; r = 0.95.

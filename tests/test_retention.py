@@ -21,7 +21,9 @@ RETENTION = (
     "odoo.addons.relationship_health.models.relationship_health_retention"
     ".RelationshipHealthRetention"
 )
-RETENTION_LOGGER = "odoo.addons.relationship_health.models.relationship_health_retention"
+RETENTION_LOGGER = (
+    "odoo.addons.relationship_health.models.relationship_health_retention"
+)
 
 
 class RetentionCase(HealthCase):
@@ -29,15 +31,23 @@ class RetentionCase(HealthCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.company = cls.env.company
-        cls.followup_type = cls.env.ref("relationship_health.mail_activity_type_retention_followup")
-        cls.winback_type = cls.env.ref("relationship_health.mail_activity_type_retention_winback")
+        cls.followup_type = cls.env.ref(
+            "relationship_health.mail_activity_type_retention_followup"
+        )
+        cls.winback_type = cls.env.ref(
+            "relationship_health.mail_activity_type_retention_winback"
+        )
         cls.tag = cls.env.ref("relationship_health.crm_tag_retention")
         cls.leader = new_test_user(
-            cls.env, login="rh_leader", name="Lea Leader",
+            cls.env,
+            login="rh_leader",
+            name="Lea Leader",
             groups="sales_team.group_sale_salesman_all_leads",
         )
         cls.fallback_owner = new_test_user(
-            cls.env, login="rh_fallback", name="Fred Fallback",
+            cls.env,
+            login="rh_fallback",
+            name="Fred Fallback",
             groups="sales_team.group_sale_salesman",
         )
 
@@ -60,11 +70,15 @@ class RetentionCase(HealthCase):
         account.write({"health_band": band, "health_score": score})
 
     def snapshot(self, account, days_ago, score, band):
-        return self.env["relationship.health.snapshot"].create({
-            "partner_id": account.id, "company_id": self.company.id,
-            "snapshot_date": self.today - timedelta(days=days_ago),
-            "score": score, "band": band,
-        })
+        return self.env["relationship.health.snapshot"].create(
+            {
+                "partner_id": account.id,
+                "company_id": self.company.id,
+                "snapshot_date": self.today - timedelta(days=days_ago),
+                "score": score,
+                "band": band,
+            }
+        )
 
     def cases(self, account, state=None):
         domain = [("partner_id", "=", account.id)]
@@ -73,10 +87,22 @@ class RetentionCase(HealthCase):
         return self.env["relationship.retention.case"].search(domain, order="id")
 
     def activities(self, account, include_done=False):
-        return self.env["mail.activity"].with_context(active_test=not include_done).search([
-            ("res_model", "=", "res.partner"), ("res_id", "=", account.id),
-            ("activity_type_id", "in", (self.followup_type | self.winback_type).ids),
-        ], order="id")
+        return (
+            self.env["mail.activity"]
+            .with_context(active_test=not include_done)
+            .search(
+                [
+                    ("res_model", "=", "res.partner"),
+                    ("res_id", "=", account.id),
+                    (
+                        "activity_type_id",
+                        "in",
+                        (self.followup_type | self.winback_type).ids,
+                    ),
+                ],
+                order="id",
+            )
+        )
 
     def leads(self, account, include_closed=False):
         """Retention opportunities of the account: the open ones (neither lost
@@ -84,14 +110,19 @@ class RetentionCase(HealthCase):
         domain = [("partner_id", "=", account.id), ("is_retention", "=", True)]
         if not include_closed:
             domain.append(("stage_id.is_won", "=", False))
-        return self.env["crm.lead"].with_context(active_test=not include_closed).search(
-            domain, order="id"
+        return (
+            self.env["crm.lead"]
+            .with_context(active_test=not include_closed)
+            .search(domain, order="id")
         )
 
     def today_snapshot(self, account):
-        return self.env["relationship.health.snapshot"].search([
-            ("partner_id", "=", account.id), ("snapshot_date", "=", self.today),
-        ])
+        return self.env["relationship.health.snapshot"].search(
+            [
+                ("partner_id", "=", account.id),
+                ("snapshot_date", "=", self.today),
+            ]
+        )
 
     def assertWork(self, account, cases=1, activities=1, leads=1):
         self.assertEqual(len(self.cases(account, "open")), cases, "open cases")
@@ -105,13 +136,22 @@ class TestRetentionTransitions(RetentionCase):
         self.set_health(account, "healthy", 85.0)
         mails = self.env["mail.mail"].search_count([])
         account.with_env(self.env(context={})).action_recompute_health()
-        self.assertEqual(self.env["mail.mail"].search_count([]), mails, "no e-mail sent")
+        self.assertEqual(
+            self.env["mail.mail"].search_count([]), mails, "no e-mail sent"
+        )
         self.assertEqual((account.health_band, account.health_score), ("at_risk", 40.0))
 
         case = self.cases(account)
         self.assertEqual(len(case), 1)
         self.assertEqual(
-            (case.state, case.trigger, case.kind, case.user_id, case.band, case.band_before),
+            (
+                case.state,
+                case.trigger,
+                case.kind,
+                case.user_id,
+                case.band,
+                case.band_before,
+            ),
             ("open", "band_entry", "followup", self.salesman, "at_risk", "healthy"),
         )
         self.assertEqual((case.score_before, case.score), (85.0, 40.0))
@@ -129,7 +169,9 @@ class TestRetentionTransitions(RetentionCase):
         note = str(activity.note)
         self.assertIn("Health entered At Risk (was Healthy).", note)
         self.assertIn("Health score: 85.0 → 40.0 (Healthy → At Risk).", note)
-        self.assertIn("No order for 66 days; this customer usually orders every 30 days.", note)
+        self.assertIn(
+            "No order for 66 days; this customer usually orders every 30 days.", note
+        )
 
         lead = self.leads(account)
         self.assertEqual(len(lead), 1)
@@ -144,7 +186,9 @@ class TestRetentionTransitions(RetentionCase):
         self.assertEqual(lead.expected_revenue, 960.0)
         self.assertEqual(case.revenue_12m, 960.0)
         self.assertIn("No order for 66 days", str(lead.description))
-        self.assertEqual(lead.partner_health_band, "at_risk", "the card shows the health")
+        self.assertEqual(
+            lead.partner_health_band, "at_risk", "the card shows the health"
+        )
 
     def test_entering_critical_from_at_risk_and_what_is_not_a_transition(self):
         critical = self.rhythm_account("Critical Cast", 80)
@@ -157,7 +201,10 @@ class TestRetentionTransitions(RetentionCase):
         self.env["res.partner"]._cron_relationship_health()
         self.assertEqual(critical.health_band, "critical")
         self.assertEqual(self.cases(critical).trigger, "band_entry")
-        self.assertIn("Health entered Critical (was At Risk).", str(self.activities(critical).note))
+        self.assertIn(
+            "Health entered Critical (was At Risk).",
+            str(self.activities(critical).note),
+        )
         for account in (first_score, unchanged, unknown):
             self.assertWork(account, cases=0, activities=0, leads=0)
 
@@ -175,8 +222,10 @@ class TestRetentionTransitions(RetentionCase):
 
         case = self.cases(dropped)
         self.assertEqual((case.trigger, case.score_reference), ("score_drop", 58.0))
-        self.assertIn("The score fell 18.0 points in 30 days, from 58.0 to 40.0.",
-                      str(case.activity_id.note))
+        self.assertIn(
+            "The score fell 18.0 points in 30 days, from 58.0 to 40.0.",
+            str(case.activity_id.note),
+        )
         self.assertIn("Score 30 days ago: 58.0.", str(case.lead_id.description))
         self.assertWork(small, 0, 0, 0)
         self.assertWork(too_old, 0, 0, 0)
@@ -201,8 +250,10 @@ class TestRetentionTransitions(RetentionCase):
         for days_ago in (30, 60):
             case = self.cases(accounts[days_ago])
             self.assertEqual((case.trigger, case.score_reference), ("score_drop", 58.0))
-            self.assertIn("The score fell 18.0 points in 30 days, from 58.0 to 40.0.",
-                          str(case.activity_id.note))
+            self.assertIn(
+                "The score fell 18.0 points in 30 days, from 58.0 to 40.0.",
+                str(case.activity_id.note),
+            )
 
     def test_critical_for_too_long_with_nothing_open(self):
         stale = self.rhythm_account("Stale Steel", 80)
@@ -217,8 +268,10 @@ class TestRetentionTransitions(RetentionCase):
         self.env["res.partner"]._cron_relationship_health()
 
         case = self.cases(stale)
-        self.assertEqual((case.trigger, case.critical_since),
-                         ("critical_stale", self.today - timedelta(days=40)))
+        self.assertEqual(
+            (case.trigger, case.critical_since),
+            ("critical_stale", self.today - timedelta(days=40)),
+        )
         self.assertIn("Critical for 40 days", str(case.activity_id.note))
         self.assertWork(recent, 0, 0, 0)
 
@@ -243,8 +296,11 @@ class TestRetentionTransitions(RetentionCase):
         activity = self.activities(account)
         self.assertEqual(activity.activity_type_id, self.winback_type)
         self.assertEqual(activity.summary, "Win-back: Gone Quiet")
-        self.assertIn("No order for 130 days, more than 4 times the usual interval of 30 "
-                      "days: time to win this customer back.", str(activity.note))
+        self.assertIn(
+            "No order for 130 days, more than 4 times the usual interval of 30 "
+            "days: time to win this customer back.",
+            str(activity.note),
+        )
         # Within four intervals, a plain follow-up.
         near = self.rhythm_account("Late But Not Gone", 110)
         self.set_health(near, "watch", 55.0)
@@ -260,14 +316,22 @@ class TestRetentionTransitions(RetentionCase):
 
 class TestRetentionOwners(RetentionCase):
     def test_team_leader_then_default_owner(self):
-        team = self.env["crm.team"].create({"name": "Key Accounts", "user_id": self.leader.id})
+        team = self.env["crm.team"].create(
+            {"name": "Key Accounts", "user_id": self.leader.id}
+        )
         # No salesperson: the leader of the team of the account's latest order.
         led = self.rhythm_account("Led By Team", 66, user_id=False)
-        self.env["sale.order"].search([("partner_id", "child_of", led.id)]).team_id = team
+        self.env["sale.order"].search(
+            [("partner_id", "child_of", led.id)]
+        ).team_id = team
         self.set_health(led, "healthy", 80.0)
         # A salesperson who left: the leader of their team.
-        gone_rep = new_test_user(self.env, login="rh_gone", name="Gus Gone",
-                                 groups="sales_team.group_sale_salesman")
+        gone_rep = new_test_user(
+            self.env,
+            login="rh_gone",
+            name="Gus Gone",
+            groups="sales_team.group_sale_salesman",
+        )
         team.member_ids = [Command.link(gone_rep.id)]
         former = self.rhythm_account("Former Rep", 66, user_id=gone_rep.id)
         self.set_health(former, "healthy", 80.0)
@@ -282,7 +346,9 @@ class TestRetentionOwners(RetentionCase):
         self.assertEqual(self.activities(led).user_id, self.leader)
         self.assertEqual(self.leads(led).user_id, self.leader)
         self.assertEqual(self.leads(led).team_id, team)
-        self.assertEqual(self.cases(former).user_id, self.leader, "archived salesperson")
+        self.assertEqual(
+            self.cases(former).user_id, self.leader, "archived salesperson"
+        )
         self.assertEqual(self.cases(orphan).user_id, self.fallback_owner)
         self.assertEqual(self.activities(orphan).user_id, self.fallback_owner)
         self.assertEqual(self.leads(orphan).user_id, self.fallback_owner)
@@ -294,8 +360,13 @@ class TestRetentionOwners(RetentionCase):
         self.set_health(owned, "healthy", 80.0)
         with self.assertLogs(RETENTION_LOGGER, logging.INFO) as logs:
             self.env["res.partner"]._cron_relationship_health()
-        self.assertTrue(any("Nobody's Account" in line and "no salesperson" in line
-                            for line in logs.output), logs.output)
+        self.assertTrue(
+            any(
+                "Nobody's Account" in line and "no salesperson" in line
+                for line in logs.output
+            ),
+            logs.output,
+        )
         self.assertEqual(orphan.health_band, "at_risk", "scored all the same")
         self.assertWork(orphan, 0, 0, 0)
         self.assertWork(owned, 1, 1, 1)
@@ -327,12 +398,15 @@ class TestRetentionDedupe(RetentionCase):
         self.account.action_recompute_health()
         self.assertEqual(self.account.health_band, "critical")
         self.assertWork(self.account, 1, 1, 1)
-        self.assertEqual((case.update_count, case.last_band, case.last_score),
-                         (1, "critical", 0.0))
+        self.assertEqual(
+            (case.update_count, case.last_band, case.last_score), (1, "critical", 0.0)
+        )
         note = str(case.activity_id.note)
         self.assertIn("Health entered At Risk (was Healthy).", note, "first note kept")
         self.assertIn("Health entered Critical (was At Risk).", note)
-        self.assertIn("The score fell 40.0 points since the last report, from 40.0 to 0.0.", note)
+        self.assertIn(
+            "The score fell 40.0 points since the last report, from 40.0 to 0.0.", note
+        )
         self.assertIn("Since the last report: 40.0 → 0.0 (At Risk → Critical).", note)
         lead_notes = case.lead_id.message_ids.filtered(
             lambda m: "Health entered Critical" in str(m.body)
@@ -357,28 +431,45 @@ class TestRetentionDedupe(RetentionCase):
 
     def test_open_work_made_by_hand_is_reused(self):
         self.set_health(self.account, "healthy", 85.0)
-        activity = self.env["mail.activity"].create({
-            "res_model_id": self.env["ir.model"]._get_id("res.partner"),
-            "res_id": self.account.id, "activity_type_id": self.followup_type.id,
-            "user_id": self.salesman.id, "summary": "Call them",
-        })
-        lead = self.env["crm.lead"].create({
-            "name": "Keep them", "type": "opportunity", "partner_id": self.account.id,
-            "is_retention": True,
-        })
+        activity = self.env["mail.activity"].create(
+            {
+                "res_model_id": self.env["ir.model"]._get_id("res.partner"),
+                "res_id": self.account.id,
+                "activity_type_id": self.followup_type.id,
+                "user_id": self.salesman.id,
+                "summary": "Call them",
+            }
+        )
+        lead = self.env["crm.lead"].create(
+            {
+                "name": "Keep them",
+                "type": "opportunity",
+                "partner_id": self.account.id,
+                "is_retention": True,
+            }
+        )
         self.account.action_recompute_health()
         self.assertWork(self.account, 1, 1, 1)
         case = self.cases(self.account)
         self.assertEqual((case.activity_id, case.lead_id), (activity, lead))
         self.assertIn("Health entered At Risk", str(activity.note))
-        self.assertTrue(lead.message_ids.filtered(lambda m: "Health entered" in str(m.body)))
+        self.assertTrue(
+            lead.message_ids.filtered(lambda m: "Health entered" in str(m.body))
+        )
 
     def test_unique_index_allows_one_open_case(self):
         Case = self.env["relationship.retention.case"]
-        values = {"partner_id": self.account.id, "company_id": self.company.id,
-                  "trigger": "band_entry", "date_opened": self.today}
+        values = {
+            "partner_id": self.account.id,
+            "company_id": self.company.id,
+            "trigger": "band_entry",
+            "date_opened": self.today,
+        }
         Case.create(values)
-        with mute_logger("odoo.sql_db"), self.assertRaises(psycopg2.errors.UniqueViolation):
+        with (
+            mute_logger("odoo.sql_db"),
+            self.assertRaises(psycopg2.errors.UniqueViolation),
+        ):
             with self.env.cr.savepoint():
                 Case.create(values)
         Case.create({**values, "state": "closed"})
@@ -392,24 +483,39 @@ class TestRetentionDedupe(RetentionCase):
         others = []
 
         def concurrent_run_first(retention, rows, as_of):
-            activity = self.env["mail.activity"].create({
-                "res_model_id": self.env["ir.model"]._get_id("res.partner"),
-                "res_id": self.account.id, "activity_type_id": self.followup_type.id,
-                "user_id": self.salesman.id, "note": "<p>Opened by the other run</p>",
-            })
-            others.append(self.env["relationship.retention.case"].create({
-                "partner_id": self.account.id, "company_id": self.company.id,
-                "user_id": self.salesman.id, "trigger": "band_entry", "date_opened": self.today,
-                "activity_id": activity.id,
-            }))
+            activity = self.env["mail.activity"].create(
+                {
+                    "res_model_id": self.env["ir.model"]._get_id("res.partner"),
+                    "res_id": self.account.id,
+                    "activity_type_id": self.followup_type.id,
+                    "user_id": self.salesman.id,
+                    "note": "<p>Opened by the other run</p>",
+                }
+            )
+            others.append(
+                self.env["relationship.retention.case"].create(
+                    {
+                        "partner_id": self.account.id,
+                        "company_id": self.company.id,
+                        "user_id": self.salesman.id,
+                        "trigger": "band_entry",
+                        "date_opened": self.today,
+                        "activity_id": activity.id,
+                    }
+                )
+            )
             return original(retention, rows, as_of)
 
         with patch(f"{RETENTION}._insert_cases", concurrent_run_first):
             self.account.action_recompute_health()
         other = others[0]
         self.assertEqual(self.cases(self.account), other, "no second case")
-        self.assertEqual(self.activities(self.account), other.activity_id, "no second activity")
-        self.assertFalse(self.leads(self.account), "the transition became a note, not new work")
+        self.assertEqual(
+            self.activities(self.account), other.activity_id, "no second activity"
+        )
+        self.assertFalse(
+            self.leads(self.account), "the transition became a note, not new work"
+        )
         note = str(other.activity_id.note)
         self.assertIn("Opened by the other run", note)
         self.assertIn("Health entered At Risk (was Healthy).", note)
@@ -428,26 +534,44 @@ class TestRetentionTwoCursors(RetentionCase):
         admin_id = self.env.ref("base.user_admin").id
         with closing(db_connect(dbname).cursor()) as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
-            partner_id = env["res.partner"].create({
-                "name": "Race Condition Ltd", "is_company": True, "user_id": admin_id,
-            }).id
+            partner_id = (
+                env["res.partner"]
+                .create(
+                    {
+                        "name": "Race Condition Ltd",
+                        "is_company": True,
+                        "user_id": admin_id,
+                    }
+                )
+                .id
+            )
             cr.commit()
         results = pd.DataFrame(
             {
-                "company_id": [self.company.id], "user_id": [admin_id],
-                "band": ["at_risk"], "band_before": ["healthy"],
-                "score": [40.0], "score_before": [80.0], "trend": [-40.0],
-                "days_since_order": [66.0], "order_interval_days": [30.0], "reasons": [[]],
+                "company_id": [self.company.id],
+                "user_id": [admin_id],
+                "band": ["at_risk"],
+                "band_before": ["healthy"],
+                "score": [40.0],
+                "score_before": [80.0],
+                "trend": [-40.0],
+                "days_since_order": [66.0],
+                "order_interval_days": [30.0],
+                "reasons": [[]],
             },
             index=pd.Index([partner_id], name="partner_id"),
         )
         try:
-            with closing(db_connect(dbname).cursor()) as cr1, \
-                    closing(db_connect(dbname).cursor()) as cr2:
+            with (
+                closing(db_connect(dbname).cursor()) as cr1,
+                closing(db_connect(dbname).cursor()) as cr2,
+            ):
                 env1 = api.Environment(cr1, SUPERUSER_ID, {})
                 env2 = api.Environment(cr2, SUPERUSER_ID, {})
                 cr2.execute("SELECT 1")  # the second run's snapshot starts now
-                first = env1["relationship.health.retention"]._process_batch(results, self.today)
+                first = env1["relationship.health.retention"]._process_batch(
+                    results, self.today
+                )
                 cr1.commit()
                 with self.assertLogs(RETENTION_LOGGER, logging.INFO) as logs:
                     second = env2["relationship.health.retention"]._process_batch(
@@ -458,22 +582,26 @@ class TestRetentionTwoCursors(RetentionCase):
                 self.assertEqual(second["opened"], 0)
                 self.assertTrue(any("concurrent run" in line for line in logs.output))
             with closing(db_connect(dbname).cursor()) as cr:
-                cr.execute(SQL(
-                    """SELECT (SELECT count(*) FROM relationship_retention_case
+                cr.execute(
+                    SQL(
+                        """SELECT (SELECT count(*) FROM relationship_retention_case
                                 WHERE partner_id = %(p)s),
                               (SELECT count(*) FROM mail_activity
                                 WHERE res_model = 'res.partner' AND res_id = %(p)s),
                               (SELECT count(*) FROM crm_lead WHERE partner_id = %(p)s)""",
-                    p=partner_id,
-                ))
+                        p=partner_id,
+                    )
+                )
                 self.assertEqual(cr.fetchone(), (1, 1, 1))
         finally:
             with closing(db_connect(dbname).cursor()) as cr:
                 env = api.Environment(cr, SUPERUSER_ID, {})
                 env["crm.lead"].with_context(active_test=False).search(
-                    [("partner_id", "=", partner_id)]).unlink()
+                    [("partner_id", "=", partner_id)]
+                ).unlink()
                 env["mail.activity"].with_context(active_test=False).search(
-                    [("res_model", "=", "res.partner"), ("res_id", "=", partner_id)]).unlink()
+                    [("res_model", "=", "res.partner"), ("res_id", "=", partner_id)]
+                ).unlink()
                 env["res.partner"].browse(partner_id).unlink()
                 cr.commit()
 
@@ -498,16 +626,22 @@ class TestRetentionLifecycle(RetentionCase):
         recent = self.order(self.buyer, 2)
         mails = self.env["mail.mail"].search_count([])
         self.account.with_env(self.env(context={})).action_recompute_health()
-        self.assertEqual(self.env["mail.mail"].search_count([]), mails, "no e-mail sent")
+        self.assertEqual(
+            self.env["mail.mail"].search_count([]), mails, "no e-mail sent"
+        )
         self.assertEqual(self.account.health_band, "healthy")
-        self.assertEqual((case.state, case.close_reason, case.date_closed),
-                         ("closed", "recovered", self.today))
+        self.assertEqual(
+            (case.state, case.close_reason, case.date_closed),
+            ("closed", "recovered", self.today),
+        )
         self.assertEqual(case.cooldown_until, self.today + timedelta(days=14))
         self.assertFalse(activity.active, "marked done")
         done = self.account.message_ids.filtered(lambda m: "Recovered" in str(m.body))
         self.assertEqual(len(done), 1)
         self.assertTrue(lead.active, "the rep decides the outcome of the opportunity")
-        self.assertTrue(lead.message_ids.filtered(lambda m: "healthy again" in str(m.body)))
+        self.assertTrue(
+            lead.message_ids.filtered(lambda m: "healthy again" in str(m.body))
+        )
         self.assertWork(self.account, 0, 0, 1)
 
         # Flip-flop within the cooldown: no new work.
@@ -535,10 +669,14 @@ class TestRetentionLifecycle(RetentionCase):
         self.snapshot(slipping, 31, 95.0, "healthy")
         slipping.action_recompute_health()
         case = self.cases(slipping)
-        self.assertEqual((slipping.health_band, case.trigger, case.band),
-                         ("healthy", "score_drop", "healthy"))
+        self.assertEqual(
+            (slipping.health_band, case.trigger, case.band),
+            ("healthy", "score_drop", "healthy"),
+        )
         slipping.action_recompute_health()
-        self.assertEqual(case.state, "open", "still healthy, but not back from the drop")
+        self.assertEqual(
+            case.state, "open", "still healthy, but not back from the drop"
+        )
         self.order(slipping.child_ids, 1)
         slipping.action_recompute_health()
         self.assertEqual((case.state, case.close_reason), ("closed", "recovered"))
@@ -556,7 +694,9 @@ class TestRetentionLifecycle(RetentionCase):
 
     def test_work_done_by_the_team_closes_the_case(self):
         case = self.open_case()
-        case.activity_id.with_user(self.salesman).action_feedback(feedback="Visited them")
+        case.activity_id.with_user(self.salesman).action_feedback(
+            feedback="Visited them"
+        )
         self.account.action_recompute_health()
         self.assertEqual(case.state, "open", "the opportunity is still open")
         case.lead_id.with_user(self.salesman).action_set_lost()
@@ -584,7 +724,9 @@ class TestRetentionLifecycle(RetentionCase):
         self.assertEqual(self.account.health_band, "at_risk")
         self.assertWork(self.account, 0, 0, 0)
         self.assertFalse(self.cases(self.account))
-        self.assertEqual(self.env["relationship.health.retention"]._cron_weekly_digest(), 0)
+        self.assertEqual(
+            self.env["relationship.health.retention"]._cron_weekly_digest(), 0
+        )
 
     def test_crash_leaves_no_half_made_work_and_rerun_completes(self):
         second = self.rhythm_account("Second Sprockets", 66)
@@ -602,7 +744,9 @@ class TestRetentionLifecycle(RetentionCase):
             if second in cases.partner_id:
                 # A lost connection stops the run (an account's own error
                 # would only skip that account).
-                raise psycopg2.OperationalError("server closed the connection unexpectedly")
+                raise psycopg2.OperationalError(
+                    "server closed the connection unexpectedly"
+                )
             return original(retention, links)
 
         # Not assertRaises: it would roll back what the first batch did.
@@ -615,7 +759,9 @@ class TestRetentionLifecycle(RetentionCase):
                 self.fail("the second batch should have crashed")
         self.assertWork(self.account, 1, 1, 1)
         self.assertWork(second, 0, 0, 0)
-        self.assertEqual(second.health_band, "healthy", "its scores were rolled back too")
+        self.assertEqual(
+            second.health_band, "healthy", "its scores were rolled back too"
+        )
 
         self.env["res.partner"]._cron_relationship_health()
         self.assertWork(self.account, 1, 1, 1)
@@ -638,69 +784,116 @@ class TestRetentionDigest(RetentionCase):
             user.company_ids = [Command.link(cls.digest_company.id)]
         cls.manager.email = "max.manager@example.com"
 
-    def digest_account(self, name, last_order_days, user, band_before, score_before,
-                       snapshot_days_ago, snapshot_band):
+    def digest_account(
+        self,
+        name,
+        last_order_days,
+        user,
+        band_before,
+        score_before,
+        snapshot_days_ago,
+        snapshot_band,
+    ):
         """An account of the digest company ordering monthly; its band before
         this run and one older snapshot."""
         company = self.digest_company
-        account = self.env["res.partner"].create({
-            "name": name, "is_company": True, "user_id": user.id, "company_id": company.id,
-        })
-        contact = self.env["res.partner"].create({
-            "name": f"Buyer at {name}", "parent_id": account.id, "company_id": company.id,
-        })
+        account = self.env["res.partner"].create(
+            {
+                "name": name,
+                "is_company": True,
+                "user_id": user.id,
+                "company_id": company.id,
+            }
+        )
+        contact = self.env["res.partner"].create(
+            {
+                "name": f"Buyer at {name}",
+                "parent_id": account.id,
+                "company_id": company.id,
+            }
+        )
         SaleOrder = self.env["sale.order"].with_company(company)
         for index in range(4):
-            order = SaleOrder.create({
-                "partner_id": contact.id, "company_id": company.id,
-                "order_line": [Command.create({"product_id": self.product.id,
-                                               "product_uom_qty": 2})],
-            })
+            order = SaleOrder.create(
+                {
+                    "partner_id": contact.id,
+                    "company_id": company.id,
+                    "order_line": [
+                        Command.create(
+                            {"product_id": self.product.id, "product_uom_qty": 2}
+                        )
+                    ],
+                }
+            )
             order.action_confirm()
             order.date_order = self._days_ago(last_order_days + 30 * index)
-        self.env["relationship.health.snapshot"].create({
-            "partner_id": account.id, "company_id": company.id,
-            "snapshot_date": self.today - timedelta(days=snapshot_days_ago),
-            "score": score_before, "band": snapshot_band,
-        })
+        self.env["relationship.health.snapshot"].create(
+            {
+                "partner_id": account.id,
+                "company_id": company.id,
+                "snapshot_date": self.today - timedelta(days=snapshot_days_ago),
+                "score": score_before,
+                "band": snapshot_band,
+            }
+        )
         self.set_health(account, band_before, score_before)
         return account
 
     def test_weekly_digest_content(self):
         company = self.digest_company
-        fallen = self.digest_account("Fallen Foundry", 66, self.salesman, "healthy", 80.0,
-                                     3, "healthy")
-        overdue = self.digest_account("Overdue Ovens", 80, self.leader, "watch", 60.0,
-                                      20, "watch")
-        quiet = self.digest_account("Quiet Quarry", 5, self.salesman, "healthy", 90.0,
-                                    3, "healthy")
+        fallen = self.digest_account(
+            "Fallen Foundry", 66, self.salesman, "healthy", 80.0, 3, "healthy"
+        )
+        overdue = self.digest_account(
+            "Overdue Ovens", 80, self.leader, "watch", 60.0, 20, "watch"
+        )
+        quiet = self.digest_account(
+            "Quiet Quarry", 5, self.salesman, "healthy", 90.0, 3, "healthy"
+        )
         (fallen | overdue | quiet).action_recompute_health()
-        self.assertEqual((fallen.health_band, overdue.health_band, quiet.health_band),
-                         ("at_risk", "critical", "healthy"))
+        self.assertEqual(
+            (fallen.health_band, overdue.health_band, quiet.health_band),
+            ("at_risk", "critical", "healthy"),
+        )
         late = self.cases(overdue).activity_id
         late.date_deadline = self.today - timedelta(days=4)
 
         data = self.env["relationship.health.digest"]._digest_data(company, self.today)
         # Entered this week: the fallen account (healthy three days ago, at
         # risk today) and the overdue one (watch 20 days ago, critical today).
-        self.assertEqual([entry["name"] for entry in data["entered"]],
-                         ["Fallen Foundry", "Overdue Ovens"])
-        self.assertEqual((data["entered"][0]["band_before"], data["entered"][0]["band"]),
-                         ("Healthy", "At Risk"))
+        self.assertEqual(
+            [entry["name"] for entry in data["entered"]],
+            ["Fallen Foundry", "Overdue Ovens"],
+        )
+        self.assertEqual(
+            (data["entered"][0]["band_before"], data["entered"][0]["band"]),
+            ("Healthy", "At Risk"),
+        )
         # Revenue at risk: both accounts' last 12 months (4 orders of 240).
-        self.assertEqual((data["at_risk_count"], data["revenue_at_risk_value"]), (2, 1920.0))
+        self.assertEqual(
+            (data["at_risk_count"], data["revenue_at_risk_value"]), (2, 1920.0)
+        )
         self.assertEqual(data["overdue_count"], 1)
-        self.assertEqual((data["overdue"][0]["name"], data["overdue"][0]["days"]),
-                         ("Overdue Ovens", 4))
+        self.assertEqual(
+            (data["overdue"][0]["name"], data["overdue"][0]["days"]),
+            ("Overdue Ovens", 4),
+        )
         work = {entry["salesperson"]: entry for entry in data["work"]}
         self.assertEqual(set(work), {"Rita Rep", "Lea Leader"})
         self.assertEqual(
-            (work["Rita Rep"]["activities"], work["Rita Rep"]["overdue"], work["Rita Rep"]["leads"]),
+            (
+                work["Rita Rep"]["activities"],
+                work["Rita Rep"]["overdue"],
+                work["Rita Rep"]["leads"],
+            ),
             (1, 0, 1),
         )
         self.assertEqual(
-            (work["Lea Leader"]["activities"], work["Lea Leader"]["overdue"],
-             work["Lea Leader"]["leads"]),
+            (
+                work["Lea Leader"]["activities"],
+                work["Lea Leader"]["overdue"],
+                work["Lea Leader"]["leads"],
+            ),
             (1, 1, 1),
         )
 
@@ -709,8 +902,11 @@ class TestRetentionDigest(RetentionCase):
         mails = self.env["mail.mail"].search([]) - mails_before
         self.assertEqual(sent, len(mails))
         mail = mails.filtered(lambda m: "Digest Company" in (m.subject or ""))
-        self.assertEqual(mail.recipient_ids, self.manager.partner_id,
-                         "the sales managers of the company, one e-mail each")
+        self.assertEqual(
+            mail.recipient_ids,
+            self.manager.partner_id,
+            "the sales managers of the company, one e-mail each",
+        )
         body = str(mail.body_html)
         currency = company.currency_id
         self.assertIn("Fallen Foundry", body)
@@ -745,9 +941,12 @@ class TestRetentionSettingsAndAccess(RetentionCase):
         portal = new_test_user(self.env, login="rh_portal", groups="base.group_portal")
         with self.assertRefused("internal user"):
             company.health_retention_default_user_id = portal
-        settings = self.env["res.config.settings"].create({
-            "health_retention_activity_days": 5, "health_automation_enabled": False,
-        })
+        settings = self.env["res.config.settings"].create(
+            {
+                "health_retention_activity_days": 5,
+                "health_automation_enabled": False,
+            }
+        )
         settings.execute()
         self.assertEqual(company.health_retention_activity_days, 5)
         self.assertFalse(company.health_automation_enabled)
@@ -761,7 +960,9 @@ class TestRetentionSettingsAndAccess(RetentionCase):
         Case = self.env["relationship.retention.case"]
         as_salesman = Case.with_user(self.salesman).search([])
         self.assertEqual(as_salesman.partner_id, mine)
-        self.assertEqual(as_salesman.activity_id.health_snapshot_id, self.today_snapshot(mine))
+        self.assertEqual(
+            as_salesman.activity_id.health_snapshot_id, self.today_snapshot(mine)
+        )
         as_manager = Case.with_user(self.manager).search([])
         self.assertLessEqual(mine | theirs, as_manager.partner_id)
         with self.assertRaises(AccessError):
@@ -792,12 +993,19 @@ class TestRetentionSettingsAndAccess(RetentionCase):
     def test_switch_per_company_and_multi_company_isolation(self):
         other = self.env["res.company"].create({"name": "Other Company"})
         other_rep = new_test_user(
-            self.env, login="rh_other_rep", name="Olga Other",
+            self.env,
+            login="rh_other_rep",
+            name="Olga Other",
             groups="sales_team.group_sale_salesman",
-            company_id=other.id, company_ids=[Command.set(other.ids)],
+            company_id=other.id,
+            company_ids=[Command.set(other.ids)],
         )
-        foreign, _buyer = self.make_account("Foreign Account", company_id=other.id,
-                                            customer_rank=1, user_id=other_rep.id)
+        foreign, _buyer = self.make_account(
+            "Foreign Account",
+            company_id=other.id,
+            customer_rank=1,
+            user_id=other_rep.id,
+        )
         self.sla(foreign, 3).company_id = other  # open and overdue: critical
         self.set_health(foreign, "healthy", 90.0)
         home = self.rhythm_account("Home Account", 66)
@@ -814,9 +1022,12 @@ class TestRetentionSettingsAndAccess(RetentionCase):
         case = self.cases(foreign)
         self.assertEqual((case.company_id, case.user_id), (other, other_rep))
         self.assertEqual(case.lead_id.company_id, other)
-        visible = self.env["relationship.retention.case"].with_user(self.leader).search([])
+        visible = (
+            self.env["relationship.retention.case"].with_user(self.leader).search([])
+        )
         self.assertIn(self.cases(home), visible)
         self.assertNotIn(case, visible, "another company's case")
         self.assertEqual(
-            self.env["relationship.retention.case"].with_user(other_rep).search([]), case
+            self.env["relationship.retention.case"].with_user(other_rep).search([]),
+            case,
         )

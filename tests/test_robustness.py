@@ -32,15 +32,30 @@ class RobustnessCase(HealthCase):
         ``currency`` (default: the company's) through a pricelist."""
         SaleOrder = self.env["sale.order"].with_company(company)
         vals = {
-            "partner_id": partner.id, "company_id": company.id,
-            "order_line": [Command.create({"product_id": self.product.id,
-                                           "product_uom_qty": 1, "price_unit": price})],
+            "partner_id": partner.id,
+            "company_id": company.id,
+            "order_line": [
+                Command.create(
+                    {
+                        "product_id": self.product.id,
+                        "product_uom_qty": 1,
+                        "price_unit": price,
+                    }
+                )
+            ],
         }
         currency = currency or company.currency_id
-        vals["pricelist_id"] = self.env["product.pricelist"].create({
-            "name": f"{currency.name} prices", "currency_id": currency.id,
-            "company_id": company.id,
-        }).id
+        vals["pricelist_id"] = (
+            self.env["product.pricelist"]
+            .create(
+                {
+                    "name": f"{currency.name} prices",
+                    "currency_id": currency.id,
+                    "company_id": company.id,
+                }
+            )
+            .id
+        )
         order = SaleOrder.create(vals)
         order.action_confirm()
         order.date_order = self._days_ago(days_ago)
@@ -57,25 +72,38 @@ class TestPoisonedAccount(RobustnessCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.foreign_rep = new_test_user(
-            cls.env, login="rh_foreign_rep", name="Frank Foreign",
+            cls.env,
+            login="rh_foreign_rep",
+            name="Frank Foreign",
             groups="sales_team.group_sale_salesman",
-            company_id=cls.other.id, company_ids=[Command.set(cls.other.ids)],
+            company_id=cls.other.id,
+            company_ids=[Command.set(cls.other.ids)],
         )
         cls.team_leader = new_test_user(
-            cls.env, login="rh_team_leader", name="Tina Teamlead",
+            cls.env,
+            login="rh_team_leader",
+            name="Tina Teamlead",
             groups="sales_team.group_sale_salesman_all_leads",
-            company_id=cls.other.id, company_ids=[Command.set((cls.home | cls.other).ids)],
+            company_id=cls.other.id,
+            company_ids=[Command.set((cls.home | cls.other).ids)],
         )
-        cls.foreign_team = cls.env["crm.team"].create({
-            "name": "Other Company Team", "company_id": cls.other.id,
-            "user_id": cls.team_leader.id,
-        })
+        cls.foreign_team = cls.env["crm.team"].create(
+            {
+                "name": "Other Company Team",
+                "company_id": cls.other.id,
+                "user_id": cls.team_leader.id,
+            }
+        )
         cls.foreign_team.member_ids = cls.foreign_rep
 
     def test_a_poisoned_account_is_skipped_listed_and_retried(self):
         before, _c = self.make_account("Before Poison", customer_rank=1)
-        poisoned, _c = self.make_account("Poisoned Plastics", company_id=self.home.id,
-                                         user_id=self.foreign_rep.id, customer_rank=1)
+        poisoned, _c = self.make_account(
+            "Poisoned Plastics",
+            company_id=self.home.id,
+            user_id=self.foreign_rep.id,
+            customer_rank=1,
+        )
         after, _c = self.make_account("After Poison", customer_rank=1)
         for account in (before, poisoned, after):
             self.make_critical(account)
@@ -86,19 +114,38 @@ class TestPoisonedAccount(RobustnessCase):
         # Every other account is scored and gets its work.
         for account in (before, after):
             self.assertEqual(account.health_band, "critical")
-            self.assertEqual(len(self.env["relationship.retention.case"].search(
-                [("partner_id", "=", account.id)])), 1)
+            self.assertEqual(
+                len(
+                    self.env["relationship.retention.case"].search(
+                        [("partner_id", "=", account.id)]
+                    )
+                ),
+                1,
+            )
         # The poisoned one is skipped, nothing of it half made.
         self.assertFalse(poisoned.health_computed_at)
         self.assertEqual(poisoned.health_band, "healthy")
-        self.assertFalse(self.env["relationship.retention.case"].search(
-            [("partner_id", "=", poisoned.id)]))
-        self.assertFalse(self.env["relationship.health.snapshot"].search(
-            [("partner_id", "=", poisoned.id)]))
+        self.assertFalse(
+            self.env["relationship.retention.case"].search(
+                [("partner_id", "=", poisoned.id)]
+            )
+        )
+        self.assertFalse(
+            self.env["relationship.health.snapshot"].search(
+                [("partner_id", "=", poisoned.id)]
+            )
+        )
         # Logged with the error...
-        self.assertTrue(any(f"account {poisoned.id} could not be scored" in line
-                            and "Incompatible companies" in line for line in logs.output))
-        self.assertTrue(any("1 accounts could not be scored" in line for line in logs.output))
+        self.assertTrue(
+            any(
+                f"account {poisoned.id} could not be scored" in line
+                and "Incompatible companies" in line
+                for line in logs.output
+            )
+        )
+        self.assertTrue(
+            any("1 accounts could not be scored" in line for line in logs.output)
+        )
         # ... and listed for managers.
         failure = self.Failure.search([])
         self.assertEqual(failure.partner_id, poisoned)
@@ -106,8 +153,12 @@ class TestPoisonedAccount(RobustnessCase):
         self.assertRegex(failure.error, r"^UserError: Incompatible companies")
         self.assertEqual(failure.failure_count, 1)
         self.assertTrue(failure.first_failed_at and failure.run_started_at)
-        self.assertFalse(self.env["ir.config_parameter"].get_param(
-            "relationship_health.run_started_at"), "the run completed")
+        self.assertFalse(
+            self.env["ir.config_parameter"].get_param(
+                "relationship_health.run_started_at"
+            ),
+            "the run completed",
+        )
 
         # The next run tries it again: still failing, counted once more.
         self.env["res.partner"]._cron_relationship_health()
@@ -120,13 +171,21 @@ class TestPoisonedAccount(RobustnessCase):
         self.assertEqual(poisoned.health_band, "critical")
         self.assertTrue(poisoned.health_computed_at)
         self.assertFalse(self.Failure.search([]))
-        case = self.env["relationship.retention.case"].search([("partner_id", "=", poisoned.id)])
-        self.assertEqual((case.user_id, case.lead_id.team_id, case.lead_id.company_id),
-                         (self.team_leader, self.foreign_team, self.home))
+        case = self.env["relationship.retention.case"].search(
+            [("partner_id", "=", poisoned.id)]
+        )
+        self.assertEqual(
+            (case.user_id, case.lead_id.team_id, case.lead_id.company_id),
+            (self.team_leader, self.foreign_team, self.home),
+        )
 
     def test_recompute_of_a_poisoned_account_with_others(self):
-        poisoned, _c = self.make_account("Poisoned Paper", company_id=self.home.id,
-                                         user_id=self.foreign_rep.id, customer_rank=1)
+        poisoned, _c = self.make_account(
+            "Poisoned Paper",
+            company_id=self.home.id,
+            user_id=self.foreign_rep.id,
+            customer_rank=1,
+        )
         healthy, _c = self.make_account("Fine Fabrics", customer_rank=1)
         self.make_critical(poisoned)
         with self.assertLogs(ENGINE_LOGGER, logging.WARNING):
@@ -142,17 +201,26 @@ class TestPoisonedAccount(RobustnessCase):
             "failure_count) VALUES (%s, %s, 'ValueError: boom', 1)",
             (account.id, self.home.id),
         )
-        self.assertEqual(self.Failure.with_user(self.manager).search([]).partner_id, account)
+        self.assertEqual(
+            self.Failure.with_user(self.manager).search([]).partner_id, account
+        )
         foreign, _c = self.make_account("Foreign Failure", company_id=self.other.id)
         self.env.cr.execute(
             "INSERT INTO relationship_health_failure (partner_id, company_id, error, "
             "failure_count) VALUES (%s, %s, 'ValueError: boom', 1)",
             (foreign.id, self.other.id),
         )
-        self.assertEqual(self.Failure.with_user(self.manager).search([]).partner_id, account,
-                         "another company's failures stay with that company")
-        portal = new_test_user(self.env, login="rh_portal_f", groups="base.group_portal")
-        internal = new_test_user(self.env, login="rh_internal_f", groups="base.group_user")
+        self.assertEqual(
+            self.Failure.with_user(self.manager).search([]).partner_id,
+            account,
+            "another company's failures stay with that company",
+        )
+        portal = new_test_user(
+            self.env, login="rh_portal_f", groups="base.group_portal"
+        )
+        internal = new_test_user(
+            self.env, login="rh_internal_f", groups="base.group_user"
+        )
         public = self.env.ref("base.public_user")
         for user in (self.salesman, internal, portal, public):
             with self.assertRaises(AccessError):
@@ -163,12 +231,17 @@ class TestPoisonedAccount(RobustnessCase):
         with self.assertRaises(AccessError):
             failure.unlink()
         # The count in the settings, for sales managers.
-        settings = self.env["res.config.settings"].with_user(self.env.ref("base.user_admin"))
+        settings = self.env["res.config.settings"].with_user(
+            self.env.ref("base.user_admin")
+        )
         self.assertEqual(settings.create({}).health_failure_count, 1)
-        system = new_test_user(self.env, login="rh_system_f", groups="base.group_system")
+        system = new_test_user(
+            self.env, login="rh_system_f", groups="base.group_system"
+        )
         with self.assertRaises(AccessError):
             self.env["res.config.settings"].with_user(system).create({}).read(
-                ["health_failure_count"])
+                ["health_failure_count"]
+            )
         menu = self.env.ref("relationship_health.relationship_health_menu_failures")
         self.assertEqual(menu.groups_id, self.env.ref("sales_team.group_sale_manager"))
 
@@ -185,12 +258,22 @@ class TestMoneyPerCompany(RobustnessCase):
         (cls.eur | cls.usd).active = True
         cls.other.currency_id = cls.eur
         # In the other company: 1 EUR = 1.25 USD.
-        cls.env["res.currency.rate"].create([
-            {"currency_id": cls.eur.id, "company_id": cls.other.id, "rate": 1.0,
-             "name": date(2000, 1, 1)},
-            {"currency_id": cls.usd.id, "company_id": cls.other.id, "rate": 1.25,
-             "name": date(2000, 1, 1)},
-        ])
+        cls.env["res.currency.rate"].create(
+            [
+                {
+                    "currency_id": cls.eur.id,
+                    "company_id": cls.other.id,
+                    "rate": 1.0,
+                    "name": date(2000, 1, 1),
+                },
+                {
+                    "currency_id": cls.usd.id,
+                    "company_id": cls.other.id,
+                    "rate": 1.25,
+                    "name": date(2000, 1, 1),
+                },
+            ]
+        )
         for user in (cls.salesman, cls.manager):
             user.company_ids = [Command.link(cls.other.id)]
 
@@ -207,17 +290,25 @@ class TestMoneyPerCompany(RobustnessCase):
         home_only, home_buyer = self.make_account("Home Hardware", company_id=False)
         self.sale(home_buyer, self.home, 10, 120.0)
         # No order at all: the main company.
-        idle, _c = self.make_account("Idle Industries", company_id=False, customer_rank=1)
+        idle, _c = self.make_account(
+            "Idle Industries", company_id=False, customer_rank=1
+        )
 
         # Whoever runs it, in whichever company: the same result.
         (shared | home_only | idle).with_company(self.other).action_recompute_health()
         self.assertEqual(shared.health_revenue_12m, 400.0)
         self.assertEqual(home_only.health_revenue_12m, 120.0)
         snapshots = self.env["relationship.health.snapshot"].search(
-            [("partner_id", "in", (shared | home_only | idle).ids)])
-        self.assertEqual({s.partner_id: s.company_id for s in snapshots},
-                         {shared: self.other, home_only: self.home,
-                          idle: self.env.ref("base.main_company")})
+            [("partner_id", "in", (shared | home_only | idle).ids)]
+        )
+        self.assertEqual(
+            {s.partner_id: s.company_id for s in snapshots},
+            {
+                shared: self.other,
+                home_only: self.home,
+                idle: self.env.ref("base.main_company"),
+            },
+        )
         # Its signal summary shows the weights of the company it is scored for.
         self.other.health_weight_sla = 77.0
         shared.invalidate_recordset(["health_summary"])
@@ -226,28 +317,36 @@ class TestMoneyPerCompany(RobustnessCase):
         # The engine's reading, as any user in any company would get it.
         engine = self.engine.with_company(self.home)
         accounts = engine._read_accounts([shared.id, home_only.id], self.today)
-        self.assertEqual(accounts["company_id"].to_dict(),
-                         {shared.id: self.other.id, home_only.id: self.home.id})
+        self.assertEqual(
+            accounts["company_id"].to_dict(),
+            {shared.id: self.other.id, home_only.id: self.home.id},
+        )
 
     def test_retention_and_digest_count_the_same_money(self):
         self.other.health_retention_create_lead = True
         account, buyer = self.make_account("Euro Engines", company_id=self.other.id)
-        self.sale(buyer, self.other, 80, 250.0, currency=self.usd)   # 200 EUR
-        self.sale(buyer, self.other, 110, 100.0)                      # 100 EUR
+        self.sale(buyer, self.other, 80, 250.0, currency=self.usd)  # 200 EUR
+        self.sale(buyer, self.other, 110, 100.0)  # 100 EUR
         self.sale(buyer, self.other, 140, 100.0)
         self.sale(buyer, self.other, 170, 100.0)
         account.write({"health_band": "healthy", "health_score": 90.0})
         account.action_recompute_health()
         self.assertEqual(account.health_band, "critical")
         self.assertEqual(account.health_revenue_12m, 500.0)
-        case = self.env["relationship.retention.case"].search([("partner_id", "=", account.id)])
-        self.assertEqual((case.revenue_12m, case.lead_id.expected_revenue), (500.0, 500.0))
+        case = self.env["relationship.retention.case"].search(
+            [("partner_id", "=", account.id)]
+        )
+        self.assertEqual(
+            (case.revenue_12m, case.lead_id.expected_revenue), (500.0, 500.0)
+        )
         self.assertEqual(case.lead_id.company_id, self.other)
         Digest = self.env["relationship.health.digest"]
         other_digest = Digest._digest_data(self.other, self.today)
         self.assertEqual(other_digest["revenue_at_risk_value"], 500.0)
         home_digest = Digest._digest_data(self.home, self.today)
-        self.assertNotIn("Euro Engines", [entry["name"] for entry in home_digest["entered"]])
+        self.assertNotIn(
+            "Euro Engines", [entry["name"] for entry in home_digest["entered"]]
+        )
 
     def test_profit_threshold_is_per_company_in_its_currency(self):
         big, big_buyer = self.make_account("Big Buyer", company_id=self.other.id)
@@ -273,7 +372,11 @@ class TestUpperBounds(RobustnessCase):
             ("health_retention_critical_days", 3651, "critical cannot be above 3650"),
             ("health_retention_activity_days", 366, "follow-up cannot be above 365"),
             ("health_retention_cooldown_days", 3651, "cooldown cannot be above 3650"),
-            ("health_retention_winback_factor", 101, "win-back factor cannot be above 100"),
+            (
+                "health_retention_winback_factor",
+                101,
+                "win-back factor cannot be above 100",
+            ),
             ("health_profit_top_share", 101, "percentage between 0 and 100"),
             ("health_clv_discount_rate", 100, "percentage between 0 and 100"),
             ("health_threshold_healthy", 101, "strictly decreasing"),
@@ -283,26 +386,37 @@ class TestUpperBounds(RobustnessCase):
                 company.write({fname: value})
                 self.env.flush_all()
         # At the bounds everything still works, partner creation included.
-        company.write({
-            "health_default_visit_interval": 1098, "health_visit_reminder_days": 365,
-            "health_weight_visits": 1000, "health_satisfaction_half_life": 3650,
-            "health_retention_cooldown_days": 3650, "health_retention_winback_factor": 100,
-        })
+        company.write(
+            {
+                "health_default_visit_interval": 1098,
+                "health_visit_reminder_days": 365,
+                "health_weight_visits": 1000,
+                "health_satisfaction_half_life": 3650,
+                "health_retention_cooldown_days": 3650,
+                "health_retention_winback_factor": 100,
+            }
+        )
         account, _contact = self.make_account("Bounded Bakery", customer_rank=1)
         self.assertEqual(account.visit_interval_days, 1098)
         account.action_recompute_health()
-        self.assertEqual(account.health_band, "unknown", "a plan of today is not due yet")
+        self.assertEqual(
+            account.health_band, "unknown", "a plan of today is not due yet"
+        )
         self.assertEqual(account.visit_due_date, self.today + timedelta(days=1098))
 
     def test_settings_form_refuses_a_huge_cadence(self):
         with self.assertRefused("default visit cadence"):
-            self.env["res.config.settings"].create({
-                "health_default_visit_interval": 5000,
-            }).execute()
+            self.env["res.config.settings"].create(
+                {
+                    "health_default_visit_interval": 5000,
+                }
+            ).execute()
         self.assertEqual(self.home.health_default_visit_interval, 0)
 
     def test_cadences_and_targets_have_upper_bounds(self):
-        tier = self.env["relationship.visit.tier"].create({"name": "Rare", "visit_interval_days": 1098})
+        tier = self.env["relationship.visit.tier"].create(
+            {"name": "Rare", "visit_interval_days": 1098}
+        )
         with self.assertRefused("between 0 \\(no plan\\) and 1098 days"):
             tier.visit_interval_days = 1099
         account, _c = self.make_account("Own Cadence", visit_interval_days=1098)
@@ -310,15 +424,35 @@ class TestUpperBounds(RobustnessCase):
             account.visit_interval_days = 5000
         Policy = self.env["relationship.sla.policy"]
         with self.assertRefused("cannot be more than 87600 hours"):
-            Policy.create({"name": "Forever", "metric": "custom", "target_type": "hours",
-                           "target_value": 1e12})
+            Policy.create(
+                {
+                    "name": "Forever",
+                    "metric": "custom",
+                    "target_type": "hours",
+                    "target_value": 1e12,
+                }
+            )
         with self.assertRefused("cannot be more than 3650 days"):
-            Policy.create({"name": "Decade", "metric": "custom", "target_type": "days",
-                           "target_value": 3651})
-        policy = Policy.create({"name": "Ten years", "metric": "custom", "target_type": "days",
-                                "target_value": 3650})
+            Policy.create(
+                {
+                    "name": "Decade",
+                    "metric": "custom",
+                    "target_type": "days",
+                    "target_value": 3651,
+                }
+            )
+        policy = Policy.create(
+            {
+                "name": "Ten years",
+                "metric": "custom",
+                "target_type": "days",
+                "target_value": 3650,
+            }
+        )
         start = self._days_ago(0)
-        self.assertEqual((policy._deadline_from(start, None, self.home) - start).days, 3650)
+        self.assertEqual(
+            (policy._deadline_from(start, None, self.home) - start).days, 3650
+        )
 
 
 class TestMergeAndArchive(RobustnessCase):
@@ -326,23 +460,31 @@ class TestMergeAndArchive(RobustnessCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.fallback = new_test_user(
-            cls.env, login="rh_fallback_owner", name="Fiona Fallback",
+            cls.env,
+            login="rh_fallback_owner",
+            name="Fiona Fallback",
             groups="sales_team.group_sale_salesman",
         )
         cls.home.health_retention_default_user_id = cls.fallback
 
     def snapshot(self, account, days_ago, score):
-        return self.env["relationship.health.snapshot"].create({
-            "partner_id": account.id, "company_id": self.home.id, "score": score,
-            "snapshot_date": self.today - timedelta(days=days_ago), "band": "watch",
-        })
+        return self.env["relationship.health.snapshot"].create(
+            {
+                "partner_id": account.id,
+                "company_id": self.home.id,
+                "score": score,
+                "snapshot_date": self.today - timedelta(days=days_ago),
+                "band": "watch",
+            }
+        )
 
     def open_case(self, account):
         """Today's run opens the account's retention work."""
         self.make_critical(account)
         account.action_recompute_health()
         case = self.env["relationship.retention.case"].search(
-            [("partner_id", "=", account.id), ("state", "=", "open")])
+            [("partner_id", "=", account.id), ("state", "=", "open")]
+        )
         self.assertTrue(case.activity_id and case.lead_id)
         return case
 
@@ -352,14 +494,15 @@ class TestMergeAndArchive(RobustnessCase):
         survivor_case = self.open_case(survivor)
         merged_case = self.open_case(merged)
         self.snapshot(survivor, 40, 61.0)
-        self.snapshot(merged, 40, 42.0)   # same day: the survivor's is kept
+        self.snapshot(merged, 40, 42.0)  # same day: the survivor's is kept
         old = self.snapshot(merged, 70, 55.0)
         commitments = merged.sla_event_ids
         self.assertTrue(commitments)
         merged_snapshots = self.snapshots(merged)
 
         self.env["base.partner.merge.automatic.wizard"]._merge(
-            (survivor | merged).ids, dst_partner=survivor)
+            (survivor | merged).ids, dst_partner=survivor
+        )
 
         self.assertFalse(merged.exists())
         snapshots = self.snapshots(survivor)
@@ -371,10 +514,14 @@ class TestMergeAndArchive(RobustnessCase):
         self.assertEqual(len(snapshots), 3, "today, 40 and 70 days ago")
         self.assertTrue(set(merged_snapshots.exists().ids) <= set(snapshots.ids))
         self.assertEqual(commitments.partner_id, survivor)
-        cases = self.env["relationship.retention.case"].search([("partner_id", "=", survivor.id)])
+        cases = self.env["relationship.retention.case"].search(
+            [("partner_id", "=", survivor.id)]
+        )
         self.assertEqual(cases, survivor_case | merged_case)
-        self.assertEqual((survivor_case.state, merged_case.state, merged_case.close_reason),
-                         ("open", "closed", "merged"))
+        self.assertEqual(
+            (survivor_case.state, merged_case.state, merged_case.close_reason),
+            ("open", "closed", "merged"),
+        )
         self.assertEqual(merged_case.lead_id.partner_id, survivor)
 
     def test_merged_partner_open_case_moves_when_the_survivor_has_none(self):
@@ -382,33 +529,54 @@ class TestMergeAndArchive(RobustnessCase):
         merged, _c = self.make_account("Busy Merged", customer_rank=1)
         case = self.open_case(merged)
         self.env["base.partner.merge.automatic.wizard"]._merge(
-            (survivor | merged).ids, dst_partner=survivor)
+            (survivor | merged).ids, dst_partner=survivor
+        )
         self.assertEqual((case.partner_id, case.state), (survivor, "open"))
 
     def test_archiving_an_account_closes_its_work_and_drops_it_from_the_digest(self):
         account, _c = self.make_account("Archived Alloys", customer_rank=1)
-        self.snapshot(account, 2, 60.0)   # watch two days ago, critical today
+        self.snapshot(account, 2, 60.0)  # watch two days ago, critical today
         case = self.open_case(account)
         activity, lead = case.activity_id, case.lead_id
-        digest = self.env["relationship.health.digest"]._digest_data(self.home, self.today)
+        digest = self.env["relationship.health.digest"]._digest_data(
+            self.home, self.today
+        )
         self.assertIn("Archived Alloys", [entry["name"] for entry in digest["entered"]])
         self.env.cr.execute(
             "INSERT INTO relationship_health_failure (partner_id, error, failure_count) "
-            "VALUES (%s, 'ValueError: boom', 1)", (account.id,))
+            "VALUES (%s, 'ValueError: boom', 1)",
+            (account.id,),
+        )
         account.action_archive()
-        self.assertFalse(self.env["relationship.health.failure"].search(
-            [("partner_id", "=", account.id)]), "an archived account is not retried")
+        self.assertFalse(
+            self.env["relationship.health.failure"].search(
+                [("partner_id", "=", account.id)]
+            ),
+            "an archived account is not retried",
+        )
         self.assertEqual((case.state, case.close_reason), ("closed", "archived"))
         self.assertFalse(activity.exists() and activity.active, "the activity is done")
         self.assertIn("was archived", lead.message_ids[:1].body)
-        digest = self.env["relationship.health.digest"]._digest_data(self.home, self.today)
-        self.assertNotIn("Archived Alloys", [entry["name"] for entry in digest["entered"]])
-        self.assertFalse(any(entry["name"] == "Archived Alloys" for entry in digest["overdue"]))
+        digest = self.env["relationship.health.digest"]._digest_data(
+            self.home, self.today
+        )
+        self.assertNotIn(
+            "Archived Alloys", [entry["name"] for entry in digest["entered"]]
+        )
+        self.assertFalse(
+            any(entry["name"] == "Archived Alloys" for entry in digest["overdue"])
+        )
 
     def test_archived_salesperson_hands_open_cases_to_the_fallback_owner(self):
-        rep = new_test_user(self.env, login="rh_leaving_rep", name="Lou Leaving",
-                            groups="sales_team.group_sale_salesman")
-        account, _c = self.make_account("Orphan Optics", customer_rank=1, user_id=rep.id)
+        rep = new_test_user(
+            self.env,
+            login="rh_leaving_rep",
+            name="Lou Leaving",
+            groups="sales_team.group_sale_salesman",
+        )
+        account, _c = self.make_account(
+            "Orphan Optics", customer_rank=1, user_id=rep.id
+        )
         case = self.open_case(account)
         self.assertEqual(case.user_id, rep)
         rep.action_archive()

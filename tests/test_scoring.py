@@ -62,8 +62,17 @@ def answers(*rows):
         }
         for row in rows
     ]
-    return pd.DataFrame(frame, columns=["partner_id", "answer_date", "metric", "value",
-                                        "scale_min", "scale_max"])
+    return pd.DataFrame(
+        frame,
+        columns=[
+            "partner_id",
+            "answer_date",
+            "metric",
+            "value",
+            "scale_min",
+            "scale_max",
+        ],
+    )
 
 
 def visits(*rows):
@@ -84,8 +93,12 @@ def sla_events(*rows):
     )
 
 
-def health(account_frame, orders=None, answers=None, visits=None, sla_events=None, **kwargs):
-    return compute_health(account_frame, orders, answers, visits, sla_events, TODAY, **kwargs)
+def health(
+    account_frame, orders=None, answers=None, visits=None, sla_events=None, **kwargs
+):
+    return compute_health(
+        account_frame, orders, answers, visits, sla_events, TODAY, **kwargs
+    )
 
 
 def row(result, partner_id=1):
@@ -107,8 +120,14 @@ def test_no_data_at_all_is_unknown_never_zero():
     assert account.reasons == []
     for name in (*COMPONENTS, "nps", "days_since_order", "days_since_visit"):
         assert math.isnan(account[name]), name
-    for name in ("order_count", "answer_count", "visit_count_365", "sla_event_count",
-                 "sla_met_count", "sla_breached_count"):
+    for name in (
+        "order_count",
+        "answer_count",
+        "visit_count_365",
+        "sla_event_count",
+        "sla_met_count",
+        "sla_breached_count",
+    ):
         assert account[name] == 0, name
     for name in ("last_order_date", "last_answer_date", "last_visit_date"):
         assert pd.isna(account[name]), name
@@ -143,24 +162,32 @@ def test_rhythm_is_median_gap_of_order_days():
     assert not account.order_interval_is_default
     assert account.order_count == 4
     assert account.recency == 25.0
-    assert account.reasons == [{
-        "component": "recency", "points": 75.0, "code": "recency_rhythm",
-        "params": {"days": 75, "interval": 30},
-    }]
+    assert account.reasons == [
+        {
+            "component": "recency",
+            "points": 75.0,
+            "code": "recency_rhythm",
+            "params": {"days": 75, "interval": 30},
+        }
+    ]
 
 
 def test_rhythm_median_of_an_even_number_of_gaps():
     # Days 40, 50, 70, 100, 140: gaps 10, 20, 30, 40 -> median 25; x = 1.6 -> 70.
-    result = health(accounts(1), orders=orders((1, 40), (1, 50), (1, 70), (1, 100), (1, 140)))
+    result = health(
+        accounts(1), orders=orders((1, 40), (1, 50), (1, 70), (1, 100), (1, 140))
+    )
     assert row(result).order_interval_days == 25.0
     assert row(result).recency == 70.0
 
 
 def test_same_day_orders_are_one_purchase_occasion():
-    frame = pd.DataFrame({
-        "partner_id": [1, 1, 1, 1],
-        "order_date": [ago(100, 9), ago(100, 11), ago(100, 17), ago(40)],
-    })
+    frame = pd.DataFrame(
+        {
+            "partner_id": [1, 1, 1, 1],
+            "order_date": [ago(100, 9), ago(100, 11), ago(100, 17), ago(40)],
+        }
+    )
     account = row(health(accounts(1), orders=frame))
     # Two distinct days only: no rhythm (a 0-day gap would have made it 1 day).
     assert account.order_count == 2
@@ -201,12 +228,12 @@ def test_rhythm_over_three_days_with_fractional_score():
 # ----------------------------------------------------------------------------
 def test_metric_normalisation():
     frame = answers(
-        (1, 0, "csat", 4),           # (4 - 1) / (5 - 1) = 75
-        (2, 0, "nps", 8),            # 8 / 10 = 80
-        (3, 0, "scale", 4, 1, 7),    # (4 - 1) / (7 - 1) = 50
-        (4, 0, "csat", 6),           # 125 -> clipped to 100
-        (5, 0, "scale", 3, 5, 5),    # max <= min: ignored
-        (5, 0, "other", 3),          # unknown metric: ignored
+        (1, 0, "csat", 4),  # (4 - 1) / (5 - 1) = 75
+        (2, 0, "nps", 8),  # 8 / 10 = 80
+        (3, 0, "scale", 4, 1, 7),  # (4 - 1) / (7 - 1) = 50
+        (4, 0, "csat", 6),  # 125 -> clipped to 100
+        (5, 0, "scale", 3, 5, 5),  # max <= min: ignored
+        (5, 0, "other", 3),  # unknown metric: ignored
     )
     result = health(accounts(1, 2, 3, 4, 5), answers=frame)
     assert list(result.satisfaction.iloc[:4]) == [75.0, 80.0, 50.0, 100.0]
@@ -226,12 +253,17 @@ def test_answers_older_than_max_age_or_in_the_future_are_ignored():
 
 def test_half_life_weighting():
     # 100 today (weight 1) and 0 180 days ago (weight 0.5): 100 / 1.5 = 66.67.
-    result = health(accounts(1, 2), answers=answers(
-        (1, 0, "csat", 5), (1, 180, "nps", 0),
-        # 100 at 90 days (weight 0.5 ** 0.5 = 0.70711) and 20 at 360 days
-        # (weight 0.25): (70.711 + 5) / 0.95711 = 79.10
-        (2, 90, "nps", 10), (2, 360, "nps", 2),
-    ))
+    result = health(
+        accounts(1, 2),
+        answers=answers(
+            (1, 0, "csat", 5),
+            (1, 180, "nps", 0),
+            # 100 at 90 days (weight 0.5 ** 0.5 = 0.70711) and 20 at 360 days
+            # (weight 0.25): (70.711 + 5) / 0.95711 = 79.10
+            (2, 90, "nps", 10),
+            (2, 360, "nps", 2),
+        ),
+    )
     assert row(result, 1).satisfaction == 66.7
     assert row(result, 2).satisfaction == 79.1
     assert row(result, 2).answer_count == 2
@@ -259,8 +291,13 @@ def test_visit_due_date_and_adherence():
     # 30 days after the plan started. No plan: no due date, no adherence.
     frame = visits(*[(1, 10 + 50 * k) for k in range(6)], (1, 400))
     result = health(
-        accounts(1, 2, 3, visit_interval_days=[30, 30, 0],
-                 visit_plan_start=[ago(400), ago(45), ago(400)]),
+        accounts(
+            1,
+            2,
+            3,
+            visit_interval_days=[30, 30, 0],
+            visit_plan_start=[ago(400), ago(45), ago(400)],
+        ),
         visits=frame,
     )
     assert row(result, 1).visit_due_date == ago(-20)
@@ -274,16 +311,25 @@ def test_visit_due_date_and_adherence():
 
 
 def test_nps():
-    result = health(accounts(1, 2, 3), answers=answers(
-        # 2 promoters, 2 detractors, 1 passive: 40 % - 40 % = 0
-        (1, 1, "nps", 10), (1, 2, "nps", 9), (1, 3, "nps", 8), (1, 4, "nps", 6),
-        (1, 5, "nps", 3),
-        # 2 promoters out of 3 in the last 365 days; the old detractor is out
-        # of the NPS window (but still in the satisfaction score).
-        (2, 10, "nps", 10), (2, 20, "nps", 9), (2, 30, "nps", 7), (2, 400, "nps", 0),
-        # No NPS answer at all.
-        (3, 10, "csat", 5),
-    ))
+    result = health(
+        accounts(1, 2, 3),
+        answers=answers(
+            # 2 promoters, 2 detractors, 1 passive: 40 % - 40 % = 0
+            (1, 1, "nps", 10),
+            (1, 2, "nps", 9),
+            (1, 3, "nps", 8),
+            (1, 4, "nps", 6),
+            (1, 5, "nps", 3),
+            # 2 promoters out of 3 in the last 365 days; the old detractor is out
+            # of the NPS window (but still in the satisfaction score).
+            (2, 10, "nps", 10),
+            (2, 20, "nps", 9),
+            (2, 30, "nps", 7),
+            (2, 400, "nps", 0),
+            # No NPS answer at all.
+            (3, 10, "csat", 5),
+        ),
+    )
     assert row(result, 1).nps == 0.0
     assert row(result, 2).nps == 66.7
     assert row(result, 2).answer_count == 4
@@ -291,16 +337,21 @@ def test_nps():
 
 
 def test_answers_outside_their_scale_are_clipped_and_are_no_nps_response():
-    result = health(accounts(1, 2, 3), answers=answers(
-        # NPS 1000 typed in a numerical box: clipped to 10 in the score (100),
-        # but no promoter: the account has no NPS response at all.
-        (1, 0, "nps", 1000),
-        # NPS -5 clipped to 0 (score 0), no detractor; the 9 is the only
-        # response: NPS 100. Score: (0 + 90) / 2 = 45.
-        (2, 0, "nps", -5), (2, 0, "nps", 9),
-        # A 1–7 scale answered 12 and a CSAT of 0: clipped to 7 and 1.
-        (3, 0, "scale", 12, 1, 7), (3, 0, "csat", 0),
-    ))
+    result = health(
+        accounts(1, 2, 3),
+        answers=answers(
+            # NPS 1000 typed in a numerical box: clipped to 10 in the score (100),
+            # but no promoter: the account has no NPS response at all.
+            (1, 0, "nps", 1000),
+            # NPS -5 clipped to 0 (score 0), no detractor; the 9 is the only
+            # response: NPS 100. Score: (0 + 90) / 2 = 45.
+            (2, 0, "nps", -5),
+            (2, 0, "nps", 9),
+            # A 1–7 scale answered 12 and a CSAT of 0: clipped to 7 and 1.
+            (3, 0, "scale", 12, 1, 7),
+            (3, 0, "csat", 0),
+        ),
+    )
     assert row(result, 1).satisfaction == 100.0
     assert math.isnan(row(result, 1).nps), "1000 is not a promoter"
     assert row(result, 2).satisfaction == 45.0
@@ -314,28 +365,49 @@ def test_answers_outside_their_scale_are_clipped_and_are_no_nps_response():
 # ----------------------------------------------------------------------------
 def test_visits():
     frame = accounts(
-        1, 2, 3, 4, 5, 6, 7, 8,
+        1,
+        2,
+        3,
+        4,
+        5,
+        6,
+        7,
+        8,
         visit_interval_days=[30, 30, 30, 30, 30, 0, 30, 30],
-        visit_plan_start=[ago(10), ago(30), ago(31), pd.NaT, ago(400), ago(400), ago(400),
-                          ago(400)],
+        visit_plan_start=[
+            ago(10),
+            ago(30),
+            ago(31),
+            pd.NaT,
+            ago(400),
+            ago(400),
+            ago(400),
+            ago(400),
+        ],
     )
-    result = health(frame, visits=visits((5, 45), (6, 45), (7, 20), (8, 60), (7, 200),
-                                         (7, 366), (7, -2)))
+    result = health(
+        frame,
+        visits=visits((5, 45), (6, 45), (7, 20), (8, 60), (7, 200), (7, 366), (7, -2)),
+    )
     assert math.isnan(row(result, 1).visits)  # young plan, not due yet
     assert math.isnan(row(result, 2).visits)  # exactly one cadence old: not due yet
-    assert row(result, 3).visits == 0.0       # plan older than one cadence
-    assert row(result, 4).visits == 0.0       # no plan start: long ago
-    assert row(result, 5).visits == 50.0      # x = 45 / 30 = 1.5
+    assert row(result, 3).visits == 0.0  # plan older than one cadence
+    assert row(result, 4).visits == 0.0  # no plan start: long ago
+    assert row(result, 5).visits == 50.0  # x = 45 / 30 = 1.5
     assert math.isnan(row(result, 6).visits)  # no plan
     assert row(result, 6).days_since_visit == 45  # facts are kept anyway
-    assert row(result, 7).visits == 100.0     # x = 20 / 30; the future visit is ignored
+    assert row(result, 7).visits == 100.0  # x = 20 / 30; the future visit is ignored
     assert row(result, 7).visit_count_365 == 2
     assert row(result, 7).last_visit_date == ago(20)
-    assert row(result, 8).visits == 0.0       # x = 2
-    assert row(result, 3).reasons == [{
-        "component": "visits", "points": 100.0, "code": "visits_never",
-        "params": {"cadence": 30},
-    }]
+    assert row(result, 8).visits == 0.0  # x = 2
+    assert row(result, 3).reasons == [
+        {
+            "component": "visits",
+            "points": 100.0,
+            "code": "visits_never",
+            "params": {"cadence": 30},
+        }
+    ]
     assert row(result, 5).reasons[0]["code"] == "visits_overdue"
     assert row(result, 5).reasons[0]["params"] == {"days": 45, "cadence": 30}
 
@@ -355,29 +427,41 @@ def test_visit_later_today_does_not_count_before_it_happens():
 # ----------------------------------------------------------------------------
 def test_sla_statuses_and_window():
     frame = sla_events(
-        (1, ago(10), ago(11)),    # met
-        (1, ago(10), ago(8)),     # done late: breached
-        (1, ago(10), None),       # open and overdue: breached
-        (1, ago(-1), None),       # open, not yet due: ignored
+        (1, ago(10), ago(11)),  # met
+        (1, ago(10), ago(8)),  # done late: breached
+        (1, ago(10), None),  # open and overdue: breached
+        (1, ago(-1), None),  # open, not yet due: ignored
         (1, ago(400), ago(401)),  # older than 365 days: ignored
     )
     account = row(health(accounts(1), sla_events=frame))
     # Three events of the same age: 1 met out of 3.
     assert account.sla == 33.3
-    assert (account.sla_event_count, account.sla_met_count, account.sla_breached_count) == (3, 1, 2)
-    assert account.reasons == [{
-        "component": "sla", "points": 66.7, "code": "sla_breaches",
-        "params": {"breached": 2, "total": 3, "score": 33.3},
-    }]
+    assert (
+        account.sla_event_count,
+        account.sla_met_count,
+        account.sla_breached_count,
+    ) == (3, 1, 2)
+    assert account.reasons == [
+        {
+            "component": "sla",
+            "points": 66.7,
+            "code": "sla_breaches",
+            "params": {"breached": 2, "total": 3, "score": 33.3},
+        }
+    ]
 
 
 def test_sla_reason_names_the_service_level_with_most_breaches():
     frame = sla_events(
-        (1, ago(10), ago(8)), (1, ago(20), ago(15)), (1, ago(30), None),  # policy 7: 3 breaches
-        (1, ago(12), ago(11)),                                            # policy 9: 1 breach
-        (1, ago(40), ago(41)),                                            # policy 9: met
-        (2, ago(10), ago(8)), (2, ago(11), ago(9)), (2, ago(12), ago(9)),  # 1 each: 7, 9, none
-        (3, ago(10), ago(8)),                                             # no policy
+        (1, ago(10), ago(8)),
+        (1, ago(20), ago(15)),
+        (1, ago(30), None),  # policy 7: 3 breaches
+        (1, ago(12), ago(11)),  # policy 9: 1 breach
+        (1, ago(40), ago(41)),  # policy 9: met
+        (2, ago(10), ago(8)),
+        (2, ago(11), ago(9)),
+        (2, ago(12), ago(9)),  # 1 each: 7, 9, none
+        (3, ago(10), ago(8)),  # no policy
     )
     frame["policy_id"] = [7, 7, 7, 9, 9, 7, 9, None, None]
     result = health(accounts(1, 2, 3), sla_events=frame)
@@ -393,8 +477,10 @@ def test_sla_reason_names_the_service_level_with_most_breaches():
 
 def test_sla_weighted_share():
     frame = sla_events(
-        (1, ago(0), ago(1)), (1, ago(90), None),    # 1 / (1 + 0.5) = 66.7
-        (2, ago(180), ago(181)), (2, ago(0), None),  # 0.25 / 1.25 = 20
+        (1, ago(0), ago(1)),
+        (1, ago(90), None),  # 1 / (1 + 0.5) = 66.7
+        (2, ago(180), ago(181)),
+        (2, ago(0), None),  # 0.25 / 1.25 = 20
     )
     result = health(accounts(1, 2), sla_events=frame, now=ago(0, 12))
     assert row(result, 1).sla == 66.7
@@ -403,12 +489,16 @@ def test_sla_weighted_share():
 
 def test_sla_deadline_against_now():
     frame = sla_events(
-        (1, ago(0, 10), None),         # overdue since 10:00: breached at noon
-        (1, ago(0, 14), None),         # due at 14:00: not yet counted
-        (1, ago(0, 11), ago(0, 9)),    # met
+        (1, ago(0, 10), None),  # overdue since 10:00: breached at noon
+        (1, ago(0, 14), None),  # due at 14:00: not yet counted
+        (1, ago(0, 11), ago(0, 9)),  # met
     )
     account = row(health(accounts(1), sla_events=frame, now=ago(0, 12)))
-    assert (account.sla_event_count, account.sla_met_count, account.sla_breached_count) == (2, 1, 1)
+    assert (
+        account.sla_event_count,
+        account.sla_met_count,
+        account.sla_breached_count,
+    ) == (2, 1, 1)
     assert account.sla == 50.0
     # Without ``now``, the end of the day: the 14:00 commitment is overdue too.
     account = row(health(accounts(1), sla_events=frame))
@@ -421,8 +511,8 @@ def test_sla_deadline_against_now():
 def test_weights_are_renormalised_over_components_with_data():
     result = health(
         accounts(1),
-        orders=orders((1, 10)),                       # recency 100
-        sla_events=sla_events((1, ago(5), None)),     # sla 0
+        orders=orders((1, 10)),  # recency 100
+        sla_events=sla_events((1, ago(5), None)),  # sla 0
     )
     account = row(result)
     assert (account.recency, account.sla) == (100.0, 0.0)
@@ -435,9 +525,9 @@ def test_all_four_components_default_weights():
     frame = accounts(1, visit_interval_days=[30], previous_score=[70.0])
     result = health(
         frame,
-        orders=orders((1, 124), (1, 154), (1, 184), (1, 214)),   # recency 0
-        answers=answers((1, 0, "nps", 10), (1, 0, "csat", 5)),   # satisfaction 100
-        visits=visits((1, 45)),                                  # visits 50
+        orders=orders((1, 124), (1, 154), (1, 184), (1, 214)),  # recency 0
+        answers=answers((1, 0, "nps", 10), (1, 0, "csat", 5)),  # satisfaction 100
+        visits=visits((1, 45)),  # visits 50
         sla_events=sla_events((1, ago(10), ago(11)), (1, ago(10), ago(8))),  # sla 50
     )
     account = row(result)
@@ -446,18 +536,23 @@ def test_all_four_components_default_weights():
     assert account.confidence == 100.0
     assert account.band == "watch"
     assert account.trend == -17.5
-    assert [reason["component"] for reason in account.reasons] == ["recency", "sla", "visits"]
+    assert [reason["component"] for reason in account.reasons] == [
+        "recency",
+        "sla",
+        "visits",
+    ]
     assert [reason["points"] for reason in account.reasons] == [25.0, 12.5, 10.0]
 
 
 def test_custom_weights():
-    config = ScoringConfig(weight_satisfaction=0, weight_sla=10, weight_visits=0,
-                           weight_recency=30)
+    config = ScoringConfig(
+        weight_satisfaction=0, weight_sla=10, weight_visits=0, weight_recency=30
+    )
     result = health(
         accounts(1),
-        orders=orders((1, 10)),                        # recency 100
-        answers=answers((1, 0, "csat", 1)),            # satisfaction 0, weight 0
-        sla_events=sla_events((1, ago(5), None)),      # sla 0
+        orders=orders((1, 10)),  # recency 100
+        answers=answers((1, 0, "csat", 1)),  # satisfaction 0, weight 0
+        sla_events=sla_events((1, ago(5), None)),  # sla 0
         config=config,
     )
     account = row(result)
@@ -471,18 +566,31 @@ def test_custom_weights():
 
 def test_only_weightless_components_with_data_is_unknown():
     config = ScoringConfig(weight_satisfaction=0)
-    account = row(health(accounts(1), answers=answers((1, 0, "csat", 5)), config=config))
+    account = row(
+        health(accounts(1), answers=answers((1, 0, "csat", 5)), config=config)
+    )
     assert math.isnan(account.score)
     assert account.band == "unknown"
     assert account.confidence == 0.0
     assert account.satisfaction == 100.0
 
 
-@pytest.mark.parametrize("score, band", [
-    (100, "healthy"), (70, "healthy"), (69.95, "healthy"), (69.9, "watch"), (50, "watch"),
-    (49.9, "at_risk"), (30, "at_risk"), (29.9, "critical"), (0, "critical"),
-    (None, "unknown"), (float("nan"), "unknown"),
-])
+@pytest.mark.parametrize(
+    "score, band",
+    [
+        (100, "healthy"),
+        (70, "healthy"),
+        (69.95, "healthy"),
+        (69.9, "watch"),
+        (50, "watch"),
+        (49.9, "at_risk"),
+        (30, "at_risk"),
+        (29.9, "critical"),
+        (0, "critical"),
+        (None, "unknown"),
+        (float("nan"), "unknown"),
+    ],
+)
 def test_band_edges(score, band):
     assert band_for(score) == band
     assert band in BANDS
@@ -491,16 +599,24 @@ def test_band_edges(score, band):
 def test_band_is_decided_on_the_rounded_score():
     # Recency alone with a 1000-day default interval: x = days / 1000.
     config = ScoringConfig(default_purchase_interval=1000)
-    result = health(accounts(1, 2, 3), orders=orders((1, 1600), (2, 1601), (3, 1602)),
-                    config=config)
+    result = health(
+        accounts(1, 2, 3), orders=orders((1, 1600), (2, 1601), (3, 1602)), config=config
+    )
     assert list(result.score) == [70.0, 70.0, 69.9]  # 70, 69.95, 69.9
     assert list(result.band) == ["healthy", "healthy", "watch"]
 
 
 def test_custom_thresholds():
-    config = ScoringConfig(threshold_healthy=90, threshold_watch=60, threshold_at_risk=40)
+    config = ScoringConfig(
+        threshold_healthy=90, threshold_watch=60, threshold_at_risk=40
+    )
     assert [band_for(s, config) for s in (90, 89.9, 60, 40, 39.9)] == [
-        "healthy", "watch", "watch", "at_risk", "critical"]
+        "healthy",
+        "watch",
+        "watch",
+        "at_risk",
+        "critical",
+    ]
 
 
 def test_trend():
@@ -513,7 +629,9 @@ def test_trend():
 
 
 def test_reasons_order_ties_and_cap():
-    frame = accounts(1, 2, visit_interval_days=[30, 30], visit_plan_start=[ago(400)] * 2)
+    frame = accounts(
+        1, 2, visit_interval_days=[30, 30], visit_plan_start=[ago(400)] * 2
+    )
     result = health(
         frame,
         # 1: recency 0 (x = 4); 2: recency 50 (x = 2)
@@ -528,21 +646,45 @@ def test_reasons_order_ties_and_cap():
     # 1: sla and recency both cost 25 points: the fixed order puts sla first;
     # satisfaction at 100 costs nothing.
     assert row(result, 1).reasons == [
-        {"component": "sla", "points": 25.0, "code": "sla_breaches",
-         "params": {"breached": 1, "total": 1, "score": 0.0}},
-        {"component": "recency", "points": 25.0, "code": "recency_default",
-         "params": {"days": 360, "interval": 90}},
-        {"component": "visits", "points": 10.0, "code": "visits_overdue",
-         "params": {"days": 45, "cadence": 30}},
+        {
+            "component": "sla",
+            "points": 25.0,
+            "code": "sla_breaches",
+            "params": {"breached": 1, "total": 1, "score": 0.0},
+        },
+        {
+            "component": "recency",
+            "points": 25.0,
+            "code": "recency_default",
+            "params": {"days": 360, "interval": 90},
+        },
+        {
+            "component": "visits",
+            "points": 10.0,
+            "code": "visits_overdue",
+            "params": {"days": 45, "cadence": 30},
+        },
     ]
     # 2: sla 25, visits 20, satisfaction 15, recency 12.5: capped at three.
     assert row(result, 2).reasons == [
-        {"component": "sla", "points": 25.0, "code": "sla_breaches",
-         "params": {"breached": 1, "total": 1, "score": 0.0}},
-        {"component": "visits", "points": 20.0, "code": "visits_never",
-         "params": {"cadence": 30}},
-        {"component": "satisfaction", "points": 15.0, "code": "satisfaction",
-         "params": {"score": 50.0, "answers": 1, "nps": None}},
+        {
+            "component": "sla",
+            "points": 25.0,
+            "code": "sla_breaches",
+            "params": {"breached": 1, "total": 1, "score": 0.0},
+        },
+        {
+            "component": "visits",
+            "points": 20.0,
+            "code": "visits_never",
+            "params": {"cadence": 30},
+        },
+        {
+            "component": "satisfaction",
+            "points": 15.0,
+            "code": "satisfaction",
+            "params": {"score": 50.0, "answers": 1, "nps": None},
+        },
     ]
     assert row(result, 2).score == 27.5  # (30 * 50 + 0 + 0 + 25 * 50) / 100
     assert row(result, 2).band == "critical"
@@ -555,10 +697,14 @@ def test_satisfaction_reason_quotes_nps_and_tiny_costs_are_not_reasons():
         answers=answers((1, 0, "nps", 6), (2, 0, "nps", 10)),
         orders=orders((2, 1)),
     )
-    assert row(result, 1).reasons == [{
-        "component": "satisfaction", "points": 40.0, "code": "satisfaction",
-        "params": {"score": 60.0, "answers": 1, "nps": -100.0},
-    }]
+    assert row(result, 1).reasons == [
+        {
+            "component": "satisfaction",
+            "points": 40.0,
+            "code": "satisfaction",
+            "params": {"score": 60.0, "answers": 1, "nps": -100.0},
+        }
+    ]
     assert row(result, 2).reasons == []
 
 
@@ -568,45 +714,66 @@ def test_satisfaction_reason_quotes_nps_and_tiny_costs_are_not_reasons():
 def test_default_config_is_valid():
     config = ScoringConfig()
     assert config.validate() is config
-    assert config.weights == {"satisfaction": 30, "sla": 25, "visits": 20, "recency": 25}
+    assert config.weights == {
+        "satisfaction": 30,
+        "sla": 25,
+        "visits": 20,
+        "recency": 25,
+    }
 
 
-@pytest.mark.parametrize("values, message", [
-    ({"threshold_watch": 70}, "strictly decreasing"),
-    ({"threshold_at_risk": 60}, "strictly decreasing"),
-    ({"threshold_healthy": 101}, "strictly decreasing"),
-    ({"threshold_at_risk": 0}, "strictly decreasing"),
-    ({"weight_satisfaction": 0, "weight_sla": 0, "weight_visits": 0, "weight_recency": 0},
-     "At least one signal weight"),
-    ({"weight_visits": -1}, "cannot be negative"),
-    ({"satisfaction_half_life_days": -10}, "half-life must be above zero"),
-    ({"sla_half_life_days": 0}, "half-life must be above zero"),
-    ({"default_purchase_interval": 0}, "default purchase interval"),
-    ({"sla_window_days": 0}, "window must be above zero"),
-    ({"recency_min_orders": 1}, "At least 2 order days"),
-    ({"weight_sla": float("nan")}, "must be a number"),
-])
+@pytest.mark.parametrize(
+    "values, message",
+    [
+        ({"threshold_watch": 70}, "strictly decreasing"),
+        ({"threshold_at_risk": 60}, "strictly decreasing"),
+        ({"threshold_healthy": 101}, "strictly decreasing"),
+        ({"threshold_at_risk": 0}, "strictly decreasing"),
+        (
+            {
+                "weight_satisfaction": 0,
+                "weight_sla": 0,
+                "weight_visits": 0,
+                "weight_recency": 0,
+            },
+            "At least one signal weight",
+        ),
+        ({"weight_visits": -1}, "cannot be negative"),
+        ({"satisfaction_half_life_days": -10}, "half-life must be above zero"),
+        ({"sla_half_life_days": 0}, "half-life must be above zero"),
+        ({"default_purchase_interval": 0}, "default purchase interval"),
+        ({"sla_window_days": 0}, "window must be above zero"),
+        ({"recency_min_orders": 1}, "At least 2 order days"),
+        ({"weight_sla": float("nan")}, "must be a number"),
+    ],
+)
 def test_config_validation_errors(values, message):
     with pytest.raises(ScoringConfigError, match=message):
         ScoringConfig(**values).validate()
     assert issubclass(ScoringConfigError, ValueError)
 
 
-@pytest.mark.parametrize("setting, limit", [
-    ("weight_satisfaction", 1000),
-    ("weight_recency", 1000),
-    ("mood_weight", 10),
-    ("satisfaction_half_life_days", 3650),
-    ("sla_half_life_days", 3650),
-    ("default_purchase_interval", 3650),
-    ("recency_window_days", 3650),
-])
+@pytest.mark.parametrize(
+    "setting, limit",
+    [
+        ("weight_satisfaction", 1000),
+        ("weight_recency", 1000),
+        ("mood_weight", 10),
+        ("satisfaction_half_life_days", 3650),
+        ("sla_half_life_days", 3650),
+        ("default_purchase_interval", 3650),
+        ("recency_window_days", 3650),
+    ],
+)
 def test_every_setting_has_an_upper_bound(setting, limit):
     assert ScoringConfig(**{setting: limit}).validate()
     with pytest.raises(ScoringConfigError, match=f"cannot be above {limit}") as caught:
         ScoringConfig(**{setting: limit + 1}).validate()
     assert (caught.value.kind, caught.value.setting, caught.value.limit) == (
-        "too_large", setting, limit)
+        "too_large",
+        setting,
+        limit,
+    )
 
 
 def test_compute_health_rejects_an_invalid_config():
@@ -627,7 +794,9 @@ def test_empty_and_none_inputs():
     account = row(compute_health(accounts(1), today=TODAY, **empty_frames))
     assert account.band == "unknown" and account.reasons == []
 
-    result = compute_health(pd.DataFrame(columns=["partner_id"]), None, None, None, None, TODAY)
+    result = compute_health(
+        pd.DataFrame(columns=["partner_id"]), None, None, None, None, TODAY
+    )
     assert len(result) == 0
     assert list(result.columns) == list(RESULT_COLUMNS)
     assert compute_health(None, None, None, None, None, TODAY).empty
@@ -654,7 +823,9 @@ def test_accounts_indexed_by_partner_id_and_dates_as_python_dates():
         index=pd.Index([7], name="partner_id"),
     )
     order_frame = pd.DataFrame({"partner_id": [7], "order_date": [date(2025, 5, 16)]})
-    result = compute_health(frame, order_frame, None, None, None, today=datetime(2025, 6, 30))
+    result = compute_health(
+        frame, order_frame, None, None, None, today=datetime(2025, 6, 30)
+    )
     account = row(result, 7)
     assert account.days_since_order == 45
     assert account.visits == 0.0
@@ -667,7 +838,10 @@ def test_component_functions():
     assert recency.index.name == "partner_id"
     assert recency.loc[1, "recency"] == 50.0 and math.isnan(recency.loc[2, "recency"])
     satisfaction = satisfaction_component([1, 2], answers((2, 0, "nps", 9)), TODAY)
-    assert satisfaction.loc[2, "satisfaction"] == 90.0 and satisfaction.loc[2, "nps"] == 100.0
+    assert (
+        satisfaction.loc[2, "satisfaction"] == 90.0
+        and satisfaction.loc[2, "nps"] == 100.0
+    )
     visit_scores = visits_component(frame, visits((1, 45)), TODAY)
     assert visit_scores.loc[1, "visits"] == 50.0
     sla = sla_component(frame, sla_events((2, ago(3), ago(4))), TODAY)
@@ -678,37 +852,53 @@ def test_many_accounts_at_once():
     rng = np.random.default_rng(42)
     size = 20_000
     ids = np.arange(1, size + 1)
-    frame = pd.DataFrame({
-        "partner_id": ids,
-        "visit_interval_days": rng.choice([0, 30, 60, 90], size),
-        "visit_plan_start": pd.Timestamp(TODAY) - pd.to_timedelta(rng.integers(0, 400, size), "D"),
-        "previous_score": np.where(rng.random(size) < 0.5, np.nan, rng.uniform(0, 100, size)),
-    })
+    frame = pd.DataFrame(
+        {
+            "partner_id": ids,
+            "visit_interval_days": rng.choice([0, 30, 60, 90], size),
+            "visit_plan_start": pd.Timestamp(TODAY)
+            - pd.to_timedelta(rng.integers(0, 400, size), "D"),
+            "previous_score": np.where(
+                rng.random(size) < 0.5, np.nan, rng.uniform(0, 100, size)
+            ),
+        }
+    )
     today = np.datetime64(TODAY)
-    order_frame = pd.DataFrame({
-        "partner_id": np.repeat(ids, 10),
-        "order_date": today - rng.integers(0, 1000, size * 10).astype("timedelta64[D]"),
-    })
-    answer_frame = pd.DataFrame({
-        "partner_id": rng.choice(ids, size),
-        "answer_date": today - rng.integers(0, 800, size).astype("timedelta64[D]"),
-        "metric": rng.choice(["nps", "csat", "scale"], size),
-        "value": rng.integers(0, 11, size).astype(float),
-        "scale_min": 0.0,
-        "scale_max": 10.0,
-    })
-    visit_frame = pd.DataFrame({
-        "partner_id": rng.choice(ids, size),
-        "visit_date": today - rng.integers(0, 400, size).astype("timedelta64[D]"),
-    })
+    order_frame = pd.DataFrame(
+        {
+            "partner_id": np.repeat(ids, 10),
+            "order_date": today
+            - rng.integers(0, 1000, size * 10).astype("timedelta64[D]"),
+        }
+    )
+    answer_frame = pd.DataFrame(
+        {
+            "partner_id": rng.choice(ids, size),
+            "answer_date": today - rng.integers(0, 800, size).astype("timedelta64[D]"),
+            "metric": rng.choice(["nps", "csat", "scale"], size),
+            "value": rng.integers(0, 11, size).astype(float),
+            "scale_min": 0.0,
+            "scale_max": 10.0,
+        }
+    )
+    visit_frame = pd.DataFrame(
+        {
+            "partner_id": rng.choice(ids, size),
+            "visit_date": today - rng.integers(0, 400, size).astype("timedelta64[D]"),
+        }
+    )
     deadlines = today - rng.integers(-30, 400, size).astype("timedelta64[D]")
     done = deadlines + rng.integers(-5, 5, size).astype("timedelta64[D]")
-    sla_frame = pd.DataFrame({
-        "partner_id": rng.choice(ids, size),
-        "deadline": deadlines,
-        "done": np.where(rng.random(size) < 0.2, np.datetime64("NaT"), done),
-    })
-    result = compute_health(frame, order_frame, answer_frame, visit_frame, sla_frame, TODAY)
+    sla_frame = pd.DataFrame(
+        {
+            "partner_id": rng.choice(ids, size),
+            "deadline": deadlines,
+            "done": np.where(rng.random(size) < 0.2, np.datetime64("NaT"), done),
+        }
+    )
+    result = compute_health(
+        frame, order_frame, answer_frame, visit_frame, sla_frame, TODAY
+    )
 
     assert result.shape == (size, len(RESULT_COLUMNS))
     assert list(result.index) == list(ids)

@@ -30,7 +30,9 @@ def ago(days):
     return TODAY - timedelta(days=days)
 
 
-def facts(band="watch", band_before="healthy", score=60.0, reference=None, critical=None):
+def facts(
+    band="watch", band_before="healthy", score=60.0, reference=None, critical=None
+):
     return {
         "band": band,
         "band_before": band_before,
@@ -53,10 +55,19 @@ def test_reference_score_window_edges():
     # 29 days ago is too recent, 61 too old: no reference.
     assert reference_score([(ago(29), 80.0), (ago(61), 90.0)], TODAY) is None
     # Exactly 30 and exactly 60 days ago are inside; the newest wins.
-    assert reference_score([(ago(60), 90.0), (ago(30), 80.0), (ago(29), 10.0)], TODAY) == 80.0
-    assert reference_score([(ago(61), 95.0), (ago(60), 90.0), (ago(29), 10.0)], TODAY) == 90.0
+    assert (
+        reference_score([(ago(60), 90.0), (ago(30), 80.0), (ago(29), 10.0)], TODAY)
+        == 80.0
+    )
+    assert (
+        reference_score([(ago(61), 95.0), (ago(60), 90.0), (ago(29), 10.0)], TODAY)
+        == 90.0
+    )
     # Unordered history; a snapshot without a score does not count.
-    assert reference_score([(ago(45), 70.0), (ago(31), None), (ago(40), 72.5)], TODAY) == 72.5
+    assert (
+        reference_score([(ago(45), 70.0), (ago(31), None), (ago(40), 72.5)], TODAY)
+        == 72.5
+    )
     assert reference_score([], TODAY) is None
 
 
@@ -97,37 +108,61 @@ def test_band_entry_only_from_a_better_known_band():
 
 def test_score_drop_of_exactly_n_points_counts():
     # 80 → 65 is 15 points: a drop; 80 → 65.1 is 14.9: not one.
-    assert triggers(facts("watch", "watch", 65.0, reference=80.0), CONFIG) == ["score_drop"]
+    assert triggers(facts("watch", "watch", 65.0, reference=80.0), CONFIG) == [
+        "score_drop"
+    ]
     assert triggers(facts("watch", "watch", 65.1, reference=80.0), CONFIG) == []
     assert triggers(facts("watch", "watch", 65.0, reference=None), CONFIG) == []
     assert triggers(facts("watch", "watch", None, reference=80.0), CONFIG) == []
-    assert triggers(facts("healthy", "healthy", 70.0, reference=90.0), CONFIG) == ["score_drop"]
+    assert triggers(facts("healthy", "healthy", 70.0, reference=90.0), CONFIG) == [
+        "score_drop"
+    ]
 
 
 def test_critical_for_more_than_m_days():
-    assert triggers(facts("critical", "critical", 20.0, critical=15), CONFIG) == ["critical_stale"]
+    assert triggers(facts("critical", "critical", 20.0, critical=15), CONFIG) == [
+        "critical_stale"
+    ]
     assert triggers(facts("critical", "critical", 20.0, critical=14), CONFIG) == []
     assert triggers(facts("critical", "critical", 20.0, critical=None), CONFIG) == []
     # All three at once, in the fixed order.
-    assert triggers(facts("critical", "at_risk", 20.0, reference=50.0, critical=20), CONFIG) == [
-        "band_entry", "score_drop", "critical_stale",
+    assert triggers(
+        facts("critical", "at_risk", 20.0, reference=50.0, critical=20), CONFIG
+    ) == [
+        "band_entry",
+        "score_drop",
+        "critical_stale",
     ]
 
 
 def test_changes_since_report():
     existing = {"band": "at_risk", "last_band": "at_risk", "last_score": 45.0}
-    assert changes_since_report(facts("critical", score=40.0), existing, CONFIG) == ["band_entry"]
-    assert changes_since_report(facts("at_risk", score=30.0), existing, CONFIG) == ["score_drop"]
+    assert changes_since_report(facts("critical", score=40.0), existing, CONFIG) == [
+        "band_entry"
+    ]
+    assert changes_since_report(facts("at_risk", score=30.0), existing, CONFIG) == [
+        "score_drop"
+    ]
     assert changes_since_report(facts("at_risk", score=30.1), existing, CONFIG) == []
     assert changes_since_report(facts("critical", score=25.0), existing, CONFIG) == [
-        "band_entry", "score_drop",
+        "band_entry",
+        "score_drop",
     ]
     # Nothing reported yet: the band the case was opened with counts.
-    assert changes_since_report(facts("critical"), {"band": "at_risk"}, CONFIG) == ["band_entry"]
+    assert changes_since_report(facts("critical"), {"band": "at_risk"}, CONFIG) == [
+        "band_entry"
+    ]
     # A case opened on a drop while healthy: any risk band is news.
-    assert changes_since_report(facts("at_risk"), {"band": "healthy"}, CONFIG) == ["band_entry"]
-    assert changes_since_report(facts("at_risk"), {"band": "unknown"}, CONFIG) == ["band_entry"]
-    assert changes_since_report(facts("watch", score=60.0), {"band": "healthy"}, CONFIG) == []
+    assert changes_since_report(facts("at_risk"), {"band": "healthy"}, CONFIG) == [
+        "band_entry"
+    ]
+    assert changes_since_report(facts("at_risk"), {"band": "unknown"}, CONFIG) == [
+        "band_entry"
+    ]
+    assert (
+        changes_since_report(facts("watch", score=60.0), {"band": "healthy"}, CONFIG)
+        == []
+    )
 
 
 def test_improved_since_report():
@@ -161,8 +196,13 @@ def test_cooldown_ends_on_its_last_day():
 # The decision for one account
 # ----------------------------------------------------------------------
 OPEN_CASE = {
-    "case_id": 7, "activity_id": 3, "lead_id": 4, "band": "at_risk",
-    "score_reference": None, "last_band": "at_risk", "last_score": 45.0,
+    "case_id": 7,
+    "activity_id": 3,
+    "lead_id": 4,
+    "band": "at_risk",
+    "score_reference": None,
+    "last_band": "at_risk",
+    "last_score": 45.0,
 }
 
 
@@ -173,22 +213,39 @@ OPEN_CASE = {
         (facts("at_risk", "watch", 45.0), {}, ("open", ["band_entry"])),
         (facts("watch", "watch", 60.0, reference=75.0), {}, ("open", ["score_drop"])),
         (facts("watch", "watch", 60.0, reference=74.9), {}, (None, None)),
-        (facts("at_risk", "watch", 45.0), {"cooldown_until": ago(-3)},
-         ("cooldown", ["band_entry"])),
-        (facts("at_risk", "watch", 45.0), {"cooldown_until": TODAY}, ("open", ["band_entry"])),
+        (
+            facts("at_risk", "watch", 45.0),
+            {"cooldown_until": ago(-3)},
+            ("cooldown", ["band_entry"]),
+        ),
+        (
+            facts("at_risk", "watch", 45.0),
+            {"cooldown_until": TODAY},
+            ("open", ["band_entry"]),
+        ),
         (facts("watch", "watch", 60.0), {"cooldown_until": ago(-3)}, (None, None)),
         # Work open.
         (facts("healthy", "at_risk", 80.0), OPEN_CASE, ("recover", None)),
-        (facts("at_risk", "at_risk", 45.0), dict(OPEN_CASE, activity_id=False, lead_id=False),
-         ("handle", None)),
-        (facts("at_risk", "at_risk", 45.0), dict(OPEN_CASE, activity_id=False), (None, None)),
+        (
+            facts("at_risk", "at_risk", 45.0),
+            dict(OPEN_CASE, activity_id=False, lead_id=False),
+            ("handle", None),
+        ),
+        (
+            facts("at_risk", "at_risk", 45.0),
+            dict(OPEN_CASE, activity_id=False),
+            (None, None),
+        ),
         (facts("critical", "at_risk", 40.0), OPEN_CASE, ("note", ["band_entry"])),
         (facts("at_risk", "at_risk", 30.0), OPEN_CASE, ("note", ["score_drop"])),
         (facts("watch", "at_risk", 55.0), OPEN_CASE, ("remember", None)),
         (facts("at_risk", "at_risk", 45.0), OPEN_CASE, (None, None)),
         # An open case never opens another, whatever its triggers.
-        (facts("critical", "critical", 20.0, reference=90.0, critical=30),
-         dict(OPEN_CASE, last_band="critical", last_score=20.0), (None, None)),
+        (
+            facts("critical", "critical", 20.0, reference=90.0, critical=30),
+            dict(OPEN_CASE, last_band="critical", last_score=20.0),
+            (None, None),
+        ),
     ],
 )
 def test_decide(account, existing, expected):

@@ -32,29 +32,38 @@ class TestRampEnds(unittest.TestCase):
     def test_recency_zero_at(self):
         accounts = pd.DataFrame(index=pd.Index([1], name="partner_id"))
         # Interval 90 days (default); last order 180 days ago: x = 2.
-        orders = pd.DataFrame({"partner_id": [1], "order_date": [pd.Timestamp("2025-09-03")]})
+        orders = pd.DataFrame(
+            {"partner_id": [1], "order_date": [pd.Timestamp("2025-09-03")]}
+        )
         default = recency_component(accounts, orders, TODAY)
         self.assertEqual(default.loc[1, "recency"], 50.0)
-        wider = recency_component(accounts, orders, TODAY,
-                                  replace(ScoringConfig(), recency_zero_at=5.0))
+        wider = recency_component(
+            accounts, orders, TODAY, replace(ScoringConfig(), recency_zero_at=5.0)
+        )
         self.assertEqual(wider.loc[1, "recency"], 75.0)
 
     def test_visits_zero_at(self):
-        accounts = pd.DataFrame({"visit_interval_days": [30]},
-                                index=pd.Index([1], name="partner_id"))
+        accounts = pd.DataFrame(
+            {"visit_interval_days": [30]}, index=pd.Index([1], name="partner_id")
+        )
         # Last visit 45 days ago with a 30-day cadence: x = 1.5.
-        visits = pd.DataFrame({"partner_id": [1], "visit_date": [pd.Timestamp("2026-01-16")]})
+        visits = pd.DataFrame(
+            {"partner_id": [1], "visit_date": [pd.Timestamp("2026-01-16")]}
+        )
         default = visits_component(accounts, visits, TODAY)
         self.assertEqual(default.loc[1, "visits"], 50.0)
-        wider = visits_component(accounts, visits, TODAY,
-                                 replace(ScoringConfig(), visits_zero_at=3.0))
+        wider = visits_component(
+            accounts, visits, TODAY, replace(ScoringConfig(), visits_zero_at=3.0)
+        )
         self.assertEqual(wider.loc[1, "visits"], 75.0)
 
     def test_ramp_end_must_be_above_one(self):
         for name in ("recency_zero_at", "visits_zero_at"):
             with self.assertRaises(ScoringConfigError) as caught:
                 replace(ScoringConfig(), **{name: 1.0}).validate()
-            self.assertEqual((caught.exception.kind, caught.exception.setting), ("ramp", name))
+            self.assertEqual(
+                (caught.exception.kind, caught.exception.setting), ("ramp", name)
+            )
         self.assertTrue(math.isclose(ScoringConfig().validate().recency_zero_at, 3.0))
 
 
@@ -71,7 +80,6 @@ INDEX = pd.Index([1, 2, 3, 4], name="partner_id")
 
 
 class TestOverride(unittest.TestCase):
-
     def test_override_runs_up_to_its_last_day(self):
         overrides = pd.Series(["healthy", "critical", None, "watch"], index=INDEX)
         until = pd.Series([date(2026, 3, 2), date(2026, 3, 1), None, None], index=INDEX)
@@ -89,23 +97,34 @@ class TestOverride(unittest.TestCase):
 
     def test_no_override_at_all(self):
         computed = pd.Series(["critical", "healthy"], index=INDEX[:2])
-        running = running_overrides(pd.Series([None, None], index=INDEX[:2]),
-                                    pd.Series([None, None], index=INDEX[:2]), TODAY)
-        self.assertEqual(shown_bands(computed, running).tolist(), ["critical", "healthy"])
+        running = running_overrides(
+            pd.Series([None, None], index=INDEX[:2]),
+            pd.Series([None, None], index=INDEX[:2]),
+            TODAY,
+        )
+        self.assertEqual(
+            shown_bands(computed, running).tolist(), ["critical", "healthy"]
+        )
 
 
 class TestVisitDates(unittest.TestCase):
     NOW = pd.Timestamp("2026-03-02 10:00")
 
     def test_next_visit_is_the_first_after_now(self):
-        visits = pd.DataFrame({
-            "partner_id": [1, 1, 1, 2, 3],
-            "visit_date": pd.to_datetime([
-                "2026-02-01 09:00", "2026-03-20 09:00", "2026-03-05 14:00",
-                "2026-03-02 10:00",  # at now exactly: held, not next
-                "2026-04-01 08:00",
-            ]),
-        })
+        visits = pd.DataFrame(
+            {
+                "partner_id": [1, 1, 1, 2, 3],
+                "visit_date": pd.to_datetime(
+                    [
+                        "2026-02-01 09:00",
+                        "2026-03-20 09:00",
+                        "2026-03-05 14:00",
+                        "2026-03-02 10:00",  # at now exactly: held, not next
+                        "2026-04-01 08:00",
+                    ]
+                ),
+            }
+        )
         next_dates = next_visit_dates(visits, INDEX, self.NOW)
         self.assertEqual(next_dates.index.tolist(), [1, 2, 3, 4])
         self.assertEqual(next_dates[1], pd.Timestamp("2026-03-05 14:00"))
@@ -119,13 +138,16 @@ class TestVisitDates(unittest.TestCase):
         self.assertEqual(next_dates.isna().tolist(), [True] * 4)
 
     def test_overdue_only_before_the_day_scored(self):
-        due = pd.Series(pd.to_datetime(["2026-03-01", "2026-03-02", "2026-03-03", None]),
-                        index=INDEX)
-        self.assertEqual(visits_overdue(due, TODAY).tolist(), [True, False, False, False])
+        due = pd.Series(
+            pd.to_datetime(["2026-03-01", "2026-03-02", "2026-03-03", None]),
+            index=INDEX,
+        )
+        self.assertEqual(
+            visits_overdue(due, TODAY).tolist(), [True, False, False, False]
+        )
 
 
 class TestRevenueAtRisk(unittest.TestCase):
-
     def test_revenue_of_the_risk_bands_only(self):
         amounts = revenue_at_risk(
             [1000.0, 2500.5, 300.0, float("nan"), 50.0, 70.0],
@@ -145,14 +167,21 @@ class TestFirstFreeSlot(unittest.TestCase):
         import pytz
         from datetime import datetime, timedelta
         from scoring.rules import first_free_slot
+
         tz = pytz.timezone("America/Sao_Paulo")  # UTC−3
         friday = date(2026, 3, 6)
         # 9:00 and 10:00 local (12:00, 13:00 UTC) taken, 11:00 free.
         busy = [(datetime(2026, 3, 6, 12, 0), datetime(2026, 3, 6, 14, 0))]
-        self.assertEqual(first_free_slot(busy, tz, friday, 21), datetime(2026, 3, 6, 14, 0))
+        self.assertEqual(
+            first_free_slot(busy, tz, friday, 21), datetime(2026, 3, 6, 14, 0)
+        )
         # A full Friday: the next Monday, the weekend is skipped.
         full = [(datetime(2026, 3, 6, 11, 0), datetime(2026, 3, 6, 21, 0))]
-        self.assertEqual(first_free_slot(full, tz, friday, 21), datetime(2026, 3, 9, 12, 0))
+        self.assertEqual(
+            first_free_slot(full, tz, friday, 21), datetime(2026, 3, 9, 12, 0)
+        )
         # Every hour taken: 9:00 of the first day.
         everything = [(datetime(2026, 3, 1), datetime(2026, 3, 1) + timedelta(days=60))]
-        self.assertEqual(first_free_slot(everything, tz, friday, 21), datetime(2026, 3, 6, 12, 0))
+        self.assertEqual(
+            first_free_slot(everything, tz, friday, 21), datetime(2026, 3, 6, 12, 0)
+        )

@@ -29,23 +29,43 @@ def ago(days):
 def servqual(*rows):
     """rows: (partner_id, days ago, dimension, side, value)."""
     return pd.DataFrame(
-        [{"partner_id": p, "answer_date": ago(d), "dimension": dim, "side": side, "value": v}
-         for p, d, dim, side, v in rows]
+        [
+            {
+                "partner_id": p,
+                "answer_date": ago(d),
+                "dimension": dim,
+                "side": side,
+                "value": v,
+            }
+            for p, d, dim, side, v in rows
+        ]
     )
 
 
 def test_gaps_with_missing_sides_and_dimensions():
     frame = servqual(
-        (1, 0, "reliability", "expectation", 7), (1, 0, "reliability", "expectation", 6),
-        (1, 0, "reliability", "perception", 5), (1, 0, "reliability", "perception", 4),
-        (1, 0, "responsiveness", "expectation", 5), (1, 0, "responsiveness", "perception", 6),
+        (1, 0, "reliability", "expectation", 7),
+        (1, 0, "reliability", "expectation", 6),
+        (1, 0, "reliability", "perception", 5),
+        (1, 0, "reliability", "perception", 4),
+        (1, 0, "responsiveness", "expectation", 5),
+        (1, 0, "responsiveness", "perception", 6),
         (1, 0, "assurance", "perception", 6),  # no expectation: no gap
-        (1, 0, "tangibles", "expectation", 4), (1, 0, "tangibles", "perception", 4),
-        (3, 800, "empathy", "expectation", 7), (3, 800, "empathy", "perception", 1),  # too old
+        (1, 0, "tangibles", "expectation", 4),
+        (1, 0, "tangibles", "perception", 4),
+        (3, 800, "empathy", "expectation", 7),
+        (3, 800, "empathy", "perception", 1),  # too old
         (3, 0, "unknown", "perception", 1),  # not a dimension
     )
-    result = compute_health(pd.DataFrame({"partner_id": [1, 2, 3]}), None, None, None, None,
-                            TODAY, servqual=frame)
+    result = compute_health(
+        pd.DataFrame({"partner_id": [1, 2, 3]}),
+        None,
+        None,
+        None,
+        None,
+        TODAY,
+        servqual=frame,
+    )
     one = result.loc[1]
     assert one.gap_reliability == -2.0
     assert one.gap_responsiveness == 1.0
@@ -63,25 +83,45 @@ def test_gaps_with_missing_sides_and_dimensions():
 
 def test_weakest_dimension_joins_the_satisfaction_reason():
     frame = servqual(
-        (1, 0, "empathy", "expectation", 6), (1, 0, "empathy", "perception", 3),
-        (1, 0, "tangibles", "expectation", 3), (1, 0, "tangibles", "perception", 5),
-        (2, 0, "empathy", "expectation", 3), (2, 0, "empathy", "perception", 5),
+        (1, 0, "empathy", "expectation", 6),
+        (1, 0, "empathy", "perception", 3),
+        (1, 0, "tangibles", "expectation", 3),
+        (1, 0, "tangibles", "perception", 5),
+        (2, 0, "empathy", "expectation", 3),
+        (2, 0, "empathy", "perception", 5),
     )
-    answers = pd.DataFrame({
-        "partner_id": [1, 2], "answer_date": [ago(0), ago(0)], "metric": ["csat", "csat"],
-        "value": [2, 2], "scale_min": [None, None], "scale_max": [None, None],
-    })
-    result = compute_health(pd.DataFrame({"partner_id": [1, 2]}), None, answers, None, None,
-                            TODAY, servqual=frame)
+    answers = pd.DataFrame(
+        {
+            "partner_id": [1, 2],
+            "answer_date": [ago(0), ago(0)],
+            "metric": ["csat", "csat"],
+            "value": [2, 2],
+            "scale_min": [None, None],
+            "scale_max": [None, None],
+        }
+    )
+    result = compute_health(
+        pd.DataFrame({"partner_id": [1, 2]}),
+        None,
+        answers,
+        None,
+        None,
+        TODAY,
+        servqual=frame,
+    )
     reason = result.loc[1].reasons[0]
     assert reason["code"] == "satisfaction"
     assert reason["params"]["weakest"] == "empathy"
     assert reason["params"]["gap"] == -3.0
-    assert "weakest" not in result.loc[2].reasons[0]["params"], "no shortfall, nothing to say"
+    assert (
+        "weakest" not in result.loc[2].reasons[0]["params"]
+    ), "no shortfall, nothing to say"
 
 
 def orders(*rows):
-    return pd.DataFrame({"partner_id": [p for p, _ in rows], "order_date": [ago(d) for _, d in rows]})
+    return pd.DataFrame(
+        {"partner_id": [p for p, _ in rows], "order_date": [ago(d) for _, d in rows]}
+    )
 
 
 def test_quadrant_boundaries_regularity_and_tenure():
@@ -93,29 +133,47 @@ def test_quadrant_boundaries_regularity_and_tenure():
         *[(3, 45 + 90 * k) for k in range(8)],  # one order in each of 8 quarters
         (4, 800),
     )
-    money = pd.DataFrame({"partner_id": [1, 2, 3, 4], "revenue": [1500, 6000, 1200, 0],
-                          "margin": [1000, 5000, 999, 0]})
-    result = compute_value(pd.DataFrame({"partner_id": [1, 2, 3, 4, 5]}), frame, money,
-                           None, TODAY, profit_threshold=1000)
+    money = pd.DataFrame(
+        {
+            "partner_id": [1, 2, 3, 4],
+            "revenue": [1500, 6000, 1200, 0],
+            "margin": [1000, 5000, 999, 0],
+        }
+    )
+    result = compute_value(
+        pd.DataFrame({"partner_id": [1, 2, 3, 4, 5]}),
+        frame,
+        money,
+        None,
+        TODAY,
+        profit_threshold=1000,
+    )
     assert result.loc[1].loyalty_regularity == 50.0
-    assert result.loc[1].quadrant == "true_friend"   # 1000 ≥ 1000 and 4/8 ≥ 0.5
+    assert result.loc[1].quadrant == "true_friend"  # 1000 ≥ 1000 and 4/8 ≥ 0.5
     assert result.loc[2].quadrant == "butterfly"
-    assert result.loc[2].loyalty_regularity == 12.5   # a single order
+    assert result.loc[2].loyalty_regularity == 12.5  # a single order
     assert result.loc[2].tenure_days == 10
     assert result.loc[3].loyalty_regularity == 100.0
-    assert result.loc[3].quadrant == "barnacle"       # 999 < 1000
-    assert result.loc[4].quadrant == "stranger"       # its only order is 9 quarters old
+    assert result.loc[3].quadrant == "barnacle"  # 999 < 1000
+    assert result.loc[4].quadrant == "stranger"  # its only order is 9 quarters old
     assert result.loc[4].loyalty_regularity == 0.0
-    assert pd.isna(result.loc[5].quadrant)            # never ordered
+    assert pd.isna(result.loc[5].quadrant)  # never ordered
     assert math.isnan(result.loc[5].tenure_days)
 
 
 def test_margin_or_revenue_and_lifetime_value():
-    money = pd.DataFrame({"partner_id": [1, 2, 3], "revenue": [3000, 3000, 3000],
-                          "margin": [1000, 1000, np.nan]})
+    money = pd.DataFrame(
+        {
+            "partner_id": [1, 2, 3],
+            "revenue": [3000, 3000, 3000],
+            "margin": [1000, 1000, np.nan],
+        }
+    )
     scores = pd.Series({1: 80.0, 2: 100.0, 3: 80.0})
     accounts = pd.DataFrame({"partner_id": [1, 2, 3, 4]})
-    by_margin = compute_value(accounts, orders((1, 5), (2, 5), (3, 5)), money, scores, TODAY)
+    by_margin = compute_value(
+        accounts, orders((1, 5), (2, 5), (3, 5)), money, scores, TODAY
+    )
     # r = 0.8, d = 0.1: 1000 × 0.8 / (1.1 − 0.8)
     assert by_margin.loc[1].clv == pytest.approx(2666.667, abs=1e-3)
     # r capped at 0.95: 1000 × 0.95 / 0.15

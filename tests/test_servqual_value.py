@@ -22,7 +22,9 @@ class TestServqual(HealthCase):
             {"survey_id": self.servqual.id, "partner_id": contact.id}
         )
         for question in self.servqual.question_ids:
-            value = ratings.get((question.servqual_dimension, question.servqual_side), 4)
+            value = ratings.get(
+                (question.servqual_dimension, question.servqual_side), 4
+            )
             user_input._save_lines(question, str(value))
         user_input._mark_done()
         return user_input
@@ -30,8 +32,10 @@ class TestServqual(HealthCase):
     def test_template_has_five_dimensions_asked_twice(self):
         questions = self.servqual.question_ids
         self.assertEqual(len(questions), 30)
-        self.assertEqual(set(questions.mapped("servqual_dimension")),
-                         {"reliability", "responsiveness", "assurance", "empathy", "tangibles"})
+        self.assertEqual(
+            set(questions.mapped("servqual_dimension")),
+            {"reliability", "responsiveness", "assurance", "empathy", "tangibles"},
+        )
         perceptions = questions.filtered(lambda q: q.servqual_side == "perception")
         self.assertEqual(len(perceptions), 15)
         self.assertEqual(set(perceptions.mapped("health_metric")), {"scale"})
@@ -39,10 +43,15 @@ class TestServqual(HealthCase):
         self.assertEqual({(q.scale_min, q.scale_max) for q in questions}, {(1, 7)})
 
     def test_gaps_weakest_dimension_and_reason(self):
-        self.answer_servqual(self.buyer, {
-            ("reliability", "expectation"): 7, ("reliability", "perception"): 2,
-            ("empathy", "expectation"): 3, ("empathy", "perception"): 6,
-        })
+        self.answer_servqual(
+            self.buyer,
+            {
+                ("reliability", "expectation"): 7,
+                ("reliability", "perception"): 2,
+                ("empathy", "expectation"): 3,
+                ("empathy", "perception"): 6,
+            },
+        )
         self.account.action_recompute_health()
         account = self.account
         self.assertEqual(account.health_gap_reliability, -5.0)
@@ -53,12 +62,15 @@ class TestServqual(HealthCase):
         # Satisfaction reads the perception side only: 3 × 2, 3 × 6, 9 × 4 on 1–7
         # → mean of (1/6, 5/6, 3/6 × 9 items) = (16.67 × 3 + 83.33 × 3 + 50 × 9) / 15
         self.assertEqual(account.health_satisfaction, 50.0)
-        self.assertIn("Weakest service dimension: Reliability (perceived 5.0 points below",
-                      account.health_reasons)
+        self.assertIn(
+            "Weakest service dimension: Reliability (perceived 5.0 points below",
+            account.health_reasons,
+        )
 
     def test_servqual_rules(self):
         question = self.servqual.question_ids.filtered(
-            lambda q: q.servqual_side == "expectation")[:1]
+            lambda q: q.servqual_side == "expectation"
+        )[:1]
         with self.assertRefused("expectation"):
             question.health_metric = "scale"
         with self.assertRefused("both a dimension and a side"):
@@ -116,11 +128,19 @@ class TestLoyaltyProfitability(HealthCase):
         self.assertEqual(self.butterfly.health_loyalty_regularity, 12.5)
         self.assertEqual(self.butterfly.health_tenure_days, 20)
         self.assertIn("Harvest", self.butterfly.health_quadrant_strategy)
-        self.assertIn("Revenue", self.friend.health_profit_basis, "sale_margin is not installed")
+        self.assertIn(
+            "Revenue", self.friend.health_profit_basis, "sale_margin is not installed"
+        )
         # Quadrant × band matrix, as the pivot asks it, for a salesman.
-        groups = self.env["res.partner"].with_user(self.salesman).read_group(
-            [("id", "in", self.accounts.ids)], ["health_revenue_12m:sum"],
-            ["health_quadrant", "health_band"], lazy=False,
+        groups = (
+            self.env["res.partner"]
+            .with_user(self.salesman)
+            .read_group(
+                [("id", "in", self.accounts.ids)],
+                ["health_revenue_12m:sum"],
+                ["health_quadrant", "health_band"],
+                lazy=False,
+            )
         )
         self.assertEqual(len(groups), 4)
 
@@ -135,21 +155,39 @@ class TestLoyaltyProfitability(HealthCase):
 
     def test_foreign_currency_orders_are_converted(self):
         company = self.env.company
-        foreign = self.env["res.currency"].with_context(active_test=False).search(
-            [("id", "!=", company.currency_id.id)], limit=1)
+        foreign = (
+            self.env["res.currency"]
+            .with_context(active_test=False)
+            .search([("id", "!=", company.currency_id.id)], limit=1)
+        )
         foreign.active = True
-        self.env["res.currency.rate"].create({
-            "currency_id": foreign.id, "company_id": company.id,
-            "name": self.today - timedelta(days=400), "rate": 4.0,
-        })
+        self.env["res.currency.rate"].create(
+            {
+                "currency_id": foreign.id,
+                "company_id": company.id,
+                "name": self.today - timedelta(days=400),
+                "rate": 4.0,
+            }
+        )
         pricelist = self.env["product.pricelist"].create(
-            {"name": "Foreign", "currency_id": foreign.id})
+            {"name": "Foreign", "currency_id": foreign.id}
+        )
         account, buyer = self.make_account("Abroad Trading")
-        order = self.env["sale.order"].create({
-            "partner_id": buyer.id, "pricelist_id": pricelist.id,
-            "order_line": [Command.create({"product_id": self.product.id,
-                                           "product_uom_qty": 1, "price_unit": 1000})],
-        })
+        order = self.env["sale.order"].create(
+            {
+                "partner_id": buyer.id,
+                "pricelist_id": pricelist.id,
+                "order_line": [
+                    Command.create(
+                        {
+                            "product_id": self.product.id,
+                            "product_uom_qty": 1,
+                            "price_unit": 1000,
+                        }
+                    )
+                ],
+            }
+        )
         order.action_confirm()
         self.assertEqual(order.currency_id, foreign)
         account.action_recompute_health()
@@ -157,5 +195,7 @@ class TestLoyaltyProfitability(HealthCase):
 
     def test_single_order_account(self):
         self.assertEqual(self.stranger.health_recency, 100.0)
-        self.assertEqual(self.stranger.health_order_interval, 90, "the default interval")
+        self.assertEqual(
+            self.stranger.health_order_interval, 90, "the default interval"
+        )
         self.assertEqual(self.stranger.health_tenure_days, 20)

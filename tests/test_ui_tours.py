@@ -22,8 +22,14 @@ from health_common import CHOSEN_INSTANT, HealthCase
 SCREENSHOT_SIGNAL = "rh-screenshot:"
 SCREENSHOTS = {
     "relationship_health_rep_day": ("pipeline", "partner_health", "sla_breach"),
-    "relationship_health_manager_day": ("accounts_by_band", "graph", "pivot", "kanban", "sla_policy",
-                                        "sla_adherence"),
+    "relationship_health_manager_day": (
+        "accounts_by_band",
+        "graph",
+        "pivot",
+        "kanban",
+        "sla_policy",
+        "sla_adherence",
+    ),
 }
 
 
@@ -39,7 +45,8 @@ class TestUiTours(HttpCase, HealthCase):
         if CHOSEN_INSTANT:
             # Allowed by tests/skip_allowlist.txt, for such runs only.
             raise unittest.SkipTest(
-                "run at a chosen instant (RH_NOW): the browser keeps its own clock")
+                "run at a chosen instant (RH_NOW): the browser keeps its own clock"
+            )
         # A missing browser or websocket client makes Odoo skip browser
         # tests: here it is a failure, the tours must run for real.
         try:
@@ -55,9 +62,15 @@ class TestUiTours(HttpCase, HealthCase):
                 "the browser tests need Chromium or Google Chrome on the PATH"
             ) from error
         super().setUpClass()
-        cls.rep = cls._make_user("rh_rep", "Sam Seller", "sales_team.group_sale_salesman")
-        cls.other_rep = cls._make_user("rh_olga", "Olga Field", "sales_team.group_sale_salesman")
-        cls.boss = cls._make_user("rh_boss", "Bea Boss", "sales_team.group_sale_manager")
+        cls.rep = cls._make_user(
+            "rh_rep", "Sam Seller", "sales_team.group_sale_salesman"
+        )
+        cls.other_rep = cls._make_user(
+            "rh_olga", "Olga Field", "sales_team.group_sale_salesman"
+        )
+        cls.boss = cls._make_user(
+            "rh_boss", "Bea Boss", "sales_team.group_sale_manager"
+        )
         # Monthly buyers gone quiet for more or less long (purchase recency:
         # 100 up to one usual interval, 0 at three; the only signal of most).
         book = {
@@ -93,30 +106,47 @@ class TestUiTours(HttpCase, HealthCase):
         cls.sla(northwind, 12, done_late_days=-1)
         cls.sla(northwind, 12, done_late_days=3)
         # A month ago Northwind and Harbor Freight were doing better.
-        cls.env["relationship.health.snapshot"].create([
-            {"partner_id": cls.accounts[name].id, "user_id": cls.rep.id,
-             "snapshot_date": cls.today - timedelta(days=35), "score": score, "band": band}
-            for name, score, band in (("Northwind Traders", 75.0, "healthy"),
-                                      ("Harbor Freight Supplies", 45.0, "at_risk"))
-        ])
+        cls.env["relationship.health.snapshot"].create(
+            [
+                {
+                    "partner_id": cls.accounts[name].id,
+                    "user_id": cls.rep.id,
+                    "snapshot_date": cls.today - timedelta(days=35),
+                    "score": score,
+                    "band": band,
+                }
+                for name, score, band in (
+                    ("Northwind Traders", 75.0, "healthy"),
+                    ("Harbor Freight Supplies", 45.0, "at_risk"),
+                )
+            ]
+        )
         cls.env["res.partner"].concat(*cls.accounts.values()).action_recompute_health()
-        stages = cls.env["crm.stage"].search([("is_won", "=", False)], order="sequence, id")
+        stages = cls.env["crm.stage"].search(
+            [("is_won", "=", False)], order="sequence, id"
+        )
         for name, opportunity, revenue, stage in (
             ("Harbor Freight Supplies", "Valve retrofit", 18000, 2),
             ("Northwind Traders", "Spring restock", 9500, 1),
             ("Granite Works", "Pump upgrade", 12000, 0),
             ("Blue Lake Foods", "Annual maintenance", 7200, 1),
         ):
-            cls.env["crm.lead"].create({
-                "name": opportunity, "type": "opportunity", "user_id": cls.rep.id,
-                "partner_id": cls.accounts[name].id, "expected_revenue": revenue,
-                "stage_id": stages[min(stage, len(stages) - 1)].id,
-            })
+            cls.env["crm.lead"].create(
+                {
+                    "name": opportunity,
+                    "type": "opportunity",
+                    "user_id": cls.rep.id,
+                    "partner_id": cls.accounts[name].id,
+                    "expected_revenue": revenue,
+                    "stage_id": stages[min(stage, len(stages) - 1)].id,
+                }
+            )
 
     @classmethod
     def _make_user(cls, login, name, group):
-        user = new_test_user(cls.env, login=login, name=name, groups=group,
-                             email=f"{login}@example.com")
+        user = new_test_user(
+            cls.env, login=login, name=name, groups=group, email=f"{login}@example.com"
+        )
         user.tour_enabled = False  # no onboarding tips over the views
         return user
 
@@ -126,21 +156,29 @@ class TestUiTours(HttpCase, HealthCase):
         kwargs = {"cookies": {"rh_screenshots": "1"}} if folder else {}
         handle_console = ChromeBrowser._handle_console
 
-        def handle_console_with_screenshots(browser, type, args=None, stackTrace=None, **kw):  # noqa: A002
+        def handle_console_with_screenshots(
+            browser, type, args=None, stackTrace=None, **kw
+        ):  # noqa: A002
             message = str(browser._from_remoteobject(args[0])) if args else ""
             if folder and type == "log" and message.startswith(SCREENSHOT_SIGNAL):
-                self._save_screenshot(browser, Path(folder), message[len(SCREENSHOT_SIGNAL):])
+                self._save_screenshot(
+                    browser, Path(folder), message[len(SCREENSHOT_SIGNAL) :]
+                )
                 return None
             return handle_console(browser, type, args, stackTrace, **kw)
 
-        with patch.object(ChromeBrowser, "_handle_console", handle_console_with_screenshots):
+        with patch.object(
+            ChromeBrowser, "_handle_console", handle_console_with_screenshots
+        ):
             try:
                 self.start_tour("/odoo/crm", tour, login=login, timeout=90, **kwargs)
             except unittest.SkipTest as error:
                 self.fail(f"the browser could not run the tour {tour}: {error}")
         if folder:
             for name in SCREENSHOTS[tour]:
-                self.assertTrue((Path(folder) / f"screenshot_{name}.png").is_file(), name)
+                self.assertTrue(
+                    (Path(folder) / f"screenshot_{name}.png").is_file(), name
+                )
 
     @staticmethod
     def _save_screenshot(browser, folder, name):
@@ -155,18 +193,27 @@ class TestUiTours(HttpCase, HealthCase):
                 data = base64.b64decode(future.result()["data"], validate=True)
                 (folder / f"screenshot_{name}.png").write_bytes(data)
             finally:
-                browser._websocket_send("Runtime.evaluate", params={
-                    "expression": "window.rhScreenshotTaken && window.rhScreenshotTaken()",
-                })
+                browser._websocket_send(
+                    "Runtime.evaluate",
+                    params={
+                        "expression": "window.rhScreenshotTaken && window.rhScreenshotTaken()",
+                    },
+                )
 
         capture.add_done_callback(save)
 
     def test_rep_day(self):
         northwind = self.accounts["Northwind Traders"]
         self.assertEqual(northwind.health_band, "at_risk")
-        followup_type = self.env.ref("relationship_health.mail_activity_type_retention_followup")
-        followup = northwind.activity_ids.filtered(lambda a: a.activity_type_id == followup_type)
-        self.assertEqual(len(followup), 1, "the fall from 75 to 45.7 opened a retention follow-up")
+        followup_type = self.env.ref(
+            "relationship_health.mail_activity_type_retention_followup"
+        )
+        followup = northwind.activity_ids.filtered(
+            lambda a: a.activity_type_id == followup_type
+        )
+        self.assertEqual(
+            len(followup), 1, "the fall from 75 to 45.7 opened a retention follow-up"
+        )
         self.assertEqual(followup.user_id, self.rep)
         visits = self.env["calendar.event"].search_count([])
         self.run_tour("relationship_health_rep_day", login="rh_rep")
@@ -185,10 +232,18 @@ class TestUiTours(HttpCase, HealthCase):
         self.assertEqual(len(done), 1, "the follow-up is logged as done on the account")
         self.assertEqual(done.author_id, self.rep.partner_id)
         # The breached commitment: one notice, and the email the rep sent from it.
-        breached = northwind.sla_event_ids.filtered(lambda event: event.state == "breached")
+        breached = northwind.sla_event_ids.filtered(
+            lambda event: event.state == "breached"
+        )
         breach_type = self.env.ref("relationship_health.mail_activity_type_sla_breach")
-        self.assertEqual(len(breached.activity_ids.filtered(
-            lambda activity: activity.activity_type_id == breach_type)), 1)
+        self.assertEqual(
+            len(
+                breached.activity_ids.filtered(
+                    lambda activity: activity.activity_type_id == breach_type
+                )
+            ),
+            1,
+        )
         sent = breached.message_ids.filtered(
             lambda message: "we did not keep that promise" in (message.body or "")
         )
@@ -207,20 +262,26 @@ class TestUiTours(HttpCase, HealthCase):
         self.assertEqual(cedar.health_computed_band, "at_risk")
         self.assertEqual(cedar.health_override_user_id, self.boss)
         # 45 days from the browser's today (a day either way around midnight)
-        self.assertAlmostEqual((cedar.health_override_until - self.today).days, 45, delta=1)
-        self.assertIn("Framework contract signed last week", cedar.health_override_reason)
+        self.assertAlmostEqual(
+            (cedar.health_override_until - self.today).days, 45, delta=1
+        )
+        self.assertIn(
+            "Framework contract signed last week", cedar.health_override_reason
+        )
         policy = self.env["relationship.sla.policy"].search(
             [("name", "=", "Urgent orders shipped within 48 hours")]
         )
         self.assertEqual(len(policy), 1, "saved once, after the refused zero target")
-        self.assertEqual((policy.metric, policy.target_type, policy.target_value, policy.scope),
-                         ("delivery", "hours", 48.0, "tags"))
+        self.assertEqual(
+            (policy.metric, policy.target_type, policy.target_value, policy.scope),
+            ("delivery", "hours", 48.0, "tags"),
+        )
         self.assertEqual(policy.category_ids, self.key_tag)
 
 
 def test_browser_tours_run(request):
     """pytest-odoo skips every HttpCase unless it starts Odoo's HTTP server
     (--odoo-http): the tours must run, not be skipped."""
-    assert request.config.getoption("--odoo-http", default=False), (
-        "the browser tours need pytest-odoo's --odoo-http option (./tools/dev.sh test passes it)"
-    )
+    assert request.config.getoption(
+        "--odoo-http", default=False
+    ), "the browser tours need pytest-odoo's --odoo-http option (./tools/dev.sh test passes it)"

@@ -602,8 +602,9 @@ cmd_test_host() {
 }
 
 # make lint / make format: OCA's mandatory pylint-odoo checks
-# (.pylintrc-mandatory) and OCA's checks of manifests, XML, CSV and
-# translation files (oca-odoo-pre-commit-hooks), with the versions of
+# (.pylintrc-mandatory), OCA's checks of manifests, XML, CSV and
+# translation files (oca-odoo-pre-commit-hooks) and the Python formatter
+# (ruff format, settings in ruff.toml), with the versions of
 # requirements-lint.txt in .venv-lint/, made from $PYTHON (Odoo is not needed).
 LINT_VENV=$ROOT/.venv-lint
 lint_tools() {
@@ -626,6 +627,7 @@ lint_targets() {
   mapfile -t LINT_ADDONS < <(repo_addons)
   LINT_MANIFESTS=("${LINT_ADDONS[@]/%//__manifest__.py}")
   mapfile -t LINT_PO < <(cd "$ROOT" && ls -1 */i18n/*.po */i18n/*.pot 2>/dev/null)
+  LINT_PYTHON=("${LINT_ADDONS[@]}" tests tools)
 }
 
 cmd_lint() {
@@ -640,6 +642,8 @@ cmd_lint() {
   # Not po-pretty-format: it empties a translation equal to its source
   # ("ID", "NPS"), which tests/test_i18n_files.py counts as missing.
   "$bin/oca-checks-po" --disable=po-pretty-format "${LINT_PO[@]}" || status=1
+  say "Python formatting (ruff format --check; make format applies it)"
+  "$bin/ruff" format --check "${LINT_PYTHON[@]}" || status=1
   say "Lint ran in $((SECONDS - started)) s"
   [ $status -eq 0 ] || die "the lint checks found problems (above); make format fixes some of them"
 }
@@ -648,6 +652,7 @@ cmd_format() {
   lint_tools; lint_targets
   cd "$ROOT"
   "$LINT_VENV/bin/oca-checks-odoo-module" --no-verbose --fix "${LINT_MANIFESTS[@]}" || true
+  "$LINT_VENV/bin/ruff" format "${LINT_PYTHON[@]}"
 }
 
 cmd_bench() {

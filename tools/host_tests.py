@@ -63,7 +63,7 @@ def failing_tests(lines):
             if not module:
                 continue
             if what.startswith("Subtest "):
-                what = what[len("Subtest "):].split(" ", 1)[0]
+                what = what[len("Subtest ") :].split(" ", 1)[0]
             test_id = f"/{module['addon']}:{what.split(' ', 1)[0]}"
         if test_id not in failed:
             failed.append(test_id)
@@ -117,7 +117,10 @@ def write_baseline(path, failed, previous):
     with open(path, "w") as out:
         out.write(BASELINE_HEADER)
         for test_id in sorted(failed):
-            reason = previous.get(test_id) or "fails without our addons (reason to be written)"
+            reason = (
+                previous.get(test_id)
+                or "fails without our addons (reason to be written)"
+            )
             out.write(f"{test_id}  # {reason}\n")
 
 
@@ -132,19 +135,27 @@ def check(baseline_path, log_paths, write=False):
         if totals is None:
             print(f"The tests did not run to the end: no summary line in {log_path}")
             return 1
-        run, failures, errors = run + totals[0], failures + totals[1], errors + totals[2]
+        run, failures, errors = (
+            run + totals[0],
+            failures + totals[1],
+            errors + totals[2],
+        )
     baseline = read_baseline(baseline_path)
     if write:
         write_baseline(baseline_path, failed, baseline)
-        print(f"{run} host tests without our addons: {failures} failed, {errors} in error;"
-              f" {len(failed)} test ids written to {baseline_path}")
+        print(
+            f"{run} host tests without our addons: {failures} failed, {errors} in error;"
+            f" {len(failed)} test ids written to {baseline_path}"
+        )
         return 0 if run else 1
     known = [test_id for test_id in failed if test_id in baseline]
     new = [test_id for test_id in failed if test_id not in baseline]
     # Baseline entries that ran and passed (a run of a subset skips the others).
     fixed = sorted((set(baseline) & started) - set(failed))
-    print(f"{run} host tests run: {failures} failed, {errors} in error; "
-          f"{len(known)} of them in the baseline ({len(baseline)} entries), {len(new)} new")
+    print(
+        f"{run} host tests run: {failures} failed, {errors} in error; "
+        f"{len(known)} of them in the baseline ({len(baseline)} entries), {len(new)} new"
+    )
     for test_id in known:
         print(f"    baseline  {test_id}  # {baseline[test_id]}")
     for test_id in fixed:
@@ -173,8 +184,10 @@ def odoo_main(argv):
         # none in the first case, both kinds in the second.
         if position == "at_install":
             return OdooSuite([])
-        return OdooSuite(list(make_suite(module_names, "at_install"))
-                         + list(make_suite(module_names, "post_install")))
+        return OdooSuite(
+            list(make_suite(module_names, "at_install"))
+            + list(make_suite(module_names, "post_install"))
+        )
 
     loader.make_suite = make_suite_after_loading
     sys.argv = ["odoo", *argv]

@@ -34,17 +34,32 @@ DEMO_PASSWORD = "demo"
 
 # The sales reps, each owning the accounts of a few countries.
 SALESPEOPLE = [
-    {"name": "Ana Souza", "login": "ana.souza@example.com", "tz": "America/Sao_Paulo",
-     "countries": ("BR", "PT")},
-    {"name": "Dmitri Ivanov", "login": "dmitri.ivanov@example.com", "tz": "Europe/Moscow",
-     "countries": ("RU", "PL", "DE")},
-    {"name": "Laura Martin", "login": "laura.martin@example.com", "tz": "Europe/Paris",
-     "countries": ("FR", "ES", "IT", "NL")},
+    {
+        "name": "Ana Souza",
+        "login": "ana.souza@example.com",
+        "tz": "America/Sao_Paulo",
+        "countries": ("BR", "PT"),
+    },
+    {
+        "name": "Dmitri Ivanov",
+        "login": "dmitri.ivanov@example.com",
+        "tz": "Europe/Moscow",
+        "countries": ("RU", "PL", "DE"),
+    },
+    {
+        "name": "Laura Martin",
+        "login": "laura.martin@example.com",
+        "tz": "Europe/Paris",
+        "countries": ("FR", "ES", "IT", "NL"),
+    },
 ]
 
 # The sales manager leading their team.
-SALES_MANAGER = {"name": "Helena Fischer", "login": "helena.fischer@example.com",
-                 "tz": "Europe/Berlin"}
+SALES_MANAGER = {
+    "name": "Helena Fischer",
+    "login": "helena.fischer@example.com",
+    "tz": "Europe/Berlin",
+}
 
 # (name, country code, city, industry letter of base.res_partner_industry_*)
 ACCOUNTS = [
@@ -124,43 +139,174 @@ ACCOUNTS = [
 # First names as (name, is_female), and family names, per country.
 # Russian and Polish family names take their feminine form for women.
 PEOPLE = {
-    "BR": ([("João", 0), ("Maria", 1), ("Carlos", 0), ("Fernanda", 1), ("Rafael", 0),
-            ("Juliana", 1), ("Paulo", 0), ("Beatriz", 1), ("Ricardo", 0), ("Camila", 1)],
-           ["Silva", "Santos", "Oliveira", "Pereira", "Costa", "Rodrigues", "Almeida",
-            "Carvalho", "Ferreira", "Gomes", "Ribeiro", "Martins"]),
-    "PT": ([("Tiago", 0), ("Inês", 1), ("Miguel", 0), ("Catarina", 1), ("Rui", 0),
-            ("Sofia", 1), ("Nuno", 0), ("Mariana", 1)],
-           ["Sousa", "Fernandes", "Gonçalves", "Lopes", "Marques", "Pinto", "Teixeira",
-            "Moreira"]),
-    "RU": ([("Aleksei", 0), ("Olga", 1), ("Sergei", 0), ("Natalia", 1), ("Ivan", 0),
-            ("Ekaterina", 1), ("Mikhail", 0), ("Anna", 1), ("Pavel", 0), ("Irina", 1)],
-           ["Petrov", "Smirnov", "Kuznetsov", "Volkov", "Sokolov", "Lebedev", "Popov",
-            "Morozov", "Novikov", "Fedorov"]),
-    "PL": ([("Piotr", 0), ("Agnieszka", 1), ("Tomasz", 0), ("Katarzyna", 1), ("Marcin", 0),
-            ("Magdalena", 1)],
-           ["Nowak", "Kowalski", "Wiśniewski", "Wójcik", "Kamiński", "Zieliński"]),
-    "DE": ([("Jonas", 0), ("Katrin", 1), ("Stefan", 0), ("Anja", 1), ("Markus", 0),
-            ("Julia", 1), ("Thomas", 0), ("Sabine", 1)],
-           ["Müller", "Schmidt", "Schneider", "Fischer", "Weber", "Becker", "Hoffmann",
-            "Wagner"]),
-    "FR": ([("Julien", 0), ("Camille", 1), ("Nicolas", 0), ("Élodie", 1), ("Pierre", 0),
-            ("Sophie", 1), ("Antoine", 0), ("Claire", 1)],
-           ["Dubois", "Lefèvre", "Moreau", "Laurent", "Girard", "Bonnet", "Fontaine",
-            "Rousseau"]),
-    "ES": ([("Javier", 0), ("Lucía", 1), ("Alejandro", 0), ("Carmen", 1), ("Pablo", 0),
-            ("Marta", 1)],
-           ["García", "Fernández", "López", "Martínez", "Sánchez", "Romero"]),
-    "IT": ([("Marco", 0), ("Giulia", 1), ("Luca", 0), ("Francesca", 1), ("Davide", 0),
-            ("Chiara", 1)],
-           ["Rossi", "Bianchi", "Romano", "Colombo", "Ricci", "Marino"]),
-    "NL": ([("Daan", 0), ("Sanne", 1), ("Bram", 0), ("Lotte", 1)],
-           ["de Vries", "Jansen", "Bakker", "Visser"]),
+    "BR": (
+        [
+            ("João", 0),
+            ("Maria", 1),
+            ("Carlos", 0),
+            ("Fernanda", 1),
+            ("Rafael", 0),
+            ("Juliana", 1),
+            ("Paulo", 0),
+            ("Beatriz", 1),
+            ("Ricardo", 0),
+            ("Camila", 1),
+        ],
+        [
+            "Silva",
+            "Santos",
+            "Oliveira",
+            "Pereira",
+            "Costa",
+            "Rodrigues",
+            "Almeida",
+            "Carvalho",
+            "Ferreira",
+            "Gomes",
+            "Ribeiro",
+            "Martins",
+        ],
+    ),
+    "PT": (
+        [
+            ("Tiago", 0),
+            ("Inês", 1),
+            ("Miguel", 0),
+            ("Catarina", 1),
+            ("Rui", 0),
+            ("Sofia", 1),
+            ("Nuno", 0),
+            ("Mariana", 1),
+        ],
+        [
+            "Sousa",
+            "Fernandes",
+            "Gonçalves",
+            "Lopes",
+            "Marques",
+            "Pinto",
+            "Teixeira",
+            "Moreira",
+        ],
+    ),
+    "RU": (
+        [
+            ("Aleksei", 0),
+            ("Olga", 1),
+            ("Sergei", 0),
+            ("Natalia", 1),
+            ("Ivan", 0),
+            ("Ekaterina", 1),
+            ("Mikhail", 0),
+            ("Anna", 1),
+            ("Pavel", 0),
+            ("Irina", 1),
+        ],
+        [
+            "Petrov",
+            "Smirnov",
+            "Kuznetsov",
+            "Volkov",
+            "Sokolov",
+            "Lebedev",
+            "Popov",
+            "Morozov",
+            "Novikov",
+            "Fedorov",
+        ],
+    ),
+    "PL": (
+        [
+            ("Piotr", 0),
+            ("Agnieszka", 1),
+            ("Tomasz", 0),
+            ("Katarzyna", 1),
+            ("Marcin", 0),
+            ("Magdalena", 1),
+        ],
+        ["Nowak", "Kowalski", "Wiśniewski", "Wójcik", "Kamiński", "Zieliński"],
+    ),
+    "DE": (
+        [
+            ("Jonas", 0),
+            ("Katrin", 1),
+            ("Stefan", 0),
+            ("Anja", 1),
+            ("Markus", 0),
+            ("Julia", 1),
+            ("Thomas", 0),
+            ("Sabine", 1),
+        ],
+        [
+            "Müller",
+            "Schmidt",
+            "Schneider",
+            "Fischer",
+            "Weber",
+            "Becker",
+            "Hoffmann",
+            "Wagner",
+        ],
+    ),
+    "FR": (
+        [
+            ("Julien", 0),
+            ("Camille", 1),
+            ("Nicolas", 0),
+            ("Élodie", 1),
+            ("Pierre", 0),
+            ("Sophie", 1),
+            ("Antoine", 0),
+            ("Claire", 1),
+        ],
+        [
+            "Dubois",
+            "Lefèvre",
+            "Moreau",
+            "Laurent",
+            "Girard",
+            "Bonnet",
+            "Fontaine",
+            "Rousseau",
+        ],
+    ),
+    "ES": (
+        [
+            ("Javier", 0),
+            ("Lucía", 1),
+            ("Alejandro", 0),
+            ("Carmen", 1),
+            ("Pablo", 0),
+            ("Marta", 1),
+        ],
+        ["García", "Fernández", "López", "Martínez", "Sánchez", "Romero"],
+    ),
+    "IT": (
+        [
+            ("Marco", 0),
+            ("Giulia", 1),
+            ("Luca", 0),
+            ("Francesca", 1),
+            ("Davide", 0),
+            ("Chiara", 1),
+        ],
+        ["Rossi", "Bianchi", "Romano", "Colombo", "Ricci", "Marino"],
+    ),
+    "NL": (
+        [("Daan", 0), ("Sanne", 1), ("Bram", 0), ("Lotte", 1)],
+        ["de Vries", "Jansen", "Bakker", "Visser"],
+    ),
 }
 
 JOB_TITLES = [
-    "Purchasing Manager", "Procurement Specialist", "Operations Director",
-    "Maintenance Supervisor", "Plant Manager", "Chief Financial Officer",
-    "Supply Chain Coordinator", "Technical Director",
+    "Purchasing Manager",
+    "Procurement Specialist",
+    "Operations Director",
+    "Maintenance Supervisor",
+    "Plant Manager",
+    "Chief Financial Officer",
+    "Supply Chain Coordinator",
+    "Technical Director",
 ]
 
 # (name, internal reference, type, list price, quantity range, weight in orders)
@@ -174,24 +320,53 @@ PRODUCTS = [
 # Visit reports by customer mood (1 very unhappy .. 5 very happy):
 # (outcome, next steps).
 VISIT_REPORTS = {
-    5: [("Reviewed next year's volumes: a second production line is planned.",
-         "Send a framework agreement proposal."),
-        ("Very positive review; deliveries and support praised.",
-         "Invite their team to the customer day.")],
-    4: [("Routine review; deliveries on track.", "Follow up on the packaging request."),
-        ("Presented the new pressure transmitter range.", "Send datasheets and a quotation.")],
-    3: [("Mixed feedback: prices under review, lead times too long.",
-         "Check shorter lead times with logistics."),
-        ("Polite but reserved; they are re-tendering part of their needs.",
-         "Prepare a competitive offer for the tender.")],
-    2: [("Complaints about late deliveries and an open invoice dispute.",
-         "Escalate the dispute to finance and call back within a week."),
-        ("Maintenance team unhappy with the last intervention.",
-         "Schedule a technician visit at our cost.")],
-    1: [("The buyer says volumes are moving to a competitor.",
-         "Sales manager to call their operations director."),
-        ("Meeting cut short; formal complaint about repeated delays.",
-         "Send a written recovery plan.")],
+    5: [
+        (
+            "Reviewed next year's volumes: a second production line is planned.",
+            "Send a framework agreement proposal.",
+        ),
+        (
+            "Very positive review; deliveries and support praised.",
+            "Invite their team to the customer day.",
+        ),
+    ],
+    4: [
+        ("Routine review; deliveries on track.", "Follow up on the packaging request."),
+        (
+            "Presented the new pressure transmitter range.",
+            "Send datasheets and a quotation.",
+        ),
+    ],
+    3: [
+        (
+            "Mixed feedback: prices under review, lead times too long.",
+            "Check shorter lead times with logistics.",
+        ),
+        (
+            "Polite but reserved; they are re-tendering part of their needs.",
+            "Prepare a competitive offer for the tender.",
+        ),
+    ],
+    2: [
+        (
+            "Complaints about late deliveries and an open invoice dispute.",
+            "Escalate the dispute to finance and call back within a week.",
+        ),
+        (
+            "Maintenance team unhappy with the last intervention.",
+            "Schedule a technician visit at our cost.",
+        ),
+    ],
+    1: [
+        (
+            "The buyer says volumes are moving to a competitor.",
+            "Sales manager to call their operations director.",
+        ),
+        (
+            "Meeting cut short; formal complaint about repeated delays.",
+            "Send a written recovery plan.",
+        ),
+    ],
 }
 # Share of the visits held for which the salesperson filled in a report.
 VISIT_REPORT_SHARE = 0.7
@@ -211,15 +386,15 @@ SLA_KINDS = [
 # How many accounts follow each story (62 in all): about 40 % healthy,
 # 25 % watch, 20 % at risk, 15 % critical once scored, and two just signed.
 STORIES = [
-    ("champion", 14),   # loyal, frequent buyers, happy, visited on time
-    ("steady", 6),      # slower but regular buyers, satisfied
-    ("newcomer", 3),    # first orders in the last three months
+    ("champion", 14),  # loyal, frequent buyers, happy, visited on time
+    ("steady", 6),  # slower but regular buyers, satisfied
+    ("newcomer", 3),  # first orders in the last three months
     ("recovering", 2),  # lost for half a year, won back this month
-    ("lukewarm", 10),   # lukewarm surveys, late visits, some breaches
-    ("slipping", 5),    # were healthy until a few weeks ago
-    ("drifting", 12),   # used to buy regularly, stopped 3 to 9 months ago
-    ("lost", 8),        # unhappy, stopped buying 7 to 12 months ago
-    ("signed", 2),      # just signed: a visit plan, nothing else yet
+    ("lukewarm", 10),  # lukewarm surveys, late visits, some breaches
+    ("slipping", 5),  # were healthy until a few weeks ago
+    ("drifting", 12),  # used to buy regularly, stopped 3 to 9 months ago
+    ("lost", 8),  # unhappy, stopped buying 7 to 12 months ago
+    ("signed", 2),  # just signed: a visit plan, nothing else yet
 ]
 
 
@@ -232,8 +407,10 @@ def _ascii_slug(text, separator="-"):
 
 def _company_domain(name):
     """A fictitious mail domain for a company, e.g. ``metalurgica-sulista.example.com``."""
-    legal_forms = r"\b(ltda|s\.?a\.?|lda|ooo|ao|sp\. z o\.o\.|gmbh|ag|kg|co\.|sas|sarl|sa|" \
-                  r"s\.l\.|s\.p\.a\.|s\.r\.l\.|b\.v\.)(?=\s|,|$)"
+    legal_forms = (
+        r"\b(ltda|s\.?a\.?|lda|ooo|ao|sp\. z o\.o\.|gmbh|ag|kg|co\.|sas|sarl|sa|"
+        r"s\.l\.|s\.p\.a\.|s\.r\.l\.|b\.v\.)(?=\s|,|$)"
+    )
     core = re.sub(legal_forms, " ", name.lower().replace("&", " "))
     words = [word for word in _ascii_slug(core, " ").split() if len(word) > 2][:3]
     return "-".join(words) + ".example.com"

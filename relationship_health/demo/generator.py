@@ -28,9 +28,23 @@ from odoo.tools import SQL, split_every
 from ..models.health_clock import health_today
 from ..models.health_sql import contact_ids_sql
 from .book import (
-    ACCOUNTS, BATCH_SIZE, DEMO_PASSWORD, HISTORY_DAYS_AGO, JOB_TITLES, PEOPLE, PRODUCTS,
-    QUIET_CONTEXT, SALES_MANAGER, SALESPEOPLE, SLA_KINDS, STORIES, VISIT_REPORT_SHARE,
-    VISIT_REPORTS, _ascii_slug, _company_domain, _family_name,
+    ACCOUNTS,
+    BATCH_SIZE,
+    DEMO_PASSWORD,
+    HISTORY_DAYS_AGO,
+    JOB_TITLES,
+    PEOPLE,
+    PRODUCTS,
+    QUIET_CONTEXT,
+    SALES_MANAGER,
+    SALESPEOPLE,
+    SLA_KINDS,
+    STORIES,
+    VISIT_REPORT_SHARE,
+    VISIT_REPORTS,
+    _ascii_slug,
+    _company_domain,
+    _family_name,
 )
 from .plans import demo_plan
 
@@ -39,12 +53,16 @@ _logger = logging.getLogger(__name__)
 
 def generate(env, seed=42):
     """Create the demo customer book and score it; return the account ids."""
-    if env["res.users"].with_context(active_test=False).search_count(
-        [("login", "=", SALESPEOPLE[0]["login"])]
+    if (
+        env["res.users"]
+        .with_context(active_test=False)
+        .search_count([("login", "=", SALESPEOPLE[0]["login"])])
     ):
         _logger.info("Relationship health demo data already present: nothing to do")
         return []
-    return DemoBook(env(context=dict(env.context, **QUIET_CONTEXT))).generate(random.Random(seed))
+    return DemoBook(env(context=dict(env.context, **QUIET_CONTEXT))).generate(
+        random.Random(seed)
+    )
 
 
 class DemoBook:
@@ -72,7 +90,11 @@ class DemoBook:
         _logger.info(
             "Relationship health demo data: %s accounts, %s orders, %s survey answers, "
             "%s visits, %s service commitments",
-            len(accounts), order_count, answer_count, visit_count, sla_count,
+            len(accounts),
+            order_count,
+            answer_count,
+            visit_count,
+            sla_count,
         )
         return account_ids
 
@@ -117,15 +139,19 @@ class DemoBook:
                 "groups_id": [Command.set(groups)],
             }
 
-        users = self.env["res.users"].create([
-            user_vals(person, [employee, salesman]) for person in SALESPEOPLE
-        ])
-        leader = self.env["res.users"].create(user_vals(SALES_MANAGER, [employee, manager]))
-        team = self.env["crm.team"].create({
-            "name": "Key Accounts",
-            "user_id": leader.id,
-            "member_ids": [Command.set(users.ids)],
-        })
+        users = self.env["res.users"].create(
+            [user_vals(person, [employee, salesman]) for person in SALESPEOPLE]
+        )
+        leader = self.env["res.users"].create(
+            user_vals(SALES_MANAGER, [employee, manager])
+        )
+        team = self.env["crm.team"].create(
+            {
+                "name": "Key Accounts",
+                "user_id": leader.id,
+                "member_ids": [Command.set(users.ids)],
+            }
+        )
         return users, team
 
     def _demo_accounts(self, rng, users, today):
@@ -154,19 +180,23 @@ class DemoBook:
             tier_by_cadence.setdefault(tier.visit_interval_days, tier.id)
         company_vals = []
         for (name, country, city, industry), plan in zip(ACCOUNTS, plans):
-            company_vals.append({
-                "name": name,
-                "is_company": True,
-                "city": city,
-                "country_id": countries[country].id,
-                "industry_id": self.env.ref(f"base.res_partner_industry_{industry}").id,
-                "user_id": owner_by_country[country].id,
-                "email": "contact@" + _company_domain(name),
-                "website": "https://www." + _company_domain(name),
-                "visit_tier_id": tier_by_cadence.get(plan["cadence"], False),
-                "visit_interval_days": plan["cadence"],
-                "visit_plan_date": today - timedelta(days=plan["plan_start"]),
-            })
+            company_vals.append(
+                {
+                    "name": name,
+                    "is_company": True,
+                    "city": city,
+                    "country_id": countries[country].id,
+                    "industry_id": self.env.ref(
+                        f"base.res_partner_industry_{industry}"
+                    ).id,
+                    "user_id": owner_by_country[country].id,
+                    "email": "contact@" + _company_domain(name),
+                    "website": "https://www." + _company_domain(name),
+                    "visit_tier_id": tier_by_cadence.get(plan["cadence"], False),
+                    "visit_interval_days": plan["cadence"],
+                    "visit_plan_date": today - timedelta(days=plan["plan_start"]),
+                }
+            )
         companies = self.env["res.partner"].create(company_vals)
 
         contact_vals = []
@@ -175,55 +205,79 @@ class DemoBook:
             domain = _company_domain(name)
             for first, female in rng.sample(first_names, rng.choice((1, 2, 2, 3))):
                 family = _family_name(country, rng.choice(family_names), female)
-                contact_vals.append({
-                    "name": f"{first} {family}",
-                    "parent_id": company.id,
-                    "type": "contact",
-                    "function": rng.choice(JOB_TITLES),
-                    "email": f"{_ascii_slug(first, '')}.{_ascii_slug(family, '')}@{domain}",
-                    "user_id": company.user_id.id,
-                })
+                contact_vals.append(
+                    {
+                        "name": f"{first} {family}",
+                        "parent_id": company.id,
+                        "type": "contact",
+                        "function": rng.choice(JOB_TITLES),
+                        "email": f"{_ascii_slug(first, '')}.{_ascii_slug(family, '')}@{domain}",
+                        "user_id": company.user_id.id,
+                    }
+                )
         contacts = self.env["res.partner"].create(contact_vals)
         contacts_by_company = defaultdict(lambda: self.env["res.partner"])
         for contact in contacts:
             contacts_by_company[contact.parent_id.id] |= contact
 
         return [
-            dict(plan, company=company, contacts=contacts_by_company[company.id],
-                 user=company.user_id, city=company.city)
+            dict(
+                plan,
+                company=company,
+                contacts=contacts_by_company[company.id],
+                user=company.user_id,
+                city=company.city,
+            )
             for company, plan in zip(companies, plans)
         ]
 
     def _demo_products(self):
         """A small catalogue: three goods and an hourly service."""
-        return self.env["product.product"].create([
-            {"name": name, "default_code": code, "type": kind, "list_price": price,
-             "sale_ok": True}
-            for name, code, kind, price, _qty, _weight in PRODUCTS
-        ])
+        return self.env["product.product"].create(
+            [
+                {
+                    "name": name,
+                    "default_code": code,
+                    "type": kind,
+                    "list_price": price,
+                    "sale_ok": True,
+                }
+                for name, code, kind, price, _qty, _weight in PRODUCTS
+            ]
+        )
 
     def _demo_survey(self):
         """The satisfaction survey: an NPS and a CSAT question feeding the score."""
-        return self.env["survey.survey"].create({
-            "title": "Customer Satisfaction",
-            "description": "<p>Two questions, one minute: tell us how we are doing.</p>",
-            "question_and_page_ids": [
-                Command.create({
-                    "title": "How likely are you to recommend us to a colleague?",
-                    "question_type": "scale", "scale_min": 0, "scale_max": 10,
-                    "scale_min_label": "Not at all likely",
-                    "scale_max_label": "Extremely likely",
-                    "health_metric": "nps",
-                }),
-                Command.create({
-                    "title": "How satisfied are you with our products and service?",
-                    "question_type": "scale", "scale_min": 1, "scale_max": 5,
-                    "scale_min_label": "Very dissatisfied",
-                    "scale_max_label": "Very satisfied",
-                    "health_metric": "csat",
-                }),
-            ],
-        })
+        return self.env["survey.survey"].create(
+            {
+                "title": "Customer Satisfaction",
+                "description": "<p>Two questions, one minute: tell us how we are doing.</p>",
+                "question_and_page_ids": [
+                    Command.create(
+                        {
+                            "title": "How likely are you to recommend us to a colleague?",
+                            "question_type": "scale",
+                            "scale_min": 0,
+                            "scale_max": 10,
+                            "scale_min_label": "Not at all likely",
+                            "scale_max_label": "Extremely likely",
+                            "health_metric": "nps",
+                        }
+                    ),
+                    Command.create(
+                        {
+                            "title": "How satisfied are you with our products and service?",
+                            "question_type": "scale",
+                            "scale_min": 1,
+                            "scale_max": 5,
+                            "scale_min_label": "Very dissatisfied",
+                            "scale_max_label": "Very satisfied",
+                            "health_metric": "csat",
+                        }
+                    ),
+                ],
+            }
+        )
 
     # ------------------------------------------------------------------
     # Orders
@@ -250,44 +304,58 @@ class DemoBook:
         for account in accounts:
             size = rng.choice((1, 1, 2, 3))
             for day in self._demo_order_days(rng, account, today):
-                picked = set(rng.choices(range(len(PRODUCTS)), weights, k=rng.randint(1, 3)))
+                picked = set(
+                    rng.choices(range(len(PRODUCTS)), weights, k=rng.randint(1, 3))
+                )
                 lines = []
                 for index in sorted(picked):
                     low, high = PRODUCTS[index][4]
-                    lines.append(Command.create({
-                        "product_id": products[index].id,
-                        "product_uom_qty": rng.randint(low, high) * size,
-                    }))
+                    lines.append(
+                        Command.create(
+                            {
+                                "product_id": products[index].id,
+                                "product_uom_qty": rng.randint(low, high) * size,
+                            }
+                        )
+                    )
                 buyer = rng.choice([account["company"], *account["contacts"]])
-                vals_list.append({
-                    "partner_id": buyer.id,
-                    "user_id": account["user"].id,
-                    "team_id": team.id,
-                    "date_order": self._at(today, day, rng.randint(8, 17),
-                                           rng.choice((0, 15, 30, 45))),
-                    "client_order_ref": rng.random() < 0.6 and f"PO-{rng.randint(10000, 99999)}",
-                    "state": "sale",
-                    "order_line": lines,
-                })
+                vals_list.append(
+                    {
+                        "partner_id": buyer.id,
+                        "user_id": account["user"].id,
+                        "team_id": team.id,
+                        "date_order": self._at(
+                            today, day, rng.randint(8, 17), rng.choice((0, 15, 30, 45))
+                        ),
+                        "client_order_ref": rng.random() < 0.6
+                        and f"PO-{rng.randint(10000, 99999)}",
+                        "state": "sale",
+                        "order_line": lines,
+                    }
+                )
         vals_list.sort(key=lambda vals: vals["date_order"])
         return len(self._create_in_batches("sale.order", vals_list))
 
     def _demo_customer_ranks(self, accounts):
         """Confirmed orders rank their customer; do it once per distinct count."""
         self.env.flush_all()
-        self.env.cr.execute(SQL(
-            """
+        self.env.cr.execute(
+            SQL(
+                """
             SELECT c.commercial_partner_id, count(*)
               FROM sale_order so JOIN res_partner c ON c.id = so.partner_id
              WHERE so.state = 'sale' AND so.partner_id = ANY(%s)
           GROUP BY 1
             """,
-            contact_ids_sql(account["company"].id for account in accounts),
-        ))
+                contact_ids_sql(account["company"].id for account in accounts),
+            )
+        )
         order_counts = dict(self.env.cr.fetchall())
         by_rank = defaultdict(list)
         for account in accounts:
-            by_rank[order_counts.get(account["company"].id) or 1].append(account["company"].id)
+            by_rank[order_counts.get(account["company"].id) or 1].append(
+                account["company"].id
+            )
         for rank, partner_ids in by_rank.items():
             self.env["res.partner"].browse(partner_ids).write({"customer_rank": rank})
 
@@ -303,20 +371,34 @@ class DemoBook:
             for day, nps, csat in account["surveys"]:
                 contact = rng.choice(account["contacts"])
                 end = self._at(today, day, rng.randint(7, 19), rng.randint(0, 59))
-                vals_list.append({
-                    "survey_id": survey.id,
-                    "partner_id": contact.id,
-                    "email": contact.email,
-                    "state": "done",
-                    "start_datetime": end - timedelta(minutes=rng.randint(1, 6)),
-                    "end_datetime": end,
-                    "user_input_line_ids": [
-                        Command.create({"survey_id": survey.id, "question_id": q_nps.id,
-                                        "answer_type": "scale", "value_scale": nps}),
-                        Command.create({"survey_id": survey.id, "question_id": q_csat.id,
-                                        "answer_type": "scale", "value_scale": csat}),
-                    ],
-                })
+                vals_list.append(
+                    {
+                        "survey_id": survey.id,
+                        "partner_id": contact.id,
+                        "email": contact.email,
+                        "state": "done",
+                        "start_datetime": end - timedelta(minutes=rng.randint(1, 6)),
+                        "end_datetime": end,
+                        "user_input_line_ids": [
+                            Command.create(
+                                {
+                                    "survey_id": survey.id,
+                                    "question_id": q_nps.id,
+                                    "answer_type": "scale",
+                                    "value_scale": nps,
+                                }
+                            ),
+                            Command.create(
+                                {
+                                    "survey_id": survey.id,
+                                    "question_id": q_csat.id,
+                                    "answer_type": "scale",
+                                    "value_scale": csat,
+                                }
+                            ),
+                        ],
+                    }
+                )
         return len(self._create_in_batches("survey.user_input", vals_list))
 
     # ------------------------------------------------------------------
@@ -327,7 +409,10 @@ class DemoBook:
         if not plan["cadence"] or plan["last_visit"] is None:
             return []
         low, high = plan["visit_gap"]
-        days, ago = [], plan["plan_start"] - rng.randint(3, max(4, plan["cadence"] // 2))
+        days, ago = (
+            [],
+            plan["plan_start"] - rng.randint(3, max(4, plan["cadence"] // 2)),
+        )
         while ago > plan["last_visit"]:
             days.append(ago)
             ago -= max(7, round(plan["cadence"] * rng.uniform(low, high)))
@@ -345,7 +430,9 @@ class DemoBook:
 
     def _demo_visits(self, rng, accounts, today):
         """Customer Visit meetings: held, declined by the customer, and planned."""
-        visit_type = self.env.ref("relationship_health.calendar_event_type_customer_visit")
+        visit_type = self.env.ref(
+            "relationship_health.calendar_event_type_customer_visit"
+        )
         vals_list = []
         for account in accounts:
             held = [(day, "accepted") for day in self._demo_visit_days(rng, account)]
@@ -354,7 +441,9 @@ class DemoBook:
                 declined = [(day, "declined") for day in account["declined"]]
             planned = []
             if account["cadence"] and account["future_visit"]:
-                planned = [(-account["future_visit"], rng.choice(("accepted", "needsAction")))]
+                planned = [
+                    (-account["future_visit"], rng.choice(("accepted", "needsAction")))
+                ]
             salesperson = account["user"].partner_id
             for day, state in held + declined + planned:
                 if day > 0:
@@ -365,25 +454,36 @@ class DemoBook:
                     contact = rng.choice(account["contacts"])
                 start = self._at(today, day, rng.choice((8, 9, 10, 13, 14, 15)))
                 report = {}
-                if day > 0 and state == "accepted" and rng.random() < VISIT_REPORT_SHARE:
+                if (
+                    day > 0
+                    and state == "accepted"
+                    and rng.random() < VISIT_REPORT_SHARE
+                ):
                     mood = self._demo_mood(rng, account, day)
                     outcome, next_steps = rng.choice(VISIT_REPORTS[mood])
-                    report = {"visit_mood": str(mood), "visit_outcome": outcome,
-                              "visit_next_steps": next_steps}
-                vals_list.append({
-                    **report,
-                    "name": f"Visit – {account['company'].name}",
-                    "start": start,
-                    "stop": start + timedelta(hours=rng.choice((1, 1.5, 2))),
-                    "user_id": account["user"].id,
-                    "location": account["city"],
-                    "categ_ids": [Command.set([visit_type.id])],
-                    "partner_ids": [Command.set([salesperson.id, contact.id])],
-                    "attendee_ids": [
-                        Command.create({"partner_id": salesperson.id, "state": "accepted"}),
-                        Command.create({"partner_id": contact.id, "state": state}),
-                    ],
-                })
+                    report = {
+                        "visit_mood": str(mood),
+                        "visit_outcome": outcome,
+                        "visit_next_steps": next_steps,
+                    }
+                vals_list.append(
+                    {
+                        **report,
+                        "name": f"Visit – {account['company'].name}",
+                        "start": start,
+                        "stop": start + timedelta(hours=rng.choice((1, 1.5, 2))),
+                        "user_id": account["user"].id,
+                        "location": account["city"],
+                        "categ_ids": [Command.set([visit_type.id])],
+                        "partner_ids": [Command.set([salesperson.id, contact.id])],
+                        "attendee_ids": [
+                            Command.create(
+                                {"partner_id": salesperson.id, "state": "accepted"}
+                            ),
+                            Command.create({"partner_id": contact.id, "state": state}),
+                        ],
+                    }
+                )
         vals_list.sort(key=lambda vals: vals["start"])
         return len(self._create_in_batches("calendar.event", vals_list))
 
@@ -394,7 +494,9 @@ class DemoBook:
         """Commitments over the last 15 months: met, breached, open overdue, open not due."""
         latest_done = now - timedelta(hours=1)
         policies = {
-            kind[2]: self.env.ref(f"relationship_health.{kind[2]}", raise_if_not_found=False)
+            kind[2]: self.env.ref(
+                f"relationship_health.{kind[2]}", raise_if_not_found=False
+            )
             for kind in SLA_KINDS
         }
         policies = {key: policy.id for key, policy in policies.items() if policy}
@@ -408,9 +510,15 @@ class DemoBook:
             def commitment(kind, deadline, done, note=False):
                 name, hours, policy = kind
                 start = deadline - timedelta(hours=hours)
-                return {"name": name, "partner_id": company.id, "date_start": start,
-                        "date_deadline": deadline, "date_done": done, "note": note,
-                        "policy_id": policies.get(policy, False)}
+                return {
+                    "name": name,
+                    "partner_id": company.id,
+                    "date_start": start,
+                    "date_deadline": deadline,
+                    "date_done": done,
+                    "note": note,
+                    "policy_id": policies.get(policy, False),
+                }
 
             # Closed ones, met or breached; the share breached is exact within
             # the last 60 days and before, so each story shows what it tells.
@@ -425,11 +533,16 @@ class DemoBook:
                 start = deadline - timedelta(hours=kind[1])
                 if index in breached:
                     done = deadline + timedelta(hours=rng.randint(4, 10 * 24))
-                    note = rng.random() < 0.5 and "Late: waiting for parts from the supplier."
+                    note = (
+                        rng.random() < 0.5
+                        and "Late: waiting for parts from the supplier."
+                    )
                 else:
                     done = start + (deadline - start) * rng.uniform(0.3, 0.98)
                     note = False
-                vals_list.append(commitment(kind, deadline, min(done, latest_done), note))
+                vals_list.append(
+                    commitment(kind, deadline, min(done, latest_done), note)
+                )
             # Still open although the deadline has passed.
             for _i in range(sla["overdue"]):
                 kind = rng.choice(SLA_KINDS)
@@ -452,17 +565,23 @@ class DemoBook:
         """Score the accounts at past dates (snapshots only), then today."""
         self.env.flush_all()
         engine = self.env["relationship.health.engine"]
-        account_ids = engine._account_ids(partner_ids=[a["company"].id for a in accounts])
+        account_ids = engine._account_ids(
+            partner_ids=[a["company"].id for a in accounts]
+        )
         first_activity = {
             account["company"].id: max(
-                day for day in (account["first_order"], account["plan_start"]) if day is not None
+                day
+                for day in (account["first_order"], account["plan_start"])
+                if day is not None
             )
             for account in accounts
             if account["first_order"] is not None
         }
         for days_ago in HISTORY_DAYS_AGO:
             # An account is scored from the day its history begins.
-            started = [pid for pid in account_ids if first_activity.get(pid, -1) >= days_ago]
+            started = [
+                pid for pid in account_ids if first_activity.get(pid, -1) >= days_ago
+            ]
             engine._compute_batch(started, as_of=today - timedelta(days=days_ago))
         engine._compute_in_batches(account_ids)
         return account_ids

@@ -17,15 +17,25 @@ def demo_plan(rng, story):
     commitments, the share breached (before and during the last 60 days)
     and the open ones, overdue and not yet due.
     """
-    plan = {"story": story, "order_days": None, "order_pause": None, "visit_pause": None,
-            "declined": [], "future_visit": None, "surveys": [],
-            "moods": [(0, (3, 4))], "plan_start": rng.randint(700, 760)}
+    plan = {
+        "story": story,
+        "order_days": None,
+        "order_pause": None,
+        "visit_pause": None,
+        "declined": [],
+        "future_visit": None,
+        "surveys": [],
+        "moods": [(0, (3, 4))],
+        "plan_start": rng.randint(700, 760),
+    }
 
     def survey_days(count, start=20, stop=700):
         return sorted(rng.sample(range(start, stop), count), reverse=True)
 
     def answers(days, nps_choices, csat_choices):
-        return [(day, rng.choice(nps_choices), rng.choice(csat_choices)) for day in days]
+        return [
+            (day, rng.choice(nps_choices), rng.choice(csat_choices)) for day in days
+        ]
 
     if story == "champion":
         plan["rhythm"] = rng.choice((7, 14, 14, 21, 30, 30, 30, 30, 45))
@@ -37,10 +47,16 @@ def demo_plan(rng, story):
         plan["future_visit"] = rng.choice((None, rng.randint(2, 30)))
         if rng.random() < 0.25:
             plan["declined"] = [rng.randint(100, 600)]
-        plan["surveys"] = answers(survey_days(rng.randint(3, 6)), (8, 9, 9, 10, 10), (4, 5, 5))
+        plan["surveys"] = answers(
+            survey_days(rng.randint(3, 6)), (8, 9, 9, 10, 10), (4, 5, 5)
+        )
         plan["moods"] = [(0, (4, 5, 5))]
-        plan["sla"] = {"count": rng.randint(9, 15), "breach": (0.05, 0.05),
-                       "overdue": 0, "pending": rng.randint(0, 1)}
+        plan["sla"] = {
+            "count": rng.randint(9, 15),
+            "breach": (0.05, 0.05),
+            "overdue": 0,
+            "pending": rng.randint(0, 1),
+        }
     elif story == "steady":
         plan["rhythm"] = rng.choice((30, 45, 60, 90))
         plan["first_order"] = rng.randint(760, 1000)
@@ -49,10 +65,16 @@ def demo_plan(rng, story):
         plan["visit_gap"] = (0.85, 1.05)
         plan["last_visit"] = rng.randint(5, int(plan["cadence"] * 0.9) or 5)
         plan["future_visit"] = rng.choice((None, None, rng.randint(5, 30)))
-        plan["surveys"] = answers(survey_days(rng.randint(2, 4)), (7, 8, 8, 9, 10), (4, 4, 5))
+        plan["surveys"] = answers(
+            survey_days(rng.randint(2, 4)), (7, 8, 8, 9, 10), (4, 4, 5)
+        )
         plan["moods"] = [(0, (4, 4, 5))]
-        plan["sla"] = {"count": rng.randint(6, 12), "breach": (0.1, 0.1),
-                       "overdue": 0, "pending": rng.randint(0, 1)}
+        plan["sla"] = {
+            "count": rng.randint(6, 12),
+            "breach": (0.1, 0.1),
+            "overdue": 0,
+            "pending": rng.randint(0, 1),
+        }
     elif story == "newcomer":
         # One or two orders so far: too few for a rhythm, the default
         # purchase interval applies.
@@ -68,10 +90,17 @@ def demo_plan(rng, story):
         plan["last_visit"] = rng.randint(5, first)
         plan["future_visit"] = rng.randint(10, 40)
         if rng.random() < 0.7:
-            plan["surveys"] = answers([rng.randint(3, plan["last_visit"])], (9, 10), (4, 5))
+            plan["surveys"] = answers(
+                [rng.randint(3, plan["last_visit"])], (9, 10), (4, 5)
+            )
         plan["moods"] = [(0, (4, 5))]
-        plan["sla"] = {"count": rng.randint(1, 3), "breach": (0.0, 0.0),
-                       "overdue": 0, "pending": 1, "within": first}
+        plan["sla"] = {
+            "count": rng.randint(1, 3),
+            "breach": (0.0, 0.0),
+            "overdue": 0,
+            "pending": 1,
+            "within": first,
+        }
     elif story == "recovering":
         # Stopped buying for half a year after a bad patch of service;
         # won back this month: orders, visits and good answers again.
@@ -90,8 +119,12 @@ def demo_plan(rng, story):
             + answers([rng.randint(5, plan["last_visit"])], (8, 9), (4, 5))
         )
         plan["moods"] = [(260, (4, 5)), (40, (1, 2)), (0, (4, 5))]
-        plan["sla"] = {"count": rng.randint(9, 13), "breach": (0.45, 0.0),
-                       "overdue": 0, "pending": 1}
+        plan["sla"] = {
+            "count": rng.randint(9, 13),
+            "breach": (0.45, 0.0),
+            "overdue": 0,
+            "pending": 1,
+        }
     elif story == "lukewarm":
         # Buys on rhythm, but lukewarm in surveys and commitments slip.
         # Either left unvisited for months (a stable "watch") or visited
@@ -101,19 +134,25 @@ def demo_plan(rng, story):
         plan["cadence"] = rng.choice((60, 60, 90))
         plan["future_visit"] = rng.choice((None, None, rng.randint(5, 20)))
         if rng.random() < 0.6:
-            plan["last_order"] = rng.randint(int(plan["rhythm"] * 0.6),
-                                             int(plan["rhythm"] * 1.3))
+            plan["last_order"] = rng.randint(
+                int(plan["rhythm"] * 0.6), int(plan["rhythm"] * 1.3)
+            )
             plan["visit_gap"] = (1.0, 1.3)
             plan["last_visit"] = 2 * plan["cadence"] + rng.randint(30, 90)
             plan["surveys"] = answers(
                 survey_days(rng.randint(3, 5)), (5, 6, 7, 7, 8, 8, 9), (3, 3, 4)
             )
             plan["moods"] = [(0, (3, 3, 4))]
-            plan["sla"] = {"count": rng.randint(9, 14), "breach": (0.3, 0.3),
-                           "overdue": rng.randint(0, 1), "pending": rng.randint(0, 1)}
+            plan["sla"] = {
+                "count": rng.randint(9, 14),
+                "breach": (0.3, 0.3),
+                "overdue": rng.randint(0, 1),
+                "pending": rng.randint(0, 1),
+            }
         else:
-            plan["last_order"] = rng.randint(int(plan["rhythm"] * 0.8),
-                                             int(plan["rhythm"] * 1.5))
+            plan["last_order"] = rng.randint(
+                int(plan["rhythm"] * 0.8), int(plan["rhythm"] * 1.5)
+            )
             plan["visit_gap"] = (1.1, 1.4)
             plan["last_visit"] = int(plan["cadence"] * rng.uniform(1.4, 1.7))
             if rng.random() < 0.5:
@@ -122,8 +161,12 @@ def demo_plan(rng, story):
                 survey_days(rng.randint(2, 5)), (3, 5, 6, 7, 7, 8, 9), (2, 3, 3, 4)
             )
             plan["moods"] = [(0, (2, 3, 3))]
-            plan["sla"] = {"count": rng.randint(8, 14), "breach": (0.4, 0.5),
-                           "overdue": rng.randint(0, 1), "pending": rng.randint(0, 1)}
+            plan["sla"] = {
+                "count": rng.randint(8, 14),
+                "breach": (0.4, 0.5),
+                "overdue": rng.randint(0, 1),
+                "pending": rng.randint(0, 1),
+            }
     elif story == "slipping":
         # Healthy until about two months ago: orders stopped, the last
         # survey was bad, commitments slipped and the last visit was declined.
@@ -134,11 +177,17 @@ def demo_plan(rng, story):
         plan["visit_gap"] = (0.85, 1.0)
         plan["last_visit"] = int(plan["cadence"] * rng.uniform(1.15, 1.4))
         plan["declined"] = [rng.randint(5, 20)]
-        plan["surveys"] = answers(survey_days(rng.randint(2, 4), start=120), (8, 9, 9), (4, 5))
+        plan["surveys"] = answers(
+            survey_days(rng.randint(2, 4), start=120), (8, 9, 9), (4, 5)
+        )
         plan["surveys"] += answers([rng.randint(5, 25)], (3, 4, 5), (2, 2, 3))
         plan["moods"] = [(60, (4, 5)), (0, (2, 3))]
-        plan["sla"] = {"count": rng.randint(9, 14), "breach": (0.05, 0.5),
-                       "overdue": 1, "pending": rng.randint(0, 1)}
+        plan["sla"] = {
+            "count": rng.randint(9, 14),
+            "breach": (0.05, 0.5),
+            "overdue": 1,
+            "pending": rng.randint(0, 1),
+        }
     elif story == "drifting":
         # A regular buyer who stopped three to nine months ago. Either
         # nobody has visited for months (drifted quietly, a stable
@@ -156,8 +205,12 @@ def demo_plan(rng, story):
             plan["surveys"] = answers(older, (7, 8, 8), (3, 4, 4)) + answers(
                 recent, (5, 6, 6, 7), (3, 3, 4)
             )
-            plan["sla"] = {"count": rng.randint(10, 15), "breach": (0.15, 0.2),
-                           "overdue": 0, "pending": 0}
+            plan["sla"] = {
+                "count": rng.randint(10, 15),
+                "breach": (0.15, 0.2),
+                "overdue": 0,
+                "pending": 0,
+            }
         else:
             plan["visit_gap"] = (0.9, 1.2)
             plan["last_visit"] = int(plan["cadence"] * rng.uniform(1.4, 1.7))
@@ -165,8 +218,12 @@ def demo_plan(rng, story):
             plan["surveys"] = answers(older, (7, 8, 8), (3, 4, 4)) + answers(
                 recent, (4, 5, 6, 6), (2, 3, 3)
             )
-            plan["sla"] = {"count": rng.randint(10, 15), "breach": (0.2, 0.35),
-                           "overdue": rng.randint(0, 1), "pending": 0}
+            plan["sla"] = {
+                "count": rng.randint(10, 15),
+                "breach": (0.2, 0.35),
+                "overdue": rng.randint(0, 1),
+                "pending": 0,
+            }
         plan["moods"] = [(plan["last_order"] + 30, (3, 4)), (0, (2, 3))]
     elif story == "lost":
         # Unhappy for a long time; last order seven to twelve months ago.
@@ -176,19 +233,32 @@ def demo_plan(rng, story):
         plan["cadence"] = rng.choice((60, 90))
         plan["visit_gap"] = (1.1, 1.5)
         plan["last_visit"] = int(plan["cadence"] * rng.uniform(2.2, 3.2))
-        plan["declined"] = sorted(rng.sample(range(10, plan["last_visit"] - 5),
-                                             rng.randint(1, 2)), reverse=True)
+        plan["declined"] = sorted(
+            rng.sample(range(10, plan["last_visit"] - 5), rng.randint(1, 2)),
+            reverse=True,
+        )
         older = survey_days(rng.randint(1, 2), start=300)
         recent = survey_days(rng.randint(1, 3), start=10, stop=300)
         plan["surveys"] = answers(older, (4, 5, 6), (2, 3)) + answers(
             recent, (0, 1, 2, 3, 4), (1, 1, 2)
         )
         plan["moods"] = [(300, (2, 3)), (0, (1, 2))]
-        plan["sla"] = {"count": rng.randint(10, 16), "breach": (0.5, 0.6),
-                       "overdue": rng.randint(1, 3), "pending": 0}
+        plan["sla"] = {
+            "count": rng.randint(10, 16),
+            "breach": (0.5, 0.6),
+            "overdue": rng.randint(1, 3),
+            "pending": 0,
+        }
     else:  # "signed": a visit plan started days ago, no history yet
-        plan.update(rhythm=None, order_days=[], first_order=None, last_order=None,
-                    cadence=60, plan_start=rng.randint(5, 20), visit_gap=(1.0, 1.0),
-                    last_visit=None, sla={"count": 0, "breach": (0.0, 0.0),
-                                          "overdue": 0, "pending": 0})
+        plan.update(
+            rhythm=None,
+            order_days=[],
+            first_order=None,
+            last_order=None,
+            cadence=60,
+            plan_start=rng.randint(5, 20),
+            visit_gap=(1.0, 1.0),
+            last_visit=None,
+            sla={"count": 0, "breach": (0.0, 0.0), "overdue": 0, "pending": 0},
+        )
     return plan

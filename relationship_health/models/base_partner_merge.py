@@ -30,22 +30,29 @@ class MergePartnerAutomatic(models.TransientModel):
         self.env.flush_all()
         cr = self.env.cr
         for src in src_partners:
-            cr.execute(SQL(
-                """
+            cr.execute(
+                SQL(
+                    """
                 DELETE FROM relationship_health_snapshot s
                  WHERE s.partner_id = %(src)s
                    AND EXISTS (SELECT 1 FROM relationship_health_snapshot d
                                 WHERE d.partner_id = %(dst)s
                                   AND d.snapshot_date = s.snapshot_date)
                 """,
-                src=src.id, dst=dst_partner.id,
-            ))
-            cr.execute(SQL(
-                "UPDATE relationship_health_snapshot SET partner_id = %s WHERE partner_id = %s",
-                dst_partner.id, src.id,
-            ))
-            cr.execute(SQL(
-                """
+                    src=src.id,
+                    dst=dst_partner.id,
+                )
+            )
+            cr.execute(
+                SQL(
+                    "UPDATE relationship_health_snapshot SET partner_id = %s WHERE partner_id = %s",
+                    dst_partner.id,
+                    src.id,
+                )
+            )
+            cr.execute(
+                SQL(
+                    """
                 UPDATE relationship_retention_case
                    SET state = 'closed', close_reason = 'merged',
                        date_closed = CURRENT_DATE, cooldown_until = CURRENT_DATE
@@ -53,16 +60,23 @@ class MergePartnerAutomatic(models.TransientModel):
                    AND EXISTS (SELECT 1 FROM relationship_retention_case d
                                 WHERE d.partner_id = %(dst)s AND d.state = 'open')
                 """,
-                src=src.id, dst=dst_partner.id,
-            ))
-            cr.execute(SQL(
-                "UPDATE relationship_retention_case SET partner_id = %s WHERE partner_id = %s",
-                dst_partner.id, src.id,
-            ))
+                    src=src.id,
+                    dst=dst_partner.id,
+                )
+            )
+            cr.execute(
+                SQL(
+                    "UPDATE relationship_retention_case SET partner_id = %s WHERE partner_id = %s",
+                    dst_partner.id,
+                    src.id,
+                )
+            )
         # The survivor is scored again by the next run; the merged partners'
         # failures are moot.
-        cr.execute(SQL(
-            "DELETE FROM relationship_health_failure WHERE partner_id = ANY(%s)",
-            src_partners.ids,
-        ))
+        cr.execute(
+            SQL(
+                "DELETE FROM relationship_health_failure WHERE partner_id = ANY(%s)",
+                src_partners.ids,
+            )
+        )
         self.env.invalidate_all()

@@ -15,17 +15,20 @@ class CalendarEvent(models.Model):
     _inherit = "calendar.event"
 
     is_customer_visit = fields.Boolean(
-        string="Customer Visit", compute="_compute_is_customer_visit",
+        string="Customer Visit",
+        compute="_compute_is_customer_visit",
         search="_search_is_customer_visit",
     )
     # The visit report is the sales team's view of the customer: attendees
     # with a portal login read the event, not the report.
     visit_outcome = fields.Char(
-        string="Outcome", help="What came out of the visit, in a few words.",
+        string="Outcome",
+        help="What came out of the visit, in a few words.",
         groups=HEALTH_READERS,
     )
     visit_mood = fields.Selection(
-        VISIT_MOODS, string="Customer Mood (as perceived)",
+        VISIT_MOODS,
+        string="Customer Mood (as perceived)",
         help="How the customer seemed to you. This is the sales rep's perception, "
         "not the customer's own voice: it counts less than a survey answer in the "
         "satisfaction signal.",
@@ -35,7 +38,8 @@ class CalendarEvent(models.Model):
 
     def _customer_visit_type(self):
         return self.env.ref(
-            "relationship_health.calendar_event_type_customer_visit", raise_if_not_found=False
+            "relationship_health.calendar_event_type_customer_visit",
+            raise_if_not_found=False,
         )
 
     @api.depends("categ_ids")
@@ -66,7 +70,9 @@ class CalendarEvent(models.Model):
     def _close_plan_visit_activities(self):
         """A planned visit answers the "Plan a visit" follow-up of its accounts."""
         visits = self.filtered(
-            lambda e: e.is_customer_visit and e.start and e.start >= fields.Datetime.now()
+            lambda e: e.is_customer_visit
+            and e.start
+            and e.start >= fields.Datetime.now()
         )
         if visits:
             accounts = visits.partner_ids.commercial_partner_id

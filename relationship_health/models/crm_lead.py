@@ -9,19 +9,27 @@ class CrmLead(models.Model):
         related="partner_id.commercial_partner_id.health_band",
     )
     partner_health_score = fields.Float(
-        string="Customer Health Score", digits=(5, 1),
+        string="Customer Health Score",
+        digits=(5, 1),
         related="partner_id.commercial_partner_id.health_score",
     )
     partner_health_trend = fields.Float(
-        string="Customer Health Trend", digits=(5, 1),
+        string="Customer Health Trend",
+        digits=(5, 1),
         related="partner_id.commercial_partner_id.health_trend",
     )
     is_retention = fields.Boolean(
-        string="Retention Opportunity", readonly=True, copy=False, index=True,
+        string="Retention Opportunity",
+        readonly=True,
+        copy=False,
+        index=True,
         help="Opened by the retention automation for an account whose health fell.",
     )
     health_snapshot_id = fields.Many2one(
-        "relationship.health.snapshot", readonly=True, copy=False,
-        ondelete="set null", index="btree_not_null",
+        "relationship.health.snapshot",
+        readonly=True,
+        copy=False,
+        ondelete="set null",
+        index="btree_not_null",
         help="The daily health snapshot of the account that caused this opportunity.",
     )

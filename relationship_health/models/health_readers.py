@@ -78,8 +78,11 @@ def account_money_sql(accounts, since, until, use_margin):
 
 def accounts_values_sql(account_ids, company_ids):
     """SQL: the rows (account id, company id) of two parallel lists."""
-    return SQL("SELECT * FROM unnest(%s::int4[], %s::int4[])",
-               [int(i) for i in account_ids], [int(c) for c in company_ids])
+    return SQL(
+        "SELECT * FROM unnest(%s::int4[], %s::int4[])",
+        [int(i) for i in account_ids],
+        [int(c) for c in company_ids],
+    )
 
 
 def fetch_frame(cr, query, columns):
@@ -116,11 +119,23 @@ def read_accounts(cr, account_ids, as_of, company_sql):
             ref_date=as_of - timedelta(days=TREND_MIN_AGE_DAYS),
             ids=list(account_ids),
         ),
-        ["partner_id", "company_id", "user_id", "team_id", "band_before", "score_before",
-         "override_band", "override_until", "visit_interval_days", "visit_plan_start",
-         "previous_score"],
+        [
+            "partner_id",
+            "company_id",
+            "user_id",
+            "team_id",
+            "band_before",
+            "score_before",
+            "override_band",
+            "override_until",
+            "visit_interval_days",
+            "visit_plan_start",
+            "previous_score",
+        ],
     )
-    frame["visit_interval_days"] = frame["visit_interval_days"].fillna(0).astype("int64")
+    frame["visit_interval_days"] = (
+        frame["visit_interval_days"].fillna(0).astype("int64")
+    )
     frame["visit_plan_start"] = pd.to_datetime(frame["visit_plan_start"])
     frame["previous_score"] = frame["previous_score"].astype("float64")
     frame["score_before"] = frame["score_before"].astype("float64")
@@ -204,8 +219,11 @@ def read_answers(cr, account_ids, as_of, now, visit_type_id):
     the customer moods noted by sales reps in their visit reports
     (``visit_type_id``: the Customer Visit event type, or None)."""
     answers = answer_lines_sql(
-        SQL("q.health_metric, q.scale_min, q.scale_max"), SQL("q.health_metric IS NOT NULL"),
-        account_ids, as_of, now,
+        SQL("q.health_metric, q.scale_min, q.scale_max"),
+        SQL("q.health_metric IS NOT NULL"),
+        account_ids,
+        as_of,
+        now,
     )
     return fetch_frame(
         cr,
@@ -238,13 +256,15 @@ def read_visits(cr, account_ids, visit_type_id, extra_queries):
     Visit event type, or None."""
     queries = []
     if visit_type_id:
-        queries.append(SQL(
-            """
+        queries.append(
+            SQL(
+                """
             SELECT c.commercial_partner_id, e.start
             %(visits)s
             """,
-            visits=customer_visits_sql(visit_type_id, account_ids),
-        ))
+                visits=customer_visits_sql(visit_type_id, account_ids),
+            )
+        )
     queries += extra_queries
     if not queries:
         return pd.DataFrame(columns=["partner_id", "visit_date"])
@@ -266,7 +286,9 @@ def read_servqual(cr, account_ids, as_of, now):
         answer_lines_sql(
             SQL("q.servqual_dimension, q.servqual_side"),
             SQL("q.servqual_dimension IS NOT NULL AND q.servqual_side IS NOT NULL"),
-            account_ids, as_of, now,
+            account_ids,
+            as_of,
+            now,
         ),
         ["partner_id", "answer_date", "value", "dimension", "side"],
     )
@@ -300,7 +322,10 @@ def read_money(cr, accounts, since, until, use_margin):
     return fetch_frame(
         cr,
         account_money_sql(
-            accounts_values_sql(accounts.index, accounts["company_id"]), since, until, use_margin,
+            accounts_values_sql(accounts.index, accounts["company_id"]),
+            since,
+            until,
+            use_margin,
         ),
         ["partner_id", "revenue", "margin"],
     )
@@ -328,8 +353,9 @@ def read_book_profits(cr, company_sql, account_conditions, since, until, use_mar
             profit=SQL.identifier("margin" if use_margin else "revenue"),
             company=company_sql,
             accounts=SQL(" AND ").join(account_conditions),
-            money=account_money_sql(SQL("SELECT id, company_id FROM book"), since, until,
-                                    use_margin),
+            money=account_money_sql(
+                SQL("SELECT id, company_id FROM book"), since, until, use_margin
+            ),
         ),
         ["company_id", "profit"],
     )

@@ -67,9 +67,16 @@ SNAPSHOT_COLUMNS = {
 }
 COMPONENT_COLUMNS = SIGNALS
 FACT_COLUMNS = (
-    "days_since_order", "order_interval_days", "order_interval_is_default", "order_count",
-    "answer_count", "days_since_visit", "visit_count_365",
-    "sla_event_count", "sla_met_count", "sla_breached_count",
+    "days_since_order",
+    "order_interval_days",
+    "order_interval_is_default",
+    "order_count",
+    "answer_count",
+    "days_since_visit",
+    "visit_count_365",
+    "sla_event_count",
+    "sla_met_count",
+    "sla_breached_count",
 )
 
 
@@ -102,15 +109,25 @@ def details_json(results):
     components = results[list(COMPONENT_COLUMNS)]
     details = []
     for reasons, fact_row, component_row in zip(
-        results["reasons"], facts.itertuples(index=False), components.itertuples(index=False)
+        results["reasons"],
+        facts.itertuples(index=False),
+        components.itertuples(index=False),
     ):
-        details.append(json.dumps({
-            "reasons": reasons,
-            "components": {
-                name: _json_value(value) for name, value in zip(COMPONENT_COLUMNS, component_row)
-            },
-            "facts": {name: _json_value(value) for name, value in zip(FACT_COLUMNS, fact_row)},
-        }))
+        details.append(
+            json.dumps(
+                {
+                    "reasons": reasons,
+                    "components": {
+                        name: _json_value(value)
+                        for name, value in zip(COMPONENT_COLUMNS, component_row)
+                    },
+                    "facts": {
+                        name: _json_value(value)
+                        for name, value in zip(FACT_COLUMNS, fact_row)
+                    },
+                }
+            )
+        )
     return details
 
 
@@ -140,7 +157,10 @@ def partner_values(results, as_of):
         "visit_held_12m": _ints(results["visit_count_365"]),
         "visit_planned_12m": _ints(results["visits_planned_365"]),
         "visit_adherence": _nullable(results["visit_adherence"].round(1)),
-        **{f"health_gap_{name}": _nullable(results[f"gap_{name}"]) for name in DIMENSIONS},
+        **{
+            f"health_gap_{name}": _nullable(results[f"gap_{name}"])
+            for name in DIMENSIONS
+        },
         "health_servqual_gap": _nullable(results["gap_overall"]),
         "health_servqual_weakest": _nullable(results["weakest_dimension"]),
         "health_revenue_12m": _nullable(results["revenue_12m"].round(2)),
@@ -159,24 +179,28 @@ def partner_values(results, as_of):
 def write_partners(cr, ids, values, now):
     """The current health of the accounts: one UPDATE for the batch."""
     arrays = SQL(", ").join(
-        SQL("%s::%s[]", values[name], SQL(sqltype)) for name, sqltype in PARTNER_COLUMNS.items()
+        SQL("%s::%s[]", values[name], SQL(sqltype))
+        for name, sqltype in PARTNER_COLUMNS.items()
     )
     assignments = SQL(", ").join(
-        SQL("%s = v.%s", SQL.identifier(name), SQL.identifier(name)) for name in PARTNER_COLUMNS
+        SQL("%s = v.%s", SQL.identifier(name), SQL.identifier(name))
+        for name in PARTNER_COLUMNS
     )
-    cr.execute(SQL(
-        """
+    cr.execute(
+        SQL(
+            """
         UPDATE res_partner p
            SET %(assignments)s, health_computed_at = %(now)s
           FROM unnest(%(ids)s::int4[], %(arrays)s) AS v(id, %(names)s)
          WHERE p.id = v.id
         """,
-        assignments=assignments,
-        now=now,
-        ids=ids,
-        arrays=arrays,
-        names=SQL(", ").join(SQL.identifier(name) for name in PARTNER_COLUMNS),
-    ))
+            assignments=assignments,
+            now=now,
+            ids=ids,
+            arrays=arrays,
+            names=SQL(", ").join(SQL.identifier(name) for name in PARTNER_COLUMNS),
+        )
+    )
 
 
 def upsert_snapshots(cr, uid, results, ids, values, as_of, now):
@@ -186,8 +210,9 @@ def upsert_snapshots(cr, uid, results, ids, values, as_of, now):
         for col in SNAPSHOT_COLUMNS
     )
     names = SQL(", ").join(SQL.identifier(col) for col in SNAPSHOT_COLUMNS)
-    cr.execute(SQL(
-        """
+    cr.execute(
+        SQL(
+            """
         INSERT INTO relationship_health_snapshot
                (partner_id, company_id, user_id, snapshot_date, %(names)s,
                 create_uid, create_date, write_uid, write_date)
@@ -200,14 +225,19 @@ def upsert_snapshots(cr, uid, results, ids, values, as_of, now):
              = (EXCLUDED.company_id, EXCLUDED.user_id, %(excluded)s,
                 EXCLUDED.write_uid, EXCLUDED.write_date)
         """,
-        names=names,
-        v_names=SQL(", ").join(SQL("v.%s", SQL.identifier(col)) for col in SNAPSHOT_COLUMNS),
-        excluded=SQL(", ").join(SQL("EXCLUDED.%s", SQL.identifier(col)) for col in SNAPSHOT_COLUMNS),
-        date=as_of,
-        uid=uid,
-        now=now,
-        ids=ids,
-        companies=results["company_id"].astype("int64").tolist(),
-        users=_ints(results["user_id"]),
-        arrays=snapshot_arrays,
-    ))
+            names=names,
+            v_names=SQL(", ").join(
+                SQL("v.%s", SQL.identifier(col)) for col in SNAPSHOT_COLUMNS
+            ),
+            excluded=SQL(", ").join(
+                SQL("EXCLUDED.%s", SQL.identifier(col)) for col in SNAPSHOT_COLUMNS
+            ),
+            date=as_of,
+            uid=uid,
+            now=now,
+            ids=ids,
+            companies=results["company_id"].astype("int64").tolist(),
+            users=_ints(results["user_id"]),
+            arrays=snapshot_arrays,
+        )
+    )

@@ -15,10 +15,15 @@ HEALTH_READERS = "sales_team.group_sale_salesman"
 
 #: Health fields the sales team sets by hand: the visit plan, and the service
 #: commitments (checked by their own rules). The engine writes all the others.
-USER_HEALTH_FIELDS = frozenset({
-    "visit_interval_days", "visit_tier_id", "visit_interval_override", "visit_plan_date",
-    "sla_event_ids",
-})
+USER_HEALTH_FIELDS = frozenset(
+    {
+        "visit_interval_days",
+        "visit_tier_id",
+        "visit_interval_override",
+        "visit_plan_date",
+        "sla_event_ids",
+    }
+)
 
 
 def health_field(field_class, *args, **kwargs):
@@ -39,7 +44,11 @@ def is_protected(partners, name):
     of a sales manager) writes the field ``name`` of res.partner: every health
     field but the visit plan and the commitments, which have rules of their own."""
     field = partners._fields.get(name)
-    return bool(field) and field.groups == HEALTH_READERS and name not in USER_HEALTH_FIELDS
+    return (
+        bool(field)
+        and field.groups == HEALTH_READERS
+        and name not in USER_HEALTH_FIELDS
+    )
 
 
 def check_health_fields_writable(partners, field_names):
@@ -51,16 +60,23 @@ def check_health_fields_writable(partners, field_names):
     names = set(field_names)
     forbidden = sorted(name for name in names if is_protected(partners, name))
     if forbidden:
-        labels = ", ".join(partners._fields[name].get_description(partners.env)["string"]
-                           for name in forbidden)
-        raise AccessError(partners.env._(
-            "Relationship health results are computed by the nightly job and cannot be "
-            "set by hand (%(fields)s). A sales manager can override an account's band "
-            "with “Override band”.",
-            fields=labels,
-        ))
+        labels = ", ".join(
+            partners._fields[name].get_description(partners.env)["string"]
+            for name in forbidden
+        )
+        raise AccessError(
+            partners.env._(
+                "Relationship health results are computed by the nightly job and cannot be "
+                "set by hand (%(fields)s). A sales manager can override an account's band "
+                "with “Override band”.",
+                fields=labels,
+            )
+        )
     # Fields restricted to the sales team: create() does not check them.
-    restricted = [name for name in names
-                  if name in partners._fields and partners._fields[name].groups == HEALTH_READERS]
+    restricted = [
+        name
+        for name in names
+        if name in partners._fields and partners._fields[name].groups == HEALTH_READERS
+    ]
     if restricted:
         partners.check_field_access_rights("create", restricted)

@@ -24,7 +24,9 @@ def quadrant_strategies(env):
     """``{quadrant: recommended strategy}`` in the user's language."""
     return {
         "true_friend": env._("Reward and keep close: they are loyal and profitable."),
-        "butterfly": env._("Harvest while they buy, without over-investing: they will fly away."),
+        "butterfly": env._(
+            "Harvest while they buy, without over-investing: they will fly away."
+        ),
         "barnacle": env._("Up-sell and cross-sell, or cut the cost to serve them."),
         "stranger": env._("Keep the cost to serve low."),
     }
@@ -67,11 +69,14 @@ def satisfaction_text(env, params):
     if params.get("nps") is not None:
         return env._(
             "Survey satisfaction is %(score)s/100 over %(answers)s answers (NPS %(nps)s).",
-            score=params["score"], answers=params["answers"], nps=params["nps"],
+            score=params["score"],
+            answers=params["answers"],
+            nps=params["nps"],
         )
     return env._(
         "Survey satisfaction is %(score)s/100 over %(answers)s answers.",
-        score=params["score"], answers=params["answers"],
+        score=params["score"],
+        answers=params["answers"],
     )
 
 
@@ -115,7 +120,8 @@ def reason_text(partners, reason):
         text = satisfaction_text(env, params)
         if params.get("weakest"):
             dimensions = dict(
-                partners._fields["health_servqual_weakest"]._description_selection(env))
+                partners._fields["health_servqual_weakest"]._description_selection(env)
+            )
             text += " " + env._(
                 "Weakest service dimension: %(dimension)s (perceived %(gap)s points below "
                 "expectations).",
@@ -129,7 +135,9 @@ def reason_text(partners, reason):
             **params,
         )
     if code == "visits_never":
-        return env._("Never visited; the plan is a visit every %(cadence)s days.", **params)
+        return env._(
+            "Never visited; the plan is a visit every %(cadence)s days.", **params
+        )
     if code == "sla_breaches":
         return _sla_text(env, params)
     return code or ""

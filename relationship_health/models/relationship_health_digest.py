@@ -31,7 +31,8 @@ class RelationshipHealthDigest(models.AbstractModel):
         """Send the sales managers of each company with the automation on
         their retention digest; returns the number of e-mails queued."""
         template = self.env.ref(
-            "relationship_health.mail_template_retention_digest", raise_if_not_found=False
+            "relationship_health.mail_template_retention_digest",
+            raise_if_not_found=False,
         )
         if not template:
             return 0
@@ -39,22 +40,30 @@ class RelationshipHealthDigest(models.AbstractModel):
         sent = 0
         manager_group = self.env.ref("sales_team.group_sale_manager")
         today = health_today()
-        companies = self.env["res.company"].search([("health_automation_enabled", "=", True)])
+        companies = self.env["res.company"].search(
+            [("health_automation_enabled", "=", True)]
+        )
         for company in companies:
-            managers = self.env["res.users"].search([
-                ("groups_id", "in", manager_group.id),
-                ("company_ids", "in", company.id),
-                ("share", "=", False),
-                ("email", "!=", False),
-            ])
-            for lang, lang_managers in managers.grouped(lambda user: user.lang or "en_US").items():
+            managers = self.env["res.users"].search(
+                [
+                    ("groups_id", "in", manager_group.id),
+                    ("company_ids", "in", company.id),
+                    ("share", "=", False),
+                    ("email", "!=", False),
+                ]
+            )
+            for lang, lang_managers in managers.grouped(
+                lambda user: user.lang or "en_US"
+            ).items():
                 digest = self.with_context(lang=lang)._digest_data(company, today)
                 if not digest["has_content"]:
                     break  # the same data in every language: nothing to report
                 for manager in lang_managers:
                     template.with_context(lang=lang, digest=digest).send_mail(
                         company.id,
-                        email_values={"recipient_ids": [Command.link(manager.partner_id.id)]},
+                        email_values={
+                            "recipient_ids": [Command.link(manager.partner_id.id)]
+                        },
                     )
                     sent += 1
         return sent
@@ -70,12 +79,16 @@ class RelationshipHealthDigest(models.AbstractModel):
         account_company = engine._account_company_sql("p")
         currency = company.currency_id
         retention = self.env["relationship.health.retention"]
-        type_ids = [activity_type.id for activity_type in retention._activity_types().values()
-                    if activity_type]
+        type_ids = [
+            activity_type.id
+            for activity_type in retention._activity_types().values()
+            if activity_type
+        ]
 
         # Accounts that entered at risk or critical from a better band this week.
-        self.env.cr.execute(SQL(
-            """
+        self.env.cr.execute(
+            SQL(
+                """
             SELECT s.partner_id, MIN(s.snapshot_date),
                    (ARRAY_AGG(prev.band ORDER BY s.snapshot_date))[1]
               FROM relationship_health_snapshot s
@@ -91,18 +104,20 @@ class RelationshipHealthDigest(models.AbstractModel):
                     OR (s.band = 'critical' AND prev.band IN ('healthy', 'watch', 'at_risk')))
           GROUP BY s.partner_id
             """,
-            since=since, today=today, **scope,
-        ))
+                since=since,
+                today=today,
+                **scope,
+            )
+        )
         entered_rows = self.env.cr.fetchall()
         entered_ids = [row[0] for row in entered_rows]
 
         # Revenue of the last 12 months of those and of every account now at
         # risk: the money of the score (one definition), in this company.
-        money_since, money_until = engine._money_period(
-            today, day_end(today)
-        )
-        self.env.cr.execute(SQL(
-            """
+        money_since, money_until = engine._money_period(today, day_end(today))
+        self.env.cr.execute(
+            SQL(
+                """
             WITH book AS (
                 SELECT p.id, %(company)s AS company_id,
                        p.health_band IN ('at_risk', 'critical') AS is_at_risk
@@ -115,11 +130,17 @@ class RelationshipHealthDigest(models.AbstractModel):
               FROM book
          LEFT JOIN (%(money)s) AS m(id, revenue, margin) ON m.id = book.id
             """,
-            account_company=account_company,
-            money=account_money_sql(SQL("SELECT id, company_id FROM book"),
-                                    money_since, money_until, engine._use_margin()),
-            entered=entered_ids, **scope,
-        ))
+                account_company=account_company,
+                money=account_money_sql(
+                    SQL("SELECT id, company_id FROM book"),
+                    money_since,
+                    money_until,
+                    engine._use_margin(),
+                ),
+                entered=entered_ids,
+                **scope,
+            )
+        )
         revenue, at_risk_ids = {}, []
         for pid, is_at_risk, amount in self.env.cr.fetchall():
             revenue[pid] = float(amount)
@@ -136,7 +157,9 @@ class RelationshipHealthDigest(models.AbstractModel):
                     "band": retention._band_text(partner.health_band),
                     "band_before": retention._band_text(band_before),
                     "score": retention._score_text(
-                        partner.health_score if partner.health_band in BAND_RANK else None
+                        partner.health_score
+                        if partner.health_band in BAND_RANK
+                        else None
                     ),
                     "salesperson": partner.user_id.name or "",
                     "revenue_value": revenue.get(pid, 0.0),
@@ -149,8 +172,9 @@ class RelationshipHealthDigest(models.AbstractModel):
         )
 
         # Open retention activities per owner (with the overdue ones).
-        self.env.cr.execute(SQL(
-            """
+        self.env.cr.execute(
+            SQL(
+                """
             SELECT a.user_id, COUNT(*), COUNT(*) FILTER (WHERE a.date_deadline < %(today)s)
               FROM mail_activity a
               JOIN res_partner p ON p.id = a.res_id
@@ -159,16 +183,26 @@ class RelationshipHealthDigest(models.AbstractModel):
                AND %(account_company)s = %(company)s
           GROUP BY a.user_id
             """,
-            today=today, types=type_ids, account_company=account_company, **scope,
-        ))
-        per_user = defaultdict(lambda: {"activities": 0, "overdue": 0, "leads": 0, "amount": 0.0})
+                today=today,
+                types=type_ids,
+                account_company=account_company,
+                **scope,
+            )
+        )
+        per_user = defaultdict(
+            lambda: {"activities": 0, "overdue": 0, "leads": 0, "amount": 0.0}
+        )
         for user_id, count, overdue_count in self.env.cr.fetchall():
             per_user[user_id].update(activities=count, overdue=overdue_count)
         # Open retention opportunities per salesperson.
         for user, count, amount in self.env["crm.lead"]._read_group(
-            [("is_retention", "=", True), ("company_id", "=", company.id),
-             ("stage_id.is_won", "=", False)],
-            ["user_id"], ["__count", "expected_revenue:sum"],
+            [
+                ("is_retention", "=", True),
+                ("company_id", "=", company.id),
+                ("stage_id.is_won", "=", False),
+            ],
+            ["user_id"],
+            ["__count", "expected_revenue:sum"],
         ):
             per_user[user.id or None].update(leads=count, amount=amount or 0.0)
         users = self.env["res.users"].browse([uid for uid in per_user if uid])
@@ -188,8 +222,9 @@ class RelationshipHealthDigest(models.AbstractModel):
         )
 
         # Overdue retention activities, the oldest first.
-        self.env.cr.execute(SQL(
-            """
+        self.env.cr.execute(
+            SQL(
+                """
             SELECT a.id, COUNT(*) OVER ()
               FROM mail_activity a
               JOIN res_partner p ON p.id = a.res_id
@@ -200,9 +235,13 @@ class RelationshipHealthDigest(models.AbstractModel):
           ORDER BY a.date_deadline, a.id
              LIMIT %(limit)s
             """,
-            today=today, types=type_ids, limit=DIGEST_LIST_LIMIT,
-            account_company=account_company, **scope,
-        ))
+                today=today,
+                types=type_ids,
+                limit=DIGEST_LIST_LIMIT,
+                account_company=account_company,
+                **scope,
+            )
+        )
         rows = self.env.cr.fetchall()
         overdue_count = rows[0][1] if rows else 0
         activities = self.env["mail.activity"].browse([row[0] for row in rows])

@@ -83,12 +83,19 @@ class RelationshipHealthEngine(models.AbstractModel):
         if pending_since is not None:
             # Scored since the run started: done. A date in the future cannot
             # come from the engine and never hides an account from the job.
-            conditions.append(SQL(
-                "(p.health_computed_at IS NULL OR p.health_computed_at < %s"
-                " OR p.health_computed_at > %s)", pending_since, utc_now(),
-            ))
+            conditions.append(
+                SQL(
+                    "(p.health_computed_at IS NULL OR p.health_computed_at < %s"
+                    " OR p.health_computed_at > %s)",
+                    pending_since,
+                    utc_now(),
+                )
+            )
         self.env.cr.execute(
-            SQL("SELECT p.id FROM res_partner p WHERE %s ORDER BY p.id", SQL(" AND ").join(conditions))
+            SQL(
+                "SELECT p.id FROM res_partner p WHERE %s ORDER BY p.id",
+                SQL(" AND ").join(conditions),
+            )
         )
         return [row[0] for row in self.env.cr.fetchall()]
 
@@ -106,8 +113,12 @@ class RelationshipHealthEngine(models.AbstractModel):
     def _single_company_id(self):
         """The id of the database's only company; None when there are several
         (cached: creating a company clears the registry's caches)."""
-        companies = self.env["res.company"].sudo().with_context(active_test=False).search(
-            [], limit=2)
+        companies = (
+            self.env["res.company"]
+            .sudo()
+            .with_context(active_test=False)
+            .search([], limit=2)
+        )
         return companies.id if len(companies) == 1 else None
 
     @api.model
@@ -155,8 +166,12 @@ class RelationshipHealthEngine(models.AbstractModel):
         self.env["res.partner"]._health_expire_overrides(today)
         pending = self._account_ids(pending_since=run_start)
         done = self._compute_in_batches(
-            pending, as_of=today, batch_size=batch_size, auto_commit=auto_commit,
-            run_started_at=run_start, now=now,
+            pending,
+            as_of=today,
+            batch_size=batch_size,
+            auto_commit=auto_commit,
+            run_started_at=run_start,
+            now=now,
         )
         params.set_param(RUN_PARAM, False)
         if auto_commit:
@@ -165,8 +180,15 @@ class RelationshipHealthEngine(models.AbstractModel):
         return done
 
     @api.model
-    def _compute_in_batches(self, account_ids, as_of=None, batch_size=None, auto_commit=False,
-                            run_started_at=None, now=None):
+    def _compute_in_batches(
+        self,
+        account_ids,
+        as_of=None,
+        batch_size=None,
+        auto_commit=False,
+        run_started_at=None,
+        now=None,
+    ):
         """Score ``account_ids`` batch by batch; each batch is atomic.
 
         A batch that raises is scored again account by account, each in its
@@ -188,7 +210,9 @@ class RelationshipHealthEngine(models.AbstractModel):
         Failure = self.env["relationship.health.failure"].sudo()
         # Profitability is judged against the whole book, once per run.
         engine = self.with_context(
-            health_profit_thresholds=self._profit_thresholds(as_of, now=now) if account_ids else {}
+            health_profit_thresholds=self._profit_thresholds(as_of, now=now)
+            if account_ids
+            else {}
         )
         failed_before = Failure._failed_ids() if account_ids else set()
         for batch in split_every(batch_size, account_ids, list):
@@ -204,7 +228,8 @@ class RelationshipHealthEngine(models.AbstractModel):
                 Failure._record(
                     {pid: error for pid, (error, _company) in failures.items()},
                     {pid: company for pid, (_error, company) in failures.items()},
-                    run_started_at, utc_now(),
+                    run_started_at,
+                    utc_now(),
                 )
             recovered = failed_before.intersection(batch).difference(failures)
             if recovered:
@@ -217,12 +242,15 @@ class RelationshipHealthEngine(models.AbstractModel):
             cron._notify_progress(done=done + failed, remaining=total - done - failed)
         if total:
             _logger.info(
-                "Relationship health: %s accounts scored in %.1f s", done, time.monotonic() - started
+                "Relationship health: %s accounts scored in %.1f s",
+                done,
+                time.monotonic() - started,
             )
         if failed:
             _logger.warning(
                 "Relationship health: %s accounts could not be scored and were skipped "
-                "(CRM > Relationship Health > Scoring Failures)", failed,
+                "(CRM > Relationship Health > Scoring Failures)",
+                failed,
             )
         return done
 
@@ -243,7 +271,9 @@ class RelationshipHealthEngine(models.AbstractModel):
                 # must not flood the log.
                 _logger.warning(
                     "Relationship health: account %s could not be scored and was skipped: %s",
-                    account_id, text, exc_info=not failures,
+                    account_id,
+                    text,
+                    exc_info=not failures,
                 )
                 failures[account_id] = (text, self._account_company_of(account_id))
         return failures
@@ -254,10 +284,13 @@ class RelationshipHealthEngine(models.AbstractModel):
         for (one query)."""
         if not account_ids:
             return {}
-        self.env.cr.execute(SQL(
-            "SELECT p.id, %s FROM res_partner p WHERE p.id = ANY(%s)",
-            self._account_company_sql("p"), list(account_ids),
-        ))
+        self.env.cr.execute(
+            SQL(
+                "SELECT p.id, %s FROM res_partner p WHERE p.id = ANY(%s)",
+                self._account_company_sql("p"),
+                list(account_ids),
+            )
+        )
         return dict(self.env.cr.fetchall())
 
     @api.model
@@ -298,23 +331,42 @@ class RelationshipHealthEngine(models.AbstractModel):
         for company_id, company_accounts in accounts.groupby("company_id", sort=False):
             company = self.env["res.company"].browse(int(company_id))
             config = company._health_scoring_config()
-            health = compute_health(company_accounts, today=as_of, now=now, config=config,
-                                    **inputs)
+            health = compute_health(
+                company_accounts, today=as_of, now=now, config=config, **inputs
+            )
             value = compute_value(
-                company_accounts, inputs["orders"], money, health["score"], as_of, config,
-                profit_threshold=thresholds.get(int(company_id)), use_margin=use_margin,
+                company_accounts,
+                inputs["orders"],
+                money,
+                health["score"],
+                as_of,
+                config,
+                profit_threshold=thresholds.get(int(company_id)),
+                use_margin=use_margin,
             )
             frames.append(health.join(value))
         results = pd.concat(frames) if len(frames) > 1 else frames[0]
-        results = results.join(accounts[[
-            "company_id", "user_id", "team_id", "band_before", "score_before",
-            "visit_interval_days",
-        ]])
-        results["visit_next_date"] = next_visit_dates(inputs["visits"], results.index, now)
+        results = results.join(
+            accounts[
+                [
+                    "company_id",
+                    "user_id",
+                    "team_id",
+                    "band_before",
+                    "score_before",
+                    "visit_interval_days",
+                ]
+            ]
+        )
+        results["visit_next_date"] = next_visit_dates(
+            inputs["visits"], results.index, now
+        )
         results["computed_band"] = results["band"]
         results["band"] = shown_bands(
             results["computed_band"],
-            running_overrides(accounts["override_band"], accounts["override_until"], as_of),
+            running_overrides(
+                accounts["override_band"], accounts["override_until"], as_of
+            ),
         )
         self._write_results(results, as_of, now, today)
         if as_of >= today:
@@ -341,21 +393,25 @@ class RelationshipHealthEngine(models.AbstractModel):
         """Accounts with their visit plan, owner, company and trend reference
         (see :func:`.health_readers.read_accounts`)."""
         return readers.read_accounts(
-            self.env.cr, account_ids, as_of, self._account_company_sql("p"))
+            self.env.cr, account_ids, as_of, self._account_company_sql("p")
+        )
 
     @api.model
     def _read_inputs(self, account_ids, as_of, now):
         """The scoring core's input frames of a batch: one query each."""
         cr = self.env.cr
         visit_type = self.env.ref(
-            "relationship_health.calendar_event_type_customer_visit", raise_if_not_found=False
+            "relationship_health.calendar_event_type_customer_visit",
+            raise_if_not_found=False,
         )
         visit_type_id = visit_type.id if visit_type else None
         return {
             "orders": readers.read_orders(cr, account_ids, now),
             "answers": readers.read_answers(cr, account_ids, as_of, now, visit_type_id),
             "visits": readers.read_visits(
-                cr, account_ids, visit_type_id,
+                cr,
+                account_ids,
+                visit_type_id,
                 self._extra_visits_sql(account_ids, now, visit_type),
             ),
             "sla_events": readers.read_sla_events(cr, account_ids, as_of, now),
@@ -392,7 +448,9 @@ class RelationshipHealthEngine(models.AbstractModel):
         frame: index partner_id, column company_id), in the currency of the
         company each account is scored for (see :func:`account_money_sql`)."""
         since, until = self._money_period(as_of, now)
-        return readers.read_money(self.env.cr, accounts, since, until, self._use_margin())
+        return readers.read_money(
+            self.env.cr, accounts, since, until, self._use_margin()
+        )
 
     @api.model
     def _profit_thresholds(self, as_of=None, now=None):
@@ -403,8 +461,12 @@ class RelationshipHealthEngine(models.AbstractModel):
         since, until = self._money_period(as_of, now)
         self.env.flush_all()
         frame = readers.read_book_profits(
-            self.env.cr, self._account_company_sql("p"), self._account_conditions(),
-            since, until, self._use_margin(),
+            self.env.cr,
+            self._account_company_sql("p"),
+            self._account_conditions(),
+            since,
+            until,
+            self._use_margin(),
         )
         thresholds = {}
         for company_id, profits in frame.groupby("company_id")["profit"]:

@@ -19,7 +19,11 @@ class RelationshipHealthFailure(models.Model):
     _rec_name = "partner_id"
 
     partner_id = fields.Many2one(
-        "res.partner", string="Account", required=True, readonly=True, index=True,
+        "res.partner",
+        string="Account",
+        required=True,
+        readonly=True,
+        index=True,
         ondelete="cascade",
     )
     company_id = fields.Many2one("res.company", readonly=True, index=True)
@@ -28,18 +32,25 @@ class RelationshipHealthFailure(models.Model):
     last_failed_at = fields.Datetime(string="Last Failed On", readonly=True)
     failure_count = fields.Integer(string="Failed Runs", readonly=True)
     run_started_at = fields.Datetime(
-        string="Run", readonly=True, help="When the run that last failed on the account started.",
+        string="Run",
+        readonly=True,
+        help="When the run that last failed on the account started.",
     )
 
     _sql_constraints = [
-        ("partner_uniq", "UNIQUE(partner_id)", "An account has one scoring failure at most."),
+        (
+            "partner_uniq",
+            "UNIQUE(partner_id)",
+            "An account has one scoring failure at most.",
+        ),
     ]
 
     def _record(self, failures, companies, run_started_at, now):
         """Upsert ``failures`` (``{partner_id: error text}``), one statement."""
         ids = list(failures)
-        self.env.cr.execute(SQL(
-            """
+        self.env.cr.execute(
+            SQL(
+                """
             INSERT INTO relationship_health_failure
                    (partner_id, company_id, error, first_failed_at, last_failed_at,
                     failure_count, run_started_at, create_uid, create_date, write_uid, write_date)
@@ -54,18 +65,24 @@ class RelationshipHealthFailure(models.Model):
                    run_started_at = EXCLUDED.run_started_at,
                    write_uid = EXCLUDED.write_uid, write_date = EXCLUDED.write_date
             """,
-            now=now, run=run_started_at, uid=self.env.uid, ids=ids,
-            companies=[companies.get(pid) for pid in ids],
-            errors=[failures[pid] for pid in ids],
-        ))
+                now=now,
+                run=run_started_at,
+                uid=self.env.uid,
+                ids=ids,
+                companies=[companies.get(pid) for pid in ids],
+                errors=[failures[pid] for pid in ids],
+            )
+        )
         self.invalidate_model()
 
     def _clear(self, partner_ids):
         """Forget the failures of accounts scored since (one statement)."""
-        self.env.cr.execute(SQL(
-            "DELETE FROM relationship_health_failure WHERE partner_id = ANY(%s)",
-            list(partner_ids),
-        ))
+        self.env.cr.execute(
+            SQL(
+                "DELETE FROM relationship_health_failure WHERE partner_id = ANY(%s)",
+                list(partner_ids),
+            )
+        )
         self.invalidate_model()
 
     def _failed_ids(self):

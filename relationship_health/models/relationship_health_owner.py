@@ -18,8 +18,9 @@ class RelationshipHealthOwner(models.AbstractModel):
     def _read_order_teams(self, account_ids):
         """``{partner_id: team_id}``: the sales team of each account's latest
         confirmed order (one query)."""
-        self.env.cr.execute(SQL(
-            """
+        self.env.cr.execute(
+            SQL(
+                """
             SELECT DISTINCT ON (c.commercial_partner_id) c.commercial_partner_id, so.team_id
               FROM sale_order so
               JOIN res_partner c ON c.id = so.partner_id
@@ -27,8 +28,9 @@ class RelationshipHealthOwner(models.AbstractModel):
                AND so.partner_id = ANY(%s)
           ORDER BY c.commercial_partner_id, so.date_order DESC, so.id DESC
             """,
-            contact_ids_sql(account_ids),
-        ))
+                contact_ids_sql(account_ids),
+            )
+        )
         return dict(self.env.cr.fetchall())
 
     def _owners(self, account_ids, company_ids, excluded=None):
@@ -48,8 +50,13 @@ class RelationshipHealthOwner(models.AbstractModel):
         excluded = excluded or self.env["res.users"]
 
         def usable(user, company_id):
-            return bool(user) and user.active and not user.share \
-                and company_id in user.company_ids.ids and user not in excluded
+            return (
+                bool(user)
+                and user.active
+                and not user.share
+                and company_id in user.company_ids.ids
+                and user not in excluded
+            )
 
         owners = {}
         for partner, company_id in zip(partners, company_ids):
@@ -57,7 +64,9 @@ class RelationshipHealthOwner(models.AbstractModel):
             if usable(salesperson, company_id):
                 owners[partner.id] = (salesperson, False)
                 continue
-            team = salesperson.sale_team_id or Team.browse(order_teams.get(partner.id) or [])
+            team = salesperson.sale_team_id or Team.browse(
+                order_teams.get(partner.id) or []
+            )
             if usable(team.user_id, company_id):
                 owners[partner.id] = (team.user_id, team)
             elif usable(defaults[company_id], company_id):

@@ -89,7 +89,9 @@ class RelationshipHealthRetention(models.AbstractModel):
         }
 
     def _retention_tag(self):
-        return self.env.ref("relationship_health.crm_tag_retention", raise_if_not_found=False)
+        return self.env.ref(
+            "relationship_health.crm_tag_retention", raise_if_not_found=False
+        )
 
     @api.model
     def _cron_weekly_digest(self):
@@ -118,7 +120,9 @@ class RelationshipHealthRetention(models.AbstractModel):
         enabled = companies.filtered("health_automation_enabled")
         if not enabled:
             return counters
-        settings = {company.id: company._health_retention_settings() for company in enabled}
+        settings = {
+            company.id: company._health_retention_settings() for company in enabled
+        }
         frame = results[results["company_id"].isin(enabled.ids)]
         if frame.empty:
             return counters
@@ -168,8 +172,17 @@ class RelationshipHealthRetention(models.AbstractModel):
                 "Retention automation: %(opened)s cases opened, %(updated)s updated, "
                 "%(recovered)s recovered, %(handled)s closed as done, %(skipped)s accounts "
                 "without owner, %(cooldown)s in cooldown",
-                {key: counters[key] for key in (
-                    "opened", "updated", "recovered", "handled", "skipped", "cooldown")},
+                {
+                    key: counters[key]
+                    for key in (
+                        "opened",
+                        "updated",
+                        "recovered",
+                        "handled",
+                        "skipped",
+                        "cooldown",
+                    )
+                },
             )
         return counters
 
@@ -184,8 +197,9 @@ class RelationshipHealthRetention(models.AbstractModel):
         to 60 days old) and, for the critical ones, the first day of their
         current critical streak. Accounts with none of these are left out."""
         ref_oldest, ref_newest = rules.reference_window(as_of)
-        self.env.cr.execute(SQL(
-            """
+        self.env.cr.execute(
+            SQL(
+                """
             WITH ids AS (SELECT unnest(%(ids)s::int4[]) AS id),
             open_case AS (
                 SELECT c.partner_id, c.id AS case_id, a.id AS activity_id, l.id AS lead_id,
@@ -251,27 +265,43 @@ class RelationshipHealthRetention(models.AbstractModel):
                 OR activity.activity_id IS NOT NULL OR lead.lead_id IS NOT NULL
                 OR ref.score IS NOT NULL OR crit.since IS NOT NULL
             """,
-            ids=account_ids,
-            critical=critical_ids,
-            types=[activity_type.id for activity_type in types.values()],
-            as_of=as_of,
-            ref_date=ref_newest,
-            oldest=ref_oldest,
-        ))
-        keys = ("case_id", "activity_id", "lead_id", "user_id", "band", "score_reference",
-                "last_band", "last_score", "cooldown_until", "any_activity_id", "any_lead_id",
-                "reference_score", "critical_since")
+                ids=account_ids,
+                critical=critical_ids,
+                types=[activity_type.id for activity_type in types.values()],
+                as_of=as_of,
+                ref_date=ref_newest,
+                oldest=ref_oldest,
+            )
+        )
+        keys = (
+            "case_id",
+            "activity_id",
+            "lead_id",
+            "user_id",
+            "band",
+            "score_reference",
+            "last_band",
+            "last_score",
+            "cooldown_until",
+            "any_activity_id",
+            "any_lead_id",
+            "reference_score",
+            "critical_since",
+        )
         return {row[0]: dict(zip(keys, row[1:])) for row in self.env.cr.fetchall()}
 
     def _read_snapshots(self, account_ids, as_of):
         """``{partner_id: id}`` of the snapshots of ``as_of``."""
-        self.env.cr.execute(SQL(
-            """
+        self.env.cr.execute(
+            SQL(
+                """
             SELECT partner_id, id FROM relationship_health_snapshot
              WHERE partner_id = ANY(%s) AND snapshot_date = %s
             """,
-            list(account_ids), as_of,
-        ))
+                list(account_ids),
+                as_of,
+            )
+        )
         return dict(self.env.cr.fetchall())
 
     @api.model
@@ -284,14 +314,18 @@ class RelationshipHealthRetention(models.AbstractModel):
         if not accounts:
             return {}
         engine = self.env["relationship.health.engine"]
-        since, until = engine._money_period(
-            as_of, day_end(as_of)
+        since, until = engine._money_period(as_of, day_end(as_of))
+        self.env.cr.execute(
+            account_money_sql(
+                accounts_values_sql(list(accounts), list(accounts.values())),
+                since,
+                until,
+                engine._use_margin(),
+            )
         )
-        self.env.cr.execute(account_money_sql(
-            accounts_values_sql(list(accounts), list(accounts.values())),
-            since, until, engine._use_margin(),
-        ))
-        return {pid: float(amount or 0.0) for pid, amount, _margin in self.env.cr.fetchall()}
+        return {
+            pid: float(amount or 0.0) for pid, amount, _margin in self.env.cr.fetchall()
+        }
 
     # ------------------------------------------------------------------
     # Facts of an account (the rules are in scoring/retention.py)
@@ -311,10 +345,16 @@ class RelationshipHealthRetention(models.AbstractModel):
             "score_reference": _value(state.get("reference_score")),
             "critical_since": critical_since,
             "critical_days": rules.critical_days(critical_since, as_of),
-            "days_since_order": int(days_since_order) if days_since_order is not None else None,
+            "days_since_order": int(days_since_order)
+            if days_since_order is not None
+            else None,
             "order_interval": interval,
-            "winback": rules.is_winback(days_since_order, interval, config["winback_factor"]),
-            "reasons": list(row.reasons) if isinstance(row.reasons, (list, tuple)) else [],
+            "winback": rules.is_winback(
+                days_since_order, interval, config["winback_factor"]
+            ),
+            "reasons": list(row.reasons)
+            if isinstance(row.reasons, (list, tuple))
+            else [],
             # The scoring's own 12-month revenue (None when the frame lacks it).
             "revenue": _value(getattr(row, "revenue_12m", None)),
         }
@@ -335,7 +375,8 @@ class RelationshipHealthRetention(models.AbstractModel):
             _logger.info(
                 "Retention automation: no salesperson, sales team leader or default owner "
                 "for %s accounts, no retention work created for them: %s",
-                len(skipped), ", ".join(names),
+                len(skipped),
+                ", ".join(names),
             )
         candidates = [candidate for candidate in candidates if candidate[0] in owners]
         if not candidates:
@@ -343,24 +384,31 @@ class RelationshipHealthRetention(models.AbstractModel):
         ids = [pid for pid, *_rest in candidates]
         snapshots = self._read_snapshots(ids, as_of)
         revenue = self._read_revenue(
-            {pid: facts["company_id"] for pid, facts, *_rest in candidates
-             if facts["revenue"] is None}, as_of
+            {
+                pid: facts["company_id"]
+                for pid, facts, *_rest in candidates
+                if facts["revenue"] is None
+            },
+            as_of,
         )
 
         rows = []
         for pid, facts, triggers, existing in candidates:
             user, team = owners[pid]
-            rows.append({
-                "partner_id": pid,
-                "facts": facts,
-                "triggers": triggers,
-                "existing": existing,
-                "user": user,
-                "team": team,
-                "snapshot_id": snapshots.get(pid),
-                "revenue": facts["revenue"] if facts["revenue"] is not None
-                else revenue.get(pid, 0.0),
-            })
+            rows.append(
+                {
+                    "partner_id": pid,
+                    "facts": facts,
+                    "triggers": triggers,
+                    "existing": existing,
+                    "user": user,
+                    "team": team,
+                    "snapshot_id": snapshots.get(pid),
+                    "revenue": facts["revenue"]
+                    if facts["revenue"] is not None
+                    else revenue.get(pid, 0.0),
+                }
+            )
         inserted, conflicts = self._insert_cases(rows, as_of)
         noted = 0
         if conflicts:
@@ -380,7 +428,8 @@ class RelationshipHealthRetention(models.AbstractModel):
             "trigger": row["triggers"][0],
             "band": facts["band"],
             "band_before": facts["band_before"]
-            if facts["band_before"] in (*BAND_RANK, "unknown") else None,
+            if facts["band_before"] in (*BAND_RANK, "unknown")
+            else None,
             "score": facts["score"],
             "score_before": facts["score_before"],
             "score_reference": facts["score_reference"],
@@ -404,7 +453,9 @@ class RelationshipHealthRetention(models.AbstractModel):
             with self.env.cr.savepoint(flush=False):
                 case_ids = self._insert_case_rows(rows, as_of)
         except psycopg2.errors.UniqueViolation:
-            _logger.debug("Retention: another run opened cases meanwhile; inserting row by row")
+            _logger.debug(
+                "Retention: another run opened cases meanwhile; inserting row by row"
+            )
         else:
             for row, case_id in zip(rows, case_ids):
                 row["case_id"] = case_id
@@ -426,11 +477,16 @@ class RelationshipHealthRetention(models.AbstractModel):
         columns = list(self._case_values(rows[0], as_of))
         now = fields.Datetime.now()
         values = SQL(", ").join(
-            SQL("(%s, %s, %s, %s, %s)",
+            SQL(
+                "(%s, %s, %s, %s, %s)",
                 SQL(", ").join(
                     SQL("%s", value) for value in self._case_values(row, as_of).values()
                 ),
-                self.env.uid, now, self.env.uid, now)
+                self.env.uid,
+                now,
+                self.env.uid,
+                now,
+            )
             for row in rows
         )
         self.env.cr.execute(
@@ -463,14 +519,19 @@ class RelationshipHealthRetention(models.AbstractModel):
             if not case:
                 _logger.info(
                     "Retention automation: a concurrent run opened the retention work of "
-                    "account %s", row["partner_id"],
+                    "account %s",
+                    row["partner_id"],
                 )
                 continue
             lead = case.lead_id
             existing = {
                 "case_id": case.id,
-                "activity_id": case.activity_id.id if case.activity_id.active else False,
-                "lead_id": lead.id if lead.active and not lead.stage_id.is_won else False,
+                "activity_id": case.activity_id.id
+                if case.activity_id.active
+                else False,
+                "lead_id": lead.id
+                if lead.active and not lead.stage_id.is_won
+                else False,
                 "user_id": case.user_id.id,
                 "last_band": case.last_band,
                 "last_score": case.last_score if case.last_band else None,
@@ -502,16 +563,19 @@ class RelationshipHealthRetention(models.AbstractModel):
                 reused_activities.append((row, existing["any_activity_id"]))
             else:
                 kind = "winback" if facts["winback"] else "followup"
-                activity_vals.append({
-                    "res_model_id": model_id,
-                    "res_id": partner.id,
-                    "activity_type_id": types[kind].id,
-                    "user_id": user.id,
-                    "date_deadline": as_of + timedelta(days=config["activity_days"]),
-                    "summary": retention._activity_summary(kind, partner),
-                    "note": note,
-                    "health_snapshot_id": row["snapshot_id"],
-                })
+                activity_vals.append(
+                    {
+                        "res_model_id": model_id,
+                        "res_id": partner.id,
+                        "activity_type_id": types[kind].id,
+                        "user_id": user.id,
+                        "date_deadline": as_of
+                        + timedelta(days=config["activity_days"]),
+                        "summary": retention._activity_summary(kind, partner),
+                        "note": note,
+                        "health_snapshot_id": row["snapshot_id"],
+                    }
+                )
                 activity_rows.append(row)
             if not config["create_lead"]:
                 continue
@@ -536,7 +600,9 @@ class RelationshipHealthRetention(models.AbstractModel):
             lead_vals.append(vals)
             lead_rows.append(row)
 
-        activities = self.env["mail.activity"].create(activity_vals) if activity_vals else []
+        activities = (
+            self.env["mail.activity"].create(activity_vals) if activity_vals else []
+        )
         leads = self.env["crm.lead"].create(lead_vals) if lead_vals else []
         links = defaultdict(dict)
         for row, activity in zip(activity_rows, activities):
@@ -551,10 +617,14 @@ class RelationshipHealthRetention(models.AbstractModel):
         if reused_activities or reused_leads:
             Partner = self.env["res.partner"]
             self._post_notes(
-                [(row["note"], activity_id, False, Partner.browse(row["partner_id"]))
-                 for row, activity_id in reused_activities]
-                + [(row["note"], False, lead_id, Partner.browse(row["partner_id"]))
-                   for row, lead_id in reused_leads],
+                [
+                    (row["note"], activity_id, False, Partner.browse(row["partner_id"]))
+                    for row, activity_id in reused_activities
+                ]
+                + [
+                    (row["note"], False, lead_id, Partner.browse(row["partner_id"]))
+                    for row, lead_id in reused_leads
+                ],
                 as_of,
             )
 
@@ -563,15 +633,19 @@ class RelationshipHealthRetention(models.AbstractModel):
         if not links:
             return
         case_ids = list(links)
-        self.env.cr.execute(SQL(
-            """
+        self.env.cr.execute(
+            SQL(
+                """
             UPDATE relationship_retention_case c
                SET activity_id = v.activity_id, lead_id = v.lead_id
               FROM unnest(%s::int4[], %s::int4[], %s::int4[]) AS v(id, activity_id, lead_id)
              WHERE c.id = v.id
             """,
-            case_ids,
-            [links[case_id].get("activity_id") for case_id in case_ids],
-            [links[case_id].get("lead_id") for case_id in case_ids],
-        ))
-        self.env["relationship.retention.case"].invalidate_model(["activity_id", "lead_id"])
+                case_ids,
+                [links[case_id].get("activity_id") for case_id in case_ids],
+                [links[case_id].get("lead_id") for case_id in case_ids],
+            )
+        )
+        self.env["relationship.retention.case"].invalidate_model(
+            ["activity_id", "lead_id"]
+        )

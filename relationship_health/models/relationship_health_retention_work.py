@@ -33,22 +33,34 @@ class RelationshipHealthRetention(models.AbstractModel):
         ``notes`` are (partner_id, facts, changes, existing)."""
         partners = self.env["res.partner"].browse([pid for pid, *_rest in notes])
         users = self.env["res.users"].browse(
-            [existing["user_id"] for *_rest, existing in notes if existing.get("user_id")]
+            [
+                existing["user_id"]
+                for *_rest, existing in notes
+                if existing.get("user_id")
+            ]
         )
         users.fetch(["lang"])
         posts, remembered = [], []
         for (_pid, facts, changes, existing), partner in zip(notes, partners):
-            config = self.env["res.company"].browse(
-                facts["company_id"]
-            )._health_retention_settings()
+            config = (
+                self.env["res.company"]
+                .browse(facts["company_id"])
+                ._health_retention_settings()
+            )
             if existing.get("last_band"):
                 # The numbers of the note: from the last report to now.
-                facts = dict(facts, band_before=existing["last_band"],
-                             score_before=existing.get("last_score"), since_report=True)
+                facts = dict(
+                    facts,
+                    band_before=existing["last_band"],
+                    score_before=existing.get("last_score"),
+                    since_report=True,
+                )
             user = self.env["res.users"].browse(existing.get("user_id") or [])
             retention = self.with_context(lang=user.lang or self.env.lang)
             note = retention._transition_note(partner, facts, changes, config)
-            posts.append((note, existing.get("activity_id"), existing.get("lead_id"), partner))
+            posts.append(
+                (note, existing.get("activity_id"), existing.get("lead_id"), partner)
+            )
             remembered.append((existing["case_id"], facts))
         self._post_notes(posts, as_of)
         self._remember(remembered, noted=True)
@@ -56,19 +68,21 @@ class RelationshipHealthRetention(models.AbstractModel):
     def _remember(self, cases, noted):
         """Store the band and score last reported on each case (one UPDATE);
         ``cases`` are (case_id, facts)."""
-        self.env.cr.execute(SQL(
-            """
+        self.env.cr.execute(
+            SQL(
+                """
             UPDATE relationship_retention_case c
                SET last_band = v.band, last_score = v.score,
                    update_count = COALESCE(c.update_count, 0) + %s
               FROM unnest(%s::int4[], %s::varchar[], %s::float8[]) AS v(id, band, score)
              WHERE c.id = v.id
             """,
-            1 if noted else 0,
-            [case_id for case_id, _facts in cases],
-            [facts["band"] for _case_id, facts in cases],
-            [facts["score"] for _case_id, facts in cases],
-        ))
+                1 if noted else 0,
+                [case_id for case_id, _facts in cases],
+                [facts["band"] for _case_id, facts in cases],
+                [facts["score"] for _case_id, facts in cases],
+            )
+        )
         self.env["relationship.retention.case"].invalidate_model(
             ["last_band", "last_score", "update_count"]
         )
@@ -96,8 +110,11 @@ class RelationshipHealthRetention(models.AbstractModel):
         """Accounts healthy again: activity done ("Recovered"), a note on the
         opportunity, the case closed with its cooldown."""
         activities = self.env["mail.activity"].browse(
-            [existing["activity_id"] for _pid, _facts, existing in recovered
-             if existing["activity_id"]]
+            [
+                existing["activity_id"]
+                for _pid, _facts, existing in recovered
+                if existing["activity_id"]
+            ]
         )
         if activities:
             activities.action_feedback(
@@ -117,7 +134,9 @@ class RelationshipHealthRetention(models.AbstractModel):
                 body=body, subtype_xmlid="mail.mt_note"
             )
         self._close_cases(
-            [existing["case_id"] for _pid, _facts, existing in recovered], "recovered", as_of,
+            [existing["case_id"] for _pid, _facts, existing in recovered],
+            "recovered",
+            as_of,
             settings,
         )
 
@@ -125,12 +144,14 @@ class RelationshipHealthRetention(models.AbstractModel):
         cases = self.env["relationship.retention.case"].browse(case_ids)
         for company_id, company_cases in cases.grouped("company_id").items():
             cooldown = settings.get(company_id.id, {}).get("cooldown_days", 0)
-            company_cases.write({
-                "state": "closed",
-                "close_reason": reason,
-                "date_closed": as_of,
-                "cooldown_until": as_of + timedelta(days=cooldown),
-            })
+            company_cases.write(
+                {
+                    "state": "closed",
+                    "close_reason": reason,
+                    "date_closed": as_of,
+                    "cooldown_until": as_of + timedelta(days=cooldown),
+                }
+            )
 
     # ------------------------------------------------------------------
     # Archived accounts and salespeople
@@ -140,24 +161,37 @@ class RelationshipHealthRetention(models.AbstractModel):
         """Accounts archived: their open retention work is closed with a note
         (activity done, a note on the opportunity, case closed)."""
         self = self.sudo().with_context(**QUIET_CONTEXT)
-        cases = self.env["relationship.retention.case"].search([
-            ("partner_id", "in", accounts.ids), ("state", "=", "open"),
-        ])
+        cases = self.env["relationship.retention.case"].search(
+            [
+                ("partner_id", "in", accounts.ids),
+                ("state", "=", "open"),
+            ]
+        )
         if not cases:
             return cases
         today = health_today()
         for case in cases:
             retention = self.with_context(lang=case.user_id.lang or self.env.lang)
-            text = retention.env._("Closed: the account %(account)s was archived.",
-                                   account=case.partner_id.display_name)
+            text = retention.env._(
+                "Closed: the account %(account)s was archived.",
+                account=case.partner_id.display_name,
+            )
             activity = case.activity_id.with_context(active_test=False)
             if activity.exists() and activity.active:
                 activity.action_feedback(feedback=text)
             lead = case.lead_id
             if lead.exists() and lead.active:
-                lead.message_post(body=Markup("<p>%s</p>") % text, subtype_xmlid="mail.mt_note")
-        cases.write({"state": "closed", "close_reason": "archived", "date_closed": today,
-                     "cooldown_until": today})
+                lead.message_post(
+                    body=Markup("<p>%s</p>") % text, subtype_xmlid="mail.mt_note"
+                )
+        cases.write(
+            {
+                "state": "closed",
+                "close_reason": "archived",
+                "date_closed": today,
+                "cooldown_until": today,
+            }
+        )
         return cases
 
     @api.model
@@ -166,9 +200,12 @@ class RelationshipHealthRetention(models.AbstractModel):
         next owner (the sales team leader, else the default owner of the
         settings), with their open activity and opportunity."""
         self = self.sudo().with_context(**QUIET_CONTEXT)
-        cases = self.env["relationship.retention.case"].search([
-            ("user_id", "in", users.ids), ("state", "=", "open"),
-        ])
+        cases = self.env["relationship.retention.case"].search(
+            [
+                ("user_id", "in", users.ids),
+                ("state", "=", "open"),
+            ]
+        )
         if not cases:
             return cases
         owners = self.env["relationship.health.owner"]._owners(
@@ -211,7 +248,9 @@ class RelationshipHealthRetention(models.AbstractModel):
         if not band:
             return self.env._("not scored")
         selection = dict(
-            self.env["res.partner"]._fields["health_band"]._description_selection(self.env)
+            self.env["res.partner"]
+            ._fields["health_band"]
+            ._description_selection(self.env)
         )
         return selection.get(band, band)
 
@@ -233,44 +272,59 @@ class RelationshipHealthRetention(models.AbstractModel):
         for trigger in triggers:
             if trigger == "band_entry":
                 if facts["band_before"] in BAND_RANK:
-                    changes.append(_(
-                        "Health entered %(band)s (was %(before)s).",
-                        band=self._band_text(facts["band"]),
-                        before=self._band_text(facts["band_before"]),
-                    ))
+                    changes.append(
+                        _(
+                            "Health entered %(band)s (was %(before)s).",
+                            band=self._band_text(facts["band"]),
+                            before=self._band_text(facts["band_before"]),
+                        )
+                    )
                 else:
-                    changes.append(_("Health is now %(band)s.", band=self._band_text(facts["band"])))
+                    changes.append(
+                        _(
+                            "Health is now %(band)s.",
+                            band=self._band_text(facts["band"]),
+                        )
+                    )
             elif trigger == "score_drop":
                 if since_report and before is not None:
-                    changes.append(_(
-                        "The score fell %(points)s points since the last report, from "
-                        "%(before)s to %(score)s.",
-                        points=self._score_text(before - score),
-                        before=self._score_text(before),
-                        score=self._score_text(score),
-                    ))
+                    changes.append(
+                        _(
+                            "The score fell %(points)s points since the last report, from "
+                            "%(before)s to %(score)s.",
+                            points=self._score_text(before - score),
+                            before=self._score_text(before),
+                            score=self._score_text(score),
+                        )
+                    )
                 elif reference is not None:
-                    changes.append(_(
-                        "The score fell %(points)s points in 30 days, from %(reference)s to "
-                        "%(score)s.",
-                        points=self._score_text(reference - score),
-                        reference=self._score_text(reference),
-                        score=self._score_text(score),
-                    ))
+                    changes.append(
+                        _(
+                            "The score fell %(points)s points in 30 days, from %(reference)s to "
+                            "%(score)s.",
+                            points=self._score_text(reference - score),
+                            reference=self._score_text(reference),
+                            score=self._score_text(score),
+                        )
+                    )
             elif trigger == "critical_stale":
-                changes.append(_(
-                    "Critical for %(days)s days (since %(date)s) with no retention work open.",
-                    days=facts["critical_days"],
-                    date=fields.Date.to_string(facts["critical_since"]),
-                ))
+                changes.append(
+                    _(
+                        "Critical for %(days)s days (since %(date)s) with no retention work open.",
+                        days=facts["critical_days"],
+                        date=fields.Date.to_string(facts["critical_since"]),
+                    )
+                )
         if facts["winback"]:
-            changes.append(_(
-                "No order for %(days)s days, more than %(factor)s times the usual interval of "
-                "%(interval)s days: time to win this customer back.",
-                days=facts["days_since_order"],
-                factor=self._number_text(config["winback_factor"]),
-                interval=self._number_text(facts["order_interval"]),
-            ))
+            changes.append(
+                _(
+                    "No order for %(days)s days, more than %(factor)s times the usual interval of "
+                    "%(interval)s days: time to win this customer back.",
+                    days=facts["days_since_order"],
+                    factor=self._number_text(config["winback_factor"]),
+                    interval=self._number_text(facts["order_interval"]),
+                )
+            )
         values = {
             "before": self._score_text(before),
             "score": self._score_text(score),
@@ -278,25 +332,37 @@ class RelationshipHealthRetention(models.AbstractModel):
             "band": self._band_text(facts["band"]),
         }
         if since_report:
-            numbers = [_("Since the last report: %(before)s → %(score)s "
-                         "(%(band_before)s → %(band)s).", **values)]
+            numbers = [
+                _(
+                    "Since the last report: %(before)s → %(score)s "
+                    "(%(band_before)s → %(band)s).",
+                    **values,
+                )
+            ]
         elif before is None and facts["band_before"] not in BAND_RANK:
             numbers = [_("Health score: %(score)s (%(band)s).", **values)]
         else:
-            numbers = [_("Health score: %(before)s → %(score)s "
-                         "(%(band_before)s → %(band)s).", **values)]
+            numbers = [
+                _(
+                    "Health score: %(before)s → %(score)s "
+                    "(%(band_before)s → %(band)s).",
+                    **values,
+                )
+            ]
         if reference is not None:
-            numbers.append(_("Score 30 days ago: %(score)s.", score=self._score_text(reference)))
+            numbers.append(
+                _("Score 30 days ago: %(score)s.", score=self._score_text(reference))
+            )
         reasons = [partner._health_reason_text(reason) for reason in facts["reasons"]]
         parts = [
             Markup("<p><strong>%s</strong></p>") % partner.display_name,
-            Markup("<ul>%s</ul>") % Markup().join(
-                Markup("<li>%s</li>") % text for text in changes + numbers
-            ),
+            Markup("<ul>%s</ul>")
+            % Markup().join(Markup("<li>%s</li>") % text for text in changes + numbers),
         ]
         if reasons:
             parts.append(Markup("<p>%s</p>") % _("What pulls the score down:"))
-            parts.append(Markup("<ul>%s</ul>") % Markup().join(
-                Markup("<li>%s</li>") % text for text in reasons
-            ))
+            parts.append(
+                Markup("<ul>%s</ul>")
+                % Markup().join(Markup("<li>%s</li>") % text for text in reasons)
+            )
         return Markup().join(parts)

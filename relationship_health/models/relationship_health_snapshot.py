@@ -18,18 +18,28 @@ class RelationshipHealthSnapshot(models.Model):
     _rec_name = "partner_id"
 
     partner_id = fields.Many2one(
-        "res.partner", string="Account", required=True, ondelete="cascade", readonly=True
+        "res.partner",
+        string="Account",
+        required=True,
+        ondelete="cascade",
+        readonly=True,
     )
     snapshot_date = fields.Date(string="Date", required=True, readonly=True, index=True)
     company_id = fields.Many2one("res.company", readonly=True, index=True)
     user_id = fields.Many2one("res.users", string="Salesperson", readonly=True)
     score = fields.Float(readonly=True, aggregator="avg", digits=(5, 1))
-    band = fields.Selection(HEALTH_BANDS, readonly=True, required=True, default="unknown")
+    band = fields.Selection(
+        HEALTH_BANDS, readonly=True, required=True, default="unknown"
+    )
     confidence = fields.Float(readonly=True, aggregator="avg", digits=(5, 1))
     satisfaction = fields.Float(readonly=True, aggregator="avg", digits=(5, 1))
     visits = fields.Float(readonly=True, aggregator="avg", digits=(5, 1))
-    sla = fields.Float(string="SLA Adherence", readonly=True, aggregator="avg", digits=(5, 1))
-    recency = fields.Float(string="Purchase Recency", readonly=True, aggregator="avg", digits=(5, 1))
+    sla = fields.Float(
+        string="SLA Adherence", readonly=True, aggregator="avg", digits=(5, 1)
+    )
+    recency = fields.Float(
+        string="Purchase Recency", readonly=True, aggregator="avg", digits=(5, 1)
+    )
     nps = fields.Float(string="NPS", readonly=True, aggregator="avg", digits=(5, 1))
 
     _sql_constraints = [

@@ -30,25 +30,40 @@ class RelationshipRetentionCase(models.Model):
     _check_company_auto = True
 
     partner_id = fields.Many2one(
-        "res.partner", string="Account", required=True, readonly=True, index=True,
+        "res.partner",
+        string="Account",
+        required=True,
+        readonly=True,
+        index=True,
         ondelete="cascade",
     )
     company_id = fields.Many2one(
-        "res.company", required=True, readonly=True, index=True,
+        "res.company",
+        required=True,
+        readonly=True,
+        index=True,
     )
     currency_id = fields.Many2one(related="company_id.currency_id")
     user_id = fields.Many2one(
-        "res.users", string="Owner", readonly=True, index=True,
+        "res.users",
+        string="Owner",
+        readonly=True,
+        index=True,
         help="Who got the retention work: the salesperson, else the sales team leader, "
         "else the default owner of the settings.",
     )
     state = fields.Selection(
-        [("open", "Open"), ("closed", "Closed")], required=True, default="open",
-        readonly=True, index=True,
+        [("open", "Open"), ("closed", "Closed")],
+        required=True,
+        default="open",
+        readonly=True,
+        index=True,
     )
     kind = fields.Selection(
         [("followup", "Retention follow-up"), ("winback", "Win-back")],
-        required=True, default="followup", readonly=True,
+        required=True,
+        default="followup",
+        readonly=True,
     )
     trigger = fields.Selection(RETENTION_TRIGGERS, required=True, readonly=True)
     band = fields.Selection(HEALTH_BANDS, string="Band When Opened", readonly=True)
@@ -56,34 +71,57 @@ class RelationshipRetentionCase(models.Model):
     score = fields.Float(string="Score When Opened", readonly=True, digits=(5, 1))
     score_before = fields.Float(readonly=True, digits=(5, 1))
     score_reference = fields.Float(
-        string="Score 30 Days Before", readonly=True, digits=(5, 1),
+        string="Score 30 Days Before",
+        readonly=True,
+        digits=(5, 1),
     )
     critical_since = fields.Date(readonly=True)
     last_band = fields.Selection(
-        HEALTH_BANDS, string="Last Reported Band", readonly=True,
+        HEALTH_BANDS,
+        string="Last Reported Band",
+        readonly=True,
         help="The band last reported on the retention work; a worse band adds a note.",
     )
-    last_score = fields.Float(string="Last Reported Score", readonly=True, digits=(5, 1))
+    last_score = fields.Float(
+        string="Last Reported Score", readonly=True, digits=(5, 1)
+    )
     revenue_12m = fields.Monetary(
-        string="Revenue at Risk", readonly=True, currency_field="currency_id",
+        string="Revenue at Risk",
+        readonly=True,
+        currency_field="currency_id",
         help="Revenue of the confirmed orders of the last 12 months when the case was opened.",
     )
     activity_id = fields.Many2one(
-        "mail.activity", readonly=True, ondelete="set null",
+        "mail.activity",
+        readonly=True,
+        ondelete="set null",
     )
     lead_id = fields.Many2one(
-        "crm.lead", string="Retention Opportunity", readonly=True, ondelete="set null",
+        "crm.lead",
+        string="Retention Opportunity",
+        readonly=True,
+        ondelete="set null",
         index="btree_not_null",
     )
     snapshot_id = fields.Many2one(
-        "relationship.health.snapshot", string="Health Snapshot", readonly=True,
-        ondelete="set null", help="The daily health snapshot that opened the case.",
+        "relationship.health.snapshot",
+        string="Health Snapshot",
+        readonly=True,
+        ondelete="set null",
+        help="The daily health snapshot that opened the case.",
     )
-    date_opened = fields.Date(string="Opened On", required=True, readonly=True, index=True)
+    date_opened = fields.Date(
+        string="Opened On", required=True, readonly=True, index=True
+    )
     date_closed = fields.Date(string="Closed On", readonly=True)
     close_reason = fields.Selection(
-        [("recovered", "Recovered"), ("handled", "Work done"),
-         ("merged", "Merged"), ("archived", "Account archived")], readonly=True,
+        [
+            ("recovered", "Recovered"),
+            ("handled", "Work done"),
+            ("merged", "Merged"),
+            ("archived", "Account archived"),
+        ],
+        readonly=True,
         help="Recovered: the account is healthy again. Work done: its activity and "
         "opportunity were both closed by the team. Merged: the account was merged into "
         "another one that had retention work open already. Account archived: the "
@@ -94,17 +132,20 @@ class RelationshipRetentionCase(models.Model):
         help="No new retention work is opened on the account before this day.",
     )
     update_count = fields.Integer(
-        string="Updates", readonly=True,
+        string="Updates",
+        readonly=True,
         help="How many later changes of the account were noted on the open work.",
     )
 
     def init(self):
         result = super().init()
-        self.env.cr.execute(SQL(
-            "CREATE UNIQUE INDEX IF NOT EXISTS %s ON %s (partner_id) WHERE state = 'open'",
-            SQL.identifier(OPEN_CASE_INDEX),
-            SQL.identifier(self._table),
-        ))
+        self.env.cr.execute(
+            SQL(
+                "CREATE UNIQUE INDEX IF NOT EXISTS %s ON %s (partner_id) WHERE state = 'open'",
+                SQL.identifier(OPEN_CASE_INDEX),
+                SQL.identifier(self._table),
+            )
+        )
         return result
 
     @api.depends("partner_id", "date_opened")

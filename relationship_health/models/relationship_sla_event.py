@@ -16,15 +16,28 @@ SYSTEM_FIELDS = ("res_model", "res_id", "breach_noticed_on")
 
 #: Fields of a commitment recorded from a document that follow the document:
 #: read-only for everybody but the bridge.
-DOCUMENT_FIELDS = ("partner_id", "company_id", "date_start", "date_deadline", "date_done",
-                   "policy_id")
+DOCUMENT_FIELDS = (
+    "partner_id",
+    "company_id",
+    "date_start",
+    "date_deadline",
+    "date_done",
+    "policy_id",
+)
 
 #: Who may archive a commitment (and so take it out of the score).
 ARCHIVERS = "sales_team.group_sale_manager"
 
 #: Fields a source document may set on its event.
 SOURCE_FIELDS = (
-    "name", "partner_id", "company_id", "date_start", "date_deadline", "date_done", "active", "note",
+    "name",
+    "partner_id",
+    "company_id",
+    "date_start",
+    "date_deadline",
+    "date_done",
+    "active",
+    "note",
 )
 
 
@@ -66,8 +79,12 @@ class RelationshipSlaEvent(models.Model):
     _order = "date_deadline desc, id desc"
     _check_company_auto = True
 
-    name = fields.Char(string="Commitment", required=True, tracking=True,
-                       help="What was promised to the customer.")
+    name = fields.Char(
+        string="Commitment",
+        required=True,
+        tracking=True,
+        help="What was promised to the customer.",
+    )
     partner_id = fields.Many2one(
         "res.partner",
         string="Account",
@@ -79,7 +96,11 @@ class RelationshipSlaEvent(models.Model):
         help="The customer account; a contact is replaced by its company.",
     )
     user_id = fields.Many2one(
-        "res.users", string="Salesperson", related="partner_id.user_id", store=True, index=True
+        "res.users",
+        string="Salesperson",
+        related="partner_id.user_id",
+        store=True,
+        index=True,
     )
     company_id = fields.Many2one(
         "res.company", required=True, index=True, default=lambda self: self.env.company
@@ -87,7 +108,9 @@ class RelationshipSlaEvent(models.Model):
     date_start = fields.Datetime(
         string="Committed On", required=True, default=fields.Datetime.now, tracking=True
     )
-    date_deadline = fields.Datetime(string="Deadline", required=True, index=True, tracking=True)
+    date_deadline = fields.Datetime(
+        string="Deadline", required=True, index=True, tracking=True
+    )
     date_done = fields.Datetime(string="Done On", tracking=True)
     state = fields.Selection(
         [("open", "Open"), ("met", "Met"), ("breached", "Breached")],
@@ -101,19 +124,26 @@ class RelationshipSlaEvent(models.Model):
         string="Overdue", compute="_compute_is_overdue", search="_search_is_overdue"
     )
     delay_hours = fields.Float(
-        string="Delay (hours)", compute="_compute_delay_hours",
+        string="Delay (hours)",
+        compute="_compute_delay_hours",
         help="How late the commitment was (or is, when still open).",
     )
     note = fields.Text()
     active = fields.Boolean(default=True)
     policy_id = fields.Many2one(
-        "relationship.sla.policy", string="Service Level", index=True, ondelete="restrict",
-        tracking=True, check_company=True,
+        "relationship.sla.policy",
+        string="Service Level",
+        index=True,
+        ondelete="restrict",
+        tracking=True,
+        check_company=True,
         help="The service level this commitment was made under; empty for a promise typed by hand.",
     )
     metric = fields.Selection(related="policy_id.metric", store=True, string="Measures")
     res_model = fields.Char(
-        string="Source Model", index=True, readonly=True,
+        string="Source Model",
+        index=True,
+        readonly=True,
         help="Technical name of the document this commitment comes from (a delivery, a ticket…).",
     )
     res_id = fields.Many2oneReference(
@@ -121,20 +151,23 @@ class RelationshipSlaEvent(models.Model):
     )
     source_name = fields.Char(string="Source", compute="_compute_source_name")
     breach_noticed_on = fields.Datetime(
-        readonly=True, copy=False,
+        readonly=True,
+        copy=False,
         help="When the salesperson was asked to inform the customer of this breach. "
         "Set once: a breach is never announced twice.",
     )
 
     def init(self):
         # One commitment per source document and service level, archived ones included.
-        self.env.cr.execute(SQL(
-            """
+        self.env.cr.execute(
+            SQL(
+                """
             CREATE UNIQUE INDEX IF NOT EXISTS relationship_sla_event_source_uniq
                 ON relationship_sla_event (res_model, res_id, policy_id)
              WHERE res_id IS NOT NULL
             """
-        ))
+            )
+        )
 
     @api.depends("res_model", "res_id")
     def _compute_source_name(self):
@@ -170,14 +203,22 @@ class RelationshipSlaEvent(models.Model):
     def _compute_is_overdue(self):
         now = fields.Datetime.now()
         for event in self:
-            event.is_overdue = not event.date_done and bool(event.date_deadline) and (
-                commitment_state(event.date_deadline, event.date_done, now) == "breached"
+            event.is_overdue = (
+                not event.date_done
+                and bool(event.date_deadline)
+                and (
+                    commitment_state(event.date_deadline, event.date_done, now)
+                    == "breached"
+                )
             )
 
     def _search_is_overdue(self, operator, value):
         if operator not in ("=", "!=") or not isinstance(value, bool):
             raise NotImplementedError(_("Unsupported search on Overdue."))
-        overdue = [("state", "=", "open"), ("date_deadline", "<", fields.Datetime.now())]
+        overdue = [
+            ("state", "=", "open"),
+            ("date_deadline", "<", fields.Datetime.now()),
+        ]
         if (operator == "=") == value:
             return overdue
         return ["!", "&", *overdue]
@@ -187,12 +228,20 @@ class RelationshipSlaEvent(models.Model):
         now = fields.Datetime.now()
         for event in self:
             end = event.date_done or now
-            late = (end - event.date_deadline).total_seconds() / 3600 if event.date_deadline else 0
+            late = (
+                (end - event.date_deadline).total_seconds() / 3600
+                if event.date_deadline
+                else 0
+            )
             event.delay_hours = max(late, 0.0)
 
     @api.onchange("policy_id", "date_start")
     def _onchange_policy_id(self):
-        if self.policy_id and self.policy_id.target_type in ("hours", "days") and self.date_start:
+        if (
+            self.policy_id
+            and self.policy_id.target_type in ("hours", "days")
+            and self.date_start
+        ):
             self.date_deadline = self.policy_id._deadline_from(
                 self.date_start, False, self.company_id or self.env.company
             )
@@ -202,16 +251,20 @@ class RelationshipSlaEvent(models.Model):
         for event in self:
             if event.date_deadline < event.date_start:
                 raise ValidationError(
-                    _("The deadline of “%(name)s” (%(deadline)s) cannot be before the date "
-                      "it was committed (%(start)s).",
-                      name=event.name,
-                      deadline=format_datetime(self.env, event.date_deadline),
-                      start=format_datetime(self.env, event.date_start))
+                    _(
+                        "The deadline of “%(name)s” (%(deadline)s) cannot be before the date "
+                        "it was committed (%(start)s).",
+                        name=event.name,
+                        deadline=format_datetime(self.env, event.date_deadline),
+                        start=format_datetime(self.env, event.date_start),
+                    )
                 )
             if event.date_done and event.date_done < event.date_start:
                 raise ValidationError(
-                    _("“%(name)s” cannot be done before the date it was committed.",
-                      name=event.name)
+                    _(
+                        "“%(name)s” cannot be done before the date it was committed.",
+                        name=event.name,
+                    )
                 )
 
     @api.model_create_multi
@@ -231,13 +284,24 @@ class RelationshipSlaEvent(models.Model):
         if archiving:
             changed = self.filtered(lambda e: e.active != bool(vals["active"]))
         result = super().write(vals)
-        if "date_done" in vals and not self.env.context.get("relationship_sla_no_notice"):
+        if "date_done" in vals and not self.env.context.get(
+            "relationship_sla_no_notice"
+        ):
             self.filtered("date_done")._notify_breaches()
         if archiving and changed:
-            body = (_("Archived by %(user)s: this commitment no longer counts in the account's "
-                      "health.", user=self.env.user.name) if not vals["active"]
-                    else _("Restored by %(user)s: this commitment counts again in the account's "
-                           "health.", user=self.env.user.name))
+            body = (
+                _(
+                    "Archived by %(user)s: this commitment no longer counts in the account's "
+                    "health.",
+                    user=self.env.user.name,
+                )
+                if not vals["active"]
+                else _(
+                    "Restored by %(user)s: this commitment counts again in the account's "
+                    "health.",
+                    user=self.env.user.name,
+                )
+            )
             for event in changed:
                 event.message_post(body=body)
         return result
@@ -250,25 +314,34 @@ class RelationshipSlaEvent(models.Model):
         if self.env.su:
             return
         if set(SYSTEM_FIELDS) & set(vals):
-            raise AccessError(_(
-                "The source document and the breach notice of a service commitment are "
-                "recorded by Odoo and cannot be set by hand."
-            ))
+            raise AccessError(
+                _(
+                    "The source document and the breach notice of a service commitment are "
+                    "recorded by Odoo and cannot be set by hand."
+                )
+            )
         locked = [name for name in DOCUMENT_FIELDS if name in vals]
         if locked:
             from_documents = self.filtered("res_id")
             if from_documents:
-                raise UserError(_(
-                    "“%(name)s” was recorded from %(document)s: its account, dates and service "
-                    "level follow that document and cannot be edited here (%(fields)s).",
-                    name=from_documents[0].name,
-                    document=from_documents[0].source_name or from_documents[0].res_model,
-                    fields=", ".join(self._fields[name].get_description(self.env)["string"]
-                                     for name in locked),
-                ))
+                raise UserError(
+                    _(
+                        "“%(name)s” was recorded from %(document)s: its account, dates and service "
+                        "level follow that document and cannot be edited here (%(fields)s).",
+                        name=from_documents[0].name,
+                        document=from_documents[0].source_name
+                        or from_documents[0].res_model,
+                        fields=", ".join(
+                            self._fields[name].get_description(self.env)["string"]
+                            for name in locked
+                        ),
+                    )
+                )
         archives = "active" in vals and not (creating and vals["active"])
         if archives and not self.env.user.has_group(ARCHIVERS):
-            raise AccessError(_("Only sales managers can archive or restore a service commitment."))
+            raise AccessError(
+                _("Only sales managers can archive or restore a service commitment.")
+            )
 
     # Source documents ----------------------------------------------------------
     @api.model
@@ -294,14 +367,22 @@ class RelationshipSlaEvent(models.Model):
         keys = []
         for vals in vals_list:
             if not vals.get("res_model") or not vals.get("res_id"):
-                raise ValidationError(_("A service commitment recorded from a document "
-                                        "needs the document."))
-            keys.append((vals["res_model"], vals["res_id"], vals.get("policy_id") or False))
+                raise ValidationError(
+                    _(
+                        "A service commitment recorded from a document "
+                        "needs the document."
+                    )
+                )
+            keys.append(
+                (vals["res_model"], vals["res_id"], vals.get("policy_id") or False)
+            )
         Event = self.with_context(active_test=False, relationship_sla_no_notice=True)
-        existing = Event.search([
-            ("res_model", "in", list({key[0] for key in keys})),
-            ("res_id", "in", list({key[1] for key in keys})),
-        ])
+        existing = Event.search(
+            [
+                ("res_model", "in", list({key[0] for key in keys})),
+                ("res_id", "in", list({key[1] for key in keys})),
+            ]
+        )
         by_key = {(e.res_model, e.res_id, e.policy_id.id or False): e for e in existing}
         touched = self.browse()
         to_create = []
@@ -330,7 +411,9 @@ class RelationshipSlaEvent(models.Model):
             # two sources of one batch may share a key: keep the last values
             unique = {}
             for vals in to_create:
-                unique[(vals["res_model"], vals["res_id"], vals.get("policy_id") or False)] = vals
+                unique[
+                    (vals["res_model"], vals["res_id"], vals.get("policy_id") or False)
+                ] = vals
             touched |= Event.create(list(unique.values()))
         touched = touched.with_env(self.env)
         if notify:
@@ -339,7 +422,9 @@ class RelationshipSlaEvent(models.Model):
             now = fields.Datetime.now()
             touched.sudo().filtered(
                 lambda e: e.active and not e.breach_noticed_on and e._is_breached(now)
-            ).with_context(relationship_sla_no_notice=True).write({"breach_noticed_on": now})
+            ).with_context(relationship_sla_no_notice=True).write(
+                {"breach_noticed_on": now}
+            )
         return touched
 
     def _is_breached(self, now):
@@ -370,7 +455,8 @@ class RelationshipSlaEvent(models.Model):
         if not breaches:
             return breaches
         activity_type = self.env.ref(
-            "relationship_health.mail_activity_type_sla_breach", raise_if_not_found=False
+            "relationship_health.mail_activity_type_sla_breach",
+            raise_if_not_found=False,
         )
         model_id = self.env["ir.model"]._get_id(self._name)
         owners = {}
@@ -378,28 +464,39 @@ class RelationshipSlaEvent(models.Model):
         for company in breaches.company_id:
             accounts = breaches.filtered(lambda e: e.company_id == company).partner_id
             found = Owner._owners(accounts.ids, [company.id] * len(accounts))
-            owners.update({(pid, company.id): user for pid, (user, _team) in found.items()})
+            owners.update(
+                {(pid, company.id): user for pid, (user, _team) in found.items()}
+            )
         values = []
         for event in breaches:
             # (not "user": _() reads a local of that name as the reader)
             owner = owners.get((event.partner_id.id, event.company_id.id))
             if not owner:
-                event.message_post(body=_(
-                    "This commitment was breached, but the account has no salesperson "
-                    "to inform the customer."
-                ))
+                event.message_post(
+                    body=_(
+                        "This commitment was breached, but the account has no salesperson "
+                        "to inform the customer."
+                    )
+                )
                 continue
-            values.append({
-                "res_model_id": model_id,
-                "res_id": event.id,
-                "activity_type_id": activity_type.id if activity_type else False,
-                "summary": _("Inform %(account)s: %(name)s", account=event.partner_id.name,
-                             name=event.name),
-                "note": event.with_user(owner)._breach_facts(now),
-                "user_id": owner.id,
-                "date_deadline": fields.Date.context_today(event, now),
-            })
-        self.env["mail.activity"].sudo().with_context(mail_activity_quick_update=True).create(values)
+            values.append(
+                {
+                    "res_model_id": model_id,
+                    "res_id": event.id,
+                    "activity_type_id": activity_type.id if activity_type else False,
+                    "summary": _(
+                        "Inform %(account)s: %(name)s",
+                        account=event.partner_id.name,
+                        name=event.name,
+                    ),
+                    "note": event.with_user(owner)._breach_facts(now),
+                    "user_id": owner.id,
+                    "date_deadline": fields.Date.context_today(event, now),
+                }
+            )
+        self.env["mail.activity"].sudo().with_context(
+            mail_activity_quick_update=True
+        ).create(values)
         breaches.write({"breach_noticed_on": now})
         return breaches
 
@@ -413,17 +510,26 @@ class RelationshipSlaEvent(models.Model):
         else:
             late = _("%(hours)s hours late", hours=round(late_hours, 1))
         status = (
-            _("Done on %(date)s, %(late)s.", date=format_datetime(self.env, self.date_done), late=late)
+            _(
+                "Done on %(date)s, %(late)s.",
+                date=format_datetime(self.env, self.date_done),
+                late=late,
+            )
             if self.date_done
             else _("Still not done, %(late)s.", late=late)
         )
         what = self.name
         if self.policy_id:
             what = "%s (%s)" % (self.name, self.policy_id.name)
-        promised = _("Promised: %(what)s, by %(deadline)s.", what=what,
-                     deadline=format_datetime(self.env, self.date_deadline))
-        advice = _("Tell the customer before they find out: what happened, what is being done, "
-                   "and when it will be right. Use the “Inform the customer” email of this commitment.")
+        promised = _(
+            "Promised: %(what)s, by %(deadline)s.",
+            what=what,
+            deadline=format_datetime(self.env, self.date_deadline),
+        )
+        advice = _(
+            "Tell the customer before they find out: what happened, what is being done, "
+            "and when it will be right. Use the “Inform the customer” email of this commitment."
+        )
         return Markup("<p>%s</p><p>%s</p><p>%s</p>") % (promised, status, advice)
 
     @api.model
@@ -436,12 +542,15 @@ class RelationshipSlaEvent(models.Model):
         a run that stops half-way keeps the notices given, and the next run
         gives the others, never one twice."""
         now = fields.Datetime.now()
-        events = self.search([
-            ("breach_noticed_on", "=", False),
-            ("date_deadline", "<", now),
-            ("date_deadline", ">=", now - BREACH_NOTICE_WINDOW),
-            ("state", "=", "open"),
-        ], order="date_deadline, id")
+        events = self.search(
+            [
+                ("breach_noticed_on", "=", False),
+                ("date_deadline", "<", now),
+                ("date_deadline", ">=", now - BREACH_NOTICE_WINDOW),
+                ("state", "=", "open"),
+            ],
+            order="date_deadline, id",
+        )
         auto_commit = not getattr(threading.current_thread(), "testing", False)
         noticed = self.browse()
         cron = self.env["ir.cron"]
@@ -451,14 +560,17 @@ class RelationshipSlaEvent(models.Model):
             if auto_commit:
                 # One batch, one transaction: the notices given are kept.
                 self.env.cr.commit()  # pylint: disable=invalid-commit
-            cron._notify_progress(done=len(noticed), remaining=len(events) - len(noticed))
+            cron._notify_progress(
+                done=len(noticed), remaining=len(events) - len(noticed)
+            )
         return noticed
 
     def action_inform_customer(self):
         """The mail composer, with the breach email to the account's contacts."""
         self.ensure_one()
-        template = self.env.ref("relationship_health.mail_template_sla_breach",
-                                raise_if_not_found=False)
+        template = self.env.ref(
+            "relationship_health.mail_template_sla_breach", raise_if_not_found=False
+        )
         return {
             "type": "ir.actions.act_window",
             "res_model": "mail.compose.message",
@@ -479,7 +591,9 @@ class RelationshipSlaEvent(models.Model):
         """The account and its contacts with an email: who hears about a breach."""
         self.ensure_one()
         account = self.partner_id
-        contacts = account.child_ids.filtered(lambda c: c.email and c.type in ("contact", "other"))
+        contacts = account.child_ids.filtered(
+            lambda c: c.email and c.type in ("contact", "other")
+        )
         return (account.filtered("email") | contacts)[:10]
 
     def _normalize_account(self, vals):

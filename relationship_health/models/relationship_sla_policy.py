@@ -29,23 +29,28 @@ class RelationshipSlaPolicy(models.Model):
     sequence = fields.Integer(default=10)
     active = fields.Boolean(default=True)
     company_id = fields.Many2one(
-        "res.company", index=True,
+        "res.company",
+        index=True,
         default=lambda self: self.env.company,
         help="Leave empty to apply the policy in every company.",
     )
     metric = fields.Selection(
-        SLA_METRICS, string="Measures",
+        SLA_METRICS,
+        string="Measures",
         help="On-time delivery: outgoing deliveries of customer orders. First response and "
         "resolution: helpdesk tickets. Custom: commitments recorded by hand.",
     )
     target_type = fields.Selection(
         [("hours", "Hours"), ("days", "Days"), ("field", "Date on the document")],
-        string="Target", required=True, default="days",
+        string="Target",
+        required=True,
+        default="days",
         help="A duration counted from the start of the commitment (the order's confirmation, "
         "the ticket's creation…), or a deadline read from the document itself.",
     )
     target_value = fields.Float(
-        string="Within", digits=(16, 2),
+        string="Within",
+        digits=(16, 2),
         help="Hours or days allowed, counted from the start of the commitment.",
     )
     deadline_field = fields.Selection(
@@ -58,19 +63,35 @@ class RelationshipSlaPolicy(models.Model):
         "(in the timezone of the company).",
     )
     scope = fields.Selection(
-        [("all", "All accounts"), ("tags", "Accounts with tags"), ("partners", "Chosen accounts")],
-        string="Applies To", required=True, default="all",
+        [
+            ("all", "All accounts"),
+            ("tags", "Accounts with tags"),
+            ("partners", "Chosen accounts"),
+        ],
+        string="Applies To",
+        required=True,
+        default="all",
     )
     category_ids = fields.Many2many(
-        "res.partner.category", "relationship_sla_policy_category_rel", "policy_id", "category_id",
-        string="Tags", help="The policy covers the accounts with at least one of these tags.",
+        "res.partner.category",
+        "relationship_sla_policy_category_rel",
+        "policy_id",
+        "category_id",
+        string="Tags",
+        help="The policy covers the accounts with at least one of these tags.",
     )
     partner_ids = fields.Many2many(
-        "res.partner", "relationship_sla_policy_partner_rel", "policy_id", "partner_id",
-        string="Accounts", domain="[('is_company', '=', True)]", check_company=True,
+        "res.partner",
+        "relationship_sla_policy_partner_rel",
+        "policy_id",
+        "partner_id",
+        string="Accounts",
+        domain="[('is_company', '=', True)]",
+        check_company=True,
     )
     description = fields.Text(
-        translate=True, help="The promise in the customer's words, shown in the service report.",
+        translate=True,
+        help="The promise in the customer's words, shown in the service report.",
     )
     event_count = fields.Integer(string="Commitments", compute="_compute_event_count")
 
@@ -80,60 +101,92 @@ class RelationshipSlaPolicy(models.Model):
         """Which metrics may read their deadline from which document date."""
         return {"manual": {"delivery", "first_response", "resolution", "custom"}}
 
-    @api.constrains("metric", "target_type", "target_value", "deadline_field", "scope",
-                    "category_ids", "partner_ids")
+    @api.constrains(
+        "metric",
+        "target_type",
+        "target_value",
+        "deadline_field",
+        "scope",
+        "category_ids",
+        "partner_ids",
+    )
     def _check_policy(self):
         metric_labels = dict(self._fields["metric"]._description_selection(self.env))
-        field_labels = dict(self._fields["deadline_field"]._description_selection(self.env))
+        field_labels = dict(
+            self._fields["deadline_field"]._description_selection(self.env)
+        )
         compatible = self._deadline_field_metrics()
         for policy in self:
             if not policy.metric:
-                raise ValidationError(self.env._(
-                    "Choose what the service level “%(name)s” measures: on-time delivery, "
-                    "first response, resolution or custom.", name=policy.name,
-                ))
+                raise ValidationError(
+                    self.env._(
+                        "Choose what the service level “%(name)s” measures: on-time delivery, "
+                        "first response, resolution or custom.",
+                        name=policy.name,
+                    )
+                )
             if policy.target_type in ("hours", "days") and policy.target_value <= 0:
-                raise ValidationError(self.env._(
-                    "The target of “%(name)s” must be a positive number of %(unit)s "
-                    "(got %(value)s).",
-                    name=policy.name,
-                    unit=self.env._("hours") if policy.target_type == "hours" else self.env._("days"),
-                    value=policy.target_value,
-                ))
-            limit = MAX_TARGET_HOURS if policy.target_type == "hours" else MAX_TARGET_DAYS
+                raise ValidationError(
+                    self.env._(
+                        "The target of “%(name)s” must be a positive number of %(unit)s "
+                        "(got %(value)s).",
+                        name=policy.name,
+                        unit=self.env._("hours")
+                        if policy.target_type == "hours"
+                        else self.env._("days"),
+                        value=policy.target_value,
+                    )
+                )
+            limit = (
+                MAX_TARGET_HOURS if policy.target_type == "hours" else MAX_TARGET_DAYS
+            )
             if policy.target_type in ("hours", "days") and policy.target_value > limit:
-                raise ValidationError(self.env._(
-                    "The target of “%(name)s” cannot be more than %(max)s %(unit)s "
-                    "(got %(value)s).",
-                    name=policy.name,
-                    max=limit,
-                    unit=self.env._("hours") if policy.target_type == "hours" else self.env._("days"),
-                    value=policy.target_value,
-                ))
+                raise ValidationError(
+                    self.env._(
+                        "The target of “%(name)s” cannot be more than %(max)s %(unit)s "
+                        "(got %(value)s).",
+                        name=policy.name,
+                        max=limit,
+                        unit=self.env._("hours")
+                        if policy.target_type == "hours"
+                        else self.env._("days"),
+                        value=policy.target_value,
+                    )
+                )
             if policy.target_type == "field":
                 if not policy.deadline_field:
-                    raise ValidationError(self.env._(
-                        "Choose the date of the document that holds the deadline of “%(name)s”.",
-                        name=policy.name,
-                    ))
+                    raise ValidationError(
+                        self.env._(
+                            "Choose the date of the document that holds the deadline of “%(name)s”.",
+                            name=policy.name,
+                        )
+                    )
                 if policy.metric not in compatible.get(policy.deadline_field, ()):
-                    raise ValidationError(self.env._(
-                        "“%(field)s” cannot be the deadline of a policy that measures "
-                        "%(metric)s (“%(name)s”).",
-                        field=field_labels.get(policy.deadline_field, policy.deadline_field),
-                        metric=metric_labels[policy.metric].lower(),
-                        name=policy.name,
-                    ))
+                    raise ValidationError(
+                        self.env._(
+                            "“%(field)s” cannot be the deadline of a policy that measures "
+                            "%(metric)s (“%(name)s”).",
+                            field=field_labels.get(
+                                policy.deadline_field, policy.deadline_field
+                            ),
+                            metric=metric_labels[policy.metric].lower(),
+                            name=policy.name,
+                        )
+                    )
             if policy.scope == "tags" and not policy.category_ids:
-                raise ValidationError(self.env._(
-                    "Choose at least one tag for “%(name)s”, or make it apply to all accounts.",
-                    name=policy.name,
-                ))
+                raise ValidationError(
+                    self.env._(
+                        "Choose at least one tag for “%(name)s”, or make it apply to all accounts.",
+                        name=policy.name,
+                    )
+                )
             if policy.scope == "partners" and not policy.partner_ids:
-                raise ValidationError(self.env._(
-                    "Choose at least one account for “%(name)s”, or make it apply to all accounts.",
-                    name=policy.name,
-                ))
+                raise ValidationError(
+                    self.env._(
+                        "Choose at least one account for “%(name)s”, or make it apply to all accounts.",
+                        name=policy.name,
+                    )
+                )
 
     @api.onchange("target_type")
     def _onchange_target_type(self):
@@ -143,9 +196,13 @@ class RelationshipSlaPolicy(models.Model):
             self.target_value = 1.0
 
     def _compute_event_count(self):
-        counts = dict(self.env["relationship.sla.event"]._read_group(
-            [("policy_id", "in", self.ids)], ["policy_id"], ["__count"],
-        ))
+        counts = dict(
+            self.env["relationship.sla.event"]._read_group(
+                [("policy_id", "in", self.ids)],
+                ["policy_id"],
+                ["__count"],
+            )
+        )
         for policy in self:
             policy.event_count = counts.get(policy, 0)
 
@@ -180,7 +237,11 @@ class RelationshipSlaPolicy(models.Model):
         if metrics:
             domain.append(("metric", "in", list(metrics)))
         if companies is not None:
-            domain += ["|", ("company_id", "=", False), ("company_id", "in", companies.ids)]
+            domain += [
+                "|",
+                ("company_id", "=", False),
+                ("company_id", "in", companies.ids),
+            ]
         policies = self.search(domain)
         accounts = accounts.commercial_partner_id
         result = defaultdict(lambda: self.browse())

@@ -38,10 +38,18 @@ class RelationshipSlaSourceMixin(models.AbstractModel):
     def _relationship_sla_events(self):
         """The existing commitments of these documents made under a service
         level, archived ones included."""
-        return self.env["relationship.sla.event"].sudo().with_context(active_test=False).search([
-            ("res_model", "=", self._name), ("res_id", "in", self.ids),
-            ("policy_id", "!=", False),
-        ])
+        return (
+            self.env["relationship.sla.event"]
+            .sudo()
+            .with_context(active_test=False)
+            .search(
+                [
+                    ("res_model", "=", self._name),
+                    ("res_id", "in", self.ids),
+                    ("policy_id", "!=", False),
+                ]
+            )
+        )
 
     def _relationship_sla_event_vals(self, existing):
         """Values of the commitments these documents owe now (for
@@ -58,7 +66,9 @@ class RelationshipSlaSourceMixin(models.AbstractModel):
         """Create or update the commitments of these documents in one go and
         archive those that no longer count. ``notify=False`` (backfills)
         gives no "Inform the customer" activity for breaches of the past."""
-        Event = self.env["relationship.sla.event"].sudo().with_context(active_test=False)
+        Event = (
+            self.env["relationship.sla.event"].sudo().with_context(active_test=False)
+        )
         if not self:
             return Event.browse()
         sources = self.sudo().with_context(active_test=False)
@@ -78,7 +88,9 @@ class RelationshipSlaSourceMixin(models.AbstractModel):
         notices. Running it again updates, never duplicates."""
         sources = self.sudo().with_context(active_test=False)
         events = self.env["relationship.sla.event"]
-        for ids in split_every(batch_size, sources.search(domain, order="id").ids, list):
+        for ids in split_every(
+            batch_size, sources.search(domain, order="id").ids, list
+        ):
             events |= sources.browse(ids)._record_relationship_sla_events(notify=False)
             sources.env.invalidate_all()
         return events

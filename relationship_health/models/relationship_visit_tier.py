@@ -10,8 +10,11 @@ def check_visit_interval(days, owner):
     """Refuse a visit cadence outside 0 (no plan) – three years."""
     if not 0 <= days <= MAX_VISIT_INTERVAL_DAYS:
         raise ValidationError(
-            _("The visit cadence of %(owner)s must be between 0 (no plan) and %(max)s days.",
-              owner=owner, max=MAX_VISIT_INTERVAL_DAYS)
+            _(
+                "The visit cadence of %(owner)s must be between 0 (no plan) and %(max)s days.",
+                owner=owner,
+                max=MAX_VISIT_INTERVAL_DAYS,
+            )
         )
 
 
@@ -30,7 +33,9 @@ class RelationshipVisitTier(models.Model):
     name = fields.Char(required=True, translate=True)
     sequence = fields.Integer(default=10)
     visit_interval_days = fields.Integer(
-        string="Visit Cadence (days)", required=True, default=90,
+        string="Visit Cadence (days)",
+        required=True,
+        default=90,
         help="How often accounts of this tier should be visited. 0 means no visit plan.",
     )
     company_id = fields.Many2one("res.company", default=lambda self: self.env.company)
@@ -38,7 +43,11 @@ class RelationshipVisitTier(models.Model):
     partner_count = fields.Integer(string="Accounts", compute="_compute_partner_count")
 
     _sql_constraints = [
-        ("name_company_uniq", "UNIQUE(name, company_id)", "Account tier names must be unique."),
+        (
+            "name_company_uniq",
+            "UNIQUE(name, company_id)",
+            "Account tier names must be unique.",
+        ),
     ]
 
     @api.constrains("visit_interval_days")
@@ -47,9 +56,11 @@ class RelationshipVisitTier(models.Model):
             check_visit_interval(tier.visit_interval_days, tier.name)
 
     def _compute_partner_count(self):
-        counts = dict(self.env["res.partner"]._read_group(
-            [("visit_tier_id", "in", self.ids)], ["visit_tier_id"], ["__count"]
-        ))
+        counts = dict(
+            self.env["res.partner"]._read_group(
+                [("visit_tier_id", "in", self.ids)], ["visit_tier_id"], ["__count"]
+            )
+        )
         for tier in self:
             tier.partner_count = counts.get(tier, 0)
 
@@ -64,10 +75,13 @@ class RelationshipVisitTier(models.Model):
         write per tier, whatever the number of accounts)."""
         partners = self.env["res.partner"].sudo()
         for tier in self:
-            followers = partners.search([
-                ("visit_tier_id", "=", tier.id), ("visit_interval_override", "=", False),
-                ("visit_interval_days", "!=", tier.visit_interval_days),
-            ])
+            followers = partners.search(
+                [
+                    ("visit_tier_id", "=", tier.id),
+                    ("visit_interval_override", "=", False),
+                    ("visit_interval_days", "!=", tier.visit_interval_days),
+                ]
+            )
             followers.with_context(visit_tier_sync=True).write(
                 {"visit_interval_days": tier.visit_interval_days}
             )

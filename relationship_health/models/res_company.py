@@ -68,7 +68,8 @@ class ResCompany(models.Model):
         default=_config_default("satisfaction_half_life_days"),
     )
     health_sla_half_life = fields.Integer(
-        string="Service Event Half-Life (days)", default=_config_default("sla_half_life_days")
+        string="Service Event Half-Life (days)",
+        default=_config_default("sla_half_life_days"),
     )
     health_default_visit_interval = fields.Integer(
         string="Default Visit Cadence (days)",
@@ -83,12 +84,14 @@ class ResCompany(models.Model):
     )
 
     health_visit_mood_weight = fields.Float(
-        string="Weight of a Visit Mood", default=_config_default("mood_weight"),
+        string="Weight of a Visit Mood",
+        default=_config_default("mood_weight"),
         help="How much the customer mood a sales rep notes after a visit counts in the "
         "satisfaction signal, against 1 for a survey answer (0 leaves moods out).",
     )
     health_visit_reminder_days = fields.Integer(
-        string="Visit Reminder (days)", default=14,
+        string="Visit Reminder (days)",
+        default=14,
         help="When a visit falls due within this many days and none is planned, the "
         "salesperson gets a “Plan a visit” activity. 0 turns the reminders off.",
     )
@@ -111,50 +114,78 @@ class ResCompany(models.Model):
         help="Yearly discount rate of the customer lifetime value.",
     )
 
-    @api.constrains(*HEALTH_CONFIG_FIELDS, *HEALTH_PERCENT_FIELDS, "health_default_visit_interval",
-                    "health_visit_reminder_days")
+    @api.constrains(
+        *HEALTH_CONFIG_FIELDS,
+        *HEALTH_PERCENT_FIELDS,
+        "health_default_visit_interval",
+        "health_visit_reminder_days",
+    )
     def _check_health_settings(self):
         for company in self:
             if company.health_default_visit_interval < 0:
-                raise ValidationError(_("The default visit cadence cannot be negative."))
+                raise ValidationError(
+                    _("The default visit cadence cannot be negative.")
+                )
             if company.health_visit_reminder_days < 0:
-                raise ValidationError(_("The visit reminder cannot be a negative number of days."))
+                raise ValidationError(
+                    _("The visit reminder cannot be a negative number of days.")
+                )
             if company.health_default_visit_interval > MAX_VISIT_CADENCE_DAYS:
-                raise ValidationError(_(
-                    "The default visit cadence must be between 0 (no plan) and %(max)s days.",
-                    max=MAX_VISIT_CADENCE_DAYS))
+                raise ValidationError(
+                    _(
+                        "The default visit cadence must be between 0 (no plan) and %(max)s days.",
+                        max=MAX_VISIT_CADENCE_DAYS,
+                    )
+                )
             if company.health_visit_reminder_days > MAX_REMINDER_DAYS:
-                raise ValidationError(_(
-                    "The visit reminder must be between 0 (no reminder) and %(max)s days.",
-                    max=MAX_REMINDER_DAYS))
+                raise ValidationError(
+                    _(
+                        "The visit reminder must be between 0 (no reminder) and %(max)s days.",
+                        max=MAX_REMINDER_DAYS,
+                    )
+                )
             try:
                 company._health_scoring_config()
             except ScoringConfigError as error:
                 raise ValidationError(
-                    _("Invalid relationship health settings for %(company)s: %(error)s",
-                      company=company.name, error=company._health_config_error_text(error))
+                    _(
+                        "Invalid relationship health settings for %(company)s: %(error)s",
+                        company=company.name,
+                        error=company._health_config_error_text(error),
+                    )
                 ) from error
 
     def _health_config_error_text(self, error):
         """The scoring core's complaint in the user's language."""
         attributes = {**HEALTH_CONFIG_FIELDS, **HEALTH_PERCENT_FIELDS}
-        field_name = {attr: fname for fname, attr in attributes.items()}.get(error.setting)
-        setting = (self._fields[field_name]._description_string(self.env)
-                   if field_name else error.setting)
+        field_name = {attr: fname for fname, attr in attributes.items()}.get(
+            error.setting
+        )
+        setting = (
+            self._fields[field_name]._description_string(self.env)
+            if field_name
+            else error.setting
+        )
         if error.kind == "no_weight":
             return _("At least one signal weight must be above zero.")
         if error.kind == "thresholds":
-            return _("Band thresholds must be strictly decreasing between 100 and 0 "
-                     "(100 ≥ healthy > watch > at risk > 0).")
+            return _(
+                "Band thresholds must be strictly decreasing between 100 and 0 "
+                "(100 ≥ healthy > watch > at risk > 0)."
+            )
         if error.kind == "negative":
             return _("“%(setting)s” cannot be negative.", setting=setting)
         if error.kind == "positive":
             return _("“%(setting)s” must be above zero.", setting=setting)
         if error.kind == "too_large":
             limit = f"{error.limit:g}"
-            return _("“%(setting)s” cannot be above %(max)s.", setting=setting, max=limit)
+            return _(
+                "“%(setting)s” cannot be above %(max)s.", setting=setting, max=limit
+            )
         if error.kind == "share":
-            return _("“%(setting)s” must be a percentage between 0 and 100.", setting=setting)
+            return _(
+                "“%(setting)s” must be a percentage between 0 and 100.", setting=setting
+            )
         return str(error)
 
     def _health_scoring_config(self):
@@ -168,86 +199,129 @@ class ResCompany(models.Model):
 
     # Retention automation ------------------------------------------------------
     health_automation_enabled = fields.Boolean(
-        string="Retention Automation", default=True,
+        string="Retention Automation",
+        default=True,
         help="Turn health transitions into follow-up activities and retention "
         "opportunities, close them when accounts recover, and send the weekly digest.",
     )
     health_retention_create_lead = fields.Boolean(
-        string="Retention Opportunities", default=True,
+        string="Retention Opportunities",
+        default=True,
         help="Also open a retention opportunity in the salesperson's pipeline.",
     )
     health_retention_drop_points = fields.Float(
-        string="Score Drop (points)", default=15.0,
+        string="Score Drop (points)",
+        default=15.0,
         help="A score this many points below the one of 30 days ago calls for a follow-up.",
     )
     health_retention_critical_days = fields.Integer(
-        string="Critical For (days)", default=30,
+        string="Critical For (days)",
+        default=30,
         help="An account critical for longer than this with no retention work open "
         "calls for a follow-up.",
     )
     health_retention_activity_days = fields.Integer(
-        string="Follow-up Due In (days)", default=3,
+        string="Follow-up Due In (days)",
+        default=3,
     )
     health_retention_cooldown_days = fields.Integer(
-        string="Cooldown (days)", default=14,
+        string="Cooldown (days)",
+        default=14,
         help="Once retention work is closed, no new work is opened on the account "
         "for this many days.",
     )
     health_retention_winback_factor = fields.Float(
-        string="Win-back After (× usual interval)", default=4.0,
+        string="Win-back After (× usual interval)",
+        default=4.0,
         help="Accounts without an order for more than this many times their usual "
         "order interval get a win-back activity instead of a plain follow-up.",
     )
     health_retention_default_user_id = fields.Many2one(
-        "res.users", string="Default Retention Owner",
+        "res.users",
+        string="Default Retention Owner",
         domain="[('share', '=', False)]",
         help="Gets the retention work of accounts with neither a salesperson nor a "
         "sales team leader.",
     )
 
     @api.constrains(
-        "health_retention_drop_points", "health_retention_critical_days",
-        "health_retention_activity_days", "health_retention_cooldown_days",
-        "health_retention_winback_factor", "health_retention_default_user_id",
+        "health_retention_drop_points",
+        "health_retention_critical_days",
+        "health_retention_activity_days",
+        "health_retention_cooldown_days",
+        "health_retention_winback_factor",
+        "health_retention_default_user_id",
     )
     def _check_health_retention_settings(self):
         for company in self:
             if not 0 < company.health_retention_drop_points <= 100:
-                raise ValidationError(_(
-                    "The score drop that calls for a retention follow-up must be between "
-                    "1 and 100 points."))
+                raise ValidationError(
+                    _(
+                        "The score drop that calls for a retention follow-up must be between "
+                        "1 and 100 points."
+                    )
+                )
             if company.health_retention_critical_days < 1:
-                raise ValidationError(_(
-                    "The number of days an account may stay critical must be at least 1."))
+                raise ValidationError(
+                    _(
+                        "The number of days an account may stay critical must be at least 1."
+                    )
+                )
             if company.health_retention_activity_days < 0:
-                raise ValidationError(_(
-                    "The retention follow-up cannot be due a negative number of days ahead."))
+                raise ValidationError(
+                    _(
+                        "The retention follow-up cannot be due a negative number of days ahead."
+                    )
+                )
             if company.health_retention_cooldown_days < 0:
                 raise ValidationError(_("The retention cooldown cannot be negative."))
             if company.health_retention_winback_factor < 1:
-                raise ValidationError(_(
-                    "The win-back factor must be at least 1 (times the usual order interval)."))
+                raise ValidationError(
+                    _(
+                        "The win-back factor must be at least 1 (times the usual order interval)."
+                    )
+                )
             limits = [
-                (company.health_retention_critical_days, MAX_DAYS,
-                 _("The number of days an account may stay critical")),
-                (company.health_retention_activity_days, MAX_REMINDER_DAYS,
-                 _("The delay of a retention follow-up")),
-                (company.health_retention_cooldown_days, MAX_DAYS,
-                 _("The retention cooldown")),
-                (company.health_retention_winback_factor, MAX_WINBACK_FACTOR,
-                 _("The win-back factor")),
+                (
+                    company.health_retention_critical_days,
+                    MAX_DAYS,
+                    _("The number of days an account may stay critical"),
+                ),
+                (
+                    company.health_retention_activity_days,
+                    MAX_REMINDER_DAYS,
+                    _("The delay of a retention follow-up"),
+                ),
+                (
+                    company.health_retention_cooldown_days,
+                    MAX_DAYS,
+                    _("The retention cooldown"),
+                ),
+                (
+                    company.health_retention_winback_factor,
+                    MAX_WINBACK_FACTOR,
+                    _("The win-back factor"),
+                ),
             ]
             for value, limit, label in limits:
                 if value > limit:
                     got = f"{value:g}"
-                    raise ValidationError(_(
-                        "%(setting)s cannot be above %(max)s (got %(value)s).",
-                        setting=label, max=limit, value=got))
+                    raise ValidationError(
+                        _(
+                            "%(setting)s cannot be above %(max)s (got %(value)s).",
+                            setting=label,
+                            max=limit,
+                            value=got,
+                        )
+                    )
             owner = company.health_retention_default_user_id
             if owner and (owner.share or company not in owner.company_ids):
-                raise ValidationError(_(
-                    "The default retention owner must be an internal user of %(company)s.",
-                    company=company.name))
+                raise ValidationError(
+                    _(
+                        "The default retention owner must be an internal user of %(company)s.",
+                        company=company.name,
+                    )
+                )
 
     def _health_retention_settings(self):
         """The retention automation settings of this company, as plain values."""

@@ -7,20 +7,30 @@ class ResConfigSettings(models.TransientModel):
     health_weight_satisfaction = fields.Float(
         related="company_id.health_weight_satisfaction", readonly=False
     )
-    health_weight_sla = fields.Float(related="company_id.health_weight_sla", readonly=False)
-    health_weight_visits = fields.Float(related="company_id.health_weight_visits", readonly=False)
-    health_weight_recency = fields.Float(related="company_id.health_weight_recency", readonly=False)
+    health_weight_sla = fields.Float(
+        related="company_id.health_weight_sla", readonly=False
+    )
+    health_weight_visits = fields.Float(
+        related="company_id.health_weight_visits", readonly=False
+    )
+    health_weight_recency = fields.Float(
+        related="company_id.health_weight_recency", readonly=False
+    )
     health_threshold_healthy = fields.Float(
         related="company_id.health_threshold_healthy", readonly=False
     )
-    health_threshold_watch = fields.Float(related="company_id.health_threshold_watch", readonly=False)
+    health_threshold_watch = fields.Float(
+        related="company_id.health_threshold_watch", readonly=False
+    )
     health_threshold_at_risk = fields.Float(
         related="company_id.health_threshold_at_risk", readonly=False
     )
     health_satisfaction_half_life = fields.Integer(
         related="company_id.health_satisfaction_half_life", readonly=False
     )
-    health_sla_half_life = fields.Integer(related="company_id.health_sla_half_life", readonly=False)
+    health_sla_half_life = fields.Integer(
+        related="company_id.health_sla_half_life", readonly=False
+    )
     health_default_visit_interval = fields.Integer(
         related="company_id.health_default_visit_interval", readonly=False
     )
@@ -64,11 +74,13 @@ class ResConfigSettings(models.TransientModel):
         related="company_id.health_retention_winback_factor", readonly=False
     )
     health_retention_default_user_id = fields.Many2one(
-        related="company_id.health_retention_default_user_id", readonly=False,
+        related="company_id.health_retention_default_user_id",
+        readonly=False,
         domain="[('share', '=', False), ('company_ids', 'in', company_id)]",
     )
     health_failure_count = fields.Integer(
-        string="Accounts Not Scored", compute="_compute_health_failure_count",
+        string="Accounts Not Scored",
+        compute="_compute_health_failure_count",
         groups="sales_team.group_sale_manager",
         help="Accounts of your companies whose last scoring failed.",
     )
@@ -77,8 +89,16 @@ class ResConfigSettings(models.TransientModel):
     def _compute_health_failure_count(self):
         # Shown to sales managers only (the view's groups); counted without
         # the access rights of administrators who are not sales managers.
-        count = self.env["relationship.health.failure"].sudo().search_count([
-            "|", ("company_id", "=", False), ("company_id", "in", self.env.companies.ids),
-        ])
+        count = (
+            self.env["relationship.health.failure"]
+            .sudo()
+            .search_count(
+                [
+                    "|",
+                    ("company_id", "=", False),
+                    ("company_id", "in", self.env.companies.ids),
+                ]
+            )
+        )
         for settings in self:
             settings.health_failure_count = count

@@ -16,7 +16,10 @@ from ..scoring.vocabulary import (
 )
 from . import partner_health_texts as texts
 from .partner_health_fields import (
-    HEALTH_READERS, check_health_fields_writable, engine_result, health_field,
+    HEALTH_READERS,
+    check_health_fields_writable,
+    engine_result,
+    health_field,
 )
 from .health_clock import health_today
 from .relationship_health_snapshot import HEALTH_BANDS
@@ -33,21 +36,30 @@ class ResPartner(models.Model):
 
     # Visit plan -----------------------------------------------------------
     visit_interval_days = health_field(
-        fields.Integer, string="Visit Cadence (days)", copy=False,
+        fields.Integer,
+        string="Visit Cadence (days)",
+        copy=False,
         default=lambda self: self.env.company.health_default_visit_interval,
         help="How often this account should be visited. 0 means no visit plan.",
     )
     visit_tier_id = health_field(
-        fields.Many2one, "relationship.visit.tier", string="Account Tier",
-        index="btree_not_null", copy=False,
+        fields.Many2one,
+        "relationship.visit.tier",
+        string="Account Tier",
+        index="btree_not_null",
+        copy=False,
         help="The tier gives the account its visit cadence, unless the account has its own.",
     )
     visit_interval_override = health_field(
-        fields.Boolean, string="Own Cadence", copy=False,
+        fields.Boolean,
+        string="Own Cadence",
+        copy=False,
         help="The account keeps its own visit cadence instead of its tier's.",
     )
     visit_plan_date = health_field(
-        fields.Date, string="Visit Plan Since", copy=False,
+        fields.Date,
+        string="Visit Plan Since",
+        copy=False,
         help="When the current visit plan started; an account never visited "
         "scores 0 on visits once the plan is older than one cadence.",
     )
@@ -55,78 +67,127 @@ class ResPartner(models.Model):
     # Visit plan follow-up, written in bulk by the engine
     visit_next_date = engine_result(fields.Date, string="Next Planned Visit")
     visit_due_date = engine_result(
-        fields.Date, string="Visit Due", index="btree_not_null",
+        fields.Date,
+        string="Visit Due",
+        index="btree_not_null",
         help="One cadence after the last visit (or after the visit plan started).",
     )
     visit_overdue = engine_result(fields.Boolean, string="Visit Overdue")
     visit_held_12m = engine_result(
-        fields.Integer, string="Visits Held (12 months)", aggregator="sum",
+        fields.Integer,
+        string="Visits Held (12 months)",
+        aggregator="sum",
     )
     visit_planned_12m = engine_result(
-        fields.Integer, string="Visits Planned (12 months)", aggregator="sum",
+        fields.Integer,
+        string="Visits Planned (12 months)",
+        aggregator="sum",
         help="Visits the cadence asked for over the last 12 months (or since the plan started).",
     )
     visit_adherence = engine_result(
-        fields.Float, string="Visit Plan Adherence (%)", digits=(5, 1),
-        aggregator="avg", help="Visits held against visits planned over the last 12 months.",
+        fields.Float,
+        string="Visit Plan Adherence (%)",
+        digits=(5, 1),
+        aggregator="avg",
+        help="Visits held against visits planned over the last 12 months.",
     )
 
     # Health, written in bulk by the relationship health engine -----------
     health_score = engine_result(
-        fields.Float, string="Health Score", index=True, digits=(5, 1),
-        aggregator="avg", help="Relationship health from 0 to 100; empty when no signal has data.",
+        fields.Float,
+        string="Health Score",
+        index=True,
+        digits=(5, 1),
+        aggregator="avg",
+        help="Relationship health from 0 to 100; empty when no signal has data.",
     )
     health_band = engine_result(
-        fields.Selection, HEALTH_BANDS, string="Health Band", index=True,
+        fields.Selection,
+        HEALTH_BANDS,
+        string="Health Band",
+        index=True,
         group_expand="_group_expand_health_band",
     )
     health_computed_band = engine_result(
-        fields.Selection, HEALTH_BANDS, string="Computed Band",
+        fields.Selection,
+        HEALTH_BANDS,
+        string="Computed Band",
         help="The band of the computed score, whatever a manager's override says.",
     )
     health_override_band = engine_result(
-        fields.Selection, selection(SCORED_BANDS, BAND_LABELS), string="Band Override",
+        fields.Selection,
+        selection(SCORED_BANDS, BAND_LABELS),
+        string="Band Override",
         tracking=True,
         help="A sales manager's judgment that replaces the computed band until it expires.",
     )
     health_override_reason = engine_result(fields.Text, string="Override Reason")
-    health_override_until = engine_result(fields.Date, string="Override Until", tracking=True)
-    health_override_user_id = engine_result(fields.Many2one, "res.users", string="Overridden By")
+    health_override_until = engine_result(
+        fields.Date, string="Override Until", tracking=True
+    )
+    health_override_user_id = engine_result(
+        fields.Many2one, "res.users", string="Overridden By"
+    )
     health_trend = engine_result(
-        fields.Float, string="Health Trend", digits=(5, 1), aggregator="avg",
+        fields.Float,
+        string="Health Trend",
+        digits=(5, 1),
+        aggregator="avg",
         help="Score change against the newest snapshot at least 28 days old.",
     )
     health_confidence = engine_result(
-        fields.Float, string="Health Confidence (%)", digits=(5, 1), aggregator="avg",
+        fields.Float,
+        string="Health Confidence (%)",
+        digits=(5, 1),
+        aggregator="avg",
         help="Share of the total weight carried by signals that had data.",
     )
     health_satisfaction = engine_result(
-        fields.Float, string="Satisfaction", digits=(5, 1), aggregator="avg",
+        fields.Float,
+        string="Satisfaction",
+        digits=(5, 1),
+        aggregator="avg",
     )
-    health_visits = engine_result(fields.Float, string="Visits", digits=(5, 1), aggregator="avg")
+    health_visits = engine_result(
+        fields.Float, string="Visits", digits=(5, 1), aggregator="avg"
+    )
     health_sla = engine_result(
         fields.Float, string="SLA Adherence", digits=(5, 1), aggregator="avg"
     )
     health_recency = engine_result(
-        fields.Float, string="Purchase Recency", digits=(5, 1), aggregator="avg",
+        fields.Float,
+        string="Purchase Recency",
+        digits=(5, 1),
+        aggregator="avg",
     )
-    health_nps = engine_result(fields.Float, string="NPS", digits=(5, 1), aggregator="avg")
+    health_nps = engine_result(
+        fields.Float, string="NPS", digits=(5, 1), aggregator="avg"
+    )
     health_last_order_date = engine_result(fields.Date, string="Last Order")
     health_order_interval = engine_result(
-        fields.Integer, string="Usual Order Interval (days)", aggregator="avg",
+        fields.Integer,
+        string="Usual Order Interval (days)",
+        aggregator="avg",
     )
     health_last_visit_date = engine_result(fields.Date, string="Last Visit")
     health_details = engine_result(fields.Json, string="Health Details")
     health_reasons = health_field(
-        fields.Text, string="Health Reasons", compute="_compute_health_reasons",
+        fields.Text,
+        string="Health Reasons",
+        compute="_compute_health_reasons",
         help="What pulled the score down, most costly first.",
     )
     health_main_reason = health_field(
-        fields.Char, string="Main Reason", compute="_compute_health_reasons",
+        fields.Char,
+        string="Main Reason",
+        compute="_compute_health_reasons",
         help="What pulled the score down the most.",
     )
     health_summary = health_field(
-        fields.Html, string="Health Signals", compute="_compute_health_summary", sanitize=False,
+        fields.Html,
+        string="Health Signals",
+        compute="_compute_health_summary",
+        sanitize=False,
     )
     # SERVQUAL gaps (perception − expectation, on the items' 1–7 scale)
     health_gap_reliability = engine_result(
@@ -145,96 +206,149 @@ class ResPartner(models.Model):
         fields.Float, string="Tangibles Gap", digits=(4, 1), aggregator="avg"
     )
     health_servqual_gap = engine_result(
-        fields.Float, string="SERVQUAL Gap", digits=(4, 1), aggregator="avg",
+        fields.Float,
+        string="SERVQUAL Gap",
+        digits=(4, 1),
+        aggregator="avg",
         help="Mean gap over the measured dimensions: negative when the customer perceives "
         "less than they expect.",
     )
     health_servqual_weakest = engine_result(
-        fields.Selection, SERVQUAL_DIMENSIONS, string="Weakest Dimension",
+        fields.Selection,
+        SERVQUAL_DIMENSIONS,
+        string="Weakest Dimension",
     )
     # Loyalty × profitability and lifetime value (company currency)
     health_revenue_12m = engine_result(
-        fields.Float, string="Revenue (12 months)", digits="Product Price",
+        fields.Float,
+        string="Revenue (12 months)",
+        digits="Product Price",
         aggregator="sum",
         help="Confirmed orders of the last 12 months, untaxed, in company currency.",
     )
     health_revenue_at_risk = health_field(
-        fields.Float, string="Revenue at Risk", compute="_compute_health_revenue_at_risk",
+        fields.Float,
+        string="Revenue at Risk",
+        compute="_compute_health_revenue_at_risk",
         store=True,
-        readonly=True, copy=False, digits="Product Price", aggregator="sum",
+        readonly=True,
+        copy=False,
+        digits="Product Price",
+        aggregator="sum",
         help="The revenue of the last 12 months of an account at risk or critical "
         "(its band, overridden or not); zero for the others.",
     )
     health_margin_12m = engine_result(
-        fields.Float, string="Margin (12 months)", digits="Product Price",
-        aggregator="sum", help="Margin of the confirmed orders of the last 12 months "
+        fields.Float,
+        string="Margin (12 months)",
+        digits="Product Price",
+        aggregator="sum",
+        help="Margin of the confirmed orders of the last 12 months "
         "(when margins are tracked), in company currency.",
     )
     health_loyalty_regularity = engine_result(
-        fields.Float, string="Regularity (%)", digits=(5, 1), aggregator="avg",
+        fields.Float,
+        string="Regularity (%)",
+        digits=(5, 1),
+        aggregator="avg",
         help="Share of the last 8 quarters in which the account ordered.",
     )
     health_tenure_days = engine_result(
-        fields.Integer, string="Tenure (days)", aggregator="avg",
+        fields.Integer,
+        string="Tenure (days)",
+        aggregator="avg",
         help="Days since the first order.",
     )
     health_quadrant = engine_result(
-        fields.Selection, selection(QUADRANTS, QUADRANT_LABELS),
-        string="Loyalty × Profitability", index=True,
+        fields.Selection,
+        selection(QUADRANTS, QUADRANT_LABELS),
+        string="Loyalty × Profitability",
+        index=True,
         help="True friends are profitable and loyal, butterflies profitable but fleeting, "
         "barnacles loyal but not very profitable, strangers neither.",
     )
     health_quadrant_strategy = health_field(
-        fields.Char, string="Recommended Strategy", compute="_compute_health_quadrant_strategy",
+        fields.Char,
+        string="Recommended Strategy",
+        compute="_compute_health_quadrant_strategy",
     )
     health_clv = engine_result(
-        fields.Float, string="Lifetime Value", digits="Product Price",
+        fields.Float,
+        string="Lifetime Value",
+        digits="Product Price",
         aggregator="sum",
         help="Yearly margin (or revenue) × r / (1 + d − r), r the retention rate derived "
         "from the health score and d the discount rate of the settings.",
     )
     health_profit_basis = health_field(
-        fields.Char, string="Profitability Basis", compute="_compute_health_profit_basis",
+        fields.Char,
+        string="Profitability Basis",
+        compute="_compute_health_profit_basis",
     )
     health_team_id = engine_result(
-        fields.Many2one, "crm.team", string="Sales Team", index="btree_not_null",
+        fields.Many2one,
+        "crm.team",
+        string="Sales Team",
+        index="btree_not_null",
         help="The sales team of the account's salesperson, as of the last health computation.",
     )
     health_computed_at = engine_result(fields.Datetime, string="Health Computed On")
     health_snapshot_ids = health_field(
-        fields.One2many, "relationship.health.snapshot", "partner_id", string="Health History",
+        fields.One2many,
+        "relationship.health.snapshot",
+        "partner_id",
+        string="Health History",
         readonly=True,
     )
-    health_snapshot_count = health_field(fields.Integer, compute="_compute_health_snapshot_count")
+    health_snapshot_count = health_field(
+        fields.Integer, compute="_compute_health_snapshot_count"
+    )
     sla_event_ids = health_field(
-        fields.One2many, "relationship.sla.event", "partner_id", string="Service Commitments",
+        fields.One2many,
+        "relationship.sla.event",
+        "partner_id",
+        string="Service Commitments",
     )
     sla_adherence_90 = health_field(
-        fields.Float, string="SLA Adherence (90 days)", compute="_compute_sla_adherence",
+        fields.Float,
+        string="SLA Adherence (90 days)",
+        compute="_compute_sla_adherence",
         digits=(5, 1),
         help="Share of the commitments due in the last 90 days that were met. A commitment "
         "still open past its deadline counts as breached.",
     )
     sla_adherence_365 = health_field(
-        fields.Float, string="SLA Adherence (365 days)", compute="_compute_sla_adherence",
+        fields.Float,
+        string="SLA Adherence (365 days)",
+        compute="_compute_sla_adherence",
         digits=(5, 1),
         help="Share of the commitments due in the last 365 days that were met.",
     )
     sla_due_90 = health_field(
-        fields.Integer, string="Commitments Due (90 days)", compute="_compute_sla_adherence",
+        fields.Integer,
+        string="Commitments Due (90 days)",
+        compute="_compute_sla_adherence",
     )
     sla_due_365 = health_field(
-        fields.Integer, string="Commitments Due (365 days)", compute="_compute_sla_adherence",
+        fields.Integer,
+        string="Commitments Due (365 days)",
+        compute="_compute_sla_adherence",
     )
     sla_event_count = health_field(
-        fields.Integer, string="Commitments", compute="_compute_sla_adherence",
+        fields.Integer,
+        string="Commitments",
+        compute="_compute_sla_adherence",
     )
     sla_open_breach_count = health_field(
-        fields.Integer, string="Open Breaches", compute="_compute_sla_adherence",
+        fields.Integer,
+        string="Open Breaches",
+        compute="_compute_sla_adherence",
         help="Commitments past their deadline and still not done.",
     )
     sla_policy_ids = health_field(
-        fields.Many2many, "relationship.sla.policy", string="Service Levels",
+        fields.Many2many,
+        "relationship.sla.policy",
+        string="Service Levels",
         compute="_compute_sla_policy_ids",
         help="The active service levels that cover this account.",
     )
@@ -260,7 +374,9 @@ class ResPartner(models.Model):
     def _compute_health_quadrant_strategy(self):
         strategies = texts.quadrant_strategies(self.env)
         for partner in self:
-            partner.health_quadrant_strategy = strategies.get(partner.health_quadrant, False)
+            partner.health_quadrant_strategy = strategies.get(
+                partner.health_quadrant, False
+            )
 
     @api.depends_context("lang")
     def _compute_health_profit_basis(self):
@@ -274,7 +390,9 @@ class ResPartner(models.Model):
         qweb = self.env["ir.qweb"]
         # The weights of the company the account is scored for, not the reader's.
         shared = self.filtered(lambda p: p.health_details and not p.company_id)
-        scored_for = self.env["relationship.health.engine"]._account_companies(shared.ids)
+        scored_for = self.env["relationship.health.engine"]._account_companies(
+            shared.ids
+        )
         Company = self.env["res.company"].sudo()
         for partner in self:
             details = partner.health_details or {}
@@ -293,9 +411,11 @@ class ResPartner(models.Model):
         return texts.reason_text(self, reason)
 
     def _compute_health_snapshot_count(self):
-        counts = dict(self.env["relationship.health.snapshot"]._read_group(
-            [("partner_id", "in", self.ids)], ["partner_id"], ["__count"]
-        ))
+        counts = dict(
+            self.env["relationship.health.snapshot"]._read_group(
+                [("partner_id", "in", self.ids)], ["partner_id"], ["__count"]
+            )
+        )
         for partner in self:
             partner.health_snapshot_count = counts.get(partner, 0)
 
@@ -307,8 +427,11 @@ class ResPartner(models.Model):
     @api.model
     def _visit_tier_values(self, vals):
         """A tier (without an own cadence) brings its cadence along."""
-        if vals.get("visit_tier_id") and not vals.get("visit_interval_override") \
-                and "visit_interval_days" not in vals:
+        if (
+            vals.get("visit_tier_id")
+            and not vals.get("visit_interval_override")
+            and "visit_interval_days" not in vals
+        ):
             tier = self.env["relationship.visit.tier"].browse(vals["visit_tier_id"])
             vals["visit_interval_days"] = tier.visit_interval_days
 
@@ -325,13 +448,22 @@ class ResPartner(models.Model):
     def write(self, vals):
         check_health_fields_writable(self, vals)
         self._visit_tier_values(vals)
-        if ("visit_interval_days" in vals and "visit_interval_override" not in vals
-                and "visit_tier_id" not in vals and not self.env.context.get("visit_tier_sync")):
+        if (
+            "visit_interval_days" in vals
+            and "visit_interval_override" not in vals
+            and "visit_tier_id" not in vals
+            and not self.env.context.get("visit_tier_sync")
+        ):
             # A cadence typed on an account of a tier becomes the account's own.
-            tiered = self.filtered(lambda p: p.visit_tier_id and not p.visit_interval_override)
+            tiered = self.filtered(
+                lambda p: p.visit_tier_id and not p.visit_interval_override
+            )
             if tiered:
                 super(ResPartner, tiered).write({"visit_interval_override": True})
-        if vals.get("visit_interval_override") is False and "visit_interval_days" not in vals:
+        if (
+            vals.get("visit_interval_override") is False
+            and "visit_interval_days" not in vals
+        ):
             for tier, partners in self.grouped("visit_tier_id").items():
                 if tier:
                     cadence = tier.visit_interval_days
@@ -364,14 +496,20 @@ class ResPartner(models.Model):
         a time; the engine then runs as the superuser on the accounts checked
         here, never on the caller's raw selection."""
         if not self.env.su and not self.env.user.has_group(HEALTH_READERS):
-            raise AccessError(self.env._(
-                "Only the sales team can recompute the relationship health of an account."
-            ))
+            raise AccessError(
+                self.env._(
+                    "Only the sales team can recompute the relationship health of an account."
+                )
+            )
         if len(self) > RECOMPUTE_LIMIT:
-            raise UserError(self.env._(
-                "Recompute at most %(limit)s accounts at a time (%(count)s selected); the "
-                "nightly job scores every account.", limit=RECOMPUTE_LIMIT, count=len(self),
-            ))
+            raise UserError(
+                self.env._(
+                    "Recompute at most %(limit)s accounts at a time (%(count)s selected); the "
+                    "nightly job scores every account.",
+                    limit=RECOMPUTE_LIMIT,
+                    count=len(self),
+                )
+            )
         self.check_access("read")
         accounts = self.commercial_partner_id
         accounts.check_access("read")
@@ -383,8 +521,10 @@ class ResPartner(models.Model):
             "tag": "display_notification",
             "params": {
                 "type": "success",
-                "message": _("Relationship health recomputed for %(count)s accounts.",
-                             count=len(account_ids)),
+                "message": _(
+                    "Relationship health recomputed for %(count)s accounts.",
+                    count=len(account_ids),
+                ),
                 "next": {"type": "ir.actions.client", "tag": "soft_reload"},
             },
         }
@@ -395,18 +535,27 @@ class ResPartner(models.Model):
         self.ensure_one()
         account = self.commercial_partner_id
         salesperson = account.user_id or self.env.user
-        contacts = account.child_ids.filtered(lambda c: c.type == "contact" and c.active)
+        contacts = account.child_ids.filtered(
+            lambda c: c.type == "contact" and c.active
+        )
         contact = contacts[:1] or account
         start = self._next_free_visit_slot(salesperson)
-        visit_type = self.env.ref("relationship_health.calendar_event_type_customer_visit")
-        event = self.env["calendar.event"].create({
-            "name": _("Visit: %(account)s", account=account.name),
-            "start": start,
-            "stop": start + timedelta(hours=1),
-            "user_id": salesperson.id,
-            "categ_ids": [Command.link(visit_type.id)],
-            "partner_ids": [Command.link(salesperson.partner_id.id), Command.link(contact.id)],
-        })
+        visit_type = self.env.ref(
+            "relationship_health.calendar_event_type_customer_visit"
+        )
+        event = self.env["calendar.event"].create(
+            {
+                "name": _("Visit: %(account)s", account=account.name),
+                "start": start,
+                "stop": start + timedelta(hours=1),
+                "user_id": salesperson.id,
+                "categ_ids": [Command.link(visit_type.id)],
+                "partner_ids": [
+                    Command.link(salesperson.partner_id.id),
+                    Command.link(contact.id),
+                ],
+            }
+        )
         return {
             "type": "ir.actions.act_window",
             "res_model": "calendar.event",
@@ -424,20 +573,38 @@ class ResPartner(models.Model):
         first_day = local_now.date() + timedelta(days=1)
         window_start = tz.localize(datetime.combine(first_day, time(0, 0)))
         window_end = window_start + timedelta(days=days)
-        busy = self.env["calendar.event"].sudo().search_read(
-            [("partner_ids", "in", user.partner_id.ids),
-             ("start", "<", window_end.astimezone(pytz.utc).replace(tzinfo=None)),
-             ("stop", ">", window_start.astimezone(pytz.utc).replace(tzinfo=None))],
-            ["start", "stop"],
+        busy = (
+            self.env["calendar.event"]
+            .sudo()
+            .search_read(
+                [
+                    ("partner_ids", "in", user.partner_id.ids),
+                    (
+                        "start",
+                        "<",
+                        window_end.astimezone(pytz.utc).replace(tzinfo=None),
+                    ),
+                    (
+                        "stop",
+                        ">",
+                        window_start.astimezone(pytz.utc).replace(tzinfo=None),
+                    ),
+                ],
+                ["start", "stop"],
+            )
         )
-        return first_free_slot([(e["start"], e["stop"]) for e in busy], tz, first_day, days)
+        return first_free_slot(
+            [(e["start"], e["stop"]) for e in busy], tz, first_day, days
+        )
 
     def action_send_servqual_survey(self):
         """Invite the account's contacts to the SERVQUAL survey."""
         self.ensure_one()
         survey = self.env.ref("relationship_health.survey_servqual")
         account = self.commercial_partner_id
-        recipients = account.child_ids.filtered(lambda c: c.email and c.active) or account
+        recipients = (
+            account.child_ids.filtered(lambda c: c.email and c.active) or account
+        )
         action = survey.action_send_survey()
         action["context"] = dict(action["context"], default_partner_ids=recipients.ids)
         return action
@@ -459,24 +626,30 @@ class ResPartner(models.Model):
         overridden = self.filtered("health_override_band")
         for partner in overridden:
             partner.message_post(
-                body=_("Health band override removed; back to the computed band (%(band)s).",
-                       band=partner._health_band_label(partner.health_computed_band)),
+                body=_(
+                    "Health band override removed; back to the computed band (%(band)s).",
+                    band=partner._health_band_label(partner.health_computed_band),
+                ),
             )
         overridden.sudo()._health_end_override()
 
     def _health_end_override(self):
         for computed_band, partners in self.grouped("health_computed_band").items():
-            partners.write({
-                "health_band": computed_band or "unknown",
-                "health_override_band": False,
-                "health_override_reason": False,
-                "health_override_until": False,
-                "health_override_user_id": False,
-            })
+            partners.write(
+                {
+                    "health_band": computed_band or "unknown",
+                    "health_override_band": False,
+                    "health_override_reason": False,
+                    "health_override_until": False,
+                    "health_override_user_id": False,
+                }
+            )
 
     def _check_health_override_rights(self):
         if not self.env.user.has_group("sales_team.group_sale_manager"):
-            raise AccessError(_("Only sales managers can override a relationship health band."))
+            raise AccessError(
+                _("Only sales managers can override a relationship health band.")
+            )
 
     def _group_expand_health_band(self, bands, domain):
         """Grouped by band, every scored band shows, empty or not: a column with
@@ -487,26 +660,35 @@ class ResPartner(models.Model):
     def _compute_health_revenue_at_risk(self):
         # The nightly job writes this column with the rest of the results; the
         # ORM recomputes it when a band is overridden or an override ends.
-        amounts = revenue_at_risk(self.mapped("health_revenue_12m"), self.mapped("health_band"))
+        amounts = revenue_at_risk(
+            self.mapped("health_revenue_12m"), self.mapped("health_band")
+        )
         for partner, amount in zip(self, amounts.tolist()):
             partner.health_revenue_at_risk = amount
 
     def _health_band_label(self, band):
-        return dict(self._fields["health_band"]._description_selection(self.env)).get(band, band)
+        return dict(self._fields["health_band"]._description_selection(self.env)).get(
+            band, band
+        )
 
     @api.model
     def _health_expire_overrides(self, as_of):
         """End every override whose expiry date has passed, saying so in the chatter."""
-        expired = self.sudo().search([
-            ("health_override_band", "!=", False), ("health_override_until", "<", as_of),
-        ])
+        expired = self.sudo().search(
+            [
+                ("health_override_band", "!=", False),
+                ("health_override_until", "<", as_of),
+            ]
+        )
         for partner in expired:
             partner.message_post(
-                body=_("The health band override (%(band)s) expired on %(date)s; "
-                       "back to the computed band (%(computed)s).",
-                       band=partner._health_band_label(partner.health_override_band),
-                       date=partner.health_override_until,
-                       computed=partner._health_band_label(partner.health_computed_band)),
+                body=_(
+                    "The health band override (%(band)s) expired on %(date)s; "
+                    "back to the computed band (%(computed)s).",
+                    band=partner._health_band_label(partner.health_override_band),
+                    date=partner.health_override_until,
+                    computed=partner._health_band_label(partner.health_computed_band),
+                ),
             )
         expired._health_end_override()
         return expired
@@ -522,9 +704,13 @@ class ResPartner(models.Model):
         windows = {}
         for days in (90, 365):
             rows = Event._read_group(
-                base + [("date_deadline", "<=", now),
-                        ("date_deadline", ">=", now - timedelta(days=days))],
-                ["partner_id", "state"], ["__count"],
+                base
+                + [
+                    ("date_deadline", "<=", now),
+                    ("date_deadline", ">=", now - timedelta(days=days)),
+                ],
+                ["partner_id", "state"],
+                ["__count"],
             )
             due, met = {}, {}
             for partner, state, count in rows:
@@ -534,7 +720,9 @@ class ResPartner(models.Model):
             windows[days] = (due, met)
         totals = dict(Event._read_group(base, ["partner_id"], ["__count"]))
         totals = {partner.id: count for partner, count in totals.items()}
-        open_breaches = Event._read_group(base + [("is_overdue", "=", True)], ["partner_id"], ["__count"])
+        open_breaches = Event._read_group(
+            base + [("is_overdue", "=", True)], ["partner_id"], ["__count"]
+        )
         open_breaches = {partner.id: count for partner, count in open_breaches}
         for partner in self:
             account_id = partner.commercial_partner_id.id
@@ -554,22 +742,27 @@ class ResPartner(models.Model):
             self.commercial_partner_id, companies=self.env.companies
         )
         for partner in self:
-            partner.sla_policy_ids = by_account.get(partner.commercial_partner_id.id, False)
+            partner.sla_policy_ids = by_account.get(
+                partner.commercial_partner_id.id, False
+            )
 
     def _service_report_recipients(self):
         """Who receives the account's service-level report: the account and
         its contacts with an email."""
         self.ensure_one()
         account = self.commercial_partner_id
-        contacts = account.child_ids.filtered(lambda c: c.email and c.type in ("contact", "other"))
+        contacts = account.child_ids.filtered(
+            lambda c: c.email and c.type in ("contact", "other")
+        )
         return (account.filtered("email") | contacts)[:10]
 
     def action_send_service_report(self):
         """The mail composer with the service-level report of the account attached."""
         self.ensure_one()
         account = self.commercial_partner_id
-        template = self.env.ref("relationship_health.mail_template_service_report",
-                                raise_if_not_found=False)
+        template = self.env.ref(
+            "relationship_health.mail_template_service_report", raise_if_not_found=False
+        )
         return {
             "type": "ir.actions.act_window",
             "res_model": "mail.compose.message",
@@ -593,7 +786,10 @@ class ResPartner(models.Model):
             "relationship_health.relationship_sla_event_action"
         )
         action["domain"] = [("partner_id", "=", account.id)]
-        action["context"] = {"default_partner_id": account.id, "search_default_breached": 0}
+        action["context"] = {
+            "default_partner_id": account.id,
+            "search_default_breached": 0,
+        }
         return action
 
     def action_view_health_snapshots(self):

@@ -24,10 +24,14 @@ class RelationshipSlaReport(models.Model):
     _rec_name = "name"
 
     name = fields.Char(string="Commitment", readonly=True)
-    event_id = fields.Many2one("relationship.sla.event", string="Service Commitment", readonly=True)
+    event_id = fields.Many2one(
+        "relationship.sla.event", string="Service Commitment", readonly=True
+    )
     partner_id = fields.Many2one("res.partner", string="Account", readonly=True)
     user_id = fields.Many2one("res.users", string="Salesperson", readonly=True)
-    policy_id = fields.Many2one("relationship.sla.policy", string="Service Level", readonly=True)
+    policy_id = fields.Many2one(
+        "relationship.sla.policy", string="Service Level", readonly=True
+    )
     metric = fields.Selection(SLA_METRICS, string="Measures", readonly=True)
     company_id = fields.Many2one("res.company", readonly=True)
     date_deadline = fields.Datetime(string="Deadline", readonly=True)
@@ -41,11 +45,16 @@ class RelationshipSlaReport(models.Model):
     met_count = fields.Integer(string="Met", readonly=True)
     breached_count = fields.Integer(string="Breached", readonly=True)
     adherence = fields.Float(
-        string="Adherence (%)", readonly=True, aggregator="avg", digits=(5, 1),
+        string="Adherence (%)",
+        readonly=True,
+        aggregator="avg",
+        digits=(5, 1),
         help="Share of the commitments due that were met.",
     )
     delay_hours = fields.Float(
-        string="Delay (hours)", readonly=True, aggregator="avg",
+        string="Delay (hours)",
+        readonly=True,
+        aggregator="avg",
         help="How late the breached commitments were (or are, when still open), on average.",
     )
 

@@ -53,21 +53,29 @@ class ReportServiceLevel(models.AbstractModel):
         ]
         Report = self.env["relationship.sla.report"]
         rows = Report._read_group(
-            domain, ["partner_id", "date_deadline:month", "policy_id"],
+            domain,
+            ["partner_id", "date_deadline:month", "policy_id"],
             ["event_count:sum", "met_count:sum", "breached_count:sum"],
         )
         months = [start + relativedelta(months=i) for i in range(REPORT_MONTHS)]
         by_month = defaultdict(lambda: defaultdict(lambda: [0, 0, 0]))
         by_policy = defaultdict(lambda: defaultdict(lambda: [0, 0, 0]))
         for partner, month, policy, count, met, breached in rows:
-            for bucket in (by_month[partner.id][self._month(month)], by_policy[partner.id][policy]):
+            for bucket in (
+                by_month[partner.id][self._month(month)],
+                by_policy[partner.id][policy],
+            ):
                 bucket[0] += count
                 bucket[1] += met
                 bucket[2] += breached
         breaches = defaultdict(list)
-        for line in Report.search(domain + [("state", "=", "breached")], order="date_deadline, id"):
+        for line in Report.search(
+            domain + [("state", "=", "breached")], order="date_deadline, id"
+        ):
             breaches[line.partner_id.id].append(line)
-        health = self._health_by_month(accounts, start, end) if self._with_health else {}
+        health = (
+            self._health_by_month(accounts, start, end) if self._with_health else {}
+        )
         reports = {}
         for account in accounts:
             env = self.with_context(lang=account.lang or self.env.lang).env
@@ -75,19 +83,39 @@ class ReportServiceLevel(models.AbstractModel):
             for month in months:
                 count, met, breached = by_month[account.id][month]
                 score, band = health.get(account.id, {}).get(month, (None, None))
-                month_rows.append({
-                    "label": format_date(env, month, date_format="MMMM yyyy").capitalize(),
-                    "count": count, "met": met, "breached": breached,
-                    "adherence": self._adherence(met, breached),
-                    "score": score, "band": band,
-                })
+                month_rows.append(
+                    {
+                        "label": format_date(
+                            env, month, date_format="MMMM yyyy"
+                        ).capitalize(),
+                        "count": count,
+                        "met": met,
+                        "breached": breached,
+                        "adherence": self._adherence(met, breached),
+                        "score": score,
+                        "band": band,
+                    }
+                )
             policy_rows = [
-                {"name": policy.with_env(env).name if policy else env._("Other commitments"),
-                 "description": policy.with_env(env).description if policy else False,
-                 "count": count, "met": met, "breached": breached,
-                 "adherence": self._adherence(met, breached)}
+                {
+                    "name": policy.with_env(env).name
+                    if policy
+                    else env._("Other commitments"),
+                    "description": policy.with_env(env).description
+                    if policy
+                    else False,
+                    "count": count,
+                    "met": met,
+                    "breached": breached,
+                    "adherence": self._adherence(met, breached),
+                }
                 for policy, (count, met, breached) in sorted(
-                    by_policy[account.id].items(), key=lambda item: (not item[0], item[0].sequence if item[0] else 0, item[0].name or ""),
+                    by_policy[account.id].items(),
+                    key=lambda item: (
+                        not item[0],
+                        item[0].sequence if item[0] else 0,
+                        item[0].name or "",
+                    ),
                 )
             ]
             total_met = sum(row["met"] for row in month_rows)
@@ -97,20 +125,41 @@ class ReportServiceLevel(models.AbstractModel):
                 "policies": policy_rows,
                 "total": {
                     "count": sum(row["count"] for row in month_rows),
-                    "met": total_met, "breached": total_breached,
+                    "met": total_met,
+                    "breached": total_breached,
                     "adherence": self._adherence(total_met, total_breached),
                 },
-                "breaches": [{
-                    "name": line.name,
-                    "policy": line.policy_id.with_env(env).name if line.policy_id else "",
-                    "deadline": format_datetime(env, line.date_deadline, tz=account.tz or self.env.user.tz, dt_format="short"),
-                    "done": format_datetime(env, line.date_done, tz=account.tz or self.env.user.tz, dt_format="short")
-                    if line.date_done else False,
-                    "late": self._late_text(env, line.delay_hours),
-                } for line in breaches[account.id]],
-                "period": env._("%(start)s to %(end)s",
-                                start=format_date(env, start, date_format="MMMM yyyy"),
-                                end=format_date(env, end - relativedelta(days=1), date_format="MMMM yyyy")),
+                "breaches": [
+                    {
+                        "name": line.name,
+                        "policy": line.policy_id.with_env(env).name
+                        if line.policy_id
+                        else "",
+                        "deadline": format_datetime(
+                            env,
+                            line.date_deadline,
+                            tz=account.tz or self.env.user.tz,
+                            dt_format="short",
+                        ),
+                        "done": format_datetime(
+                            env,
+                            line.date_done,
+                            tz=account.tz or self.env.user.tz,
+                            dt_format="short",
+                        )
+                        if line.date_done
+                        else False,
+                        "late": self._late_text(env, line.delay_hours),
+                    }
+                    for line in breaches[account.id]
+                ],
+                "period": env._(
+                    "%(start)s to %(end)s",
+                    start=format_date(env, start, date_format="MMMM yyyy"),
+                    end=format_date(
+                        env, end - relativedelta(days=1), date_format="MMMM yyyy"
+                    ),
+                ),
             }
         return {
             "doc_ids": accounts.ids,
@@ -130,23 +179,34 @@ class ReportServiceLevel(models.AbstractModel):
     def _health_by_month(self, accounts, start, end):
         """{account id: {month: (average score, last band)}} from the snapshots."""
         rows = self.env["relationship.health.snapshot"]._read_group(
-            [("partner_id", "in", accounts.ids), ("snapshot_date", ">=", start),
-             ("snapshot_date", "<", end)],
-            ["partner_id", "snapshot_date:month"], ["score:avg", "snapshot_date:max"],
+            [
+                ("partner_id", "in", accounts.ids),
+                ("snapshot_date", ">=", start),
+                ("snapshot_date", "<", end),
+            ],
+            ["partner_id", "snapshot_date:month"],
+            ["score:avg", "snapshot_date:max"],
         )
         last = {
             (snapshot.partner_id.id, snapshot.snapshot_date): snapshot.band
-            for snapshot in self.env["relationship.health.snapshot"].search([
-                ("partner_id", "in", accounts.ids),
-                ("snapshot_date", "in", [row[3] for row in rows]),
-            ])
+            for snapshot in self.env["relationship.health.snapshot"].search(
+                [
+                    ("partner_id", "in", accounts.ids),
+                    ("snapshot_date", "in", [row[3] for row in rows]),
+                ]
+            )
         }
-        labels = dict(self.env["relationship.health.snapshot"]._fields["band"]._description_selection(self.env))
+        labels = dict(
+            self.env["relationship.health.snapshot"]
+            ._fields["band"]
+            ._description_selection(self.env)
+        )
         result = defaultdict(dict)
         for partner, month, score, last_day in rows:
             band = last.get((partner.id, last_day))
             result[partner.id][self._month(month)] = (
-                round(score, 1) if score is not None else None, labels.get(band, band)
+                round(score, 1) if score is not None else None,
+                labels.get(band, band),
             )
         return result
 

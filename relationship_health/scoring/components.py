@@ -30,7 +30,14 @@ _MICROSECOND = np.timedelta64(1, "us")
 
 #: Columns each input frame must provide (when it has rows).
 ORDER_COLUMNS = ("partner_id", "order_date")
-ANSWER_COLUMNS = ("partner_id", "answer_date", "metric", "value", "scale_min", "scale_max")
+ANSWER_COLUMNS = (
+    "partner_id",
+    "answer_date",
+    "metric",
+    "value",
+    "scale_min",
+    "scale_max",
+)
 VISIT_COLUMNS = ("partner_id", "visit_date")
 SLA_COLUMNS = ("partner_id", "deadline", "done")
 #: Optional column of ``sla_events``: the service level (policy id, NaN when
@@ -42,7 +49,10 @@ SLA_POLICY_COLUMN = "policy_id"
 #: the rep's perception, not the customer's voice, so it counts with the
 #: configured ``mood_weight`` instead of a full answer's weight of 1.
 METRIC_SCALES = {
-    "nps": (0.0, 10.0), "csat": (1.0, 5.0), "scale": (np.nan, np.nan), "mood": (1.0, 5.0),
+    "nps": (0.0, 10.0),
+    "csat": (1.0, 5.0),
+    "scale": (np.nan, np.nan),
+    "mood": (1.0, 5.0),
 }
 METRIC_NAMES = pd.Index(list(METRIC_SCALES))
 METRIC_LOWS = np.array([low for low, _high in METRIC_SCALES.values()])
@@ -133,14 +143,18 @@ def account_table(accounts):
     if accounts is None:
         accounts = pd.DataFrame({"partner_id": np.array([], dtype="int64")})
     elif not isinstance(accounts, pd.DataFrame):
-        accounts = pd.DataFrame({"partner_id": np.asarray(list(accounts), dtype="int64")})
+        accounts = pd.DataFrame(
+            {"partner_id": np.asarray(list(accounts), dtype="int64")}
+        )
 
     if "partner_id" in accounts.columns:
         ids = accounts["partner_id"].to_numpy()
     elif accounts.index.name == "partner_id":
         ids = accounts.index.to_numpy()
     else:
-        raise ValueError("The accounts need a partner_id column or an index named partner_id.")
+        raise ValueError(
+            "The accounts need a partner_id column or an index named partner_id."
+        )
     if len(ids) and pd.isna(ids).any():
         raise ValueError("Every account needs a partner_id.")
     ids = ids.astype("int64")
@@ -338,8 +352,12 @@ def compute_satisfaction(table, answers, clock, config):
         is_mood = metric == METRIC_NAMES.get_loc("mood")
         kind_weight = np.where(is_mood, config.mood_weight, 1.0)
         used &= kind_weight > 0
-        normalised = np.clip(100.0 * (value[used] - low[used]) / (high[used] - low[used]), 0, 100)
-        weight = _decay(age[used], config.satisfaction_half_life_days) * kind_weight[used]
+        normalised = np.clip(
+            100.0 * (value[used] - low[used]) / (high[used] - low[used]), 0, 100
+        )
+        weight = (
+            _decay(age[used], config.satisfaction_half_life_days) * kind_weight[used]
+        )
         score = _ratio(
             _group_sum(positions[used], weight * normalised, size),
             _group_sum(positions[used], weight, size),
@@ -350,10 +368,19 @@ def compute_satisfaction(table, answers, clock, config):
         # An answer outside the NPS scale (1000 typed in a numerical box) is
         # clipped for the satisfaction score, but it is no NPS response: it
         # makes nobody a promoter or a detractor.
-        counted = known & is_nps & (age <= config.nps_window_days) & in_scale(value, low, high)
+        counted = (
+            known
+            & is_nps
+            & (age <= config.nps_window_days)
+            & in_scale(value, low, high)
+        )
         nps_positions, nps_values = positions[counted], value[counted]
-        promoters = _group_sum(nps_positions, (nps_values >= NPS_PROMOTER_MIN) * 1.0, size)
-        detractors = _group_sum(nps_positions, (nps_values <= NPS_DETRACTOR_MAX) * 1.0, size)
+        promoters = _group_sum(
+            nps_positions, (nps_values >= NPS_PROMOTER_MIN) * 1.0, size
+        )
+        detractors = _group_sum(
+            nps_positions, (nps_values <= NPS_DETRACTOR_MAX) * 1.0, size
+        )
         nps = 100.0 * _ratio(promoters - detractors, _group_count(nps_positions, size))
 
     return {
@@ -401,14 +428,17 @@ def compute_visits(table, visits, clock, config):
     # Due date: one cadence after the last visit (or after the plan started).
     cadence_or_nan = np.where(planned, cadence, np.nan)
     due_from = np.where(visited, last_day, table.visit_plan_start)
-    due_day = np.where(planned & np.isnan(due_from), clock.today, due_from + cadence_or_nan)
+    due_day = np.where(
+        planned & np.isnan(due_from), clock.today, due_from + cadence_or_nan
+    )
     # Adherence over the last 365 days (or since the plan started, if later):
     # visits held against the whole visits the cadence asked for.
     window = np.clip(np.where(np.isnan(plan_age), 365.0, plan_age), 0.0, 365.0)
     planned_365 = np.where(planned, np.floor(window / cadence_or_nan), 0.0)
     adherence = np.where(
         planned_365 > 0,
-        100.0 * np.minimum(count_365 / np.where(planned_365 > 0, planned_365, 1.0), 1.0),
+        100.0
+        * np.minimum(count_365 / np.where(planned_365 > 0, planned_365, 1.0), 1.0),
         np.nan,
     )
     return {
@@ -457,20 +487,25 @@ def compute_sla(table, sla_events, clock, config):
             & (met | breached)
         )
         policies = (
-            pd.to_numeric(frame[SLA_POLICY_COLUMN], errors="coerce").to_numpy("float64")[counted]
-            if SLA_POLICY_COLUMN in frame.columns else None
+            pd.to_numeric(frame[SLA_POLICY_COLUMN], errors="coerce").to_numpy(
+                "float64"
+            )[counted]
+            if SLA_POLICY_COLUMN in frame.columns
+            else None
         )
         positions, met, breached = positions[counted], met[counted], breached[counted]
         weight = _decay(age[counted], config.sla_half_life_days)
         score = 100.0 * _ratio(
-            _group_sum(positions, weight * met, size), _group_sum(positions, weight, size)
+            _group_sum(positions, weight * met, size),
+            _group_sum(positions, weight, size),
         )
         total = _group_count(positions, size)
         met_count = _group_count(positions[met], size)
         breached_count = _group_count(positions[breached], size)
         if policies is not None:
-            worst_policy = _worst_policy(positions[breached], policies[breached],
-                                         breached_count, size)
+            worst_policy = _worst_policy(
+                positions[breached], policies[breached], breached_count, size
+            )
 
     return {
         "sla": score,
@@ -490,7 +525,10 @@ def _worst_policy(positions, policies, breached_count, size):
         return worst
     counts = (
         pd.DataFrame({"position": positions[known], "policy": policies[known]})
-        .groupby(["position", "policy"]).size().rename("count").reset_index()
+        .groupby(["position", "policy"])
+        .size()
+        .rename("count")
+        .reset_index()
         .sort_values(["position", "count", "policy"], ascending=[True, False, True])
         .drop_duplicates("position")
     )

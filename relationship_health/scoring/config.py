@@ -109,14 +109,17 @@ class ScoringConfig:
             if not _is_number(value):
                 raise ScoringConfigError(
                     f"The setting {field.name.replace('_', ' ')} must be a number "
-                    f"(got {value!r}).", "number", field.name,
+                    f"(got {value!r}).",
+                    "number",
+                    field.name,
                 )
 
         for name, weight in self.weights.items():
             if weight < 0:
                 raise ScoringConfigError(
                     f"Signal weights cannot be negative (the {name} weight is {weight:g}).",
-                    "negative", f"weight_{name}",
+                    "negative",
+                    f"weight_{name}",
                 )
         if not any(weight > 0 for weight in self.weights.values()):
             raise ScoringConfigError(
@@ -126,7 +129,8 @@ class ScoringConfig:
         if self.mood_weight < 0:
             raise ScoringConfigError(
                 f"The weight of visit moods cannot be negative (got {self.mood_weight:g}).",
-                "negative", "mood_weight",
+                "negative",
+                "mood_weight",
             )
 
         healthy, watch, at_risk = (
@@ -138,7 +142,8 @@ class ScoringConfig:
             raise ScoringConfigError(
                 "Band thresholds must be strictly decreasing between 100 and 0 "
                 "(100 ≥ healthy > watch > at risk > 0); got "
-                f"healthy {healthy:g}, watch {watch:g}, at risk {at_risk:g}.", "thresholds",
+                f"healthy {healthy:g}, watch {watch:g}, at risk {at_risk:g}.",
+                "thresholds",
             )
 
         positive = {
@@ -154,7 +159,9 @@ class ScoringConfig:
             value = getattr(self, name)
             if value <= 0:
                 raise ScoringConfigError(
-                    f"{label} must be above zero days (got {value:g}).", "positive", name
+                    f"{label} must be above zero days (got {value:g}).",
+                    "positive",
+                    name,
                 )
 
         shares = {
@@ -164,14 +171,17 @@ class ScoringConfig:
         }
         for name, label in shares.items():
             value = getattr(self, name)
-            if not 0 < value < 1 and not (name == "loyalty_regularity_min" and value == 1):
+            if not 0 < value < 1 and not (
+                name == "loyalty_regularity_min" and value == 1
+            ):
                 raise ScoringConfigError(
                     f"{label} must be between 0 and 1 (got {value:g}).", "share", name
                 )
         if not 0 <= self.clv_discount_rate < 1:
             raise ScoringConfigError(
                 f"The discount rate must be between 0 and 1 (got {self.clv_discount_rate:g}).",
-                "share", "clv_discount_rate",
+                "share",
+                "clv_discount_rate",
             )
 
         upper = {
@@ -184,7 +194,10 @@ class ScoringConfig:
             if value > limit:
                 raise ScoringConfigError(
                     f"The setting {name.replace('_', ' ')} cannot be above {limit:g} "
-                    f"(got {value:g}).", "too_large", name, limit,
+                    f"(got {value:g}).",
+                    "too_large",
+                    name,
+                    limit,
                 )
 
         for name in ("recency_zero_at", "visits_zero_at"):
@@ -192,13 +205,18 @@ class ScoringConfig:
             if not 1 < value <= MAX_DAYS:
                 raise ScoringConfigError(
                     f"The setting {name.replace('_', ' ')} must be above 1 "
-                    f"(got {value:g}).", "ramp", name,
+                    f"(got {value:g}).",
+                    "ramp",
+                    name,
                 )
 
-        if self.recency_min_orders < 2 or self.recency_min_orders != int(self.recency_min_orders):
+        if self.recency_min_orders < 2 or self.recency_min_orders != int(
+            self.recency_min_orders
+        ):
             raise ScoringConfigError(
                 "At least 2 order days are needed to measure a purchase rhythm "
                 f"(the minimum is set to {self.recency_min_orders:g}).",
-                "min_orders", "recency_min_orders",
+                "min_orders",
+                "recency_min_orders",
             )
         return self

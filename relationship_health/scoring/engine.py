@@ -24,14 +24,34 @@ from .servqual import GAP_COLUMNS, compute_servqual
 
 #: Columns of the result of :func:`compute_health`, in order.
 SCORE_COLUMNS = (
-    "score", "band", "confidence", "trend",
-    "satisfaction", "sla", "visits", "recency", "nps", "reasons",
+    "score",
+    "band",
+    "confidence",
+    "trend",
+    "satisfaction",
+    "sla",
+    "visits",
+    "recency",
+    "nps",
+    "reasons",
 )
 FACT_COLUMNS = (
-    "last_order_date", "days_since_order", "order_interval_days", "order_interval_is_default",
-    "order_count", "answer_count", "last_answer_date", "last_visit_date", "days_since_visit",
-    "visit_count_365", "visit_due_date", "visits_planned_365", "visit_adherence",
-    "sla_event_count", "sla_met_count", "sla_breached_count",
+    "last_order_date",
+    "days_since_order",
+    "order_interval_days",
+    "order_interval_is_default",
+    "order_count",
+    "answer_count",
+    "last_answer_date",
+    "last_visit_date",
+    "days_since_visit",
+    "visit_count_365",
+    "visit_due_date",
+    "visits_planned_365",
+    "visit_adherence",
+    "sla_event_count",
+    "sla_met_count",
+    "sla_breached_count",
 )
 RESULT_COLUMNS = SCORE_COLUMNS + FACT_COLUMNS + GAP_COLUMNS
 
@@ -93,7 +113,9 @@ def _reason_params(component, rows, parts, cadence):
     """``(code, params)`` of the reasons of ``component`` for the accounts at ``rows``."""
     if component == "recency":
         codes = np.where(
-            parts["order_interval_is_default"][rows], "recency_default", "recency_rhythm"
+            parts["order_interval_is_default"][rows],
+            "recency_default",
+            "recency_rhythm",
         ).tolist()
         params = [
             {"days": days, "interval": interval}
@@ -114,18 +136,28 @@ def _reason_params(component, rows, parts, cadence):
         ]
         # The weakest SERVQUAL dimension, when perception falls short of it.
         weakest = parts["weakest_dimension"][rows]
-        weakest_gap = np.array([
-            parts[f"gap_{name}"][row] if name else np.nan for row, name in zip(rows, weakest)
-        ], dtype="float64")
-        for param, name, gap in zip(params, weakest.tolist(), _optional_numbers(weakest_gap)):
+        weakest_gap = np.array(
+            [
+                parts[f"gap_{name}"][row] if name else np.nan
+                for row, name in zip(rows, weakest)
+            ],
+            dtype="float64",
+        )
+        for param, name, gap in zip(
+            params, weakest.tolist(), _optional_numbers(weakest_gap)
+        ):
             if name and gap is not None and gap < 0:
                 param.update(weakest=name, gap=gap)
         return ["satisfaction"] * len(rows), params
     if component == "visits":
         days_since = parts["days_since_visit"][rows]
-        codes = np.where(np.isnan(days_since), "visits_never", "visits_overdue").tolist()
+        codes = np.where(
+            np.isnan(days_since), "visits_never", "visits_overdue"
+        ).tolist()
         params = [
-            {"cadence": cadence} if code == "visits_never" else {"days": days, "cadence": cadence}
+            {"cadence": cadence}
+            if code == "visits_never"
+            else {"days": days, "cadence": cadence}
             for code, days, cadence in zip(
                 codes, _ints(days_since), _plain_numbers(cadence[rows])
             )
@@ -139,7 +171,9 @@ def _reason_params(component, rows, parts, cadence):
             round1(parts["sla"][rows]).tolist(),
         )
     ]
-    for param, policy in zip(params, _optional_numbers(parts["sla_worst_policy_id"][rows])):
+    for param, policy in zip(
+        params, _optional_numbers(parts["sla_worst_policy_id"][rows])
+    ):
         if policy is not None:
             param["policy"] = int(policy)
     return ["sla_breaches"] * len(rows), params
@@ -170,7 +204,10 @@ def _reasons(points, parts, cadence):
         codes, params = _reason_params(component, rows[picked], parts, cadence)
         for entry, code, param in zip(picked.tolist(), codes, params):
             entries[entry] = {
-                "component": component, "points": lost[entry], "code": code, "params": param,
+                "component": component,
+                "points": lost[entry],
+                "code": code,
+                "params": param,
             }
 
     # ``entries`` is grouped by account: cut it into one list per account.
@@ -178,8 +215,17 @@ def _reasons(points, parts, cadence):
     return [entries[start:end] for start, end in zip([0, *ends[:-1]], ends)]
 
 
-def compute_health(accounts, orders, answers, visits, sla_events, today, config=None, now=None,
-                   servqual=None):
+def compute_health(
+    accounts,
+    orders,
+    answers,
+    visits,
+    sla_events,
+    today,
+    config=None,
+    now=None,
+    servqual=None,
+):
     """Score the health of every account.
 
     :param accounts: DataFrame with a ``partner_id`` column or index and the

@@ -37,8 +37,11 @@ def reference_score(history, as_of):
     None when there is none (scores of None are skipped). The retention model
     applies this rule in the SQL of its state query, over that window."""
     oldest, newest = reference_window(as_of)
-    dated = [(day, score) for day, score in history
-             if score is not None and oldest <= day <= newest]
+    dated = [
+        (day, score)
+        for day, score in history
+        if score is not None and oldest <= day <= newest
+    ]
     return max(dated, key=lambda pair: pair[0])[1] if dated else None
 
 
@@ -57,7 +60,8 @@ def is_winback(days_since_order, order_interval, winback_factor):
     """Win-back rather than follow-up: no order for more than
     ``winback_factor`` times the account's usual order interval."""
     return bool(
-        days_since_order is not None and order_interval
+        days_since_order is not None
+        and order_interval
         and days_since_order > winback_factor * order_interval
     )
 
@@ -71,10 +75,17 @@ def triggers(facts, config):
     band, score, reference = facts["band"], facts["score"], facts["score_reference"]
     if band in RISK_BANDS and is_worse(band, facts["band_before"]):
         found.append("band_entry")
-    if score is not None and reference is not None and reference - score >= config["drop_points"]:
+    if (
+        score is not None
+        and reference is not None
+        and reference - score >= config["drop_points"]
+    ):
         found.append("score_drop")
-    if band == "critical" and facts["critical_days"] is not None \
-            and facts["critical_days"] > config["critical_days"]:
+    if (
+        band == "critical"
+        and facts["critical_days"] is not None
+        and facts["critical_days"] > config["critical_days"]
+    ):
         found.append("critical_stale")
     return found
 
@@ -90,8 +101,11 @@ def changes_since_report(facts, existing, config):
     ):
         changes.append("band_entry")
     reported_score = existing.get("last_score")
-    if facts["score"] is not None and reported_score is not None \
-            and reported_score - facts["score"] >= config["drop_points"]:
+    if (
+        facts["score"] is not None
+        and reported_score is not None
+        and reported_score - facts["score"] >= config["drop_points"]
+    ):
         changes.append("score_drop")
     return changes
 
@@ -102,7 +116,8 @@ def improved_since_report(facts, existing):
     reported_band = existing.get("last_band")
     reported_score = existing.get("last_score")
     return is_worse(reported_band, facts["band"]) or (
-        facts["score"] is not None and reported_score is not None
+        facts["score"] is not None
+        and reported_score is not None
         and facts["score"] > reported_score
     )
 
@@ -116,7 +131,8 @@ def is_recovered(facts, existing, config):
         return True
     reference = existing.get("score_reference")
     return reference is None or (
-        facts["score"] is not None and facts["score"] > reference - config["drop_points"]
+        facts["score"] is not None
+        and facts["score"] > reference - config["drop_points"]
     )
 
 

@@ -82,7 +82,13 @@ def first_free_slot(busy, tz, first_day, days):
             slot = tz.localize(datetime.combine(day, time(hour, 0)))
             start = slot.astimezone(pytz.utc).replace(tzinfo=None)
             stop = start + timedelta(hours=1)
-            if not any(busy_start < stop and busy_stop > start for busy_start, busy_stop in busy):
+            if not any(
+                busy_start < stop and busy_stop > start
+                for busy_start, busy_stop in busy
+            ):
                 return start
-    return tz.localize(datetime.combine(first_day, time(VISIT_HOURS[0], 0))).astimezone(
-        pytz.utc).replace(tzinfo=None)
+    return (
+        tz.localize(datetime.combine(first_day, time(VISIT_HOURS[0], 0)))
+        .astimezone(pytz.utc)
+        .replace(tzinfo=None)
+    )

@@ -17,7 +17,10 @@ from .vocabulary import DIMENSIONS, SIDES
 
 SERVQUAL_COLUMNS = ("partner_id", "answer_date", "dimension", "side", "value")
 #: Columns returned by :func:`compute_servqual`.
-GAP_COLUMNS = tuple(f"gap_{name}" for name in DIMENSIONS) + ("gap_overall", "weakest_dimension")
+GAP_COLUMNS = tuple(f"gap_{name}" for name in DIMENSIONS) + (
+    "gap_overall",
+    "weakest_dimension",
+)
 
 
 def compute_servqual(table, answers, clock, config):
@@ -38,10 +41,16 @@ def compute_servqual(table, answers, clock, config):
         side = pd.Index(SIDES).get_indexer(frame["side"])
         value = _numbers(frame["value"])
         used = (
-            (positions >= 0) & (dimension >= 0) & (side >= 0) & ~np.isnan(value)
-            & (age >= 0) & (age <= config.satisfaction_max_age_days)
+            (positions >= 0)
+            & (dimension >= 0)
+            & (side >= 0)
+            & ~np.isnan(value)
+            & (age >= 0)
+            & (age <= config.satisfaction_max_age_days)
         )
-        cells = (positions[used] * len(DIMENSIONS) + dimension[used]) * len(SIDES) + side[used]
+        cells = (positions[used] * len(DIMENSIONS) + dimension[used]) * len(
+            SIDES
+        ) + side[used]
         length = size * len(DIMENSIONS) * len(SIDES)
         sums = np.bincount(cells, weights=value[used], minlength=length)
         counts = np.bincount(cells, minlength=length)
@@ -53,10 +62,14 @@ def compute_servqual(table, answers, clock, config):
     any_measured = measured.any(axis=1)
     with np.errstate(invalid="ignore"):
         overall = np.where(
-            any_measured, np.nansum(gaps, axis=1) / np.maximum(measured.sum(axis=1), 1), np.nan
+            any_measured,
+            np.nansum(gaps, axis=1) / np.maximum(measured.sum(axis=1), 1),
+            np.nan,
         )
     weakest_index = np.argmin(np.where(measured, gaps, np.inf), axis=1)
-    weakest = np.where(any_measured, np.array(DIMENSIONS, dtype=object)[weakest_index], None)
+    weakest = np.where(
+        any_measured, np.array(DIMENSIONS, dtype=object)[weakest_index], None
+    )
     result = {f"gap_{name}": gaps[:, index] for index, name in enumerate(DIMENSIONS)}
     result["gap_overall"] = overall
     result["weakest_dimension"] = weakest

@@ -38,8 +38,14 @@ from .vocabulary import QUADRANTS
 LOYALTY_QUARTERS = 8
 MONEY_COLUMNS = ("partner_id", "revenue", "margin")
 VALUE_COLUMNS = (
-    "revenue_12m", "margin_12m", "profit_12m", "loyalty_regularity", "tenure_days",
-    "quadrant", "retention_rate", "clv",
+    "revenue_12m",
+    "margin_12m",
+    "profit_12m",
+    "loyalty_regularity",
+    "tenure_days",
+    "quadrant",
+    "retention_rate",
+    "clv",
 )
 
 
@@ -50,8 +56,16 @@ def _quarter_numbers(day_numbers):
     return months // 3
 
 
-def compute_value(accounts, orders, money, scores, today, config=None, profit_threshold=None,
-                  use_margin=True):
+def compute_value(
+    accounts,
+    orders,
+    money,
+    scores,
+    today,
+    config=None,
+    profit_threshold=None,
+    use_margin=True,
+):
     """Quadrant and lifetime value of each account.
 
     :param accounts: as for :func:`..engine.compute_health`.
@@ -76,14 +90,20 @@ def compute_value(accounts, orders, money, scores, today, config=None, profit_th
     if frame is not None:
         positions = _positions(table, frame["partner_id"])
         known = positions >= 0
-        revenue = np.bincount(positions[known], weights=np.nan_to_num(
-            _numbers(frame["revenue"])[known]), minlength=size)
+        revenue = np.bincount(
+            positions[known],
+            weights=np.nan_to_num(_numbers(frame["revenue"])[known]),
+            minlength=size,
+        )
         margin_values = _numbers(frame["margin"])[known]
         has_margin = ~np.isnan(margin_values)
         margin = np.where(
             np.bincount(positions[known][has_margin], minlength=size) > 0,
-            np.bincount(positions[known][has_margin], weights=margin_values[has_margin],
-                        minlength=size),
+            np.bincount(
+                positions[known][has_margin],
+                weights=margin_values[has_margin],
+                minlength=size,
+            ),
             np.nan,
         )
     profit = np.nan_to_num(margin) if use_margin else revenue
@@ -105,8 +125,10 @@ def compute_value(accounts, orders, money, scores, today, config=None, profit_th
             current_quarter = _quarter_numbers([clock.today])[0]
             quarter = _quarter_numbers(days)
             recent = quarter > current_quarter - LOYALTY_QUARTERS
-            cells = np.unique(positions[recent].astype("int64") * LOYALTY_QUARTERS
-                              + (current_quarter - quarter[recent]))
+            cells = np.unique(
+                positions[recent].astype("int64") * LOYALTY_QUARTERS
+                + (current_quarter - quarter[recent])
+            )
             active_quarters = np.bincount(cells // LOYALTY_QUARTERS, minlength=size)
             regularity = np.where(ordered, active_quarters / LOYALTY_QUARTERS, np.nan)
 
@@ -114,29 +136,36 @@ def compute_value(accounts, orders, money, scores, today, config=None, profit_th
     high_profit = ~np.isnan(threshold) & (profit >= threshold) & (profit > 0)
     high_loyalty = np.nan_to_num(regularity) >= config.loyalty_regularity_min
     quadrant = np.select(
-        [high_profit & high_loyalty, high_profit, high_loyalty], list(QUADRANTS[:3]),
+        [high_profit & high_loyalty, high_profit, high_loyalty],
+        list(QUADRANTS[:3]),
         default=QUADRANTS[3],
     ).astype(object)
     quadrant[~ordered] = None
 
-    score = pd.Series(scores, dtype="float64").reindex(table.ids).to_numpy() if scores is not None \
+    score = (
+        pd.Series(scores, dtype="float64").reindex(table.ids).to_numpy()
+        if scores is not None
         else np.full(size, np.nan)
+    )
     retention = np.minimum(score / 100.0, config.clv_retention_cap)
     d = config.clv_discount_rate
     with np.errstate(invalid="ignore", divide="ignore"):
         clv = profit * retention / (1.0 + d - retention)
     clv = np.where(~np.isnan(retention) & (profit > 0), clv, np.nan)
 
-    return pd.DataFrame({
-        "revenue_12m": revenue,
-        "margin_12m": margin,
-        "profit_12m": profit,
-        "loyalty_regularity": regularity * 100.0,
-        "tenure_days": tenure,
-        "quadrant": quadrant,
-        "retention_rate": retention,
-        "clv": clv,
-    }, index=table.ids)
+    return pd.DataFrame(
+        {
+            "revenue_12m": revenue,
+            "margin_12m": margin,
+            "profit_12m": profit,
+            "loyalty_regularity": regularity * 100.0,
+            "tenure_days": tenure,
+            "quadrant": quadrant,
+            "retention_rate": retention,
+            "clv": clv,
+        },
+        index=table.ids,
+    )
 
 
 def profit_threshold(profits, top_share):

@@ -14,9 +14,12 @@ class RelationshipHealthOverrideWizard(models.TransientModel):
 
     partner_ids = fields.Many2many("res.partner", string="Accounts", required=True)
     band = fields.Selection(HEALTH_BANDS[:4], required=True)
-    reason = fields.Text(required=True, help="Why the computed band does not tell the truth.")
+    reason = fields.Text(
+        required=True, help="Why the computed band does not tell the truth."
+    )
     date_until = fields.Date(
-        string="Until", required=True,
+        string="Until",
+        required=True,
         default=lambda self: fields.Date.add(health_today(), months=1),
         help="The override ends by itself after this date.",
     )
@@ -34,18 +37,24 @@ class RelationshipHealthOverrideWizard(models.TransientModel):
         accounts._check_health_override_rights()
         if not self.reason.strip():
             raise ValidationError(_("Say why the band is overridden."))
-        accounts.sudo().write({
-            "health_band": self.band,
-            "health_override_band": self.band,
-            "health_override_reason": self.reason,
-            "health_override_until": self.date_until,
-            "health_override_user_id": self.env.uid,
-        })
+        accounts.sudo().write(
+            {
+                "health_band": self.band,
+                "health_override_band": self.band,
+                "health_override_reason": self.reason,
+                "health_override_until": self.date_until,
+                "health_override_user_id": self.env.uid,
+            }
+        )
         label = accounts._health_band_label(self.band)
         for account in accounts:
             account.message_post(
-                body=_("Health band overridden to %(band)s until %(date)s by %(user)s: %(reason)s",
-                       band=label, date=self.date_until, user=self.env.user.name,
-                       reason=self.reason),
+                body=_(
+                    "Health band overridden to %(band)s until %(date)s by %(user)s: %(reason)s",
+                    band=label,
+                    date=self.date_until,
+                    user=self.env.user.name,
+                    reason=self.reason,
+                ),
             )
         return {"type": "ir.actions.act_window_close"}

@@ -39,8 +39,9 @@ class RelationshipHealthEngine(models.AbstractModel):
                 """,
                 type=visit_type.id,
             )
-        queries.append(SQL(
-            """
+        queries.append(
+            SQL(
+                """
             SELECT c.commercial_partner_id,
                    CASE WHEN v.state = 'done' THEN LEAST(v.date::timestamp, %(now)s)
                         ELSE GREATEST(v.date::timestamp, %(just_after)s) END
@@ -51,10 +52,11 @@ class RelationshipHealthEngine(models.AbstractModel):
                     OR (v.state IN ('draft', 'confirm') AND v.date >= %(today)s))
                AND NOT %(counted_event)s
             """,
-            now=now,
-            just_after=now + timedelta(microseconds=1),
-            today=health_today(now),
-            contacts=contact_ids_sql(account_ids),
-            counted_event=counted_event,
-        ))
+                now=now,
+                just_after=now + timedelta(microseconds=1),
+                today=health_today(now),
+                contacts=contact_ids_sql(account_ids),
+                counted_event=counted_event,
+            )
+        )
         return queries

@@ -3,10 +3,18 @@ from odoo import api, models
 from .relationship_sla_policy import HELPDESK_SLA_DEADLINE
 
 #: Ticket fields whose change may change the ticket's commitments.
-SLA_EVENT_FIELDS = frozenset({
-    "partner_id", "company_id", "stage_id", "closed_date", "active", "name", "number",
-    "duplicate_id",
-})
+SLA_EVENT_FIELDS = frozenset(
+    {
+        "partner_id",
+        "company_id",
+        "stage_id",
+        "closed_date",
+        "active",
+        "name",
+        "number",
+        "duplicate_id",
+    }
+)
 #: What a ticket measures. The helpdesk records when a ticket is closed, not
 #: when the customer first got an answer (``assigned_date`` is when someone was
 #: assigned, ``last_stage_update`` the last move of any kind): tickets measure
@@ -20,7 +28,9 @@ class HelpdeskTicket(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        tickets = super(HelpdeskTicket, self._relationship_sla_deferring()).create(vals_list)
+        tickets = super(HelpdeskTicket, self._relationship_sla_deferring()).create(
+            vals_list
+        )
         tickets = tickets.with_env(self.env)
         tickets._record_relationship_sla_events()
         return tickets
@@ -28,7 +38,9 @@ class HelpdeskTicket(models.Model):
     def write(self, vals):
         if not SLA_EVENT_FIELDS.intersection(vals):
             return super().write(vals)
-        return self._relationship_sla_then_record(lambda t: super(HelpdeskTicket, t).write(vals))
+        return self._relationship_sla_then_record(
+            lambda t: super(HelpdeskTicket, t).write(vals)
+        )
 
     def unlink(self):
         # The commitments of deleted tickets are kept, archived, as history.
@@ -38,12 +50,16 @@ class HelpdeskTicket(models.Model):
     def set_sla(self):
         if self._relationship_sla_is_deferred():
             return super().set_sla()
-        return self._relationship_sla_then_record(lambda t: super(HelpdeskTicket, t).set_sla())
+        return self._relationship_sla_then_record(
+            lambda t: super(HelpdeskTicket, t).set_sla()
+        )
 
     def refresh_sla(self):
         if self._relationship_sla_is_deferred():
             return super().refresh_sla()
-        return self._relationship_sla_then_record(lambda t: super(HelpdeskTicket, t).refresh_sla())
+        return self._relationship_sla_then_record(
+            lambda t: super(HelpdeskTicket, t).refresh_sla()
+        )
 
     # Commitments ---------------------------------------------------------------
     def _relationship_sla_counting(self):
@@ -54,7 +70,9 @@ class HelpdeskTicket(models.Model):
             "helpdesk_mgmt.helpdesk_ticket_stage_cancelled", raise_if_not_found=False
         )
         return self.filtered(
-            lambda t: t.active and t.commercial_partner_id and not t.duplicate_id
+            lambda t: t.active
+            and t.commercial_partner_id
+            and not t.duplicate_id
             and (not cancelled or t.stage_id != cancelled)
         )
 
@@ -78,15 +96,19 @@ class HelpdeskTicket(models.Model):
         if not self.closed:
             return False
         # A ticket created straight into a closing stage has no closing date.
-        return max(self.closed_date or self.last_stage_update or self.create_date,
-                   self.create_date.replace(microsecond=0))
+        return max(
+            self.closed_date or self.last_stage_update or self.create_date,
+            self.create_date.replace(microsecond=0),
+        )
 
     def _relationship_sla_name(self):
         """The commitment's name, in the language of the ticket's company (one
         stable name whoever touches the ticket), English when that language
         is not active."""
         self.ensure_one()
-        lang = self.env["res.lang"]._get_code(self.company_id.partner_id.lang or "en_US")
+        lang = self.env["res.lang"]._get_code(
+            self.company_id.partner_id.lang or "en_US"
+        )
         return self.with_context(lang=lang or "en_US").env._(
             "Ticket %(number)s: %(title)s", number=self.number, title=self.name
         )
@@ -98,21 +120,30 @@ class HelpdeskTicket(models.Model):
         ticket, it is never re-created or revived."""
         extra_pairs = [
             (self.browse(event.res_id), event.policy_id)
-            for event in existing if not event.policy_id.active
+            for event in existing
+            if not event.policy_id.active
         ]
         tickets = self._relationship_sla_counting()
         if not tickets:
             return []
-        Policy = self.env["relationship.sla.policy"].sudo().with_context(active_test=True)
+        Policy = (
+            self.env["relationship.sla.policy"].sudo().with_context(active_test=True)
+        )
         by_account = Policy._policies_by_account(
-            tickets.commercial_partner_id, metrics=TICKET_METRICS, companies=tickets.company_id,
+            tickets.commercial_partner_id,
+            metrics=TICKET_METRICS,
+            companies=tickets.company_id,
         )
         pairs = []
         for ticket in tickets:
             for policy in by_account.get(ticket.commercial_partner_id.id) or Policy:
                 if policy._applies_to_company(ticket.company_id):
                     pairs.append((ticket, policy, True))
-        pairs += [(ticket, policy, False) for ticket, policy in extra_pairs if ticket in tickets]
+        pairs += [
+            (ticket, policy, False)
+            for ticket, policy in extra_pairs
+            if ticket in tickets
+        ]
         vals_list = []
         for ticket, policy, live in pairs:
             # Dates of the helpdesk are to the second (``closed_date``…).
@@ -120,7 +151,8 @@ class HelpdeskTicket(models.Model):
             deadline = policy._deadline_from(
                 start,
                 ticket._relationship_sla_deadline()
-                if policy.deadline_field == HELPDESK_SLA_DEADLINE else None,
+                if policy.deadline_field == HELPDESK_SLA_DEADLINE
+                else None,
                 ticket.company_id,
             )
             if not deadline:

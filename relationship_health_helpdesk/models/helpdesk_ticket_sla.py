@@ -1,6 +1,8 @@
 from odoo import api, models
 
-from odoo.addons.relationship_health.models.relationship_sla_source_mixin import DEFER_KEY
+from odoo.addons.relationship_health.models.relationship_sla_source_mixin import (
+    DEFER_KEY,
+)
 
 
 class HelpdeskTicketSla(models.Model):

@@ -1,7 +1,9 @@
 from odoo import _, api, models
 from odoo.exceptions import AccessError
 
-from odoo.addons.relationship_health.models.relationship_sla_policy import deadline_sources_field
+from odoo.addons.relationship_health.models.relationship_sla_policy import (
+    deadline_sources_field,
+)
 
 #: Deadlines a delivery can be measured against.
 COMMITMENT_DATE = "sale_commitment_date"
@@ -11,10 +13,12 @@ DELIVERY_DEADLINE = "picking_date_deadline"
 class RelationshipSlaPolicy(models.Model):
     _inherit = "relationship.sla.policy"
 
-    deadline_field = deadline_sources_field([
-        (COMMITMENT_DATE, "Delivery date promised on the order"),
-        (DELIVERY_DEADLINE, "Deadline of the delivery"),
-    ])
+    deadline_field = deadline_sources_field(
+        [
+            (COMMITMENT_DATE, "Delivery date promised on the order"),
+            (DELIVERY_DEADLINE, "Deadline of the delivery"),
+        ]
+    )
 
     @api.model
     def _deadline_field_metrics(self):
@@ -34,8 +38,10 @@ class RelationshipSlaPolicy(models.Model):
             "tag": "display_notification",
             "params": {
                 "type": "success",
-                "message": _("%(count)s delivery commitments recorded or brought up to date.",
-                             count=len(events)),
+                "message": _(
+                    "%(count)s delivery commitments recorded or brought up to date.",
+                    count=len(events),
+                ),
                 "next": {"type": "ir.actions.client", "tag": "soft_reload"},
             },
         }

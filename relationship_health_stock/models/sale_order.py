@@ -1,6 +1,8 @@
 from odoo import models
 
-from odoo.addons.relationship_health.models.relationship_sla_source_mixin import DEFER_KEY
+from odoo.addons.relationship_health.models.relationship_sla_source_mixin import (
+    DEFER_KEY,
+)
 
 #: Order fields whose change may change the commitments of its deliveries.
 SLA_ORDER_FIELDS = frozenset({"commitment_date", "partner_id", "date_order"})
@@ -18,8 +20,15 @@ class SaleOrder(models.Model):
             # order writes ``date_order`` before its deliveries exist), and the
             # host would then see them in creation order instead of the
             # deliveries' order.
-            pickings = self.env["stock.picking"].sudo().search([
-                ("sale_id", "in", self.ids), ("state", "in", ("done", "cancel")),
-            ])
+            pickings = (
+                self.env["stock.picking"]
+                .sudo()
+                .search(
+                    [
+                        ("sale_id", "in", self.ids),
+                        ("state", "in", ("done", "cancel")),
+                    ]
+                )
+            )
             pickings._record_relationship_sla_events()
         return result

@@ -1,11 +1,15 @@
 from odoo import api, models
 
-from odoo.addons.relationship_health.models.relationship_sla_source_mixin import DEFER_KEY
+from odoo.addons.relationship_health.models.relationship_sla_source_mixin import (
+    DEFER_KEY,
+)
 
 from .relationship_sla_policy import COMMITMENT_DATE, DELIVERY_DEADLINE
 
 #: Picking fields whose change may change the delivery's commitments.
-SLA_EVENT_FIELDS = frozenset({"date_done", "partner_id", "date_deadline", "name", "company_id"})
+SLA_EVENT_FIELDS = frozenset(
+    {"date_done", "partner_id", "date_deadline", "name", "company_id"}
+)
 
 
 class StockPicking(models.Model):
@@ -14,15 +18,24 @@ class StockPicking(models.Model):
 
     def _action_done(self):
         # Record once, at the end, for the whole batch (not on each write).
-        return self._relationship_sla_then_record(lambda p: super(StockPicking, p)._action_done())
+        return self._relationship_sla_then_record(
+            lambda p: super(StockPicking, p)._action_done()
+        )
 
     def action_cancel(self):
-        return self._relationship_sla_then_record(lambda p: super(StockPicking, p).action_cancel())
+        return self._relationship_sla_then_record(
+            lambda p: super(StockPicking, p).action_cancel()
+        )
 
     def write(self, vals):
         result = super().write(vals)
-        if SLA_EVENT_FIELDS.intersection(vals) and not self._relationship_sla_is_deferred():
-            self.filtered(lambda p: p.state in ("done", "cancel"))._record_relationship_sla_events()
+        if (
+            SLA_EVENT_FIELDS.intersection(vals)
+            and not self._relationship_sla_is_deferred()
+        ):
+            self.filtered(
+                lambda p: p.state in ("done", "cancel")
+            )._record_relationship_sla_events()
         return result
 
     # Commitments ---------------------------------------------------------------
@@ -41,9 +54,13 @@ class StockPicking(models.Model):
         """One stable name, in the language of the company (English when that
         language is not active)."""
         self.ensure_one()
-        lang = self.env["res.lang"]._get_code(self.company_id.partner_id.lang or "en_US")
+        lang = self.env["res.lang"]._get_code(
+            self.company_id.partner_id.lang or "en_US"
+        )
         return self.with_context(lang=lang or "en_US").env._(
-            "Delivery %(delivery)s of %(order)s", delivery=self.name, order=self.sale_id.name
+            "Delivery %(delivery)s of %(order)s",
+            delivery=self.name,
+            order=self.sale_id.name,
         )
 
     def _relationship_sla_document_date(self, policy):
@@ -62,9 +79,12 @@ class StockPicking(models.Model):
         deliveries = self._relationship_sla_deliveries()
         if not deliveries:
             return []
-        Policy = self.env["relationship.sla.policy"].sudo().with_context(active_test=True)
+        Policy = (
+            self.env["relationship.sla.policy"].sudo().with_context(active_test=True)
+        )
         by_account = Policy._policies_by_account(
-            deliveries.partner_id.commercial_partner_id, metrics={"delivery"},
+            deliveries.partner_id.commercial_partner_id,
+            metrics={"delivery"},
             companies=deliveries.company_id,
         )
         vals_list = []
@@ -75,7 +95,9 @@ class StockPicking(models.Model):
                     continue
                 start = picking.sale_id.date_order.replace(microsecond=0)
                 deadline = policy._deadline_from(
-                    start, picking._relationship_sla_document_date(policy), picking.company_id
+                    start,
+                    picking._relationship_sla_document_date(policy),
+                    picking.company_id,
                 )
                 if not deadline:
                     continue
@@ -83,18 +105,20 @@ class StockPicking(models.Model):
                 # A promise dated before the order was confirmed (or a delivery
                 # validated before it) starts the commitment then.
                 start = min(start, deadline, done)
-                vals_list.append({
-                    "res_model": self._name,
-                    "res_id": picking.id,
-                    "policy_id": policy.id,
-                    "partner_id": account.id,
-                    "company_id": picking.company_id.id,
-                    "name": picking._relationship_sla_name(),
-                    "date_start": start,
-                    "date_deadline": deadline,
-                    "date_done": done,
-                    "active": True,
-                })
+                vals_list.append(
+                    {
+                        "res_model": self._name,
+                        "res_id": picking.id,
+                        "policy_id": policy.id,
+                        "partner_id": account.id,
+                        "company_id": picking.company_id.id,
+                        "name": picking._relationship_sla_name(),
+                        "date_start": start,
+                        "date_deadline": deadline,
+                        "date_done": done,
+                        "active": True,
+                    }
+                )
         return vals_list
 
     @api.model
@@ -102,8 +126,11 @@ class StockPicking(models.Model):
         """Record the commitments of every validated delivery of a customer
         order (all companies), by batches, without breach notices. Running it
         again updates, never duplicates."""
-        domain = [("state", "=", "done"), ("picking_type_code", "=", "outgoing"),
-                  ("sale_id", "!=", False)]
+        domain = [
+            ("state", "=", "done"),
+            ("picking_type_code", "=", "outgoing"),
+            ("sale_id", "!=", False),
+        ]
         if date_from:
             domain.append(("date_done", ">=", date_from))
         return self._relationship_sla_backfill(domain, batch_size)

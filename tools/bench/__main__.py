@@ -50,7 +50,10 @@ TARGET_PEAK_MB = 1536
 TARGET_GROWTH = 12.0
 TARGET_NAIVE_SPEEDUP = 20.0
 TARGET_AT_RISK_MS = 300.0
-AT_RISK_DOMAIN = [("health_band", "!=", False), ("health_band", "in", ("at_risk", "critical"))]
+AT_RISK_DOMAIN = [
+    ("health_band", "!=", False),
+    ("health_band", "in", ("at_risk", "critical")),
+]
 AT_RISK_ORDER = "health_score asc, id"
 
 
@@ -111,8 +114,12 @@ class PeakMemory:
         return False
 
     def as_dict(self):
-        return {"rss_before_mb": self.before / MB, "peak_mb": self.peak / MB,
-                "delta_mb": self.delta / MB, "method": self.method}
+        return {
+            "rss_before_mb": self.before / MB,
+            "peak_mb": self.peak / MB,
+            "delta_mb": self.delta / MB,
+            "method": self.method,
+        }
 
 
 # ----------------------------------------------------------------------------
@@ -123,7 +130,12 @@ def _odoo_env(args, extra):
     from odoo import SUPERUSER_ID, api
 
     odoo.tools.config.parse_config(
-        [f"--addons-path={args.addons_path}", "--log-level=warn", "--max-cron-threads=0", *extra]
+        [
+            f"--addons-path={args.addons_path}",
+            "--log-level=warn",
+            "--max-cron-threads=0",
+            *extra,
+        ]
     )
     registry = odoo.modules.registry.Registry(args.db)
     return odoo, registry, api, SUPERUSER_ID
@@ -145,11 +157,21 @@ def worker_generate(args, extra):
 
 
 ENGINE_PHASES = ("_account_ids", "_profit_thresholds", "_after_batch")
-MODULE_PHASES = ("compute_health", "compute_value", "write_partners", "upsert_snapshots")
+MODULE_PHASES = (
+    "compute_health",
+    "compute_value",
+    "write_partners",
+    "upsert_snapshots",
+)
 # The signal readers the engine calls through models/health_readers.py (the
 # accounts and the money are timed by the engine's own _read_* methods).
-READER_PHASES = ("read_orders", "read_answers", "read_visits", "read_sla_events",
-                 "read_servqual")
+READER_PHASES = (
+    "read_orders",
+    "read_answers",
+    "read_visits",
+    "read_sla_events",
+    "read_servqual",
+)
 # The visit reminders and the retention automation run in _after_batch.
 OTHER_PHASES = (("res.partner", "_health_expire_overrides"),)
 
@@ -159,7 +181,9 @@ def _phase_timers(env, phases):
     (``_read_*``), the scoring functions and the writers (same behaviour);
     whatever is left is reported as ``other``."""
     from odoo.addons.relationship_health.models import health_readers, health_writers
-    from odoo.addons.relationship_health.models import relationship_health_engine as module
+    from odoo.addons.relationship_health.models import (
+        relationship_health_engine as module,
+    )
 
     def timed(label, func):
         def wrapper(*a, **kw):
@@ -168,6 +192,7 @@ def _phase_timers(env, phases):
                 return func(*a, **kw)
             finally:
                 phases[label] = phases.get(label, 0.0) + time.perf_counter() - started
+
         return wrapper
 
     cls = type(env["relationship.health.engine"])
@@ -185,7 +210,11 @@ def _phase_timers(env, phases):
     for model, name in OTHER_PHASES:
         if model in env and callable(getattr(type(env[model]), name, None)):
             model_cls = type(env[model])
-            setattr(model_cls, name, timed(f"{model} {name.lstrip('_')}", getattr(model_cls, name)))
+            setattr(
+                model_cls,
+                name,
+                timed(f"{model} {name.lstrip('_')}", getattr(model_cls, name)),
+            )
 
 
 def worker_engine(args, extra):
@@ -215,8 +244,10 @@ def worker_engine(args, extra):
                    health_order_interval
               FROM res_partner WHERE health_computed_at IS NOT NULL
         """)
-        cr.execute("SELECT health_band, count(*) FROM res_partner WHERE health_band IS NOT NULL"
-                   " GROUP BY 1 ORDER BY 1")
+        cr.execute(
+            "SELECT health_band, count(*) FROM res_partner WHERE health_band IS NOT NULL"
+            " GROUP BY 1 ORDER BY 1"
+        )
         bands = dict(cr.fetchall())
     return {
         "accounts": done,
@@ -245,7 +276,12 @@ def worker_floor(args, extra):
             cr.commit()
             seconds = time.perf_counter() - started
         queries = _query_count() - queries
-    return {"accounts": done, "seconds": seconds, "queries": queries, "memory": memory.as_dict()}
+    return {
+        "accounts": done,
+        "seconds": seconds,
+        "queries": queries,
+        "memory": memory.as_dict(),
+    }
 
 
 def worker_naive(args, extra):
@@ -282,9 +318,21 @@ def worker_naive(args, extra):
               FROM bench_engine_scores e JOIN res_partner p ON p.id = e.id
         """)
         row = cr.fetchone()
-        comparison = dict(zip(
-            ("compared", "band", "score", "recency", "satisfaction", "visits", "sla", "nps"), row
-        ))
+        comparison = dict(
+            zip(
+                (
+                    "compared",
+                    "band",
+                    "score",
+                    "recency",
+                    "satisfaction",
+                    "visits",
+                    "sla",
+                    "nps",
+                ),
+                row,
+            )
+        )
         cr.execute("""
             SELECT e.id, e.health_score, p.health_score, e.health_recency, p.health_recency,
                    e.health_satisfaction, p.health_satisfaction, e.health_visits, p.health_visits,
@@ -295,10 +343,16 @@ def worker_naive(args, extra):
              ORDER BY e.id LIMIT 5
         """)
         comparison["examples"] = [
-            [None if v is None else round(float(v), 2) for v in r] for r in cr.fetchall()
+            [None if v is None else round(float(v), 2) for v in r]
+            for r in cr.fetchall()
         ]
-    return {"accounts": done, "seconds": seconds, "queries": queries,
-            "memory": memory.as_dict(), "comparison": comparison}
+    return {
+        "accounts": done,
+        "seconds": seconds,
+        "queries": queries,
+        "memory": memory.as_dict(),
+        "comparison": comparison,
+    }
 
 
 def _list_specification(env):
@@ -325,19 +379,30 @@ def worker_at_risk(args, extra):
     with registry.cursor() as cr:
         env = api.Environment(cr, uid, {})
         admin = env.ref("base.user_admin")
-        context = {"lang": "en_US", "tz": admin.tz or "Europe/Brussels", "uid": admin.id,
-                   "allowed_company_ids": [admin.company_id.id], "bin_size": True}
+        context = {
+            "lang": "en_US",
+            "tz": admin.tz or "Europe/Brussels",
+            "uid": admin.id,
+            "allowed_company_ids": [admin.company_id.id],
+            "bin_size": True,
+        }
         spec = _list_specification(env)
         admin_id = admin.id
     timings, queries, result = [], [], None
     for _run in range(6):  # a warm-up, then five measured requests
-        with registry.cursor() as cr:  # a fresh transaction per request, as in the server
+        with (
+            registry.cursor() as cr
+        ):  # a fresh transaction per request, as in the server
             env = api.Environment(cr, admin_id, context)
             count = _query_count()
             started = time.perf_counter()
             result = env["res.partner"].web_search_read(
-                domain=AT_RISK_DOMAIN, specification=spec, offset=0, limit=80,
-                order=AT_RISK_ORDER, count_limit=10001,
+                domain=AT_RISK_DOMAIN,
+                specification=spec,
+                offset=0,
+                limit=80,
+                order=AT_RISK_ORDER,
+                count_limit=10001,
             )
             timings.append(time.perf_counter() - started)
             queries.append(_query_count() - count)
@@ -395,29 +460,47 @@ class Postgres:
             conn.close()
 
     def exists(self, dbname):
-        return bool(self.execute(
-            "postgres", ("SELECT 1 FROM pg_database WHERE datname = %s", (dbname,)), fetch=True
-        ))
+        return bool(
+            self.execute(
+                "postgres",
+                ("SELECT 1 FROM pg_database WHERE datname = %s", (dbname,)),
+                fetch=True,
+            )
+        )
 
     def drop(self, dbname):
         from psycopg2 import sql
 
-        self.execute("postgres", (sql.SQL("DROP DATABASE IF EXISTS {}").format(
-            sql.Identifier(dbname)), None))
+        self.execute(
+            "postgres",
+            (
+                sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(dbname)),
+                None,
+            ),
+        )
 
     def copy(self, template, dbname):
         from psycopg2 import sql
 
         self.drop(dbname)
-        self.execute("postgres", (sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
-            sql.Identifier(dbname), sql.Identifier(template)), None))
+        self.execute(
+            "postgres",
+            (
+                sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
+                    sql.Identifier(dbname), sql.Identifier(template)
+                ),
+                None,
+            ),
+        )
 
     def vacuum(self, dbname, tables=()):
         from psycopg2 import sql
 
         if tables:
-            statements = [(sql.SQL("VACUUM (ANALYZE) {}").format(sql.Identifier(t)), None)
-                          for t in tables]
+            statements = [
+                (sql.SQL("VACUUM (ANALYZE) {}").format(sql.Identifier(t)), None)
+                for t in tables
+            ]
         else:
             statements = [("VACUUM (ANALYZE)", None)]
         self.execute(dbname, *statements)
@@ -428,10 +511,14 @@ class Postgres:
         everything the job created (follow-ups…) stays, as in production."""
         self.execute(
             dbname,
-            ("DELETE FROM relationship_health_snapshot WHERE snapshot_date > CURRENT_DATE - 20",
-             None),
-            ("DELETE FROM ir_config_parameter WHERE key = 'relationship_health.run_started_at'",
-             None),
+            (
+                "DELETE FROM relationship_health_snapshot WHERE snapshot_date > CURRENT_DATE - 20",
+                None,
+            ),
+            (
+                "DELETE FROM ir_config_parameter WHERE key = 'relationship_health.run_started_at'",
+                None,
+            ),
         )
         self.vacuum(dbname, ("res_partner", "relationship_health_snapshot"))
 
@@ -442,9 +529,21 @@ class Postgres:
 def _run_worker(args, extra, worker, dbname, size=0):
     with tempfile.NamedTemporaryFile("r", suffix=".json") as out:
         command = [
-            sys.executable, "-m", "tools.bench", f"--addons-path={args.addons_path}",
-            "--worker", worker, "--db", dbname, "--out", out.name,
-            "--size", str(size), "--seed", str(args.seed), *extra,
+            sys.executable,
+            "-m",
+            "tools.bench",
+            f"--addons-path={args.addons_path}",
+            "--worker",
+            worker,
+            "--db",
+            dbname,
+            "--out",
+            out.name,
+            "--size",
+            str(size),
+            "--seed",
+            str(args.seed),
+            *extra,
         ]
         if args.phases:
             command.append("--phases")
@@ -465,7 +564,9 @@ def _repeated(args, extra, pg, worker, dbname, size):
     chosen = dict(sorted(runs, key=lambda r: r["seconds"])[(len(runs) - 1) // 2])
     chosen["all_seconds"] = [round(r["seconds"], 2) for r in runs]
     chosen["load_before"] = [round(r["load_before"], 1) for r in runs]
-    chosen["memory"] = dict(max((r["memory"] for r in runs), key=lambda m: m["peak_mb"]))
+    chosen["memory"] = dict(
+        max((r["memory"] for r in runs), key=lambda m: m["peak_mb"])
+    )
     return chosen
 
 
@@ -475,14 +576,36 @@ def _build_template(args, extra, pg, template):
     log = Path(tempfile.gettempdir()) / f"{template}-install.log"
     started = time.perf_counter()
     with open(log, "w") as out:
-        status = subprocess.run([
-            sys.executable, "-m", "odoo", f"--addons-path={args.addons_path}", *extra,
-            "-d", template, "-i", MODULE, "--without-demo=all", "--stop-after-init",
-            "--no-http", "--max-cron-threads=0", "--log-level=warn",
-        ], cwd=ROOT, stdout=out, stderr=subprocess.STDOUT).returncode
-    state = pg.execute(template, (
-        "SELECT state FROM ir_module_module WHERE name = %s", (MODULE,)), fetch=True
-    ) if status == 0 else None
+        status = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "odoo",
+                f"--addons-path={args.addons_path}",
+                *extra,
+                "-d",
+                template,
+                "-i",
+                MODULE,
+                "--without-demo=all",
+                "--stop-after-init",
+                "--no-http",
+                "--max-cron-threads=0",
+                "--log-level=warn",
+            ],
+            cwd=ROOT,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        ).returncode
+    state = (
+        pg.execute(
+            template,
+            ("SELECT state FROM ir_module_module WHERE name = %s", (MODULE,)),
+            fetch=True,
+        )
+        if status == 0
+        else None
+    )
     if status or not state or state[0][0] != "installed":
         sys.stderr.write(log.read_text()[-4000:])
         raise SystemExit(f"installing {MODULE} failed (log: {log})")
@@ -514,7 +637,7 @@ def _machine():
     return {
         "cpu": cpu,
         "cores": os.cpu_count(),
-        "memory_gib": round(memory / 1024 ** 3),
+        "memory_gib": round(memory / 1024**3),
         "python": platform.python_version(),
         "pandas": pandas.__version__,
         "os": platform.platform(terse=True),
@@ -531,39 +654,62 @@ def measure_size(args, extra, pg, template, size):
     pg.vacuum(dbname)
     row["data"]["load_seconds"] = time.perf_counter() - started
     data = row["data"]
-    print(f"    generated in {data['load_seconds']:.0f} s (with VACUUM ANALYZE): "
-          f"{data['partners']:,} partners, {data['orders']:,} confirmed orders, "
-          f"{data['survey_answers']:,} answer lines, {data['visits']:,} visit events, "
-          f"{data['sla_events']:,} SLA events, {data['snapshots']:,} past snapshots "
-          f"(fingerprint {data['fingerprint'][:12]})", flush=True)
+    print(
+        f"    generated in {data['load_seconds']:.0f} s (with VACUUM ANALYZE): "
+        f"{data['partners']:,} partners, {data['orders']:,} confirmed orders, "
+        f"{data['survey_answers']:,} answer lines, {data['visits']:,} visit events, "
+        f"{data['sla_events']:,} SLA events, {data['snapshots']:,} past snapshots "
+        f"(fingerprint {data['fingerprint'][:12]})",
+        flush=True,
+    )
     # The first night after the install: every account is new to the job
     # (follow-ups and the like are created for the whole book).
     load = os.getloadavg()[0]
     row["first_night"] = first = _run_worker(args, extra, "engine", dbname, size)
     first["load_before"] = load
-    print(f"    first night: {first['seconds']:.2f} s, {first['queries']} queries, "
-          f"peak RSS {first['memory']['peak_mb']:.0f} MB", flush=True)
+    print(
+        f"    first night: {first['seconds']:.2f} s, {first['queries']} queries, "
+        f"peak RSS {first['memory']['peak_mb']:.0f} MB",
+        flush=True,
+    )
     if first["phases"]:
-        print("    phases: " + ", ".join(f"{k} {v:.2f} s" for k, v in first["phases"].items()))
+        print(
+            "    phases: "
+            + ", ".join(f"{k} {v:.2f} s" for k, v in first["phases"].items())
+        )
     # The following nights: the table's figures.
     row["engine"] = engine = _repeated(args, extra, pg, "engine", dbname, size)
-    print(f"    nightly job: {engine['seconds']:.2f} s (runs {engine['all_seconds']}), "
-          f"{engine['queries']} queries, "
-          f"{engine['batches']} batches, peak RSS {engine['memory']['peak_mb']:.0f} MB "
-          f"(+{engine['memory']['delta_mb']:.0f} MB)", flush=True)
+    print(
+        f"    nightly job: {engine['seconds']:.2f} s (runs {engine['all_seconds']}), "
+        f"{engine['queries']} queries, "
+        f"{engine['batches']} batches, peak RSS {engine['memory']['peak_mb']:.0f} MB "
+        f"(+{engine['memory']['delta_mb']:.0f} MB)",
+        flush=True,
+    )
     if engine["phases"]:
-        print("    phases: " + ", ".join(f"{k} {v:.2f} s" for k, v in engine["phases"].items()))
+        print(
+            "    phases: "
+            + ", ".join(f"{k} {v:.2f} s" for k, v in engine["phases"].items())
+        )
     row["at_risk"] = _run_worker(args, extra, "at_risk", dbname, size)
-    print(f"    at-risk first page: {row['at_risk']['ms']:.0f} ms "
-          f"(length {row['at_risk']['length']:,}, counted up to 10,001)", flush=True)
+    print(
+        f"    at-risk first page: {row['at_risk']['ms']:.0f} ms "
+        f"(length {row['at_risk']['length']:,}, counted up to 10,001)",
+        flush=True,
+    )
     row["floor"] = _repeated(args, extra, pg, "floor", dbname, size)
-    print(f"    raw-SQL floor: {row['floor']['seconds']:.2f} s (runs {row['floor']['all_seconds']})",
-          flush=True)
+    print(
+        f"    raw-SQL floor: {row['floor']['seconds']:.2f} s (runs {row['floor']['all_seconds']})",
+        flush=True,
+    )
     if size == args.naive_size:
         pg.next_night(dbname)
         row["naive"] = naive = _run_worker(args, extra, "naive", dbname, size)
-        print(f"    naive ORM reference: {naive['seconds']:.1f} s, {naive['queries']:,} queries; "
-              f"differences with the job: {naive['comparison']}", flush=True)
+        print(
+            f"    naive ORM reference: {naive['seconds']:.1f} s, {naive['queries']:,} queries; "
+            f"differences with the job: {naive['comparison']}",
+            flush=True,
+        )
     if not args.keep:
         pg.drop(dbname)
     return row
@@ -575,11 +721,27 @@ def _fmt_seconds(seconds):
 
 def report(rows, machine, args, pg_version):
     naive_row = next((r for r in rows if "naive" in r), None)
-    naive_per_account = (naive_row["naive"]["seconds"] / naive_row["naive"]["accounts"]
-                         if naive_row and naive_row["naive"]["accounts"] else None)
-    header = ["accounts", "orders", "batches", "job wall (s)", "SQL queries", "peak RSS (MB)",
-              "Δ RSS (MB)", "floor (s)", "job ÷ floor", "naive ORM (s)", "naive ÷ job",
-              "at-risk page (ms)", "first night (s)", "first-night queries"]
+    naive_per_account = (
+        naive_row["naive"]["seconds"] / naive_row["naive"]["accounts"]
+        if naive_row and naive_row["naive"]["accounts"]
+        else None
+    )
+    header = [
+        "accounts",
+        "orders",
+        "batches",
+        "job wall (s)",
+        "SQL queries",
+        "peak RSS (MB)",
+        "Δ RSS (MB)",
+        "floor (s)",
+        "job ÷ floor",
+        "naive ORM (s)",
+        "naive ÷ job",
+        "at-risk page (ms)",
+        "first night (s)",
+        "first-night queries",
+    ]
     table = []
     for r in rows:
         engine = r["engine"]
@@ -589,27 +751,38 @@ def report(rows, machine, args, pg_version):
             naive_s, naive_note = naive_per_account * engine["accounts"], "~"
         else:
             naive_s, naive_note = None, ""
-        table.append([
-            f"{engine['accounts']:,}",
-            f"{r['data']['orders']:,}",
-            str(engine["batches"]),
-            _fmt_seconds(engine["seconds"]),
-            str(engine["queries"]),
-            f"{engine['memory']['peak_mb']:.0f}",
-            f"{engine['memory']['delta_mb']:+.0f}",
-            _fmt_seconds(r["floor"]["seconds"]),
-            f"{engine['seconds'] / r['floor']['seconds']:.2f}×",
-            f"{naive_note}{naive_s:,.0f}" if naive_s else "–",
-            f"{naive_note}{naive_s / engine['seconds']:,.0f}×" if naive_s else "–",
-            f"{r['at_risk']['ms']:.0f}",
-            _fmt_seconds(r["first_night"]["seconds"]),
-            str(r["first_night"]["queries"]),
-        ])
-    widths = [max(len(h), *(len(line[i]) for line in table)) for i, h in enumerate(header)]
-    text_lines = ["  ".join(h.rjust(w) for h, w in zip(header, widths)),
-                  "  ".join("-" * w for w in widths)]
-    text_lines += ["  ".join(c.rjust(w) for c, w in zip(line, widths)) for line in table]
-    md_lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---:" for _ in header) + "|"]
+        table.append(
+            [
+                f"{engine['accounts']:,}",
+                f"{r['data']['orders']:,}",
+                str(engine["batches"]),
+                _fmt_seconds(engine["seconds"]),
+                str(engine["queries"]),
+                f"{engine['memory']['peak_mb']:.0f}",
+                f"{engine['memory']['delta_mb']:+.0f}",
+                _fmt_seconds(r["floor"]["seconds"]),
+                f"{engine['seconds'] / r['floor']['seconds']:.2f}×",
+                f"{naive_note}{naive_s:,.0f}" if naive_s else "–",
+                f"{naive_note}{naive_s / engine['seconds']:,.0f}×" if naive_s else "–",
+                f"{r['at_risk']['ms']:.0f}",
+                _fmt_seconds(r["first_night"]["seconds"]),
+                str(r["first_night"]["queries"]),
+            ]
+        )
+    widths = [
+        max(len(h), *(len(line[i]) for line in table)) for i, h in enumerate(header)
+    ]
+    text_lines = [
+        "  ".join(h.rjust(w) for h, w in zip(header, widths)),
+        "  ".join("-" * w for w in widths),
+    ]
+    text_lines += [
+        "  ".join(c.rjust(w) for c, w in zip(line, widths)) for line in table
+    ]
+    md_lines = [
+        "| " + " | ".join(header) + " |",
+        "|" + "|".join("---:" for _ in header) + "|",
+    ]
     md_lines += ["| " + " | ".join(line) + " |" for line in table]
 
     # targets
@@ -618,57 +791,105 @@ def report(rows, machine, args, pg_version):
     biggest = rows[-1]
     e = biggest["engine"]
     n = e["accounts"]
-    verdicts.append((f"full job at {n:,} accounts under {TARGET_SECONDS_100K:.0f} s",
-                     e["seconds"] < TARGET_SECONDS_100K, f"{e['seconds']:.1f} s"))
-    verdicts.append((f"at most {TARGET_FLOOR_RATIO:.0f}× the raw-SQL floor at {n:,}",
-                     e["seconds"] <= TARGET_FLOOR_RATIO * biggest["floor"]["seconds"],
-                     f"{e['seconds'] / biggest['floor']['seconds']:.2f}×"))
-    verdicts.append((f"peak memory under {TARGET_PEAK_MB / 1024:.1f} GB at {n:,}",
-                     e["memory"]["peak_mb"] < TARGET_PEAK_MB,
-                     f"peak RSS {e['memory']['peak_mb']:.0f} MB"))
+    verdicts.append(
+        (
+            f"full job at {n:,} accounts under {TARGET_SECONDS_100K:.0f} s",
+            e["seconds"] < TARGET_SECONDS_100K,
+            f"{e['seconds']:.1f} s",
+        )
+    )
+    verdicts.append(
+        (
+            f"at most {TARGET_FLOOR_RATIO:.0f}× the raw-SQL floor at {n:,}",
+            e["seconds"] <= TARGET_FLOOR_RATIO * biggest["floor"]["seconds"],
+            f"{e['seconds'] / biggest['floor']['seconds']:.2f}×",
+        )
+    )
+    verdicts.append(
+        (
+            f"peak memory under {TARGET_PEAK_MB / 1024:.1f} GB at {n:,}",
+            e["memory"]["peak_mb"] < TARGET_PEAK_MB,
+            f"peak RSS {e['memory']['peak_mb']:.0f} MB",
+        )
+    )
     for small, large in zip(rows, rows[1:]):
         factor = large["engine"]["accounts"] / small["engine"]["accounts"]
         growth = large["engine"]["seconds"] / small["engine"]["seconds"]
-        verdicts.append((
-            f"{factor:.0f}× the accounts ({small['engine']['accounts']:,} → "
-            f"{large['engine']['accounts']:,}) costs at most {TARGET_GROWTH * factor / 10:.0f}× the time",
-            growth <= TARGET_GROWTH * factor / 10, f"{growth:.1f}×"))
-        per_batch_small = small["engine"]["queries"] / max(small["engine"]["batches"], 1)
-        per_batch_large = large["engine"]["queries"] / max(large["engine"]["batches"], 1)
-        verdicts.append((
-            f"queries grow with batches, not accounts ({small['engine']['accounts']:,} → "
-            f"{large['engine']['accounts']:,})",
-            per_batch_large <= per_batch_small * 1.1 + 1,
-            f"{small['engine']['queries']} → {large['engine']['queries']} queries for "
-            f"{small['engine']['batches']} → {large['engine']['batches']} batches"))
+        verdicts.append(
+            (
+                f"{factor:.0f}× the accounts ({small['engine']['accounts']:,} → "
+                f"{large['engine']['accounts']:,}) costs at most {TARGET_GROWTH * factor / 10:.0f}× the time",
+                growth <= TARGET_GROWTH * factor / 10,
+                f"{growth:.1f}×",
+            )
+        )
+        per_batch_small = small["engine"]["queries"] / max(
+            small["engine"]["batches"], 1
+        )
+        per_batch_large = large["engine"]["queries"] / max(
+            large["engine"]["batches"], 1
+        )
+        verdicts.append(
+            (
+                f"queries grow with batches, not accounts ({small['engine']['accounts']:,} → "
+                f"{large['engine']['accounts']:,})",
+                per_batch_large <= per_batch_small * 1.1 + 1,
+                f"{small['engine']['queries']} → {large['engine']['queries']} queries for "
+                f"{small['engine']['batches']} → {large['engine']['batches']} batches",
+            )
+        )
     if naive_per_account:
         for r in rows:
-            naive_s = (r["naive"]["seconds"] if "naive" in r
-                       else naive_per_account * r["engine"]["accounts"])
+            naive_s = (
+                r["naive"]["seconds"]
+                if "naive" in r
+                else naive_per_account * r["engine"]["accounts"]
+            )
             speedup = naive_s / r["engine"]["seconds"]
-            verdicts.append((
-                f"at least {TARGET_NAIVE_SPEEDUP:.0f}× faster than the naive ORM reference at "
-                f"{r['engine']['accounts']:,}" + ("" if "naive" in r else " (extrapolated)"),
-                speedup >= TARGET_NAIVE_SPEEDUP, f"{speedup:,.0f}×"))
+            verdicts.append(
+                (
+                    f"at least {TARGET_NAIVE_SPEEDUP:.0f}× faster than the naive ORM reference at "
+                    f"{r['engine']['accounts']:,}"
+                    + ("" if "naive" in r else " (extrapolated)"),
+                    speedup >= TARGET_NAIVE_SPEEDUP,
+                    f"{speedup:,.0f}×",
+                )
+            )
     at_risk = by_size.get(100000, biggest)["at_risk"]
-    verdicts.append((f"at-risk list first page under {TARGET_AT_RISK_MS:.0f} ms at "
-                     f"{by_size.get(100000, biggest)['engine']['accounts']:,}",
-                     at_risk["ms"] < TARGET_AT_RISK_MS, f"{at_risk['ms']:.0f} ms"))
+    verdicts.append(
+        (
+            f"at-risk list first page under {TARGET_AT_RISK_MS:.0f} ms at "
+            f"{by_size.get(100000, biggest)['engine']['accounts']:,}",
+            at_risk["ms"] < TARGET_AT_RISK_MS,
+            f"{at_risk['ms']:.0f} ms",
+        )
+    )
     first = biggest["first_night"]
-    verdicts.append((f"the first night after the install at {n:,} accounts (follow-ups created "
-                     f"for the whole book) under {TARGET_SECONDS_100K:.0f} s",
-                     first["seconds"] < TARGET_SECONDS_100K,
-                     f"{first['seconds']:.1f} s, {first['queries']:,} queries"))
-    verdicts.append(("incremental run (1 % of accounts changed)", None,
-                     "not measured: the job has no incremental mode yet (every run rescores "
-                     "every account)"))
+    verdicts.append(
+        (
+            f"the first night after the install at {n:,} accounts (follow-ups created "
+            f"for the whole book) under {TARGET_SECONDS_100K:.0f} s",
+            first["seconds"] < TARGET_SECONDS_100K,
+            f"{first['seconds']:.1f} s, {first['queries']:,} queries",
+        )
+    )
+    verdicts.append(
+        (
+            "incremental run (1 % of accounts changed)",
+            None,
+            "not measured: the job has no incremental mode yet (every run rescores "
+            "every account)",
+        )
+    )
 
     def mark(ok):
         return "n/a" if ok is None else ("met" if ok else "MISSED")
 
-    machine_line = (f"{machine['cpu']}, {machine['cores']} cores, {machine['memory_gib']} GiB RAM; "
-                    f"PostgreSQL {pg_version} on the same machine; Python {machine['python']}, "
-                    f"pandas {machine['pandas']}; {machine['os']}")
+    machine_line = (
+        f"{machine['cpu']}, {machine['cores']} cores, {machine['memory_gib']} GiB RAM; "
+        f"PostgreSQL {pg_version} on the same machine; Python {machine['python']}, "
+        f"pandas {machine['pandas']}; {machine['os']}"
+    )
     print("\n" + "\n".join(text_lines))
     print(f"\nMachine: {machine_line}")
     print("\nTargets:")
@@ -691,11 +912,20 @@ def report(rows, machine, args, pg_version):
             f"RSS {e['memory']['rss_before_mb']:.0f} MB before the job, peak "
             f"{e['memory']['peak_mb']:.0f} MB ({e['memory']['method']}); bands "
             + ", ".join(f"{k} {v:,}" for k, v in e["bands"].items())
-            + (". Phases: " + ", ".join(f"{k} {v:.2f} s" for k, v in e["phases"].items())
-               if e["phases"] else "")
-            + (". First night phases: " + ", ".join(
-                f"{k} {v:.2f} s" for k, v in r["first_night"]["phases"].items())
-               if r["first_night"]["phases"] else "")
+            + (
+                ". Phases: "
+                + ", ".join(f"{k} {v:.2f} s" for k, v in e["phases"].items())
+                if e["phases"]
+                else ""
+            )
+            + (
+                ". First night phases: "
+                + ", ".join(
+                    f"{k} {v:.2f} s" for k, v in r["first_night"]["phases"].items()
+                )
+                if r["first_night"]["phases"]
+                else ""
+            )
             + f". Floor: runs {r['floor']['all_seconds']} s, {r['floor']['queries']} queries, peak RSS "
             f"{r['floor']['memory']['peak_mb']:.0f} MB. At-risk page: {r['at_risk']['queries']} "
             f"queries, length {r['at_risk']['length']:,} (the count stops at 10,001 as the web "
@@ -744,24 +974,50 @@ def report(rows, machine, args, pg_version):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python3 -m tools.bench", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python3 -m tools.bench", description=__doc__.split("\n\n")[0]
+    )
     parser.add_argument("--addons-path", required=True)
-    parser.add_argument("--sizes", default="1000,10000,100000",
-                        help="numbers of accounts, comma-separated (default: %(default)s)")
-    parser.add_argument("--seed", type=int, default=7, help="seed of the data (default: %(default)s)")
-    parser.add_argument("--naive-size", type=int, default=1000,
-                        help="size at which the naive ORM reference runs (default: %(default)s)")
-    parser.add_argument("--repeat", type=int, default=1,
-                        help="runs of the job and of the floor per size; the median is shown "
-                             "(default: %(default)s)")
+    parser.add_argument(
+        "--sizes",
+        default="1000,10000,100000",
+        help="numbers of accounts, comma-separated (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--seed", type=int, default=7, help="seed of the data (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--naive-size",
+        type=int,
+        default=1000,
+        help="size at which the naive ORM reference runs (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="runs of the job and of the floor per size; the median is shown "
+        "(default: %(default)s)",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the databases")
-    parser.add_argument("--output", default=str(HERE / "last_run.md"),
-                        help="where to write the figures (default: tools/bench/last_run.md)")
-    parser.add_argument("--db-prefix", default="rh_bench", help="database names (default: %(default)s)")
-    parser.add_argument("--reuse-template", action="store_true",
-                        help="reuse the template database of a previous --keep run")
-    parser.add_argument("--phases", action="store_true",
-                        help="also time the job's phases (reads, scoring core, writes)")
+    parser.add_argument(
+        "--output",
+        default=str(HERE / "last_run.md"),
+        help="where to write the figures (default: tools/bench/last_run.md)",
+    )
+    parser.add_argument(
+        "--db-prefix", default="rh_bench", help="database names (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--reuse-template",
+        action="store_true",
+        help="reuse the template database of a previous --keep run",
+    )
+    parser.add_argument(
+        "--phases",
+        action="store_true",
+        help="also time the job's phases (reads, scoring core, writes)",
+    )
     parser.add_argument("--worker", choices=sorted(WORKERS), help=argparse.SUPPRESS)
     parser.add_argument("--db", help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)

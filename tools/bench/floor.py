@@ -40,8 +40,9 @@ def run_floor(env):
         cr.execute(query)
         return {row[0]: row[1:] for row in cr.fetchall()}
 
-    accounts = fetch(SQL(
-        """
+    accounts = fetch(
+        SQL(
+            """
         SELECT p.id, COALESCE(p.company_id, %(company)s), p.user_id, p.visit_interval_days,
                COALESCE(p.visit_plan_date, p.create_date::date), prev.score
           FROM res_partner p
@@ -51,10 +52,14 @@ def run_floor(env):
               ORDER BY s.snapshot_date DESC LIMIT 1) prev ON TRUE
          WHERE p.id = ANY(%(ids)s)
         """,
-        company=env.company.id, ref=today - timedelta(days=28), ids=ids,
-    ))
-    orders = fetch(SQL(
-        """
+            company=env.company.id,
+            ref=today - timedelta(days=28),
+            ids=ids,
+        )
+    )
+    orders = fetch(
+        SQL(
+            """
         SELECT c.commercial_partner_id, MAX(so.date_order)::date,
                COUNT(DISTINCT so.date_order::date),
                LEAST(100, GREATEST(0, 100 - (%(today)s::date - MAX(so.date_order)::date)))::float8
@@ -63,10 +68,14 @@ def run_floor(env):
            AND c.commercial_partner_id = ANY(%(ids)s)
       GROUP BY 1
         """,
-        today=today, now=now, ids=ids,
-    ))
-    answers = fetch(SQL(
-        """
+            today=today,
+            now=now,
+            ids=ids,
+        )
+    )
+    answers = fetch(
+        SQL(
+            """
         SELECT c.commercial_partner_id,
                AVG(100.0 * (l.value_scale - q.scale_min) / NULLIF(q.scale_max - q.scale_min, 0))::float8,
                COUNT(*),
@@ -83,10 +92,15 @@ def run_floor(env):
            AND c.commercial_partner_id = ANY(%(ids)s)
       GROUP BY 1
         """,
-        since=today - timedelta(days=731), now=now, ids=ids,
-    ))
-    moods = fetch(SQL(
-        """
+            since=today - timedelta(days=731),
+            now=now,
+            ids=ids,
+        )
+    )
+    moods = (
+        fetch(
+            SQL(
+                """
         SELECT c.commercial_partner_id, AVG(e.visit_mood::int)::float8
           FROM calendar_event e
           JOIN calendar_attendee a ON a.event_id = e.id
@@ -95,10 +109,18 @@ def run_floor(env):
            AND c.commercial_partner_id = ANY(%(ids)s)
       GROUP BY 1
         """,
-        since=today - timedelta(days=731), now=now, ids=ids,
-    )) if "visit_mood" in env["calendar.event"]._fields else {}
-    servqual = fetch(SQL(
-        """
+                since=today - timedelta(days=731),
+                now=now,
+                ids=ids,
+            )
+        )
+        if "visit_mood" in env["calendar.event"]._fields
+        else {}
+    )
+    servqual = (
+        fetch(
+            SQL(
+                """
         SELECT c.commercial_partner_id,
                AVG(CASE WHEN q.servqual_side = 'perception' THEN l.value_scale END
                    - CASE WHEN q.servqual_side = 'expectation' THEN l.value_scale END)::float8
@@ -113,20 +135,31 @@ def run_floor(env):
            AND c.commercial_partner_id = ANY(%(ids)s)
       GROUP BY 1
         """,
-        since=today - timedelta(days=731), now=now, ids=ids,
-    )) if "servqual_dimension" in env["survey.question"]._fields else {}
-    money = fetch(SQL(
-        """
+                since=today - timedelta(days=731),
+                now=now,
+                ids=ids,
+            )
+        )
+        if "servqual_dimension" in env["survey.question"]._fields
+        else {}
+    )
+    money = fetch(
+        SQL(
+            """
         SELECT c.commercial_partner_id, SUM(so.amount_untaxed / COALESCE(NULLIF(so.currency_rate, 0), 1))::float8
           FROM sale_order so JOIN res_partner c ON c.id = so.partner_id
          WHERE so.state = 'sale' AND so.date_order > %(since)s AND so.date_order <= %(now)s
            AND c.commercial_partner_id = ANY(%(ids)s)
       GROUP BY 1
         """,
-        since=today - timedelta(days=365), now=now, ids=ids,
-    ))
-    visits = fetch(SQL(
-        """
+            since=today - timedelta(days=365),
+            now=now,
+            ids=ids,
+        )
+    )
+    visits = fetch(
+        SQL(
+            """
         SELECT c.commercial_partner_id, (MAX(e.start) FILTER (WHERE e.start <= %(now)s))::date,
                COUNT(DISTINCT e.start::date), (MIN(e.start) FILTER (WHERE e.start > %(now)s))::date
           FROM calendar_event e
@@ -137,10 +170,14 @@ def run_floor(env):
            AND c.commercial_partner_id = ANY(%(ids)s)
       GROUP BY 1
         """,
-        type=visit_type, now=now, ids=ids,
-    ))
-    sla = fetch(SQL(
-        """
+            type=visit_type,
+            now=now,
+            ids=ids,
+        )
+    )
+    sla = fetch(
+        SQL(
+            """
         SELECT e.partner_id, COUNT(*),
                COUNT(*) FILTER (WHERE e.date_done <= e.date_deadline),
                (100.0 * COUNT(*) FILTER (WHERE e.date_done <= e.date_deadline) / COUNT(*))::float8
@@ -149,8 +186,11 @@ def run_floor(env):
            AND e.partner_id = ANY(%(ids)s)
       GROUP BY 1
         """,
-        since=today - timedelta(days=366), now=now, ids=ids,
-    ))
+            since=today - timedelta(days=366),
+            now=now,
+            ids=ids,
+        )
+    )
 
     none3 = (None, None, None)
     none4 = (None, None, None, None)
@@ -168,12 +208,21 @@ def run_floor(env):
         for x, y in zip(recency, satisfaction)
     ]
     band = [
-        "unknown" if x is None else "healthy" if x >= 70 else "watch" if x >= 50
-        else "at_risk" if x >= 30 else "critical"
+        "unknown"
+        if x is None
+        else "healthy"
+        if x >= 70
+        else "watch"
+        if x >= 50
+        else "at_risk"
+        if x >= 30
+        else "critical"
         for x in score
     ]
     prev = [row[4] for row in acc]
-    trend = [None if x is None or p is None else x - float(p) for x, p in zip(score, prev)]
+    trend = [
+        None if x is None or p is None else x - float(p) for x, p in zip(score, prev)
+    ]
     confidence = [50.0 if x is not None else 0.0 for x in score]
     columns = {
         "health_score": ("float8", score),
@@ -202,12 +251,18 @@ def run_floor(env):
 
     for name, sqltype in PARTNER_COLUMNS.items():
         if name not in columns and name != "health_details":
-            columns[name] = (sqltype, band if sqltype == "varchar" else [None] * len(ids))
-    columns = {name: value for name, value in columns.items() if name in PARTNER_COLUMNS}
+            columns[name] = (
+                sqltype,
+                band if sqltype == "varchar" else [None] * len(ids),
+            )
+    columns = {
+        name: value for name, value in columns.items() if name in PARTNER_COLUMNS
+    }
     names = list(columns)
     # the details JSON is built by PostgreSQL from the same arrays (same size on disk)
-    cr.execute(SQL(
-        """
+    cr.execute(
+        SQL(
+            """
         UPDATE res_partner p
            SET %(assignments)s,
                health_details = jsonb_build_object(
@@ -231,22 +286,32 @@ def run_floor(env):
                AS v(id, %(names)s, answer_count, visit_count, sla_count, sla_met)
          WHERE p.id = v.id
         """,
-        assignments=SQL(", ").join(
-            SQL("%s = v.%s", SQL.identifier(n), SQL.identifier(n)) for n in names
-        ),
-        today=today,
-        now=now,
-        ids=ids,
-        arrays=SQL(", ").join(SQL("%s::%s[]", columns[n][1], SQL(columns[n][0])) for n in names),
-        extra=SQL(", ").join(SQL("%s::int4[]", values) for values in (
-            [row[1] for row in a], [row[1] for row in v], [row[0] for row in s], [row[1] for row in s],
-        )),
-        names=SQL(", ").join(SQL.identifier(n) for n in names),
-    ))
+            assignments=SQL(", ").join(
+                SQL("%s = v.%s", SQL.identifier(n), SQL.identifier(n)) for n in names
+            ),
+            today=today,
+            now=now,
+            ids=ids,
+            arrays=SQL(", ").join(
+                SQL("%s::%s[]", columns[n][1], SQL(columns[n][0])) for n in names
+            ),
+            extra=SQL(", ").join(
+                SQL("%s::int4[]", values)
+                for values in (
+                    [row[1] for row in a],
+                    [row[1] for row in v],
+                    [row[0] for row in s],
+                    [row[1] for row in s],
+                )
+            ),
+            names=SQL(", ").join(SQL.identifier(n) for n in names),
+        )
+    )
     snapshot = tuple(SNAPSHOT_COLUMNS)
     snap_names = SQL(", ").join(SQL.identifier(n) for n in snapshot)
-    cr.execute(SQL(
-        """
+    cr.execute(
+        SQL(
+            """
         INSERT INTO relationship_health_snapshot
                (partner_id, company_id, user_id, snapshot_date, %(names)s,
                 create_uid, create_date, write_uid, write_date)
@@ -259,19 +324,26 @@ def run_floor(env):
              = (EXCLUDED.company_id, EXCLUDED.user_id, %(excluded)s,
                 EXCLUDED.write_uid, EXCLUDED.write_date)
         """,
-        names=snap_names,
-        v_names=SQL(", ").join(SQL("v.%s", SQL.identifier(n)) for n in snapshot),
-        excluded=SQL(", ").join(SQL("EXCLUDED.%s", SQL.identifier(n)) for n in snapshot),
-        date=today,
-        uid=env.uid,
-        now=now,
-        ids=ids,
-        companies=[row[0] for row in acc],
-        users=[row[1] for row in acc],
-        arrays=SQL(", ").join(
-            SQL("%s::%s[]", columns[f"health_{n}"][1], SQL(columns[f"health_{n}"][0]))
-            for n in snapshot
-        ),
-    ))
+            names=snap_names,
+            v_names=SQL(", ").join(SQL("v.%s", SQL.identifier(n)) for n in snapshot),
+            excluded=SQL(", ").join(
+                SQL("EXCLUDED.%s", SQL.identifier(n)) for n in snapshot
+            ),
+            date=today,
+            uid=env.uid,
+            now=now,
+            ids=ids,
+            companies=[row[0] for row in acc],
+            users=[row[1] for row in acc],
+            arrays=SQL(", ").join(
+                SQL(
+                    "%s::%s[]",
+                    columns[f"health_{n}"][1],
+                    SQL(columns[f"health_{n}"][0]),
+                )
+                for n in snapshot
+            ),
+        )
+    )
     env.invalidate_all()
     return len(ids)

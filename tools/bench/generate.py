@@ -61,16 +61,81 @@ RND_FUNCTION = SQL("""
     $$
 """)
 
-COMPANY_WORDS_1 = ["Northwind", "Contoso", "Fabrikam", "Tailspin", "Wingtip", "Adatum",
-                   "Litware", "Proseware", "Lucerne", "Alpine", "Coho", "Humongous",
-                   "Margie", "Trey", "Woodgrove", "Blue Yonder", "Fourth Coffee", "Wide World"]
-COMPANY_WORDS_2 = ["Metals", "Logistics", "Foods", "Plastics", "Textiles", "Chemicals",
-                   "Machinery", "Electronics", "Packaging", "Pharma", "Timber", "Glass",
-                   "Paper", "Automotive", "Energy", "Retail"]
-FIRST_NAMES = ["Anna", "Bruno", "Chloe", "David", "Emma", "Felix", "Grace", "Hugo", "Ines",
-               "Jonas", "Karin", "Louis", "Maria", "Noah", "Olga", "Pablo", "Rita", "Sven"]
-LAST_NAMES = ["Peeters", "Janssens", "Martin", "Muller", "Rossi", "Garcia", "Smith",
-              "Dubois", "Novak", "Berg", "Costa", "Weber", "Laurent", "Moreau", "Silva"]
+COMPANY_WORDS_1 = [
+    "Northwind",
+    "Contoso",
+    "Fabrikam",
+    "Tailspin",
+    "Wingtip",
+    "Adatum",
+    "Litware",
+    "Proseware",
+    "Lucerne",
+    "Alpine",
+    "Coho",
+    "Humongous",
+    "Margie",
+    "Trey",
+    "Woodgrove",
+    "Blue Yonder",
+    "Fourth Coffee",
+    "Wide World",
+]
+COMPANY_WORDS_2 = [
+    "Metals",
+    "Logistics",
+    "Foods",
+    "Plastics",
+    "Textiles",
+    "Chemicals",
+    "Machinery",
+    "Electronics",
+    "Packaging",
+    "Pharma",
+    "Timber",
+    "Glass",
+    "Paper",
+    "Automotive",
+    "Energy",
+    "Retail",
+]
+FIRST_NAMES = [
+    "Anna",
+    "Bruno",
+    "Chloe",
+    "David",
+    "Emma",
+    "Felix",
+    "Grace",
+    "Hugo",
+    "Ines",
+    "Jonas",
+    "Karin",
+    "Louis",
+    "Maria",
+    "Noah",
+    "Olga",
+    "Pablo",
+    "Rita",
+    "Sven",
+]
+LAST_NAMES = [
+    "Peeters",
+    "Janssens",
+    "Martin",
+    "Muller",
+    "Rossi",
+    "Garcia",
+    "Smith",
+    "Dubois",
+    "Novak",
+    "Berg",
+    "Costa",
+    "Weber",
+    "Laurent",
+    "Moreau",
+    "Silva",
+]
 COUNTRY_CODES = ["be", "fr", "de", "nl", "lu", "es", "it", "us", "uk", "ch"]
 
 
@@ -80,10 +145,13 @@ def _next_id(cr, table):
 
 
 def _sync_sequence(cr, table):
-    cr.execute(SQL(
-        "SELECT setval(pg_get_serial_sequence(%s, 'id'), GREATEST((SELECT MAX(id) FROM %s), 1))",
-        table, SQL.identifier(table),
-    ))
+    cr.execute(
+        SQL(
+            "SELECT setval(pg_get_serial_sequence(%s, 'id'), GREATEST((SELECT MAX(id) FROM %s), 1))",
+            table,
+            SQL.identifier(table),
+        )
+    )
 
 
 class _BulkLoad:
@@ -98,8 +166,9 @@ class _BulkLoad:
 
     def __enter__(self):
         cr = self.cr
-        cr.execute(SQL(
-            """
+        cr.execute(
+            SQL(
+                """
             SELECT c.relname, i.relname, pg_get_indexdef(x.indexrelid)
               FROM pg_index x
               JOIN pg_class i ON i.oid = x.indexrelid
@@ -108,23 +177,31 @@ class _BulkLoad:
                AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = x.indexrelid)
              ORDER BY 1, 2
             """,
-            list(self.tables),
-        ))
+                list(self.tables),
+            )
+        )
         self.indexes = cr.fetchall()
-        cr.execute(SQL(
-            """
+        cr.execute(
+            SQL(
+                """
             SELECT c.relname, k.conname, pg_get_constraintdef(k.oid)
               FROM pg_constraint k
               JOIN pg_class c ON c.oid = k.conrelid
              WHERE c.relname = ANY(%s) AND k.contype = 'f'
              ORDER BY 1, 2
             """,
-            list(self.tables),
-        ))
+                list(self.tables),
+            )
+        )
         self.foreign_keys = cr.fetchall()
         for table, name, _definition in self.foreign_keys:
-            cr.execute(SQL("ALTER TABLE %s DROP CONSTRAINT %s",
-                           SQL.identifier(table), SQL.identifier(name)))
+            cr.execute(
+                SQL(
+                    "ALTER TABLE %s DROP CONSTRAINT %s",
+                    SQL.identifier(table),
+                    SQL.identifier(name),
+                )
+            )
         for _table, name, _definition in self.indexes:
             cr.execute(SQL("DROP INDEX %s", SQL.identifier(name)))
         return self
@@ -137,59 +214,94 @@ class _BulkLoad:
         for _table, _name, definition in self.indexes:
             cr.execute(SQL(definition))
         for table, name, definition in self.foreign_keys:
-            cr.execute(SQL("ALTER TABLE %s ADD CONSTRAINT %s %s",
-                           SQL.identifier(table), SQL.identifier(name), SQL(definition)))
+            cr.execute(
+                SQL(
+                    "ALTER TABLE %s ADD CONSTRAINT %s %s",
+                    SQL.identifier(table),
+                    SQL.identifier(name),
+                    SQL(definition),
+                )
+            )
         return False
 
 
 def _setup_records(env, accounts, seed):
     """The few configuration records, through the ORM."""
-    env = env(context=dict(env.context, tracking_disable=True, mail_create_nolog=True,
-                           mail_notrack=True, no_reset_password=True, mail_create_nosubscribe=True))
+    env = env(
+        context=dict(
+            env.context,
+            tracking_disable=True,
+            mail_create_nolog=True,
+            mail_notrack=True,
+            no_reset_password=True,
+            mail_create_nosubscribe=True,
+        )
+    )
     n_users = max(5, accounts // 1000)
     n_teams = max(2, -(-n_users // 10))
     salesman_group = env.ref("sales_team.group_sale_salesman")
-    users = env["res.users"].create([
-        {
-            "name": f"Salesperson {seed}-{i:03d}",
-            "login": f"bench.sales.{seed}.{i:03d}@example.com",
-            "email": f"bench.sales.{seed}.{i:03d}@example.com",
-            "groups_id": [Command.set([salesman_group.id])],
-        }
-        for i in range(n_users)
-    ])
-    teams = env["crm.team"].create([
-        {
-            "name": f"Team {t + 1}",
-            "crm_team_member_ids": [
-                Command.create({"user_id": user.id}) for user in users[t::n_teams]
-            ],
-        }
-        for t in range(n_teams)
-    ])
+    users = env["res.users"].create(
+        [
+            {
+                "name": f"Salesperson {seed}-{i:03d}",
+                "login": f"bench.sales.{seed}.{i:03d}@example.com",
+                "email": f"bench.sales.{seed}.{i:03d}@example.com",
+                "groups_id": [Command.set([salesman_group.id])],
+            }
+            for i in range(n_users)
+        ]
+    )
+    teams = env["crm.team"].create(
+        [
+            {
+                "name": f"Team {t + 1}",
+                "crm_team_member_ids": [
+                    Command.create({"user_id": user.id}) for user in users[t::n_teams]
+                ],
+            }
+            for t in range(n_teams)
+        ]
+    )
     team_of_user = {}
     for t, team in enumerate(teams):
         for user in users[t::n_teams]:
             team_of_user[user.id] = team.id
-    survey = env["survey.survey"].create({
-        "title": "Customer satisfaction",
-        "question_and_page_ids": [
-            Command.create({
-                "title": "How likely are you to recommend us to a colleague?",
-                "question_type": "scale", "scale_min": 0, "scale_max": 10,
-                "health_metric": "nps", "sequence": 1,
-            }),
-            Command.create({
-                "title": "How satisfied are you with our service?",
-                "question_type": "scale", "scale_min": 1, "scale_max": 5,
-                "health_metric": "csat", "sequence": 2,
-            }),
-            Command.create({
-                "title": "How easy was it to place your order?",
-                "question_type": "scale", "scale_min": 1, "scale_max": 5, "sequence": 3,
-            }),
-        ],
-    })
+    survey = env["survey.survey"].create(
+        {
+            "title": "Customer satisfaction",
+            "question_and_page_ids": [
+                Command.create(
+                    {
+                        "title": "How likely are you to recommend us to a colleague?",
+                        "question_type": "scale",
+                        "scale_min": 0,
+                        "scale_max": 10,
+                        "health_metric": "nps",
+                        "sequence": 1,
+                    }
+                ),
+                Command.create(
+                    {
+                        "title": "How satisfied are you with our service?",
+                        "question_type": "scale",
+                        "scale_min": 1,
+                        "scale_max": 5,
+                        "health_metric": "csat",
+                        "sequence": 2,
+                    }
+                ),
+                Command.create(
+                    {
+                        "title": "How easy was it to place your order?",
+                        "question_type": "scale",
+                        "scale_min": 1,
+                        "scale_max": 5,
+                        "sequence": 3,
+                    }
+                ),
+            ],
+        }
+    )
     q_nps, q_csat, q_other = survey.question_ids.sorted("sequence")
     countries = [env.ref(f"base.{code}").id for code in COUNTRY_CODES]
     env.flush_all()
@@ -202,7 +314,9 @@ def _setup_records(env, accounts, seed):
         "q_csat": q_csat.id,
         "q_other": q_other.id,
         "country_ids": countries,
-        "visit_type_id": env.ref("relationship_health.calendar_event_type_customer_visit").id,
+        "visit_type_id": env.ref(
+            "relationship_health.calendar_event_type_customer_visit"
+        ).id,
         "company_id": env.company.id,
         "currency_id": env.company.currency_id.id,
     }
@@ -245,12 +359,19 @@ def generate(env, accounts, seed):
     def run(label, query, **extra):
         t0 = time.perf_counter()
         cr.execute(SQL(query, **params, **extra))
-        _logger.info("generate: %s (%s rows) in %.1f s", label, cr.rowcount, time.perf_counter() - t0)
+        _logger.info(
+            "generate: %s (%s rows) in %.1f s",
+            label,
+            cr.rowcount,
+            time.perf_counter() - t0,
+        )
         return cr.rowcount
 
     # -- the accounts' traits --------------------------------------------------
     base = _next_id(cr, "res_partner")
-    run("account traits", """
+    run(
+        "account traits",
+        """
         CREATE TEMP TABLE bench_account ON COMMIT DROP AS
         SELECT s.idx,
                %(base)s + s.idx AS id,
@@ -303,10 +424,14 @@ def generate(env, accounts, seed):
                        pg_temp.rnd(g, 22) AS r_w2
                   FROM generate_series(1, %(n)s) g
           ) s
-    """, base=base)
+    """,
+        base=base,
+    )
     cr.execute(SQL("ALTER TABLE bench_account ADD PRIMARY KEY (idx)"))
     cr.execute(SQL("ANALYZE bench_account"))
-    contact_base = base + accounts  # contact j (1..3) of account idx: contact_base + 3 (idx - 1) + j
+    contact_base = (
+        base + accounts
+    )  # contact j (1..3) of account idx: contact_base + 3 (idx - 1) + j
     other_base = contact_base + 3 * accounts
 
     with _BulkLoad(cr, BULK_TABLES):
@@ -318,7 +443,9 @@ def generate(env, accounts, seed):
             color, employee, message_bounce, visit_interval_days, visit_plan_date,
             create_date, write_date, create_uid, write_uid
         """
-        run("accounts", f"""
+        run(
+            "accounts",
+            f"""
             INSERT INTO res_partner ({partner_columns})
             SELECT a.id, a.name, a.name, CASE WHEN a.is_company THEN a.name END, TRUE, a.is_company,
                    NULL, a.id, %(company)s, (%(users)s::int4[])[a.user_pos],
@@ -330,8 +457,11 @@ def generate(env, accounts, seed):
                         THEN %(today)s::date - a.plan_age_days END,
                    %(today)s::date - a.age_days, %(today)s::date - a.age_days, 1, 1
               FROM bench_account a
-        """)
-        run("contacts", f"""
+        """,
+        )
+        run(
+            "contacts",
+            f"""
             INSERT INTO res_partner ({partner_columns})
             SELECT %(contact_base)s + 3 * (a.idx - 1) + j, n.name, a.name || ', ' || n.name,
                    a.name, TRUE, FALSE, a.id, a.id, %(company)s, (%(users)s::int4[])[a.user_pos],
@@ -350,8 +480,12 @@ def generate(env, accounts, seed):
                                         * cardinality(%(last)s::varchar[]))::int] AS l) w
               ) n
              WHERE a.is_company
-        """, contact_base=contact_base)
-        run("vendors and archived customers", f"""
+        """,
+            contact_base=contact_base,
+        )
+        run(
+            "vendors and archived customers",
+            f"""
             INSERT INTO res_partner ({partner_columns})
             SELECT %(other_base)s + g, 'Supplier ' || g, 'Supplier ' || g, 'Supplier ' || g,
                    NOT is_archived, TRUE, NULL, %(other_base)s + g, %(company)s, NULL,
@@ -361,12 +495,16 @@ def generate(env, accounts, seed):
                    %(today)s::date - 900, %(today)s::date - 900, 1, 1
               FROM (SELECT g, g > %(n)s / 20 AS is_archived
                       FROM generate_series(1, %(n)s / 20 + %(n)s / 100) g) s
-        """, other_base=other_base)
+        """,
+            other_base=other_base,
+        )
         _sync_sequence(cr, "res_partner")
 
         # -- confirmed orders (and a few quotations / cancelled ones) -------------
         order_base = _next_id(cr, "sale_order")
-        run("order plan", """
+        run(
+            "order plan",
+            """
             CREATE TEMP TABLE bench_order ON COMMIT DROP AS
             SELECT o.idx, o.k, GREATEST(1, LEAST(%(horizon)s, o.days_ago)) AS days_ago
               FROM (
@@ -394,8 +532,11 @@ def generate(env, accounts, seed):
                             0, floor(pg_temp.rnd(a.idx, 42) * 6)::int) k
                      WHERE a.profile = 'tail'
               ) o
-        """)
-        run("orders", """
+        """,
+        )
+        run(
+            "orders",
+            """
             INSERT INTO sale_order (
                 id, name, partner_id, partner_invoice_id, partner_shipping_id, company_id,
                 date_order, state, currency_id, currency_rate, user_id, team_id,
@@ -428,12 +569,17 @@ def generate(env, accounts, seed):
                            round((200 + pg_temp.rnd(o.idx * 4096 + o.k, 47) * 4800)::numeric, 2)
                                AS amount
              ) x
-        """, order_base=order_base, contact_base=contact_base)
+        """,
+            order_base=order_base,
+            contact_base=contact_base,
+        )
         _sync_sequence(cr, "sale_order")
 
         # -- survey answers --------------------------------------------------------
         input_base = _next_id(cr, "survey_user_input")
-        run("survey responses", """
+        run(
+            "survey responses",
+            """
             CREATE TEMP TABLE bench_response ON COMMIT DROP AS
             SELECT %(input_base)s - 1 + row_number() OVER (ORDER BY a.idx, k) AS id,
                    a.idx, k,
@@ -453,8 +599,13 @@ def generate(env, accounts, seed):
               FROM bench_account a
              CROSS JOIN LATERAL generate_series(1, a.n_responses) k
              WHERE a.n_responses > 0
-        """, input_base=input_base, contact_base=contact_base)
-        run("survey user inputs", """
+        """,
+            input_base=input_base,
+            contact_base=contact_base,
+        )
+        run(
+            "survey user inputs",
+            """
             INSERT INTO survey_user_input (
                 id, survey_id, partner_id, state, access_token, email, test_entry,
                 is_session_answer, survey_first_submitted, start_datetime, end_datetime,
@@ -464,9 +615,12 @@ def generate(env, accounts, seed):
                    r.end_datetime - interval '4 minutes', r.end_datetime, 1, 1
               FROM bench_response r
               JOIN res_partner p ON p.id = r.partner_id
-        """)
+        """,
+        )
         _sync_sequence(cr, "survey_user_input")
-        run("survey answer lines", """
+        run(
+            "survey answer lines",
+            """
             INSERT INTO survey_user_input_line (
                 user_input_id, survey_id, question_id, question_sequence, answer_type,
                 value_scale, skipped, create_date, write_date, create_uid, write_uid)
@@ -480,11 +634,14 @@ def generate(env, accounts, seed):
              ) q(question_id, seq, value, present)
              WHERE q.present
              ORDER BY r.id, q.seq
-        """)
+        """,
+        )
 
         # -- visits: Customer Visit events with attendees; other meetings ----------
         event_base = _next_id(cr, "calendar_event")
-        run("visit plan", """
+        run(
+            "visit plan",
+            """
             CREATE TEMP TABLE bench_visit ON COMMIT DROP AS
             SELECT %(event_base)s - 1 + row_number() OVER (ORDER BY v.idx, v.k) AS id, v.*
               FROM (
@@ -514,8 +671,12 @@ def generate(env, accounts, seed):
                       FROM bench_account a
                      WHERE pg_temp.rnd(a.idx, 65) < 0.2
               ) v
-        """, event_base=event_base)
-        run("calendar events", """
+        """,
+            event_base=event_base,
+        )
+        run(
+            "calendar events",
+            """
             INSERT INTO calendar_event (
                 id, name, start, stop, duration, allday, active, show_as, recurrency,
                 user_id, create_date, write_date, create_uid, write_uid)
@@ -530,13 +691,19 @@ def generate(env, accounts, seed):
                            + make_interval(secs => 28800 + 1800 * floor(
                                  pg_temp.rnd(v.id, 66) * 16)) AS start
              ) x
-        """)
+        """,
+        )
         _sync_sequence(cr, "calendar_event")
-        run("visit types", """
+        run(
+            "visit types",
+            """
             INSERT INTO meeting_category_rel (event_id, type_id)
             SELECT v.id, %(visit_type)s FROM bench_visit v WHERE v.is_visit
-        """)
-        run("attendees", """
+        """,
+        )
+        run(
+            "attendees",
+            """
             CREATE TEMP TABLE bench_attendee ON COMMIT DROP AS
             SELECT v.id AS event_id,
                    CASE WHEN a.is_company
@@ -552,8 +719,12 @@ def generate(env, accounts, seed):
             SELECT v.id, (%(user_partners)s::int4[])[a.user_pos], 'accepted'
               FROM bench_visit v
               JOIN bench_account a ON a.idx = v.idx
-        """, contact_base=contact_base)
-        run("calendar attendees", """
+        """,
+            contact_base=contact_base,
+        )
+        run(
+            "calendar attendees",
+            """
             INSERT INTO calendar_attendee (
                 event_id, partner_id, state, availability, common_name, access_token,
                 create_date, write_date, create_uid, write_uid)
@@ -563,14 +734,20 @@ def generate(env, accounts, seed):
               FROM bench_attendee t
               JOIN res_partner p ON p.id = t.partner_id
              ORDER BY t.event_id, t.partner_id
-        """)
-        run("event partners", """
+        """,
+        )
+        run(
+            "event partners",
+            """
             INSERT INTO calendar_event_res_partner_rel (calendar_event_id, res_partner_id)
             SELECT DISTINCT event_id, partner_id FROM bench_attendee
-        """)
+        """,
+        )
 
         # -- service-level commitments ---------------------------------------------
-        run("service commitments", """
+        run(
+            "service commitments",
+            """
             INSERT INTO relationship_sla_event (
                 name, partner_id, user_id, company_id, date_start, date_deadline, date_done,
                 state, active, create_date, write_date, create_uid, write_uid)
@@ -610,11 +787,14 @@ def generate(env, accounts, seed):
              ) d
              WHERE a.n_sla > 0
              ORDER BY a.idx, k
-        """)
+        """,
+        )
         _sync_sequence(cr, "relationship_sla_event")
 
         # -- history: monthly snapshots of the last six months ---------------------
-        run("health snapshots", """
+        run(
+            "health snapshots",
+            """
             INSERT INTO relationship_health_snapshot (
                 partner_id, company_id, user_id, snapshot_date, score, band, confidence,
                 recency, create_date, write_date, create_uid, write_uid)
@@ -632,13 +812,16 @@ def generate(env, accounts, seed):
              ) s
              WHERE a.profile <> 'none'
              ORDER BY a.idx, m
-        """, months=SNAPSHOT_MONTHS)
+        """,
+            months=SNAPSHOT_MONTHS,
+        )
         _sync_sequence(cr, "relationship_health_snapshot")
 
     # A fingerprint of the book, independent of the day and of the ids the
     # template had already used: the same seed and size give the same one.
-    cr.execute(SQL(
-        """
+    cr.execute(
+        SQL(
+            """
         SELECT md5(string_agg(part, ';' ORDER BY part_order))
           FROM (
                 SELECT 1 AS part_order, md5(string_agg(concat_ws(',',
@@ -670,8 +853,11 @@ def generate(env, accounts, seed):
                   FROM res_partner p WHERE p.id >= %(base)s
           ) parts
         """,
-        base=base, today=today, q_nps=setup["q_nps"],
-    ))
+            base=base,
+            today=today,
+            q_nps=setup["q_nps"],
+        )
+    )
     fingerprint = cr.fetchone()[0]
     cr.execute(SQL("DROP FUNCTION pg_temp.rnd(int8, int8)"))
     env.invalidate_all()

@@ -33,7 +33,9 @@ def _ramp(x, zero_at):
 
 def _normalise(line):
     question = line.question_id
-    value = line.value_scale if line.answer_type == "scale" else line.value_numerical_box
+    value = (
+        line.value_scale if line.answer_type == "scale" else line.value_numerical_box
+    )
     if question.health_metric == "nps":
         low, high = 0, 10
     elif question.health_metric == "csat":
@@ -60,28 +62,40 @@ def score_partner(env, partner, today, now, visit_type):
     company = partner.company_id or env.company
     facts = {}
     # purchase recency
-    orders = env["sale.order"].search([
-        ("partner_id", "child_of", partner.id), ("state", "=", "sale"), ("date_order", "<=", now),
-    ])
+    orders = env["sale.order"].search(
+        [
+            ("partner_id", "child_of", partner.id),
+            ("state", "=", "sale"),
+            ("date_order", "<=", now),
+        ]
+    )
     days = sorted({order.date_order.date() for order in orders})
     recency = None
     interval = None
     if days:
         recent = [d for d in days if (today - d).days <= 730]
         gaps = [(b - a).days for a, b in zip(recent, recent[1:])]
-        interval = statistics.median(gaps) if len(recent) >= 3 else company.health_default_purchase_interval
+        interval = (
+            statistics.median(gaps)
+            if len(recent) >= 3
+            else company.health_default_purchase_interval
+        )
         interval = max(interval, 1)
         since = (today - days[-1]).days
         recency = _ramp(since / interval, 3)
-        facts.update(days_since_order=since, order_interval_days=interval, order_count=len(days))
+        facts.update(
+            days_since_order=since, order_interval_days=interval, order_count=len(days)
+        )
     # satisfaction
-    lines = env["survey.user_input.line"].search([
-        ("user_input_id.partner_id", "child_of", partner.id),
-        ("user_input_id.state", "=", "done"),
-        ("question_id.health_metric", "!=", False),
-        ("answer_type", "in", ("scale", "numerical_box")),
-        ("skipped", "=", False),
-    ])
+    lines = env["survey.user_input.line"].search(
+        [
+            ("user_input_id.partner_id", "child_of", partner.id),
+            ("user_input_id.state", "=", "done"),
+            ("question_id.health_metric", "!=", False),
+            ("answer_type", "in", ("scale", "numerical_box")),
+            ("skipped", "=", False),
+        ]
+    )
     weighted = total = 0.0
     nps_answers = []
     half_life = company.health_satisfaction_half_life
@@ -104,12 +118,14 @@ def score_partner(env, partner, today, now, visit_type):
         detractors = sum(1 for v in nps_answers if v <= 6)
         nps = 100.0 * (promoters - detractors) / len(nps_answers)
     # visits
-    attendances = env["calendar.attendee"].search([
-        ("partner_id", "child_of", partner.id),
-        ("state", "!=", "declined"),
-        ("event_id.categ_ids", "in", visit_type.id),
-        ("event_id.start", "<=", now),
-    ])
+    attendances = env["calendar.attendee"].search(
+        [
+            ("partner_id", "child_of", partner.id),
+            ("state", "!=", "declined"),
+            ("event_id.categ_ids", "in", visit_type.id),
+            ("event_id.start", "<=", now),
+        ]
+    )
     last_visit = max((a.event_id.start.date() for a in attendances), default=None)
     visits = None
     cadence = partner.visit_interval_days
@@ -121,20 +137,33 @@ def score_partner(env, partner, today, now, visit_type):
             if (today - plan_start).days > cadence:
                 visits = 0.0
     # service levels
-    events = env["relationship.sla.event"].search([
-        ("partner_id", "=", partner.id),
-        ("date_deadline", "<=", now),
-        ("date_deadline", ">=", datetime.combine(today - timedelta(days=365), dtime.min)),
-    ])
+    events = env["relationship.sla.event"].search(
+        [
+            ("partner_id", "=", partner.id),
+            ("date_deadline", "<=", now),
+            (
+                "date_deadline",
+                ">=",
+                datetime.combine(today - timedelta(days=365), dtime.min),
+            ),
+        ]
+    )
     met = total_w = 0.0
     for event in events:
-        weight = 0.5 ** ((today - event.date_deadline.date()).days / company.health_sla_half_life)
+        weight = 0.5 ** (
+            (today - event.date_deadline.date()).days / company.health_sla_half_life
+        )
         total_w += weight
         if event.date_done and event.date_done <= event.date_deadline:
             met += weight
     sla = 100.0 * met / total_w if events else None
     # overall
-    components = {"satisfaction": satisfaction, "sla": sla, "visits": visits, "recency": recency}
+    components = {
+        "satisfaction": satisfaction,
+        "sla": sla,
+        "visits": visits,
+        "recency": recency,
+    }
     weights = {
         "satisfaction": company.health_weight_satisfaction,
         "sla": company.health_weight_sla,
@@ -144,16 +173,29 @@ def score_partner(env, partner, today, now, visit_type):
     with_data = sum(weights[c] for c in COMPONENTS if components[c] is not None)
     score = None
     if with_data:
-        score = _round1(sum(weights[c] * components[c] for c in COMPONENTS
-                            if components[c] is not None) / with_data)
-    previous = env["relationship.health.snapshot"].search([
-        ("partner_id", "=", partner.id),
-        ("snapshot_date", "<=", today - timedelta(days=TREND_MIN_AGE_DAYS)),
-    ], order="snapshot_date desc", limit=1)
+        score = _round1(
+            sum(
+                weights[c] * components[c]
+                for c in COMPONENTS
+                if components[c] is not None
+            )
+            / with_data
+        )
+    previous = env["relationship.health.snapshot"].search(
+        [
+            ("partner_id", "=", partner.id),
+            ("snapshot_date", "<=", today - timedelta(days=TREND_MIN_AGE_DAYS)),
+        ],
+        order="snapshot_date desc",
+        limit=1,
+    )
     trend = _round1(score - previous.score) if score is not None and previous else None
     costs = sorted(
-        ((weights[c] * (100 - components[c]) / with_data, c) for c in COMPONENTS
-         if components[c] is not None and components[c] < 100),
+        (
+            (weights[c] * (100 - components[c]) / with_data, c)
+            for c in COMPONENTS
+            if components[c] is not None and components[c] < 100
+        ),
         reverse=True,
     )[:3]
     return {
@@ -187,23 +229,28 @@ def run_naive(env):
             continue
         result = score_partner(env, partner, today, now, visit_type)
         components = result["components"]
-        partner.write({
-            "health_score": result["score"],
-            "health_band": result["band"],
-            "health_trend": result["trend"],
-            "health_confidence": result["confidence"],
-            "health_satisfaction": components["satisfaction"],
-            "health_sla": components["sla"],
-            "health_visits": components["visits"],
-            "health_recency": components["recency"],
-            "health_nps": result["nps"],
-            "health_last_order_date": result["last_order_date"],
-            "health_order_interval": result["order_interval"],
-            "health_last_visit_date": result["last_visit_date"],
-            "health_details": {"reasons": result["reasons"], "components": components,
-                               "facts": result["facts"]},
-            "health_computed_at": now,
-        })
+        partner.write(
+            {
+                "health_score": result["score"],
+                "health_band": result["band"],
+                "health_trend": result["trend"],
+                "health_confidence": result["confidence"],
+                "health_satisfaction": components["satisfaction"],
+                "health_sla": components["sla"],
+                "health_visits": components["visits"],
+                "health_recency": components["recency"],
+                "health_nps": result["nps"],
+                "health_last_order_date": result["last_order_date"],
+                "health_order_interval": result["order_interval"],
+                "health_last_visit_date": result["last_visit_date"],
+                "health_details": {
+                    "reasons": result["reasons"],
+                    "components": components,
+                    "facts": result["facts"],
+                },
+                "health_computed_at": now,
+            }
+        )
         values = {
             "score": result["score"],
             "band": result["band"],
@@ -213,11 +260,15 @@ def run_naive(env):
             "company_id": (partner.company_id or env.company).id,
             **components,
         }
-        snapshot = Snapshot.search([("partner_id", "=", partner.id), ("snapshot_date", "=", today)])
+        snapshot = Snapshot.search(
+            [("partner_id", "=", partner.id), ("snapshot_date", "=", today)]
+        )
         if snapshot:
             snapshot.write(values)
         else:
-            Snapshot.create({"partner_id": partner.id, "snapshot_date": today, **values})
+            Snapshot.create(
+                {"partner_id": partner.id, "snapshot_date": today, **values}
+            )
         done += 1
     env.flush_all()
     return done
