@@ -7,6 +7,10 @@ reads an account's facts and the state of its retention work, asks
 
 ``config`` is a company's retention settings as plain values (the keys
 ``drop_points``, ``critical_days`` and ``winback_factor`` are used here).
+
+The work of a day is sized to the team: a transition first waits in the
+queue (a *waiting* case); :func:`choose_today` hands out, per owner, at most
+the daily limit of new cases, the most valuable first (:func:`queue_key`).
 Day counts are whole days between dates of the health time zone
 (``models/health_clock.py``); ``as_of`` is passed in.
 """
@@ -152,6 +156,8 @@ def decide(facts, existing, as_of, config):
     case. Actions:
 
     * ``recover`` — the open case's account is healthy again: close it;
+    * ``withdraw`` — the account of a waiting case (``existing["waiting"]``)
+      is healthy again: close it, no work was handed out;
     * ``handle`` — the case's activity and opportunity are both done: close it;
     * ``note`` — a further fall (``detail``: the changes): note it on the work;
     * ``remember`` — better than last reported: remember it silently;
@@ -161,7 +167,14 @@ def decide(facts, existing, as_of, config):
     """
     if existing.get("case_id"):
         if is_recovered(facts, existing, config):
-            return "recover", None
+            return ("withdraw" if existing.get("waiting") else "recover"), None
+        if existing.get("waiting"):
+            # No work to note on yet: what changed is remembered silently.
+            if changes_since_report(
+                facts, existing, config
+            ) or improved_since_report(facts, existing):
+                return "remember", None
+            return None, None
         if not existing.get("activity_id") and not existing.get("lead_id"):
             return "handle", None
         changes = changes_since_report(facts, existing, config)
@@ -176,3 +189,56 @@ def decide(facts, existing, as_of, config):
     if in_cooldown(existing, as_of):
         return "cooldown", found
     return "open", found
+
+
+# ----------------------------------------------------------------------
+# The queue: at most N new cases per owner and day, the most valuable first
+# ----------------------------------------------------------------------
+def score_fall(facts):
+    """How far the score fell: the larger of its fall since the last scoring
+    (``score_before``) and since the reference score of about 30 days ago
+    (``score_reference``); 0 when it did not fall or is not known."""
+    score = facts.get("score")
+    if score is None:
+        return 0.0
+    befores = (facts.get("score_before"), facts.get("score_reference"))
+    return max([0.0, *(before - score for before in befores if before is not None)])
+
+
+def queue_key(item):
+    """The order of a queue, the most valuable first: the revenue at risk,
+    then how far the score fell, then the longest waiting, then the oldest
+    record. ``item`` has ``id``, ``revenue``, ``fall`` and ``queued_on``."""
+    return (
+        -(item.get("revenue") or 0.0),
+        -(item.get("fall") or 0.0),
+        item["queued_on"],
+        item["id"],
+    )
+
+
+def queue_ranks(items):
+    """``{id: rank}``: the place of each waiting item in its owner's queue
+    (1 is handed out next); ``item["owner"]`` is any key of an owner."""
+    ranks, seen = {}, {}
+    for item in sorted(items, key=queue_key):
+        seen[item["owner"]] = seen.get(item["owner"], 0) + 1
+        ranks[item["id"]] = seen[item["owner"]]
+    return ranks
+
+
+def choose_today(items, given_today, limits):
+    """The ids of the waiting items to hand out today, in queue order: per
+    owner, the first ``limits[owner]`` minus ``given_today[owner]`` (the new
+    cases the owner already got today) of its queue, none once the limit is
+    reached. An owner without a limit gets nothing."""
+    room = {
+        owner: max(limit - given_today.get(owner, 0), 0)
+        for owner, limit in limits.items()
+    }
+    chosen = []
+    for item in sorted(items, key=queue_key):
+        if room.get(item["owner"], 0) > 0:
+            room[item["owner"]] -= 1
+            chosen.append(item["id"])
+    return chosen
