@@ -15,7 +15,8 @@ Day counts are whole days between dates of the health time zone
 (``models/health_clock.py``); ``as_of`` is passed in.
 """
 
-from datetime import timedelta
+import math
+from datetime import date, timedelta
 
 from .vocabulary import BAND_RANK, RISK_BANDS
 
@@ -170,9 +171,9 @@ def decide(facts, existing, as_of, config):
             return ("withdraw" if existing.get("waiting") else "recover"), None
         if existing.get("waiting"):
             # No work to note on yet: what changed is remembered silently.
-            if changes_since_report(
-                facts, existing, config
-            ) or improved_since_report(facts, existing):
+            if changes_since_report(facts, existing, config) or improved_since_report(
+                facts, existing
+            ):
                 return "remember", None
             return None, None
         if not existing.get("activity_id") and not existing.get("lead_id"):
@@ -242,3 +243,71 @@ def choose_today(items, given_today, limits):
             room[item["owner"]] -= 1
             chosen.append(item["id"])
     return chosen
+
+
+# ----------------------------------------------------------------------
+# The facts of an account, and of a transition kept in the queue
+# ----------------------------------------------------------------------
+def _value(value):
+    """A frame cell as a python value, None when missing."""
+    if value is None:
+        return None
+    if hasattr(value, "item"):
+        value = value.item()
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value
+
+
+def account_facts(row, state, as_of, config):
+    """The numbers of one account that the rules and the notes use, from its
+    row of the scoring's results (``itertuples``) and ``state`` (its
+    retention state: reference score, critical streak)."""
+    critical_since = state.get("critical_since")
+    days_since_order = _value(row.days_since_order)
+    interval = _value(row.order_interval_days)
+    facts = {
+        "company_id": int(row.company_id),
+        "band": _value(row.band),
+        "band_before": _value(row.band_before),
+        "score": _value(row.score),
+        "score_before": _value(row.score_before),
+        "score_reference": _value(state.get("reference_score")),
+        "critical_since": critical_since,
+        "critical_days": critical_days(critical_since, as_of),
+        "days_since_order": int(days_since_order)
+        if days_since_order is not None
+        else None,
+        "order_interval": interval,
+        "winback": is_winback(days_since_order, interval, config["winback_factor"]),
+        "reasons": list(row.reasons) if isinstance(row.reasons, (list, tuple)) else [],
+        # The scoring's own 12-month revenue (None when the frame lacks it).
+        "revenue": _value(getattr(row, "revenue_12m", None)),
+    }
+    facts["fall"] = score_fall(facts)
+    return facts
+
+
+def work_data(facts, triggers, team_id):
+    """What a waiting case keeps of its transition for the work handed out
+    later, as JSON values."""
+    since = facts["critical_since"]
+    return dict(
+        facts,
+        critical_since=since.isoformat() if since else None,
+        triggers=list(triggers),
+        team_id=team_id,
+    )
+
+
+def facts_from_work_data(data, company_id, revenue, queued_on, as_of):
+    """The facts of a transition kept by :func:`work_data`, handed out on
+    ``as_of``: ``waited_since`` is the day it was detected when earlier."""
+    since = data.get("critical_since")
+    return dict(
+        data,
+        company_id=company_id,
+        revenue=revenue or 0.0,
+        critical_since=date.fromisoformat(since) if since else None,
+        waited_since=queued_on if queued_on and queued_on < as_of else None,
+    )
