@@ -13,6 +13,7 @@ from scoring.retention import (  # noqa: E402
     choose_today,
     critical_days,
     decide,
+    facts_from_work_data,
     improved_since_report,
     in_cooldown,
     is_recovered,
@@ -24,6 +25,7 @@ from scoring.retention import (  # noqa: E402
     reference_window,
     score_fall,
     triggers,
+    work_data,
 )
 
 TODAY = date(2025, 6, 30)
@@ -337,3 +339,22 @@ def test_queue_ranks_per_owner():
         item(3, "bob", revenue=1.0),
     ]
     assert queue_ranks(items) == {2: 1, 1: 2, 3: 1}
+
+
+def test_a_waiting_transition_keeps_its_facts_for_later():
+    kept = {
+        "band": "critical",
+        "band_before": "watch",
+        "score": 10.0,
+        "critical_since": ago(40),
+        "reasons": [{"code": "recency_rhythm", "params": {"days": 80}}],
+    }
+    data = work_data(kept, ["critical_stale"], 3)
+    assert data["critical_since"] == ago(40).isoformat()
+    assert (data["triggers"], data["team_id"]) == (["critical_stale"], 3)
+    facts = facts_from_work_data(data, 1, None, ago(2), TODAY)
+    assert facts["critical_since"] == ago(40)
+    assert (facts["company_id"], facts["revenue"]) == (1, 0.0)
+    assert facts["waited_since"] == ago(2)
+    assert facts_from_work_data(data, 1, 5.0, TODAY, TODAY)["waited_since"] is None
+    assert facts["reasons"] == kept["reasons"]
