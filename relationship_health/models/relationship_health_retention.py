@@ -243,7 +243,7 @@ class RelationshipHealthRetention(models.AbstractModel):
                     "facts": facts,
                     "triggers": triggers,
                     "user_id": user.id,
-                    "team_id": team.id or None,
+                    "team_id": team.id if team else None,
                     "snapshot_id": snapshots.get(pid),
                 }
             )
