@@ -457,7 +457,7 @@ class TestRetentionDedupe(RetentionCase):
             lead.message_ids.filtered(lambda m: "Health entered" in str(m.body))
         )
 
-    def test_unique_index_allows_one_open_case(self):
+    def test_unique_index_allows_one_waiting_or_open_case(self):
         Case = self.env["relationship.retention.case"]
         values = {
             "partner_id": self.account.id,
@@ -466,12 +466,13 @@ class TestRetentionDedupe(RetentionCase):
             "date_opened": self.today,
         }
         Case.create(values)
-        with (
-            mute_logger("odoo.sql_db"),
-            self.assertRaises(psycopg2.errors.UniqueViolation),
-        ):
-            with self.env.cr.savepoint():
-                Case.create(values)
+        for state in ("open", "waiting"):
+            with (
+                mute_logger("odoo.sql_db"),
+                self.assertRaises(psycopg2.errors.UniqueViolation),
+            ):
+                with self.env.cr.savepoint():
+                    Case.create({**values, "state": state})
         Case.create({**values, "state": "closed"})
 
     def test_race_between_detection_and_creation_becomes_a_note(self):
@@ -569,17 +570,20 @@ class TestRetentionTwoCursors(RetentionCase):
                 env1 = api.Environment(cr1, SUPERUSER_ID, {})
                 env2 = api.Environment(cr2, SUPERUSER_ID, {})
                 cr2.execute("SELECT 1")  # the second run's snapshot starts now
-                first = env1["relationship.health.retention"]._process_batch(
-                    results, self.today
+                retention = env1["relationship.health.retention"]
+                first = retention._process_batch(results, self.today)
+                queued = env1["relationship.retention.case"].search(
+                    [("partner_id", "=", partner_id)]
                 )
+                opened = retention._hand_out_cases(queued.ids, self.today)
                 cr1.commit()
                 with self.assertLogs(RETENTION_LOGGER, logging.INFO) as logs:
                     second = env2["relationship.health.retention"]._process_batch(
                         results, self.today
                     )
                 cr2.commit()
-                self.assertEqual(first["opened"], 1)
-                self.assertEqual(second["opened"], 0)
+                self.assertEqual((first["queued"], opened), (1, 1))
+                self.assertEqual(second["queued"], 0)
                 self.assertTrue(any("concurrent run" in line for line in logs.output))
             with closing(db_connect(dbname).cursor()) as cr:
                 cr.execute(
@@ -601,6 +605,9 @@ class TestRetentionTwoCursors(RetentionCase):
                 ).unlink()
                 env["mail.activity"].with_context(active_test=False).search(
                     [("res_model", "=", "res.partner"), ("res_id", "=", partner_id)]
+                ).unlink()
+                env["relationship.retention.case"].search(
+                    [("partner_id", "=", partner_id)]
                 ).unlink()
                 env["res.partner"].browse(partner_id).unlink()
                 cr.commit()
@@ -734,12 +741,8 @@ class TestRetentionLifecycle(RetentionCase):
         self.set_health(second, "healthy", 85.0)
         self.env["ir.config_parameter"].set_param("relationship_health.batch_size", 1)
         original = type(self.env["relationship.health.retention"])._link_cases
-        calls = []
 
-        def crash_on_second_account(retention, links):
-            # The batch of the second account (one account a batch), whatever
-            # the demo accounts scored before it do at this hour.
-            calls.append(links)
+        def crash_with_second_account(retention, links):
             cases = retention.env["relationship.retention.case"].browse(list(links))
             if second in cases.partner_id:
                 # A lost connection stops the run (an account's own error
@@ -749,19 +752,20 @@ class TestRetentionLifecycle(RetentionCase):
                 )
             return original(retention, links)
 
-        # Not assertRaises: it would roll back what the first batch did.
-        with patch(f"{RETENTION}._link_cases", crash_on_second_account):
+        # Not assertRaises: it would roll back what the batches did.
+        with patch(f"{RETENTION}._link_cases", crash_with_second_account):
             try:
                 self.env["res.partner"]._cron_relationship_health()
             except psycopg2.OperationalError:
                 pass
             else:
-                self.fail("the second batch should have crashed")
-        self.assertWork(self.account, 1, 1, 1)
-        self.assertWork(second, 0, 0, 0)
-        self.assertEqual(
-            second.health_band, "healthy", "its scores were rolled back too"
-        )
+                self.fail("the day's work should have crashed")
+        # The batches are kept (scores, the queue); the day's work is not
+        # half made: no case opened without its activity and opportunity.
+        for account in (self.account, second):
+            self.assertEqual(account.health_band, "at_risk")
+            self.assertWork(account, 0, 0, 0)
+            self.assertEqual(len(self.cases(account, "waiting")), 1)
 
         self.env["res.partner"]._cron_relationship_health()
         self.assertWork(self.account, 1, 1, 1)
@@ -771,6 +775,7 @@ class TestRetentionLifecycle(RetentionCase):
         second.action_recompute_health()
         self.assertWork(self.account, 1, 1, 1)
         self.assertWork(second, 1, 1, 1)
+        self.assertEqual(len(self.cases(second)), 1)
 
 
 class TestRetentionDigest(RetentionCase):

@@ -10,16 +10,22 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "relationship_healt
 
 from scoring.retention import (  # noqa: E402
     changes_since_report,
+    choose_today,
     critical_days,
     decide,
+    facts_from_work_data,
     improved_since_report,
     in_cooldown,
     is_recovered,
     is_winback,
     is_worse,
+    queue_key,
+    queue_ranks,
     reference_score,
     reference_window,
+    score_fall,
     triggers,
+    work_data,
 )
 
 TODAY = date(2025, 6, 30)
@@ -240,6 +246,27 @@ OPEN_CASE = {
         (facts("at_risk", "at_risk", 30.0), OPEN_CASE, ("note", ["score_drop"])),
         (facts("watch", "at_risk", 55.0), OPEN_CASE, ("remember", None)),
         (facts("at_risk", "at_risk", 45.0), OPEN_CASE, (None, None)),
+        # A waiting case: no work to note on, nothing to close as done.
+        (
+            facts("healthy", "at_risk", 80.0),
+            dict(OPEN_CASE, waiting=True, activity_id=False, lead_id=False),
+            ("withdraw", None),
+        ),
+        (
+            facts("at_risk", "at_risk", 45.0),
+            dict(OPEN_CASE, waiting=True, activity_id=False, lead_id=False),
+            (None, None),
+        ),
+        (
+            facts("critical", "at_risk", 40.0),
+            dict(OPEN_CASE, waiting=True, activity_id=False, lead_id=False),
+            ("remember", None),
+        ),
+        (
+            facts("watch", "at_risk", 55.0),
+            dict(OPEN_CASE, waiting=True, activity_id=False, lead_id=False),
+            ("remember", None),
+        ),
         # An open case never opens another, whatever its triggers.
         (
             facts("critical", "critical", 20.0, reference=90.0, critical=30),
@@ -250,3 +277,84 @@ OPEN_CASE = {
 )
 def test_decide(account, existing, expected):
     assert decide(account, existing, TODAY, CONFIG) == expected
+
+
+# ----------------------------------------------------------------------
+# The queue: N new cases per owner and day, the most valuable first
+# ----------------------------------------------------------------------
+def item(case_id, owner="ann", revenue=0.0, fall=0.0, queued_on=TODAY):
+    return {
+        "id": case_id,
+        "owner": owner,
+        "revenue": revenue,
+        "fall": fall,
+        "queued_on": queued_on,
+    }
+
+
+def test_score_fall_is_the_larger_of_both_falls():
+    assert score_fall({"score": 40.0, "score_before": 60.0}) == 20.0
+    assert (
+        score_fall({"score": 40.0, "score_before": 45.0, "score_reference": 75.0})
+        == 35.0
+    )
+    assert score_fall({"score": 70.0, "score_before": 60.0}) == 0.0
+    assert score_fall({"score": None, "score_before": 60.0}) == 0.0
+    assert score_fall({"score": 40.0}) == 0.0
+
+
+def test_queue_order_revenue_then_fall_then_oldest():
+    items = [
+        item(1, revenue=100.0, fall=50.0),
+        item(2, revenue=900.0, fall=5.0),
+        item(3, revenue=100.0, fall=60.0),
+        item(4, revenue=100.0, fall=60.0, queued_on=ago(2)),
+        item(5, revenue=None, fall=90.0),
+    ]
+    assert [i["id"] for i in sorted(items, key=queue_key)] == [2, 4, 3, 1, 5]
+
+
+def test_choose_today_caps_each_owner_most_valuable_first():
+    items = [item(n, "ann", revenue=n * 10.0) for n in range(1, 16)]
+    items += [item(n, "bob", revenue=1.0) for n in range(20, 23)]
+    chosen = choose_today(items, {}, {"ann": 10, "bob": 10})
+    assert chosen[:10] == list(range(15, 5, -1)), "Ann's ten most valuable"
+    assert sorted(chosen[10:]) == [20, 21, 22], "Bob has room for all of his"
+    assert len(chosen) == 13
+
+
+def test_choose_today_counts_what_the_owner_got_today():
+    items = [item(n, revenue=n) for n in range(1, 6)]
+    assert choose_today(items, {"ann": 8}, {"ann": 10}) == [5, 4]
+    assert choose_today(items, {"ann": 10}, {"ann": 10}) == []
+    assert choose_today(items, {"ann": 12}, {"ann": 10}) == [], "beyond: none"
+    assert choose_today(items, {}, {}) == [], "no limit known: nothing"
+    assert choose_today([], {}, {"ann": 10}) == []
+
+
+def test_queue_ranks_per_owner():
+    items = [
+        item(1, "ann", revenue=5.0),
+        item(2, "ann", revenue=50.0),
+        item(3, "bob", revenue=1.0),
+    ]
+    assert queue_ranks(items) == {2: 1, 1: 2, 3: 1}
+
+
+def test_a_waiting_transition_keeps_its_facts_for_later():
+    kept = {
+        "band": "critical",
+        "band_before": "watch",
+        "score": 10.0,
+        "critical_since": ago(40),
+        "reasons": [{"code": "recency_rhythm", "params": {"days": 80}}],
+    }
+    data = work_data(kept, ["critical_stale"], 3)
+    assert data["critical_since"] == ago(40).isoformat()
+    assert (data["triggers"], data["team_id"]) == (["critical_stale"], 3)
+    facts = facts_from_work_data(data, 1, None, ago(2), TODAY)
+    assert facts["critical_since"] == ago(40)
+    assert (facts["company_id"], facts["revenue"]) == (1, 0.0)
+    assert facts["waited_since"] == ago(2)
+    assert facts_from_work_data(data, 1, 5.0, TODAY, TODAY)["waited_since"] is None
+    assert facts["reasons"] == kept["reasons"]

@@ -17,7 +17,6 @@ from . import relationship_retention_case
 from . import mail_activity_retention
 from . import relationship_health_owner
 from . import relationship_health_retention
-from . import relationship_health_retention_work
 from . import relationship_health_digest
 from . import calendar_attendee
 from . import base_partner_merge

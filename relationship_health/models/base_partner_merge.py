@@ -56,9 +56,10 @@ class MergePartnerAutomatic(models.TransientModel):
                 UPDATE relationship_retention_case
                    SET state = 'closed', close_reason = 'merged',
                        date_closed = CURRENT_DATE, cooldown_until = CURRENT_DATE
-                 WHERE partner_id = %(src)s AND state = 'open'
+                 WHERE partner_id = %(src)s AND state IN ('waiting', 'open')
                    AND EXISTS (SELECT 1 FROM relationship_retention_case d
-                                WHERE d.partner_id = %(dst)s AND d.state = 'open')
+                                WHERE d.partner_id = %(dst)s
+                                  AND d.state IN ('waiting', 'open'))
                 """,
                     src=src.id,
                     dst=dst_partner.id,

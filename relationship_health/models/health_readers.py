@@ -359,3 +359,171 @@ def read_book_profits(cr, company_sql, account_conditions, since, until, use_mar
         ),
         ["company_id", "profit"],
     )
+
+
+# ----------------------------------------------------------------------------
+# Retention automation
+# ----------------------------------------------------------------------------
+#: The keys of :func:`read_retention_state`'s answer, in its columns' order.
+RETENTION_STATE_KEYS = (
+    "case_id",
+    "waiting",
+    "activity_id",
+    "lead_id",
+    "user_id",
+    "band",
+    "score_reference",
+    "last_band",
+    "last_score",
+    "cooldown_until",
+    "any_activity_id",
+    "any_lead_id",
+    "reference_score",
+    "critical_since",
+)
+
+
+def read_retention_state(cr, account_ids, critical_ids, type_ids, as_of, window):
+    """``{partner_id: state}``: what the retention rules need to know about
+    each account, in one query: its current case (waiting or open, with
+    which of its activity and opportunity are still open), the end of its
+    cooldown, any open retention activity (of ``type_ids``) or opportunity,
+    its reference score (the newest snapshot in ``window``, the dates
+    ``(oldest, newest)`` of ``scoring.retention.reference_window``) and, for
+    the ``critical_ids``, the first day of their current critical streak.
+    Accounts with none of these are left out."""
+    oldest, newest = window
+    cr.execute(
+        SQL(
+            """
+        WITH ids AS (SELECT unnest(%(ids)s::int4[]) AS id),
+        current_case AS (
+            SELECT c.partner_id, c.id AS case_id, c.state = 'waiting' AS waiting,
+                   a.id AS activity_id, l.id AS lead_id,
+                   c.user_id, c.band, c.score_reference, c.last_band, c.last_score
+              FROM relationship_retention_case c
+         LEFT JOIN mail_activity a ON a.id = c.activity_id AND a.active
+         LEFT JOIN (crm_lead l LEFT JOIN crm_stage st ON st.id = l.stage_id)
+                ON l.id = c.lead_id AND l.active AND NOT COALESCE(st.is_won, FALSE)
+             WHERE c.state IN ('waiting', 'open') AND c.partner_id = ANY(%(ids)s)
+        ),
+        cooldown AS (
+            SELECT c.partner_id, MAX(c.cooldown_until) AS cooldown_until
+              FROM relationship_retention_case c
+             WHERE c.state = 'closed' AND c.partner_id = ANY(%(ids)s)
+          GROUP BY c.partner_id
+        ),
+        activity AS (
+            SELECT a.res_id AS partner_id, MIN(a.id) AS activity_id
+              FROM mail_activity a
+             WHERE a.res_model = 'res.partner' AND a.res_id = ANY(%(ids)s)
+               AND a.active AND a.activity_type_id = ANY(%(types)s)
+          GROUP BY a.res_id
+        ),
+        lead AS (
+            SELECT l.partner_id, MIN(l.id) AS lead_id
+              FROM crm_lead l
+         LEFT JOIN crm_stage st ON st.id = l.stage_id
+             WHERE l.is_retention AND l.active AND NOT COALESCE(st.is_won, FALSE)
+               AND l.partner_id = ANY(%(ids)s)
+          GROUP BY l.partner_id
+        )
+        SELECT ids.id, cc.case_id, cc.waiting, cc.activity_id, cc.lead_id, cc.user_id,
+               cc.band, cc.score_reference, cc.last_band, cc.last_score,
+               cd.cooldown_until, activity.activity_id, lead.lead_id, ref.score, crit.since
+          FROM ids
+     LEFT JOIN current_case cc ON cc.partner_id = ids.id
+     LEFT JOIN cooldown cd ON cd.partner_id = ids.id
+     LEFT JOIN activity ON activity.partner_id = ids.id
+     LEFT JOIN lead ON lead.partner_id = ids.id
+     LEFT JOIN LATERAL (
+                SELECT s.score
+                  FROM relationship_health_snapshot s
+                 WHERE s.partner_id = ids.id
+                   AND s.snapshot_date <= %(newest)s
+                   AND s.snapshot_date >= %(oldest)s
+                   AND s.score IS NOT NULL
+              ORDER BY s.snapshot_date DESC
+                 LIMIT 1) ref ON TRUE
+     LEFT JOIN LATERAL (
+                SELECT MIN(s.snapshot_date) AS since
+                  FROM relationship_health_snapshot s
+                 WHERE ids.id = ANY(%(critical)s)
+                   AND s.partner_id = ids.id
+                   AND s.band = 'critical'
+                   AND s.snapshot_date <= %(as_of)s
+                   AND s.snapshot_date > COALESCE(
+                       (SELECT MAX(n.snapshot_date)
+                          FROM relationship_health_snapshot n
+                         WHERE n.partner_id = ids.id AND n.band != 'critical'
+                           AND n.snapshot_date <= %(as_of)s),
+                       '-infinity'::date)) crit ON TRUE
+         WHERE cc.case_id IS NOT NULL OR cd.cooldown_until IS NOT NULL
+            OR activity.activity_id IS NOT NULL OR lead.lead_id IS NOT NULL
+            OR ref.score IS NOT NULL OR crit.since IS NOT NULL
+        """,
+            ids=list(account_ids),
+            critical=list(critical_ids),
+            types=list(type_ids),
+            as_of=as_of,
+            newest=newest,
+            oldest=oldest,
+        )
+    )
+    return {row[0]: dict(zip(RETENTION_STATE_KEYS, row[1:])) for row in cr.fetchall()}
+
+
+def read_retention_queue(cr, company_ids, as_of, owners=None):
+    """The waiting retention cases of ``company_ids`` (of the ``owners``
+    ``(user_id, company_id)`` only, when given) and the new cases each owner
+    got on ``as_of``: ``(items, given_today)``, the shapes of
+    ``scoring.retention.choose_today`` (an owner is ``(user_id, company_id)``;
+    an item also has its current ``rank``)."""
+    owner_filter = SQL("TRUE")
+    if owners is not None:
+        owner_filter = SQL(
+            "(c.user_id, c.company_id) IN (SELECT * FROM unnest(%s::int4[], %s::int4[]))",
+            [user_id for user_id, _company in owners],
+            [company_id for _user, company_id in owners],
+        )
+    cr.execute(
+        SQL(
+            """
+        SELECT c.id, c.user_id, c.company_id, c.revenue_12m, c.score_fall,
+               c.date_queued, c.queue_rank
+          FROM relationship_retention_case c
+         WHERE c.state = 'waiting' AND c.company_id = ANY(%s) AND %s
+        """,
+            list(company_ids),
+            owner_filter,
+        )
+    )
+    items = [
+        {
+            "id": case_id,
+            "owner": (user_id, company_id),
+            "revenue": revenue,
+            "fall": fall,
+            "queued_on": queued_on or as_of,
+            "rank": rank,
+        }
+        for case_id, user_id, company_id, revenue, fall, queued_on, rank in cr.fetchall()
+    ]
+    cr.execute(
+        SQL(
+            """
+        SELECT c.user_id, c.company_id, count(*)
+          FROM relationship_retention_case c
+         WHERE c.date_opened = %s AND c.company_id = ANY(%s)
+           AND c.user_id IS NOT NULL AND %s
+      GROUP BY c.user_id, c.company_id
+        """,
+            as_of,
+            list(company_ids),
+            owner_filter,
+        )
+    )
+    given = {
+        (user_id, company_id): count for user_id, company_id, count in cr.fetchall()
+    }
+    return items, given

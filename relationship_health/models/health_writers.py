@@ -13,8 +13,9 @@ import pandas as pd
 from odoo.tools import SQL
 
 from ..scoring import DIMENSIONS
+from ..scoring.retention import work_data
 from ..scoring.rules import revenue_at_risk, visits_overdue
-from ..scoring.vocabulary import SIGNALS
+from ..scoring.vocabulary import BAND_RANK, SIGNALS
 
 # Columns of res_partner written by the engine, with their SQL array types.
 PARTNER_COLUMNS = {
@@ -239,5 +240,156 @@ def upsert_snapshots(cr, uid, results, ids, values, as_of, now):
             companies=results["company_id"].astype("int64").tolist(),
             users=_ints(results["user_id"]),
             arrays=snapshot_arrays,
+        )
+    )
+
+
+# ----------------------------------------------------------------------------
+# Retention automation
+# ----------------------------------------------------------------------------
+def retention_case_values(row, as_of):
+    """The columns of the waiting case of a transition: ``row`` has its
+    ``partner_id``, ``facts``, ``triggers``, owner (``user_id``,
+    ``team_id``) and ``snapshot_id``; ``as_of`` is the day it was detected."""
+    facts = row["facts"]
+    return {
+        "partner_id": row["partner_id"],
+        "company_id": facts["company_id"],
+        "user_id": row["user_id"],
+        "state": "waiting",
+        "kind": "winback" if facts["winback"] else "followup",
+        "trigger": row["triggers"][0],
+        "band": facts["band"],
+        "band_before": facts["band_before"]
+        if facts["band_before"] in (*BAND_RANK, "unknown")
+        else None,
+        "score": facts["score"],
+        "score_before": facts["score_before"],
+        "score_reference": facts["score_reference"],
+        "critical_since": facts["critical_since"],
+        "last_band": facts["band"],
+        "last_score": facts["score"],
+        "revenue_12m": facts["revenue"],
+        "score_fall": facts["fall"],
+        "snapshot_id": row["snapshot_id"],
+        "date_queued": as_of,
+        "update_count": 0,
+        "work_data": work_data(facts, row["triggers"], row["team_id"]),
+    }
+
+
+def insert_retention_cases(cr, uid, rows, now):
+    """One INSERT of retention cases (``rows``: dicts of column values, the
+    same keys in each; a dict or list value is stored as JSON); their ids,
+    in order. A unique violation is the caller's to handle."""
+    columns = list(rows[0])
+
+    def cell(value):
+        if isinstance(value, (dict, list)):
+            return SQL("%s::jsonb", json.dumps(value, default=str))
+        return SQL("%s", value)
+
+    values = SQL(", ").join(
+        SQL(
+            "(%s, %s, %s, %s, %s)",
+            SQL(", ").join(cell(row[column]) for column in columns),
+            uid,
+            now,
+            uid,
+            now,
+        )
+        for row in rows
+    )
+    cr.execute(
+        SQL(
+            """
+            INSERT INTO relationship_retention_case
+                   (%s, create_uid, create_date, write_uid, write_date)
+            VALUES %s
+            RETURNING id
+            """,
+            SQL(", ").join(SQL.identifier(column) for column in columns),
+            values,
+        ),
+        log_exceptions=False,
+    )
+    return [case_id for (case_id,) in cr.fetchall()]
+
+
+def link_retention_cases(cr, links):
+    """Store the activity and opportunity of each case (one UPDATE);
+    ``links`` is ``{case_id: {"activity_id": …, "lead_id": …}}``."""
+    case_ids = list(links)
+    cr.execute(
+        SQL(
+            """
+        UPDATE relationship_retention_case c
+           SET activity_id = v.activity_id, lead_id = v.lead_id
+          FROM unnest(%s::int4[], %s::int4[], %s::int4[]) AS v(id, activity_id, lead_id)
+         WHERE c.id = v.id
+        """,
+            case_ids,
+            [links[case_id].get("activity_id") for case_id in case_ids],
+            [links[case_id].get("lead_id") for case_id in case_ids],
+        )
+    )
+
+
+def remember_retention_cases(cr, cases, noted):
+    """Store the band and score last reported on each case (one UPDATE);
+    ``cases`` are ``(case_id, band, score)``; ``noted`` counts an update."""
+    cr.execute(
+        SQL(
+            """
+        UPDATE relationship_retention_case c
+           SET last_band = v.band, last_score = v.score,
+               update_count = COALESCE(c.update_count, 0) + %s
+          FROM unnest(%s::int4[], %s::varchar[], %s::float8[]) AS v(id, band, score)
+         WHERE c.id = v.id
+        """,
+            1 if noted else 0,
+            [case_id for case_id, _band, _score in cases],
+            [band for _case_id, band, _score in cases],
+            [score for _case_id, _band, score in cases],
+        )
+    )
+
+
+def open_retention_cases(cr, case_ids, as_of, user_id, now):
+    """Hand out the waiting cases ``case_ids`` on ``as_of`` (one UPDATE;
+    ``user_id``: who handed them out, None for the automation). Only cases
+    still waiting are opened: their ``(id, partner_id, company_id, user_id,
+    work_data, snapshot_id, revenue_12m, date_queued)``."""
+    cr.execute(
+        SQL(
+            """
+        UPDATE relationship_retention_case
+           SET state = 'open', date_opened = %s, queue_rank = NULL,
+               handed_out_by_id = %s, write_date = %s
+         WHERE id = ANY(%s) AND state = 'waiting'
+     RETURNING id, partner_id, company_id, user_id, work_data, snapshot_id,
+               revenue_12m, date_queued
+        """,
+            as_of,
+            user_id,
+            now,
+            list(case_ids),
+        )
+    )
+    return cr.fetchall()
+
+
+def rank_retention_queue(cr, ranks):
+    """Store the place of each waiting case in its owner's queue (one
+    UPDATE); ``ranks`` is ``{case_id: rank}``."""
+    cr.execute(
+        SQL(
+            """
+        UPDATE relationship_retention_case c SET queue_rank = v.rank
+          FROM unnest(%s::int4[], %s::int4[]) AS v(id, rank)
+         WHERE c.id = v.id
+        """,
+            list(ranks),
+            list(ranks.values()),
         )
     )

@@ -3,7 +3,8 @@ that entered at risk or critical during the week, the revenue at risk, the open
 retention work per salesperson and the overdue retention activities.
 
 Its own model, beside the retention automation
-(``relationship_health_retention.py``) whose activity types and texts it uses.
+(``relationship_health_retention.py``) whose activity types it uses, and the
+texts of ``retention_texts.py``.
 The weekly cron calls ``relationship.health.retention._cron_weekly_digest``,
 which hands over to :meth:`RelationshipHealthDigest._cron_weekly_digest`.
 """
@@ -15,6 +16,7 @@ from odoo import Command, api, fields, models
 from odoo.tools import SQL, format_amount
 
 from ..scoring.vocabulary import BAND_RANK
+from . import retention_texts as texts
 from .health_clock import day_end, health_today
 from .relationship_health_engine import account_money_sql
 
@@ -154,12 +156,13 @@ class RelationshipHealthDigest(models.AbstractModel):
             (
                 {
                     "name": partner.display_name,
-                    "band": retention._band_text(partner.health_band),
-                    "band_before": retention._band_text(band_before),
-                    "score": retention._score_text(
+                    "band": texts.band_text(self.env, partner.health_band),
+                    "band_before": texts.band_text(self.env, band_before),
+                    "score": texts.score_text(
+                        self.env,
                         partner.health_score
                         if partner.health_band in BAND_RANK
-                        else None
+                        else None,
                     ),
                     "salesperson": partner.user_id.name or "",
                     "revenue_value": revenue.get(pid, 0.0),

@@ -240,6 +240,13 @@ class RelationshipHealthEngine(models.AbstractModel):
                 # One batch, one transaction: a later failure keeps what is done.
                 self.env.cr.commit()  # pylint: disable=invalid-commit
             cron._notify_progress(done=done + failed, remaining=total - done - failed)
+        if as_of >= health_today(now):
+            # The day's retention work, within each owner's daily limit (all
+            # or nothing: a run resumed after a crash hands it out again).
+            with self.env.cr.savepoint():
+                self.env["relationship.health.retention"]._hand_out(as_of)
+            if auto_commit:
+                self.env.cr.commit()  # pylint: disable=invalid-commit
         if total:
             _logger.info(
                 "Relationship health: %s accounts scored in %.1f s",

@@ -1,49 +1,46 @@
-"""Retention automation: turn health transitions into follow-up work.
+"""Retention automation: turn health transitions into follow-up work, sized
+to the team.
 
-Called by the health engine once per scored batch of today's run, inside the
-batch's savepoint: the work of a batch is committed, or rolled back, with its
-scores. Per batch, everything needed is read with a few set-based queries;
-only the accounts with a transition get new work, created with batched
-``create`` calls.
+Called by the health engine once per scored batch of today's runs, inside
+the batch's savepoint (:meth:`_process_batch`), and once after each run
+(:meth:`_hand_out`). Per batch, everything needed is read with a few
+set-based queries (``health_readers``) and written in bulk
+(``health_writers``); the rules are pure functions of
+``scoring/retention.py``, asked through its ``decide``:
 
-The rules, per account of a company with the automation on (pure functions
-of ``scoring/retention.py``, asked through its ``decide``):
-
-* a transition is an account entering *at risk* or *critical* from a better
-  band, a score at least N points below the one of 30 days ago, or an account
-  critical for more than M days with no retention work open;
-* a transition on an account without open work opens a case: one activity for
-  its owner (win-back when no order came for more than K times the usual
-  interval) and, when enabled, one retention opportunity;
+* a transition (entering *at risk* or *critical* from a better band, a score
+  at least N points below the one of 30 days ago, critical for more than M
+  days with no work open) on an account without current work queues a
+  *waiting* case;
+* after the run, each owner gets at most the daily limit of new cases, the
+  most valuable first (``choose_today``): the case opens with one activity
+  (win-back when no order came for more than K times the usual interval)
+  and, when enabled, one retention opportunity; the others wait for the
+  next days, and a sales manager may hand one out now;
 * a further fall of an account with open work adds a note to that work;
 * an account back to healthy closes its case: the activity is marked done
-  ("Recovered") and a note is posted on the opportunity;
+  ("Recovered") and a note is posted on the opportunity; a waiting case
+  closes without work ("Recovered while waiting");
 * a closed case starts a cooldown during which no new work is opened.
 
-This file reads the batch and opens the work; the work already open (notes,
-recovery, closing, archiving, the texts of the notes) is in
-``relationship_health_retention_work.py``, the owner of an account in
-``relationship_health_owner.py`` and the weekly digest in
+The texts are in ``retention_texts.py``, the owner of an account in
+``relationship_health_owner.py``, the weekly digest in
 ``relationship_health_digest.py``.
 """
 
 import logging
-import math
 from collections import defaultdict
 from datetime import timedelta
 
 import psycopg2.errors
 
 from odoo import Command, api, fields, models
-from odoo.tools import SQL
 
 from ..scoring import retention as rules
-from ..scoring.vocabulary import BAND_RANK
-from .health_clock import day_end
-from .relationship_health_engine import (
-    account_money_sql,
-    accounts_values_sql,
-)
+from . import health_readers as readers
+from . import health_writers as writers
+from . import retention_texts as texts
+from .health_clock import day_end, health_today, utc_now
 
 _logger = logging.getLogger(__name__)
 
@@ -56,16 +53,8 @@ QUIET_CONTEXT = {
     "mail_create_nosubscribe": True,
 }
 
-
-def _value(value):
-    """A frame cell as a python value, None when missing."""
-    if value is None:
-        return None
-    if hasattr(value, "item"):
-        value = value.item()
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    return value
+#: The counters logged after a batch and after the day's hand-out.
+COUNTERS = ("queued", "opened", "updated", "recovered", "withdrawn", "handled")
 
 
 class RelationshipHealthRetention(models.AbstractModel):
@@ -73,19 +62,16 @@ class RelationshipHealthRetention(models.AbstractModel):
     _description = "Relationship Health Retention Automation"
 
     # ------------------------------------------------------------------
-    # Data shipped with the addon
+    # Data shipped with the addon, settings
     # ------------------------------------------------------------------
     def _activity_types(self):
         """``{kind: mail.activity.type}`` of the retention activities."""
         return {
-            "followup": self.env.ref(
-                "relationship_health.mail_activity_type_retention_followup",
+            kind: self.env.ref(
+                f"relationship_health.mail_activity_type_retention_{kind}",
                 raise_if_not_found=False,
-            ),
-            "winback": self.env.ref(
-                "relationship_health.mail_activity_type_retention_winback",
-                raise_if_not_found=False,
-            ),
+            )
+            for kind in ("followup", "winback")
         }
 
     def _retention_tag(self):
@@ -93,231 +79,118 @@ class RelationshipHealthRetention(models.AbstractModel):
             "relationship_health.crm_tag_retention", raise_if_not_found=False
         )
 
+    def _settings(self, company_ids):
+        """``{company_id: settings}`` of the companies with the automation on."""
+        companies = self.env["res.company"].browse(sorted(set(company_ids)))
+        return {
+            company.id: company._health_retention_settings()
+            for company in companies.filtered("health_automation_enabled")
+        }
+
+    def _automation(self):
+        """This model as the automation runs it (superuser, no e-mail); None
+        when the activity types shipped with the addon are missing."""
+        retention = self.sudo().with_context(**QUIET_CONTEXT)
+        return retention if all(retention._activity_types().values()) else None
+
     @api.model
     def _cron_weekly_digest(self):
         """The weekly digest's cron (its record, ``noupdate``, names this
         model): see ``relationship.health.digest``."""
         return self.env["relationship.health.digest"]._cron_weekly_digest()
 
+    def _log(self, what, counters):
+        if any(counters.values()):
+            _logger.info(
+                "Retention automation (%s): %s",
+                what,
+                ", ".join(
+                    f"{counters.get(key, 0)} {key}" for key in (*COUNTERS, "skipped")
+                ),
+            )
+
     # ------------------------------------------------------------------
-    # Entry point
+    # One scored batch: decide, queue, note, close
     # ------------------------------------------------------------------
     @api.model
     def _process_batch(self, results, as_of):
-        """Detect the transitions of a scored batch and create, update or
-        close the retention work they call for. Returns a dict of counters."""
+        """Detect the transitions of a scored batch: queue the new ones, note,
+        recover or close the work already there. Returns a dict of counters."""
         counters = defaultdict(int)
-        if results is None or results.empty:
+        self = self._automation()
+        if self is None or results is None or results.empty:
             return counters
         as_of = fields.Date.to_date(as_of)
-        self = self.sudo().with_context(**QUIET_CONTEXT)
-        types = self._activity_types()
-        if not all(types.values()):
-            return counters
-        companies = self.env["res.company"].browse(
-            sorted({int(c) for c in results["company_id"].dropna().unique()})
-        )
-        enabled = companies.filtered("health_automation_enabled")
-        if not enabled:
-            return counters
-        settings = {
-            company.id: company._health_retention_settings() for company in enabled
-        }
-        frame = results[results["company_id"].isin(enabled.ids)]
+        settings = self._settings(int(c) for c in results["company_id"].dropna())
+        frame = results[results["company_id"].isin(list(settings))]
         if frame.empty:
             return counters
 
         self.env.flush_all()
         account_ids = [int(pid) for pid in frame.index]
-        critical_ids = [int(pid) for pid in frame.index[frame["band"] == "critical"]]
-        state = self._read_state(account_ids, critical_ids, types, as_of)
-
-        to_open, to_note, to_recover, to_handle, to_remember = [], [], [], [], []
+        state = readers.read_retention_state(
+            self.env.cr,
+            account_ids,
+            [int(pid) for pid in frame.index[frame["band"] == "critical"]],
+            [activity_type.id for activity_type in self._activity_types().values()],
+            as_of,
+            rules.reference_window(as_of),
+        )
+        todo = defaultdict(list)
         for pid, row in zip(account_ids, frame.itertuples()):
             config = settings[int(row.company_id)]
             existing = state.get(pid, {})
-            facts = self._facts(row, existing, as_of, config)
+            facts = rules.account_facts(row, existing, as_of, config)
             action, detail = rules.decide(facts, existing, as_of, config)
-            if action == "recover":
-                to_recover.append((pid, facts, existing))
-            elif action == "handle":
-                to_handle.append(existing["case_id"])
-            elif action == "note":
-                to_note.append((pid, facts, detail, existing))
-            elif action == "remember":
-                to_remember.append((existing["case_id"], facts))
-            elif action == "cooldown":
-                counters["cooldown"] += 1
-            elif action == "open":
-                to_open.append((pid, facts, detail, existing))
+            if action:
+                todo[action].append((pid, facts, detail, existing))
+        counters["cooldown"] = len(todo["cooldown"])
 
-        if to_handle:
-            self._close_cases(to_handle, "handled", as_of, settings)
-            counters["handled"] += len(to_handle)
-        if to_recover:
-            self._recover(to_recover, as_of, settings)
-            counters["recovered"] += len(to_recover)
-        if to_note:
-            self._add_notes(to_note, as_of)
-            counters["updated"] += len(to_note)
-        if to_remember:
-            self._remember(to_remember, noted=False)
-        if to_open:
-            opened, noted, skipped = self._open(to_open, as_of, settings, types)
-            counters["opened"] += opened
+        case_ids = {
+            action: [existing["case_id"] for *_rest, existing in todo[action]]
+            for action in ("handle", "withdraw")
+        }
+        Case = self.env["relationship.retention.case"]
+        Case.browse(case_ids["handle"])._close("handled", as_of, settings)
+        Case.browse(case_ids["withdraw"])._close("recovered_waiting", as_of, {})
+        counters["handled"] = len(case_ids["handle"])
+        counters["withdrawn"] = len(case_ids["withdraw"])
+        if todo["recover"]:
+            Case._recover(todo["recover"], as_of, settings)
+            counters["recovered"] = len(todo["recover"])
+        if todo["note"]:
+            Case._add_notes(todo["note"], as_of, settings)
+            counters["updated"] = len(todo["note"])
+        if todo["remember"]:
+            Case._remember(
+                [
+                    (existing["case_id"], facts)
+                    for _p, facts, _d, existing in todo["remember"]
+                ],
+                noted=False,
+            )
+        if todo["open"]:
+            queued, noted, skipped = self._queue(todo["open"], as_of)
+            counters["queued"] = queued
             counters["updated"] += noted
-            counters["skipped"] += skipped
-        if any(counters.values()):
-            _logger.info(
-                "Retention automation: %(opened)s cases opened, %(updated)s updated, "
-                "%(recovered)s recovered, %(handled)s closed as done, %(skipped)s accounts "
-                "without owner, %(cooldown)s in cooldown",
-                {
-                    key: counters[key]
-                    for key in (
-                        "opened",
-                        "updated",
-                        "recovered",
-                        "handled",
-                        "skipped",
-                        "cooldown",
-                    )
-                },
-            )
+            counters["skipped"] = skipped
+        self._log("batch", counters)
         return counters
-
-    # ------------------------------------------------------------------
-    # Readers: a few set-based queries per batch
-    # ------------------------------------------------------------------
-    def _read_state(self, account_ids, critical_ids, types, as_of):
-        """What the rules need to know about each account, in one query for
-        the batch: its open case (with which of its activity and opportunity
-        are still open), the end of its cooldown, any open retention activity
-        or opportunity, its score of about 30 days ago (the newest snapshot 30
-        to 60 days old) and, for the critical ones, the first day of their
-        current critical streak. Accounts with none of these are left out."""
-        ref_oldest, ref_newest = rules.reference_window(as_of)
-        self.env.cr.execute(
-            SQL(
-                """
-            WITH ids AS (SELECT unnest(%(ids)s::int4[]) AS id),
-            open_case AS (
-                SELECT c.partner_id, c.id AS case_id, a.id AS activity_id, l.id AS lead_id,
-                       c.user_id, c.band, c.score_reference, c.last_band, c.last_score
-                  FROM relationship_retention_case c
-             LEFT JOIN mail_activity a ON a.id = c.activity_id AND a.active
-             LEFT JOIN (crm_lead l LEFT JOIN crm_stage st ON st.id = l.stage_id)
-                    ON l.id = c.lead_id AND l.active AND NOT COALESCE(st.is_won, FALSE)
-                 WHERE c.state = 'open' AND c.partner_id = ANY(%(ids)s)
-            ),
-            cooldown AS (
-                SELECT c.partner_id, MAX(c.cooldown_until) AS cooldown_until
-                  FROM relationship_retention_case c
-                 WHERE c.state = 'closed' AND c.partner_id = ANY(%(ids)s)
-              GROUP BY c.partner_id
-            ),
-            activity AS (
-                SELECT a.res_id AS partner_id, MIN(a.id) AS activity_id
-                  FROM mail_activity a
-                 WHERE a.res_model = 'res.partner' AND a.res_id = ANY(%(ids)s)
-                   AND a.active AND a.activity_type_id = ANY(%(types)s)
-              GROUP BY a.res_id
-            ),
-            lead AS (
-                SELECT l.partner_id, MIN(l.id) AS lead_id
-                  FROM crm_lead l
-             LEFT JOIN crm_stage st ON st.id = l.stage_id
-                 WHERE l.is_retention AND l.active AND NOT COALESCE(st.is_won, FALSE)
-                   AND l.partner_id = ANY(%(ids)s)
-              GROUP BY l.partner_id
-            )
-            SELECT ids.id, oc.case_id, oc.activity_id, oc.lead_id, oc.user_id, oc.band,
-                   oc.score_reference, oc.last_band, oc.last_score, cd.cooldown_until,
-                   activity.activity_id, lead.lead_id, ref.score, crit.since
-              FROM ids
-         LEFT JOIN open_case oc ON oc.partner_id = ids.id
-         LEFT JOIN cooldown cd ON cd.partner_id = ids.id
-         LEFT JOIN activity ON activity.partner_id = ids.id
-         LEFT JOIN lead ON lead.partner_id = ids.id
-         LEFT JOIN LATERAL (
-                    SELECT s.score
-                      FROM relationship_health_snapshot s
-                     WHERE s.partner_id = ids.id
-                       AND s.snapshot_date <= %(ref_date)s
-                       AND s.snapshot_date >= %(oldest)s
-                       AND s.score IS NOT NULL
-                  ORDER BY s.snapshot_date DESC
-                     LIMIT 1) ref ON TRUE
-         LEFT JOIN LATERAL (
-                    SELECT MIN(s.snapshot_date) AS since
-                      FROM relationship_health_snapshot s
-                     WHERE ids.id = ANY(%(critical)s)
-                       AND s.partner_id = ids.id
-                       AND s.band = 'critical'
-                       AND s.snapshot_date <= %(as_of)s
-                       AND s.snapshot_date > COALESCE(
-                           (SELECT MAX(n.snapshot_date)
-                              FROM relationship_health_snapshot n
-                             WHERE n.partner_id = ids.id AND n.band != 'critical'
-                               AND n.snapshot_date <= %(as_of)s),
-                           '-infinity'::date)) crit ON TRUE
-             WHERE oc.case_id IS NOT NULL OR cd.cooldown_until IS NOT NULL
-                OR activity.activity_id IS NOT NULL OR lead.lead_id IS NOT NULL
-                OR ref.score IS NOT NULL OR crit.since IS NOT NULL
-            """,
-                ids=account_ids,
-                critical=critical_ids,
-                types=[activity_type.id for activity_type in types.values()],
-                as_of=as_of,
-                ref_date=ref_newest,
-                oldest=ref_oldest,
-            )
-        )
-        keys = (
-            "case_id",
-            "activity_id",
-            "lead_id",
-            "user_id",
-            "band",
-            "score_reference",
-            "last_band",
-            "last_score",
-            "cooldown_until",
-            "any_activity_id",
-            "any_lead_id",
-            "reference_score",
-            "critical_since",
-        )
-        return {row[0]: dict(zip(keys, row[1:])) for row in self.env.cr.fetchall()}
-
-    def _read_snapshots(self, account_ids, as_of):
-        """``{partner_id: id}`` of the snapshots of ``as_of``."""
-        self.env.cr.execute(
-            SQL(
-                """
-            SELECT partner_id, id FROM relationship_health_snapshot
-             WHERE partner_id = ANY(%s) AND snapshot_date = %s
-            """,
-                list(account_ids),
-                as_of,
-            )
-        )
-        return dict(self.env.cr.fetchall())
 
     @api.model
     def _read_revenue(self, accounts, as_of):
         """``{partner_id: revenue}`` of ``accounts`` (``{partner_id: company_id}``):
         the account's revenue of the last 12 months in the company it is scored
-        for, in that company's currency (:func:`account_money_sql`, the
-        definition the score uses). Only for frames that lack the scoring's
-        own ``revenue_12m``."""
+        for, in that company's currency (``account_money_sql``, the definition
+        the score uses). Only for frames that lack the scoring's own
+        ``revenue_12m``."""
         if not accounts:
             return {}
         engine = self.env["relationship.health.engine"]
         since, until = engine._money_period(as_of, day_end(as_of))
         self.env.cr.execute(
-            account_money_sql(
-                accounts_values_sql(list(accounts), list(accounts.values())),
+            readers.account_money_sql(
+                readers.accounts_values_sql(list(accounts), list(accounts.values())),
                 since,
                 until,
                 engine._use_margin(),
@@ -328,61 +201,29 @@ class RelationshipHealthRetention(models.AbstractModel):
         }
 
     # ------------------------------------------------------------------
-    # Facts of an account (the rules are in scoring/retention.py)
+    # The queue
     # ------------------------------------------------------------------
-    def _facts(self, row, state, as_of, config):
-        """The numbers of one account that the rules and the notes use."""
-        critical_since = state.get("critical_since")
-        days_since_order = _value(row.days_since_order)
-        interval = _value(row.order_interval_days)
-        return {
-            "company_id": int(row.company_id),
-            "user_id": _value(row.user_id),
-            "band": _value(row.band),
-            "band_before": _value(row.band_before),
-            "score": _value(row.score),
-            "score_before": _value(row.score_before),
-            "score_reference": _value(state.get("reference_score")),
-            "critical_since": critical_since,
-            "critical_days": rules.critical_days(critical_since, as_of),
-            "days_since_order": int(days_since_order)
-            if days_since_order is not None
-            else None,
-            "order_interval": interval,
-            "winback": rules.is_winback(
-                days_since_order, interval, config["winback_factor"]
-            ),
-            "reasons": list(row.reasons)
-            if isinstance(row.reasons, (list, tuple))
-            else [],
-            # The scoring's own 12-month revenue (None when the frame lacks it).
-            "revenue": _value(getattr(row, "revenue_12m", None)),
-        }
-
-    # ------------------------------------------------------------------
-    # Opening work
-    # ------------------------------------------------------------------
-    def _open(self, candidates, as_of, settings, types):
-        """Open a case, an activity and, when enabled, an opportunity for each
-        candidate. Returns (opened, noted, skipped)."""
+    def _queue(self, candidates, as_of):
+        """Queue a waiting case for each candidate ``(pid, facts, triggers,
+        existing)`` that has an owner. Returns (queued, noted, skipped)."""
         ids = [pid for pid, *_rest in candidates]
         owners = self.env["relationship.health.owner"]._owners(
             ids, [facts["company_id"] for _pid, facts, *_r in candidates]
         )
         skipped = [pid for pid in ids if pid not in owners]
         if skipped:
-            names = self.env["res.partner"].browse(skipped).mapped("display_name")
             _logger.info(
                 "Retention automation: no salesperson, sales team leader or default owner "
                 "for %s accounts, no retention work created for them: %s",
                 len(skipped),
-                ", ".join(names),
+                ", ".join(
+                    self.env["res.partner"].browse(skipped).mapped("display_name")
+                ),
             )
         candidates = [candidate for candidate in candidates if candidate[0] in owners]
         if not candidates:
             return 0, 0, len(skipped)
-        ids = [pid for pid, *_rest in candidates]
-        snapshots = self._read_snapshots(ids, as_of)
+        snapshots = self._read_snapshots([pid for pid, *_rest in candidates], as_of)
         revenue = self._read_revenue(
             {
                 pid: facts["company_id"]
@@ -391,70 +232,56 @@ class RelationshipHealthRetention(models.AbstractModel):
             },
             as_of,
         )
-
         rows = []
-        for pid, facts, triggers, existing in candidates:
+        for pid, facts, triggers, _existing in candidates:
             user, team = owners[pid]
+            if facts["revenue"] is None:
+                facts = dict(facts, revenue=revenue.get(pid, 0.0))
             rows.append(
                 {
                     "partner_id": pid,
                     "facts": facts,
                     "triggers": triggers,
-                    "existing": existing,
-                    "user": user,
-                    "team": team,
+                    "user_id": user.id,
+                    "team_id": team.id if team else None,
                     "snapshot_id": snapshots.get(pid),
-                    "revenue": facts["revenue"]
-                    if facts["revenue"] is not None
-                    else revenue.get(pid, 0.0),
                 }
             )
         inserted, conflicts = self._insert_cases(rows, as_of)
-        noted = 0
-        if conflicts:
-            noted = self._note_on_conflicts(conflicts, as_of)
-        if inserted:
-            self._create_work(inserted, as_of, settings, types)
+        noted = self._note_on_conflicts(conflicts, as_of) if conflicts else 0
         return len(inserted), noted, len(skipped)
 
-    def _case_values(self, row, as_of):
-        facts = row["facts"]
+    def _read_snapshots(self, account_ids, as_of):
+        """``{partner_id: id}`` of the snapshots of ``as_of``."""
+        Snapshot = self.env["relationship.health.snapshot"]
         return {
-            "partner_id": row["partner_id"],
-            "company_id": facts["company_id"],
-            "user_id": row["user"].id,
-            "state": "open",
-            "kind": "winback" if facts["winback"] else "followup",
-            "trigger": row["triggers"][0],
-            "band": facts["band"],
-            "band_before": facts["band_before"]
-            if facts["band_before"] in (*BAND_RANK, "unknown")
-            else None,
-            "score": facts["score"],
-            "score_before": facts["score_before"],
-            "score_reference": facts["score_reference"],
-            "critical_since": facts["critical_since"],
-            "last_band": facts["band"],
-            "last_score": facts["score"],
-            "revenue_12m": row["revenue"],
-            "snapshot_id": row["snapshot_id"],
-            "date_opened": as_of,
-            "update_count": 0,
+            snapshot["partner_id"][0]: snapshot["id"]
+            for snapshot in Snapshot.search_read(
+                [("partner_id", "in", account_ids), ("snapshot_date", "=", as_of)],
+                ["partner_id"],
+                load="_classic_read",
+            )
         }
 
     def _insert_cases(self, rows, as_of):
-        """Insert the open cases of ``rows``: one INSERT for all of them; when
-        the unique index refuses it (another run opened a case on one of the
-        accounts meanwhile), row by row, each in its own savepoint.
-
-        Returns (inserted rows with their ``case_id``, rows refused)."""
+        """Insert the waiting cases of ``rows``: one INSERT for all of them;
+        when the unique index refuses it (another run queued or opened a case
+        on one of the accounts meanwhile), row by row, each in its own
+        savepoint. Returns (inserted rows with their ``case_id``, rows refused)."""
         self.env.flush_all()
+        now = utc_now()
+        cr, uid = self.env.cr, self.env.uid
         try:
-            with self.env.cr.savepoint(flush=False):
-                case_ids = self._insert_case_rows(rows, as_of)
+            with cr.savepoint(flush=False):
+                case_ids = writers.insert_retention_cases(
+                    cr,
+                    uid,
+                    [writers.retention_case_values(row, as_of) for row in rows],
+                    now,
+                )
         except psycopg2.errors.UniqueViolation:
             _logger.debug(
-                "Retention: another run opened cases meanwhile; inserting row by row"
+                "Retention: another run queued cases meanwhile; inserting row by row"
             )
         else:
             for row, case_id in zip(rows, case_ids):
@@ -463,55 +290,28 @@ class RelationshipHealthRetention(models.AbstractModel):
         inserted, conflicts = [], []
         for row in rows:
             try:
-                with self.env.cr.savepoint(flush=False):
-                    row["case_id"] = self._insert_case_rows([row], as_of)[0]
+                with cr.savepoint(flush=False):
+                    row["case_id"] = writers.insert_retention_cases(
+                        cr, uid, [writers.retention_case_values(row, as_of)], now
+                    )[0]
             except psycopg2.errors.UniqueViolation:
                 conflicts.append(row)
             else:
                 inserted.append(row)
         return inserted, conflicts
 
-    def _insert_case_rows(self, rows, as_of):
-        """One INSERT of the open cases of ``rows``; their ids, in order."""
-        Case = self.env["relationship.retention.case"]
-        columns = list(self._case_values(rows[0], as_of))
-        now = fields.Datetime.now()
-        values = SQL(", ").join(
-            SQL(
-                "(%s, %s, %s, %s, %s)",
-                SQL(", ").join(
-                    SQL("%s", value) for value in self._case_values(row, as_of).values()
-                ),
-                self.env.uid,
-                now,
-                self.env.uid,
-                now,
-            )
-            for row in rows
-        )
-        self.env.cr.execute(
-            SQL(
-                """
-                INSERT INTO %s (%s, create_uid, create_date, write_uid, write_date)
-                VALUES %s
-                RETURNING id
-                """,
-                SQL.identifier(Case._table),
-                SQL(", ").join(SQL.identifier(column) for column in columns),
-                values,
-            ),
-            log_exceptions=False,
-        )
-        return [case_id for (case_id,) in self.env.cr.fetchall()]
-
     def _note_on_conflicts(self, conflicts, as_of):
-        """Accounts on which another run opened a case meanwhile: the
-        transition becomes a note on that case's work when this transaction
-        can see it; otherwise the other run reports it."""
-        ids = [row["partner_id"] for row in conflicts]
+        """Accounts on which another run queued or opened a case meanwhile:
+        the transition becomes a note on an open case's work when this
+        transaction can see it; otherwise the other run reports it."""
         Case = self.env["relationship.retention.case"]
         Case.invalidate_model()
-        cases = Case.search([("partner_id", "in", ids), ("state", "=", "open")])
+        cases = Case.search(
+            [
+                ("partner_id", "in", [row["partner_id"] for row in conflicts]),
+                ("state", "in", ("waiting", "open")),
+            ]
+        )
         by_partner = {case.partner_id.id: case for case in cases}
         notes = []
         for row in conflicts:
@@ -523,23 +323,117 @@ class RelationshipHealthRetention(models.AbstractModel):
                     row["partner_id"],
                 )
                 continue
-            lead = case.lead_id
+            if case.state == "waiting":
+                continue  # already queued: its work is made on its turn
+            activity, lead = case._open_work()
             existing = {
                 "case_id": case.id,
-                "activity_id": case.activity_id.id
-                if case.activity_id.active
-                else False,
-                "lead_id": lead.id
-                if lead.active and not lead.stage_id.is_won
-                else False,
+                "activity_id": activity.id,
+                "lead_id": lead.id,
                 "user_id": case.user_id.id,
                 "last_band": case.last_band,
                 "last_score": case.last_score if case.last_band else None,
             }
             notes.append((row["partner_id"], row["facts"], row["triggers"], existing))
         if notes:
-            self._add_notes(notes, as_of)
+            Case._add_notes(notes, as_of, self._settings(cases.company_id.ids))
         return len(notes)
+
+    # ------------------------------------------------------------------
+    # The day's work: the queue handed out within each owner's daily limit
+    # ------------------------------------------------------------------
+    @api.model
+    def _hand_out(self, as_of=None):
+        """After a run: each owner gets the most valuable of their waiting
+        cases, up to the daily limit less the new cases they got today; the
+        others are ranked for the next days. A rerun the same day hands out
+        nothing more than the limit. Returns the number of cases opened."""
+        self = self._automation()
+        if self is None:
+            return 0
+        as_of = fields.Date.to_date(as_of) if as_of else health_today()
+        settings = self._settings(
+            self.env["res.company"]
+            .search([("health_automation_enabled", "=", True)])
+            .ids
+        )
+        if not settings:
+            return 0
+        self.env.flush_all()
+        items, given = readers.read_retention_queue(self.env.cr, list(settings), as_of)
+        limits = {
+            item["owner"]: settings[item["owner"][1]]["daily_cases"] for item in items
+        }
+        chosen = rules.choose_today(items, given, limits)
+        opened = self._hand_out_cases(chosen, as_of) if chosen else 0
+        handed = set(chosen)
+        self._rank_queue([item for item in items if item["id"] not in handed])
+        self._log("day's work", {"opened": opened})
+        return opened
+
+    def _rank_queue(self, items):
+        """Store the place in queue of the waiting ``items`` that moved."""
+        current = {item["id"]: item["rank"] for item in items}
+        ranks = {
+            case_id: rank
+            for case_id, rank in rules.queue_ranks(items).items()
+            if current[case_id] != rank
+        }
+        if ranks:
+            writers.rank_retention_queue(self.env.cr, ranks)
+            self.env["relationship.retention.case"].invalidate_model(["queue_rank"])
+
+    @api.model
+    def _hand_out_cases(self, case_ids, as_of, by_user=None):
+        """Open the waiting cases ``case_ids`` with their work (activities and
+        opportunities created in one ``create`` each); ``by_user`` is the
+        manager handing them out before their turn. Returns how many opened."""
+        self = self._automation()
+        if self is None:
+            return 0
+        self.env.flush_all()
+        opened = writers.open_retention_cases(
+            self.env.cr, case_ids, as_of, by_user.id if by_user else None, utc_now()
+        )
+        self.env["relationship.retention.case"].invalidate_model()
+        if not opened:
+            return 0
+        types = self._activity_types()
+        state = readers.read_retention_state(
+            self.env.cr,
+            [row[1] for row in opened],
+            [],
+            [activity_type.id for activity_type in types.values()],
+            as_of,
+            rules.reference_window(as_of),
+        )
+        users = self.env["res.users"].browse({row[3] for row in opened})
+        rows = []
+        for (
+            case_id,
+            pid,
+            company_id,
+            user_id,
+            data,
+            snapshot_id,
+            revenue,
+            queued,
+        ) in opened:
+            facts = rules.facts_from_work_data(data, company_id, revenue, queued, as_of)
+            rows.append(
+                {
+                    "case_id": case_id,
+                    "partner_id": pid,
+                    "facts": facts,
+                    "triggers": data["triggers"],
+                    "existing": state.get(pid, {}),
+                    "user": users.browse(user_id),
+                    "team": self.env["crm.team"].browse(data.get("team_id") or []),
+                    "snapshot_id": snapshot_id,
+                }
+            )
+        self._create_work(rows, as_of, self._settings([r[2] for r in opened]), types)
+        return len(rows)
 
     def _create_work(self, rows, as_of, settings, types):
         """The activities and opportunities of newly opened cases, each created
@@ -551,16 +445,22 @@ class RelationshipHealthRetention(models.AbstractModel):
         tag = self._retention_tag()
         activity_vals, activity_rows = [], []
         lead_vals, lead_rows = [], []
-        reused_activities, reused_leads = [], []
+        reused = []
         for row, partner in zip(rows, partners):
             facts, user = row["facts"], row["user"]
-            config = settings[facts["company_id"]]
-            retention = self.with_context(lang=user.lang or self.env.lang)
-            note = retention._transition_note(partner, facts, row["triggers"], config)
-            row["note"] = note
+            config = (
+                settings.get(facts["company_id"])
+                or self.env["res.company"]
+                .browse(facts["company_id"])
+                ._health_retention_settings()
+            )
+            env = self.with_context(lang=user.lang or self.env.lang).env
+            row["note"] = note = texts.transition_note(
+                env, partner.with_env(env), facts, row["triggers"], config
+            )
             existing = row["existing"]
             if existing.get("any_activity_id"):
-                reused_activities.append((row, existing["any_activity_id"]))
+                reused.append((row, existing["any_activity_id"], False))
             else:
                 kind = "winback" if facts["winback"] else "followup"
                 activity_vals.append(
@@ -571,7 +471,7 @@ class RelationshipHealthRetention(models.AbstractModel):
                         "user_id": user.id,
                         "date_deadline": as_of
                         + timedelta(days=config["activity_days"]),
-                        "summary": retention._activity_summary(kind, partner),
+                        "summary": texts.activity_summary(env, kind, partner),
                         "note": note,
                         "health_snapshot_id": row["snapshot_id"],
                     }
@@ -580,15 +480,15 @@ class RelationshipHealthRetention(models.AbstractModel):
             if not config["create_lead"]:
                 continue
             if existing.get("any_lead_id"):
-                reused_leads.append((row, existing["any_lead_id"]))
+                reused.append((row, False, existing["any_lead_id"]))
                 continue
             vals = {
-                "name": retention.env._("Retention: %(account)s", account=partner.name),
+                "name": env._("Retention: %(account)s", account=partner.name),
                 "type": "opportunity",
                 "partner_id": partner.id,
                 "user_id": user.id,
                 "company_id": facts["company_id"],
-                "expected_revenue": row["revenue"],
+                "expected_revenue": facts["revenue"],
                 "description": note,
                 "is_retention": True,
                 "health_snapshot_id": row["snapshot_id"],
@@ -600,52 +500,51 @@ class RelationshipHealthRetention(models.AbstractModel):
             lead_vals.append(vals)
             lead_rows.append(row)
 
-        activities = (
-            self.env["mail.activity"].create(activity_vals) if activity_vals else []
-        )
-        leads = self.env["crm.lead"].create(lead_vals) if lead_vals else []
+        activities = self.env["mail.activity"].create(activity_vals)
+        leads = self.env["crm.lead"].create(lead_vals)
         links = defaultdict(dict)
         for row, activity in zip(activity_rows, activities):
             links[row["case_id"]]["activity_id"] = activity.id
         for row, lead in zip(lead_rows, leads):
             links[row["case_id"]]["lead_id"] = lead.id
-        for row, activity_id in reused_activities:
-            links[row["case_id"]]["activity_id"] = activity_id
-        for row, lead_id in reused_leads:
-            links[row["case_id"]]["lead_id"] = lead_id
-        self._link_cases(links)
-        if reused_activities or reused_leads:
-            Partner = self.env["res.partner"]
-            self._post_notes(
-                [
-                    (row["note"], activity_id, False, Partner.browse(row["partner_id"]))
-                    for row, activity_id in reused_activities
-                ]
-                + [
-                    (row["note"], False, lead_id, Partner.browse(row["partner_id"]))
-                    for row, lead_id in reused_leads
-                ],
-                as_of,
+        for row, activity_id, lead_id in reused:
+            links[row["case_id"]].update(
+                {"activity_id": activity_id} if activity_id else {"lead_id": lead_id}
             )
+        self._link_cases(links)
+        self.env["relationship.retention.case"]._post_notes(
+            [
+                (row["note"], activity_id, lead_id, partners.browse(row["partner_id"]))
+                for row, activity_id, lead_id in reused
+            ],
+            as_of,
+        )
 
     def _link_cases(self, links):
         """Store the activity and opportunity of each case (one UPDATE)."""
-        if not links:
-            return
-        case_ids = list(links)
-        self.env.cr.execute(
-            SQL(
-                """
-            UPDATE relationship_retention_case c
-               SET activity_id = v.activity_id, lead_id = v.lead_id
-              FROM unnest(%s::int4[], %s::int4[], %s::int4[]) AS v(id, activity_id, lead_id)
-             WHERE c.id = v.id
-            """,
-                case_ids,
-                [links[case_id].get("activity_id") for case_id in case_ids],
-                [links[case_id].get("lead_id") for case_id in case_ids],
+        if links:
+            writers.link_retention_cases(self.env.cr, links)
+            self.env["relationship.retention.case"].invalidate_model(
+                ["activity_id", "lead_id"]
             )
+
+    # ------------------------------------------------------------------
+    # Archived accounts and salespeople (see relationship.retention.case)
+    # ------------------------------------------------------------------
+    @api.model
+    def _close_archived(self, accounts):
+        """Accounts archived: their current retention work is closed."""
+        automation = self.sudo().with_context(**QUIET_CONTEXT)
+        cases = automation.env["relationship.retention.case"]._current(
+            "partner_id", accounts
         )
-        self.env["relationship.retention.case"].invalidate_model(
-            ["activity_id", "lead_id"]
-        )
+        cases._close_archived()
+        return cases
+
+    @api.model
+    def _reassign_from(self, users):
+        """Salespeople archived: their current cases go to the next owner."""
+        automation = self.sudo().with_context(**QUIET_CONTEXT)
+        cases = automation.env["relationship.retention.case"]._current("user_id", users)
+        cases._reassign(users)
+        return cases

@@ -3,6 +3,7 @@ from odoo.exceptions import ValidationError
 
 from ..scoring import ScoringConfig, ScoringConfigError
 from ..scoring.limits import (
+    MAX_DAILY_CASES,
     MAX_DAYS,
     MAX_REMINDER_DAYS,
     MAX_VISIT_CADENCE_DAYS,
@@ -236,6 +237,14 @@ class ResCompany(models.Model):
         help="Accounts without an order for more than this many times their usual "
         "order interval get a win-back activity instead of a plain follow-up.",
     )
+    health_retention_daily_cases = fields.Integer(
+        string="New Cases per Owner and Day",
+        default=10,
+        groups="sales_team.group_sale_manager",
+        help="At most this many new retention cases a day for each owner, the most "
+        "valuable first (revenue at risk, then how far the score fell); the others "
+        "wait in the queue for the next days.",
+    )
     health_retention_default_user_id = fields.Many2one(
         "res.users",
         string="Default Retention Owner",
@@ -251,6 +260,7 @@ class ResCompany(models.Model):
         "health_retention_cooldown_days",
         "health_retention_winback_factor",
         "health_retention_default_user_id",
+        "health_retention_daily_cases",
     )
     def _check_health_retention_settings(self):
         for company in self:
@@ -275,6 +285,14 @@ class ResCompany(models.Model):
                 )
             if company.health_retention_cooldown_days < 0:
                 raise ValidationError(_("The retention cooldown cannot be negative."))
+            if not 1 <= company.sudo().health_retention_daily_cases <= MAX_DAILY_CASES:
+                raise ValidationError(
+                    _(
+                        "The new retention cases per owner and day must be between 1 and "
+                        "%(max)s.",
+                        max=MAX_DAILY_CASES,
+                    )
+                )
             if company.health_retention_winback_factor < 1:
                 raise ValidationError(
                     _(
@@ -334,5 +352,6 @@ class ResCompany(models.Model):
             "activity_days": self.health_retention_activity_days,
             "cooldown_days": self.health_retention_cooldown_days,
             "winback_factor": self.health_retention_winback_factor,
+            "daily_cases": self.sudo().health_retention_daily_cases,
             "default_user_id": self.health_retention_default_user_id.id,
         }

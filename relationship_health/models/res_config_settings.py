@@ -73,6 +73,9 @@ class ResConfigSettings(models.TransientModel):
     health_retention_winback_factor = fields.Float(
         related="company_id.health_retention_winback_factor", readonly=False
     )
+    health_retention_daily_cases = fields.Integer(
+        related="company_id.health_retention_daily_cases", readonly=False
+    )
     health_retention_default_user_id = fields.Many2one(
         related="company_id.health_retention_default_user_id",
         readonly=False,

@@ -16,6 +16,8 @@ MAX_MOOD_WEIGHT = 10
 MAX_VISIT_CADENCE_DAYS = 3 * 366
 #: Longest visit reminder window and retention follow-up delay.
 MAX_REMINDER_DAYS = 365
+#: Most new retention cases an owner may get a day.
+MAX_DAILY_CASES = 1000
 #: Highest win-back factor (times the usual order interval).
 MAX_WINBACK_FACTOR = 100
 #: Longest service-level target.

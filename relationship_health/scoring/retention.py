@@ -7,11 +7,16 @@ reads an account's facts and the state of its retention work, asks
 
 ``config`` is a company's retention settings as plain values (the keys
 ``drop_points``, ``critical_days`` and ``winback_factor`` are used here).
+
+The work of a day is sized to the team: a transition first waits in the
+queue (a *waiting* case); :func:`choose_today` hands out, per owner, at most
+the daily limit of new cases, the most valuable first (:func:`queue_key`).
 Day counts are whole days between dates of the health time zone
 (``models/health_clock.py``); ``as_of`` is passed in.
 """
 
-from datetime import timedelta
+import math
+from datetime import date, timedelta
 
 from .vocabulary import BAND_RANK, RISK_BANDS
 
@@ -152,6 +157,8 @@ def decide(facts, existing, as_of, config):
     case. Actions:
 
     * ``recover`` — the open case's account is healthy again: close it;
+    * ``withdraw`` — the account of a waiting case (``existing["waiting"]``)
+      is healthy again: close it, no work was handed out;
     * ``handle`` — the case's activity and opportunity are both done: close it;
     * ``note`` — a further fall (``detail``: the changes): note it on the work;
     * ``remember`` — better than last reported: remember it silently;
@@ -161,7 +168,14 @@ def decide(facts, existing, as_of, config):
     """
     if existing.get("case_id"):
         if is_recovered(facts, existing, config):
-            return "recover", None
+            return ("withdraw" if existing.get("waiting") else "recover"), None
+        if existing.get("waiting"):
+            # No work to note on yet: what changed is remembered silently.
+            if changes_since_report(facts, existing, config) or improved_since_report(
+                facts, existing
+            ):
+                return "remember", None
+            return None, None
         if not existing.get("activity_id") and not existing.get("lead_id"):
             return "handle", None
         changes = changes_since_report(facts, existing, config)
@@ -176,3 +190,124 @@ def decide(facts, existing, as_of, config):
     if in_cooldown(existing, as_of):
         return "cooldown", found
     return "open", found
+
+
+# ----------------------------------------------------------------------
+# The queue: at most N new cases per owner and day, the most valuable first
+# ----------------------------------------------------------------------
+def score_fall(facts):
+    """How far the score fell: the larger of its fall since the last scoring
+    (``score_before``) and since the reference score of about 30 days ago
+    (``score_reference``); 0 when it did not fall or is not known."""
+    score = facts.get("score")
+    if score is None:
+        return 0.0
+    befores = (facts.get("score_before"), facts.get("score_reference"))
+    return max([0.0, *(before - score for before in befores if before is not None)])
+
+
+def queue_key(item):
+    """The order of a queue, the most valuable first: the revenue at risk,
+    then how far the score fell, then the longest waiting, then the oldest
+    record. ``item`` has ``id``, ``revenue``, ``fall`` and ``queued_on``."""
+    return (
+        -(item.get("revenue") or 0.0),
+        -(item.get("fall") or 0.0),
+        item["queued_on"],
+        item["id"],
+    )
+
+
+def queue_ranks(items):
+    """``{id: rank}``: the place of each waiting item in its owner's queue
+    (1 is handed out next); ``item["owner"]`` is any key of an owner."""
+    ranks, seen = {}, {}
+    for item in sorted(items, key=queue_key):
+        seen[item["owner"]] = seen.get(item["owner"], 0) + 1
+        ranks[item["id"]] = seen[item["owner"]]
+    return ranks
+
+
+def choose_today(items, given_today, limits):
+    """The ids of the waiting items to hand out today, in queue order: per
+    owner, the first ``limits[owner]`` minus ``given_today[owner]`` (the new
+    cases the owner already got today) of its queue, none once the limit is
+    reached. An owner without a limit gets nothing."""
+    room = {
+        owner: max(limit - given_today.get(owner, 0), 0)
+        for owner, limit in limits.items()
+    }
+    chosen = []
+    for item in sorted(items, key=queue_key):
+        if room.get(item["owner"], 0) > 0:
+            room[item["owner"]] -= 1
+            chosen.append(item["id"])
+    return chosen
+
+
+# ----------------------------------------------------------------------
+# The facts of an account, and of a transition kept in the queue
+# ----------------------------------------------------------------------
+def _value(value):
+    """A frame cell as a python value, None when missing."""
+    if value is None:
+        return None
+    if hasattr(value, "item"):
+        value = value.item()
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value
+
+
+def account_facts(row, state, as_of, config):
+    """The numbers of one account that the rules and the notes use, from its
+    row of the scoring's results (``itertuples``) and ``state`` (its
+    retention state: reference score, critical streak)."""
+    critical_since = state.get("critical_since")
+    days_since_order = _value(row.days_since_order)
+    interval = _value(row.order_interval_days)
+    facts = {
+        "company_id": int(row.company_id),
+        "band": _value(row.band),
+        "band_before": _value(row.band_before),
+        "score": _value(row.score),
+        "score_before": _value(row.score_before),
+        "score_reference": _value(state.get("reference_score")),
+        "critical_since": critical_since,
+        "critical_days": critical_days(critical_since, as_of),
+        "days_since_order": int(days_since_order)
+        if days_since_order is not None
+        else None,
+        "order_interval": interval,
+        "winback": is_winback(days_since_order, interval, config["winback_factor"]),
+        "reasons": list(row.reasons) if isinstance(row.reasons, (list, tuple)) else [],
+        # The scoring's own 12-month revenue (None when the frame lacks it).
+        "revenue": _value(getattr(row, "revenue_12m", None)),
+    }
+    facts["fall"] = score_fall(facts)
+    return facts
+
+
+def work_data(facts, triggers, team_id):
+    """What a waiting case keeps of its transition for the work handed out
+    later, as JSON values."""
+    since = facts["critical_since"]
+    return dict(
+        facts,
+        critical_since=since.isoformat() if since else None,
+        triggers=list(triggers),
+        team_id=team_id,
+    )
+
+
+def facts_from_work_data(data, company_id, revenue, queued_on, as_of):
+    """The facts of a transition kept by :func:`work_data`, handed out on
+    ``as_of``: ``waited_since`` is the day it was detected when earlier."""
+    since = data.get("critical_since")
+    return dict(
+        data,
+        company_id=company_id,
+        revenue=revenue or 0.0,
+        critical_since=date.fromisoformat(since) if since else None,
+        waited_since=queued_on if queued_on and queued_on < as_of else None,
+    )
