@@ -74,6 +74,18 @@ class RelationshipHealthRetention(models.AbstractModel):
             for kind in ("followup", "winback")
         }
 
+    def _activity_type_ids(self):
+        """Ids of the retention activity types, from the cache of external ids
+        (no query: :meth:`_automation` checked that they exist)."""
+        data = self.env["ir.model.data"]
+        return [
+            data._xmlid_to_res_id(
+                f"relationship_health.mail_activity_type_retention_{kind}",
+                raise_if_not_found=False,
+            )
+            for kind in ("followup", "winback")
+        ]
+
     def _retention_tag(self):
         return self.env.ref(
             "relationship_health.crm_tag_retention", raise_if_not_found=False
@@ -132,7 +144,7 @@ class RelationshipHealthRetention(models.AbstractModel):
             self.env.cr,
             account_ids,
             [int(pid) for pid in frame.index[frame["band"] == "critical"]],
-            [activity_type.id for activity_type in self._activity_types().values()],
+            self._activity_type_ids(),
             as_of,
             rules.reference_window(as_of),
         )
