@@ -5,6 +5,20 @@ from ..scoring.vocabulary import BAND_LABELS, BANDS, selection
 HEALTH_BANDS = selection(BANDS, BAND_LABELS)
 
 
+def cause_snapshot_field(help_text):
+    """The daily health snapshot of the account that caused a record of the
+    retention automation (an opportunity, an activity): set once, kept when
+    the snapshot is deleted."""
+    return fields.Many2one(
+        "relationship.health.snapshot",
+        readonly=True,
+        copy=False,
+        ondelete="set null",
+        index="btree_not_null",
+        help=help_text,
+    )
+
+
 class RelationshipHealthSnapshot(models.Model):
     """One row per account and day the health was computed.
 
