@@ -1,6 +1,17 @@
-"""What the buttons of the addons return: a notification that reloads the
-view, and the mail composer of the emails sent to an account about its
-service (the service-level report, the breach email) with their recipients."""
+"""What the buttons of the addons show and return: the counts of the smart
+buttons, a notification that reloads the view, and the mail composer of the
+emails sent to an account about its service (the service-level report, the
+breach email) with their recipients."""
+
+
+def linked_counts(records, model, field):
+    """How many ``model`` rows point to each of ``records`` through their
+    many2one ``field``: ``{record: count}``, one grouped read."""
+    return dict(
+        records.env[model]._read_group(
+            [(field, "in", records.ids)], [field], ["__count"]
+        )
+    )
 
 
 def reload_notification(message):

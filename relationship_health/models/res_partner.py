@@ -20,7 +20,7 @@ from .partner_health_fields import (
     money_result,
     score_result,
 )
-from .health_actions import reload_notification
+from .health_actions import linked_counts, reload_notification
 from .health_clock import health_today
 from .relationship_health_snapshot import HEALTH_BANDS
 from .survey_question import SERVQUAL_DIMENSIONS
@@ -228,11 +228,7 @@ class ResPartner(models.Model):
         return texts.reason_text(self, reason)
 
     def _compute_health_snapshot_count(self):
-        counts = dict(
-            self.env["relationship.health.snapshot"]._read_group(
-                [("partner_id", "in", self.ids)], ["partner_id"], ["__count"]
-            )
-        )
+        counts = linked_counts(self, "relationship.health.snapshot", "partner_id")
         for partner in self:
             partner.health_snapshot_count = counts.get(partner, 0)
 
