@@ -1,8 +1,9 @@
 """Who reads and who writes the health fields of res.partner.
 
 The group of every health field, the fields the sales team sets by hand, the
-field factories of res.partner and the check that keeps users from setting
-the engine's results (called by res.partner's create and write).
+field factories of res.partner (and the account field of the records about
+an account) and the check that keeps users from setting the engine's results
+(called by res.partner's create and write).
 """
 
 from odoo import fields
@@ -74,6 +75,14 @@ def money_result(string, **kwargs):
         digits="Product Price",
         aggregator="sum",
         **kwargs,
+    )
+
+
+def account_field(**kwargs):
+    """The customer account a record is about (a snapshot, a commitment, a
+    failure…): required, deleted with the account."""
+    return fields.Many2one(
+        "res.partner", string="Account", required=True, ondelete="cascade", **kwargs
     )
 
 

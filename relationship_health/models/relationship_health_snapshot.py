@@ -1,6 +1,7 @@
 from odoo import fields, models
 
 from ..scoring.vocabulary import BAND_LABELS, BANDS, selection
+from .partner_health_fields import account_field
 
 HEALTH_BANDS = selection(BANDS, BAND_LABELS)
 
@@ -31,13 +32,7 @@ class RelationshipHealthSnapshot(models.Model):
     _order = "snapshot_date desc, id desc"
     _rec_name = "partner_id"
 
-    partner_id = fields.Many2one(
-        "res.partner",
-        string="Account",
-        required=True,
-        ondelete="cascade",
-        readonly=True,
-    )
+    partner_id = account_field(readonly=True)
     snapshot_date = fields.Date(string="Date", required=True, readonly=True, index=True)
     company_id = fields.Many2one("res.company", readonly=True, index=True)
     user_id = fields.Many2one("res.users", string="Salesperson", readonly=True)

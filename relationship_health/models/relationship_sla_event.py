@@ -9,6 +9,7 @@ from odoo.tools import SQL, format_datetime, split_every
 
 from ..scoring.rules import commitment_state
 from .health_actions import account_recipients, composer_action
+from .partner_health_fields import account_field
 
 #: A breach older than this is history: nobody informs a customer of it any more.
 BREACH_NOTICE_WINDOW = timedelta(days=30)
@@ -69,12 +70,8 @@ class RelationshipSlaEvent(models.Model):
         tracking=True,
         help="What was promised to the customer.",
     )
-    partner_id = fields.Many2one(
-        "res.partner",
-        string="Account",
-        required=True,
+    partner_id = account_field(
         index=True,
-        ondelete="cascade",
         tracking=True,
         domain="[('is_company', '=', True)]",
         help="The customer account; a contact is replaced by its company.",
