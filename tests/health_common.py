@@ -2,6 +2,7 @@
 service commitments, created through the ORM the way users create them."""
 
 import os
+import unittest
 from contextlib import contextmanager
 from datetime import timedelta
 
@@ -16,6 +17,11 @@ from odoo.addons.relationship_health.models.health_clock import health_today
 #: user's zone instead of UTC (the product's day, see README) shows up as a
 #: failure around midnight UTC (see README, Tests: running at chosen instants).
 TEST_USER_TZ = "Europe/Brussels"
+
+#: The sales groups of the test users.
+SALESMAN = "sales_team.group_sale_salesman"
+SALESMAN_ALL = "sales_team.group_sale_salesman_all_leads"
+SALES_MANAGER = "sales_team.group_sale_manager"
 
 #: Set (to a UTC instant) when the suite runs with the clock started at a
 #: chosen instant (tests/conftest.py, --rh-now or RH_NOW).
@@ -46,19 +52,17 @@ class HealthCase(TransactionCase):
         # The product's "today": the UTC day (README, The score).
         cls.today = health_today()
         cls.engine = cls.env["relationship.health.engine"]
-        cls.salesman = new_test_user(
-            cls.env,
-            login="rh_salesman",
-            name="Rita Rep",
+        cls.salesman = cls.make_user(
+            "rh_salesman",
+            "Rita Rep",
             tz=TEST_USER_TZ,
-            groups="sales_team.group_sale_salesman",
+            groups=SALESMAN,
         )
-        cls.manager = new_test_user(
-            cls.env,
-            login="rh_manager",
-            name="Max Manager",
+        cls.manager = cls.make_user(
+            "rh_manager",
+            "Max Manager",
             tz=TEST_USER_TZ,
-            groups="sales_team.group_sale_manager",
+            groups=SALES_MANAGER,
         )
         cls.product = cls.env["product.product"].create(
             {
@@ -98,6 +102,11 @@ class HealthCase(TransactionCase):
         cls.q_nps, cls.q_csat = cls.survey.question_ids
 
     # -- builders --------------------------------------------------------------
+    @classmethod
+    def make_user(cls, login, name, groups, **vals):
+        """A user of the tests with these groups (comma-separated xml ids)."""
+        return new_test_user(cls.env, login=login, name=name, groups=groups, **vals)
+
     @classmethod
     def _days_ago(cls, days):
         return fields.Datetime.now().replace(microsecond=0) - timedelta(days=days)
@@ -218,9 +227,20 @@ class ServiceLevelCase(HealthCase):
     """Tests of service levels: only the test's own service levels count (the
     demo book has its own, archived here)."""
 
+    #: The bridge module whose commitments the tests record: they are skipped
+    #: where it is not installed.
+    bridge = None
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
+        if cls.bridge and not cls.env["ir.module.module"].search_count(
+            [("name", "=", cls.bridge), ("state", "=", "installed")]
+        ):
+            raise unittest.SkipTest(f"{cls.bridge} is not installed")
         cls.Policy = cls.env["relationship.sla.policy"]
         cls.Event = cls.env["relationship.sla.event"]
+        cls.breach_type = cls.env.ref(
+            "relationship_health.mail_activity_type_sla_breach"
+        )
         cls.Policy.search([]).write({"active": False})

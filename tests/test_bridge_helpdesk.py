@@ -5,29 +5,21 @@ import unittest
 from datetime import timedelta
 
 from odoo import Command
-from odoo.tests import new_test_user
 from odoo.tools import SQL
 
-from health_common import HealthCase
+from health_common import ServiceLevelCase
 
 
-class TestBridgeHelpdesk(HealthCase):
+class TestBridgeHelpdesk(ServiceLevelCase):
+    bridge = "relationship_health_helpdesk"
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        if "helpdesk.ticket.sla" not in cls.env.registry or not cls.env[
-            "ir.module.module"
-        ].search_count(
-            [("name", "=", "relationship_health_helpdesk"), ("state", "=", "installed")]
-        ):
+        if "helpdesk.ticket.sla" not in cls.env.registry:
             raise unittest.SkipTest("relationship_health_helpdesk is not installed")
-        cls.Event = cls.env["relationship.sla.event"].with_context(active_test=False)
-        cls.Policy = cls.env["relationship.sla.policy"]
-        cls.breach_type = cls.env.ref(
-            "relationship_health.mail_activity_type_sla_breach"
-        )
+        cls.Event = cls.Event.with_context(active_test=False)
         # Only this test's service levels and helpdesk SLAs count.
-        cls.Policy.search([]).write({"active": False})
         cls.env["helpdesk.sla"].search([]).write({"active": False})
         cls.resolution = cls.Policy.create(
             {
@@ -84,6 +76,18 @@ class TestBridgeHelpdesk(HealthCase):
                 "team_id": self.team.id,
                 "stage_id": self.stage_new.id,
                 **vals,
+            }
+        )
+
+    def helpdesk_sla_policy(self):
+        """A service level whose deadline is the ticket's helpdesk SLA."""
+        return self.Policy.create(
+            {
+                "name": "Helpdesk SLA",
+                "metric": "resolution",
+                "target_type": "field",
+                "deadline_field": "helpdesk_sla_deadline",
+                "scope": "all",
             }
         )
 
@@ -179,10 +183,9 @@ class TestBridgeHelpdesk(HealthCase):
         self.assertEqual(len(self.breach_activities(event)), 1)
 
     def test_helpdesk_agents_need_no_sales_rights(self):
-        agent = new_test_user(
-            self.env,
-            login="rh_agent",
-            name="Alex Agent",
+        agent = self.make_user(
+            "rh_agent",
+            "Alex Agent",
             groups="base.group_user,helpdesk_mgmt.group_helpdesk_user",
         )
         ticket = (
@@ -355,15 +358,7 @@ class TestBridgeHelpdesk(HealthCase):
                 "stage_id": self.stage_progress.id,
             }
         )
-        policy = self.Policy.create(
-            {
-                "name": "Helpdesk SLA",
-                "metric": "resolution",
-                "target_type": "field",
-                "deadline_field": "helpdesk_sla_deadline",
-                "scope": "all",
-            }
-        )
+        policy = self.helpdesk_sla_policy()
         ticket = self.ticket(self.contact)
         line = ticket.ticket_sla_ids.filtered(lambda s: s.sla_id == four_hours)
         self.assertEqual(len(ticket.ticket_sla_ids), 2)
@@ -418,15 +413,7 @@ class TestBridgeHelpdesk(HealthCase):
                 "stage_id": self.stage_done.id,
             }
         )
-        policy = self.Policy.create(
-            {
-                "name": "Helpdesk SLA",
-                "metric": "resolution",
-                "target_type": "field",
-                "deadline_field": "helpdesk_sla_deadline",
-                "scope": "all",
-            }
-        )
+        policy = self.helpdesk_sla_policy()
         ticket = self.ticket(self.contact)
         line = ticket.ticket_sla_ids
         # The ticket came in yesterday: its 4 hours are long gone.

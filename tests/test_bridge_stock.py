@@ -2,7 +2,6 @@
 service-level commitments of their account, through the real sale → delivery
 flow."""
 
-import unittest
 from unittest import mock
 from datetime import timedelta
 
@@ -10,24 +9,16 @@ from odoo import Command, fields
 from odoo.exceptions import AccessError
 from odoo.tests import Form
 
-from health_common import HealthCase
+from health_common import ServiceLevelCase
 
 
-class TestBridgeStock(HealthCase):
+class TestBridgeStock(ServiceLevelCase):
+    bridge = "relationship_health_stock"
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        if not cls.env["ir.module.module"].search_count(
-            [("name", "=", "relationship_health_stock"), ("state", "=", "installed")]
-        ):
-            raise unittest.SkipTest("relationship_health_stock is not installed")
-        cls.Event = cls.env["relationship.sla.event"].with_context(active_test=False)
-        cls.Policy = cls.env["relationship.sla.policy"]
-        cls.breach_type = cls.env.ref(
-            "relationship_health.mail_activity_type_sla_breach"
-        )
-        # Only this test's service levels count (the demo book has its own).
-        cls.Policy.search([]).write({"active": False})
+        cls.Event = cls.Event.with_context(active_test=False)
         cls.promised = cls.Policy.create(
             {
                 "name": "Delivered on the promised date",

@@ -17,7 +17,7 @@ from odoo.tests import HttpCase, new_test_user
 from odoo.tests.common import JsonRpcException
 from odoo.tools import SQL
 
-from health_common import HealthCase
+from health_common import HealthCase, SALESMAN, SALESMAN_ALL
 
 #: The health fields the customer must never read: score, band, components,
 #: trend, confidence, NPS, reasons and summary, facts, visit plan and its
@@ -104,10 +104,9 @@ class TestHealthAccess(HealthCase):
         cls.order(cls.buyer, 20, price=100.0)
         cls.sla(cls.account, 5, done_late_days=1)
         cls.account.action_recompute_health()
-        cls.customer = new_test_user(
-            cls.env,
-            login="rh_portal",
-            name="Paula Portal",
+        cls.customer = cls.make_user(
+            "rh_portal",
+            "Paula Portal",
             groups="base.group_portal",
             email="paula@example.com",
         )
@@ -115,19 +114,13 @@ class TestHealthAccess(HealthCase):
         cls.users = {
             "public": cls.env.ref("base.public_user"),
             "portal": cls.customer,
-            "internal": new_test_user(
-                cls.env,
-                login="rh_accountant",
-                name="Ada Accountant",
+            "internal": cls.make_user(
+                "rh_accountant",
+                "Ada Accountant",
                 groups="base.group_user,base.group_partner_manager,account.group_account_invoice",
             ),
             "salesman": cls.salesman,
-            "salesman_all": new_test_user(
-                cls.env,
-                login="rh_salesman_all",
-                name="Alex All",
-                groups="sales_team.group_sale_salesman_all_leads",
-            ),
+            "salesman_all": cls.make_user("rh_salesman_all", "Alex All", SALESMAN_ALL),
             "manager": cls.manager,
             "admin": cls.env.ref("base.user_admin"),
         }
@@ -385,18 +378,8 @@ class TestCommitmentAccess(HealthCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.other_rep = new_test_user(
-            cls.env,
-            login="rh_other_rep",
-            name="Oscar Other",
-            groups="sales_team.group_sale_salesman",
-        )
-        cls.all_rep = new_test_user(
-            cls.env,
-            login="rh_all_rep",
-            name="Alma All",
-            groups="sales_team.group_sale_salesman_all_leads",
-        )
+        cls.other_rep = cls.make_user("rh_other_rep", "Oscar Other", groups=SALESMAN)
+        cls.all_rep = cls.make_user("rh_all_rep", "Alma All", groups=SALESMAN_ALL)
         cls.mine, _buyer = cls.make_account("Own Account")
         cls.theirs, _buyer = cls.make_account("Their Account", user_id=cls.other_rep.id)
         cls.my_event = cls.sla(cls.mine, 3, done_late_days=1)

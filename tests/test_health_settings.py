@@ -50,18 +50,16 @@ class TestHealthSettings(HealthCase):
                     "health_weight_recency": 0,
                 }
             )
-        with self.assertRefused("(?i)weight"):
-            company.health_weight_sla = -5
-        with self.assertRefused("(?i)half"):
-            company.health_satisfaction_half_life = 0
-        with self.assertRefused("(?i)interval"):
-            company.health_default_purchase_interval = -1
-        with self.assertRefused("cadence"):
-            company.health_default_visit_interval = -30
-        with self.assertRefused("Highly Profitable Accounts.*percentage"):
-            company.health_profit_top_share = 0
-        with self.assertRefused("Discount Rate.*percentage"):
-            company.health_clv_discount_rate = 120
+        for field, value, message in (
+            ("health_weight_sla", -5, "(?i)weight"),
+            ("health_satisfaction_half_life", 0, "(?i)half"),
+            ("health_default_purchase_interval", -1, "(?i)interval"),
+            ("health_default_visit_interval", -30, "cadence"),
+            ("health_profit_top_share", 0, "Highly Profitable Accounts.*percentage"),
+            ("health_clv_discount_rate", 120, "Discount Rate.*percentage"),
+        ):
+            with self.subTest(field=field), self.assertRefused(message):
+                company[field] = value
 
     def test_bad_cadence_is_refused(self):
         with self.assertRefused("cadence"):
@@ -75,25 +73,21 @@ class TestHealthSettings(HealthCase):
         self.assertEqual(self.account.visit_plan_date, self.today)
 
     def test_commitment_dates_are_checked(self):
-        with self.assertRefused("deadline"):
-            self.env["relationship.sla.event"].create(
-                {
-                    "name": "Impossible promise",
-                    "partner_id": self.account.id,
-                    "date_start": "2026-03-10 10:00:00",
-                    "date_deadline": "2026-03-01 10:00:00",
-                }
-            )
-        with self.assertRefused("before"):
-            self.env["relationship.sla.event"].create(
-                {
-                    "name": "Done before promised",
-                    "partner_id": self.account.id,
-                    "date_start": "2026-03-10 10:00:00",
-                    "date_deadline": "2026-03-12 10:00:00",
-                    "date_done": "2026-03-09 10:00:00",
-                }
-            )
+        committed = "2026-03-10 10:00:00"
+        for message, deadline, done in (
+            ("deadline", "2026-03-01 10:00:00", False),  # due before committed
+            ("before", "2026-03-12 10:00:00", "2026-03-09 10:00:00"),  # done before
+        ):
+            with self.subTest(message), self.assertRefused(message):
+                self.env["relationship.sla.event"].create(
+                    {
+                        "name": "Impossible promise",
+                        "partner_id": self.account.id,
+                        "date_start": committed,
+                        "date_deadline": deadline,
+                        "date_done": done,
+                    }
+                )
 
     def test_health_metric_needs_a_numeric_question(self):
         with self.assertRefused("scale or a numerical"):

@@ -8,7 +8,7 @@ from odoo import Command
 from odoo.exceptions import AccessError
 from odoo.tests import new_test_user
 
-from health_common import HealthCase
+from health_common import HealthCase, SALESMAN, SALESMAN_ALL
 
 ENGINE_LOGGER = "odoo.addons.relationship_health.models.relationship_health_engine"
 
@@ -71,19 +71,17 @@ class TestPoisonedAccount(RobustnessCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.foreign_rep = new_test_user(
-            cls.env,
-            login="rh_foreign_rep",
-            name="Frank Foreign",
-            groups="sales_team.group_sale_salesman",
+        cls.foreign_rep = cls.make_user(
+            "rh_foreign_rep",
+            "Frank Foreign",
+            groups=SALESMAN,
             company_id=cls.other.id,
             company_ids=[Command.set(cls.other.ids)],
         )
-        cls.team_leader = new_test_user(
-            cls.env,
-            login="rh_team_leader",
-            name="Tina Teamlead",
-            groups="sales_team.group_sale_salesman_all_leads",
+        cls.team_leader = cls.make_user(
+            "rh_team_leader",
+            "Tina Teamlead",
+            groups=SALESMAN_ALL,
             company_id=cls.other.id,
             company_ids=[Command.set((cls.home | cls.other).ids)],
         )
@@ -96,14 +94,17 @@ class TestPoisonedAccount(RobustnessCase):
         )
         cls.foreign_team.member_ids = cls.foreign_rep
 
+    def make_poisoned(self, name):
+        """An account of the home company whose salesperson works for the
+        other company only."""
+        account, _c = self.make_account(
+            name, company_id=self.home.id, user_id=self.foreign_rep.id, customer_rank=1
+        )
+        return account
+
     def test_a_poisoned_account_is_skipped_listed_and_retried(self):
         before, _c = self.make_account("Before Poison", customer_rank=1)
-        poisoned, _c = self.make_account(
-            "Poisoned Plastics",
-            company_id=self.home.id,
-            user_id=self.foreign_rep.id,
-            customer_rank=1,
-        )
+        poisoned = self.make_poisoned("Poisoned Plastics")
         after, _c = self.make_account("After Poison", customer_rank=1)
         for account in (before, poisoned, after):
             self.make_critical(account)
@@ -180,12 +181,7 @@ class TestPoisonedAccount(RobustnessCase):
         )
 
     def test_recompute_of_a_poisoned_account_with_others(self):
-        poisoned, _c = self.make_account(
-            "Poisoned Paper",
-            company_id=self.home.id,
-            user_id=self.foreign_rep.id,
-            customer_rank=1,
-        )
+        poisoned = self.make_poisoned("Poisoned Paper")
         healthy, _c = self.make_account("Fine Fabrics", customer_rank=1)
         self.make_critical(poisoned)
         with self.assertLogs(ENGINE_LOGGER, logging.WARNING):
@@ -459,12 +455,7 @@ class TestMergeAndArchive(RobustnessCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.fallback = new_test_user(
-            cls.env,
-            login="rh_fallback_owner",
-            name="Fiona Fallback",
-            groups="sales_team.group_sale_salesman",
-        )
+        cls.fallback = cls.make_user("rh_fallback_owner", "Fiona Fallback", SALESMAN)
         cls.home.health_retention_default_user_id = cls.fallback
 
     def snapshot(self, account, days_ago, score):
@@ -568,12 +559,7 @@ class TestMergeAndArchive(RobustnessCase):
         )
 
     def test_archived_salesperson_hands_open_cases_to_the_fallback_owner(self):
-        rep = new_test_user(
-            self.env,
-            login="rh_leaving_rep",
-            name="Lou Leaving",
-            groups="sales_team.group_sale_salesman",
-        )
+        rep = self.make_user("rh_leaving_rep", "Lou Leaving", groups=SALESMAN)
         account, _c = self.make_account(
             "Orphan Optics", customer_rank=1, user_id=rep.id
         )

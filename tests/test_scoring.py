@@ -16,6 +16,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "relationship_health"))
 
+from scoring.components import ANSWER_COLUMNS  # noqa: E402
 from scoring import (  # noqa: E402
     BANDS,
     COMPONENTS,
@@ -62,17 +63,7 @@ def answers(*rows):
         }
         for row in rows
     ]
-    return pd.DataFrame(
-        frame,
-        columns=[
-            "partner_id",
-            "answer_date",
-            "metric",
-            "value",
-            "scale_min",
-            "scale_max",
-        ],
-    )
+    return pd.DataFrame(frame, columns=list(ANSWER_COLUMNS))
 
 
 def visits(*rows):

@@ -69,6 +69,7 @@ class TestRampEnds(unittest.TestCase):
 
 # -- rules the shell applies to the results (scoring/rules.py) ---------------
 from scoring.rules import (  # noqa: E402
+    commitment_state,
     next_visit_dates,
     revenue_at_risk,
     running_overrides,
@@ -160,6 +161,30 @@ class TestRevenueAtRisk(unittest.TestCase):
         revenue = pd.Series([12.34, 56.78], index=INDEX[:2])
         self.assertEqual(revenue_at_risk(revenue, bands).tolist(), [12.34, 0.0])
         self.assertEqual(revenue_at_risk([], []).tolist(), [])
+
+
+class TestCommitmentState(unittest.TestCase):
+    DEADLINE = pd.Timestamp("2026-03-02 12:00")
+
+    def test_done_by_the_deadline_is_met_after_it_breached(self):
+        for done, state in (
+            (self.DEADLINE, "met"),
+            (self.DEADLINE - pd.Timedelta(hours=1), "met"),
+            (self.DEADLINE + pd.Timedelta(minutes=1), "breached"),
+        ):
+            self.assertEqual(commitment_state(self.DEADLINE, done), state)
+            later = self.DEADLINE + pd.Timedelta(days=9)
+            self.assertEqual(commitment_state(self.DEADLINE, done, later), state)
+
+    def test_open_is_breached_only_past_the_deadline_at_now(self):
+        before, after = (
+            self.DEADLINE - pd.Timedelta(hours=1),
+            self.DEADLINE + pd.Timedelta(hours=1),
+        )
+        self.assertEqual(commitment_state(self.DEADLINE, None), "open")
+        self.assertEqual(commitment_state(self.DEADLINE, None, before), "open")
+        self.assertEqual(commitment_state(self.DEADLINE, None, self.DEADLINE), "open")
+        self.assertEqual(commitment_state(self.DEADLINE, None, after), "breached")
 
 
 class TestFirstFreeSlot(unittest.TestCase):

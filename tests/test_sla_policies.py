@@ -8,7 +8,7 @@ import psycopg2
 from freezegun import freeze_time
 
 from odoo import Command, fields
-from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.exceptions import AccessError, UserError
 from odoo.tools import mute_logger
 
 from health_common import ServiceLevelCase
@@ -18,9 +18,6 @@ class SlaCase(ServiceLevelCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.breach_type = cls.env.ref(
-            "relationship_health.mail_activity_type_sla_breach"
-        )
         cls.key_tag = cls.env["res.partner.category"].create({"name": "Key account"})
         cls.account, cls.buyer = cls.make_account("Valve Works")
         cls.key_account, cls.key_buyer = cls.make_account(
@@ -72,6 +69,19 @@ class SlaCase(ServiceLevelCase):
             else False,
             **extra,
         }
+
+    def other_company_policy(self):
+        """A service level of another company than the user's."""
+        other = self.env["res.company"].create({"name": "Other Co"})
+        return self.Policy.create(
+            {
+                "name": "Theirs",
+                "metric": "custom",
+                "target_type": "days",
+                "target_value": 1,
+                "company_id": other.id,
+            }
+        )
 
     def breach_activities(self, events=None):
         domain = [("activity_type_id", "=", self.breach_type.id)]
@@ -290,16 +300,7 @@ class TestSlaSources(SlaCase):
             self.Event.create(vals)
 
     def test_a_policy_of_another_company_is_refused(self):
-        other = self.env["res.company"].create({"name": "Other Co"})
-        theirs = self.Policy.create(
-            {
-                "name": "Theirs",
-                "metric": "custom",
-                "target_type": "days",
-                "target_value": 1,
-                "company_id": other.id,
-            }
-        )
+        theirs = self.other_company_policy()
         with self.assertRaises(UserError):
             self.Event.create(self.source(theirs, 41, 2, -1))
         mine_only = self.account.with_context(allowed_company_ids=[self.env.company.id])
@@ -541,16 +542,7 @@ class TestSlaAccess(SlaCase):
         self.assertEqual(account.sla_due_90, 1)
 
     def test_policies_stay_in_their_company(self):
-        other = self.env["res.company"].create({"name": "Other Co"})
-        theirs = self.Policy.create(
-            {
-                "name": "Theirs",
-                "metric": "custom",
-                "target_type": "days",
-                "target_value": 1,
-                "company_id": other.id,
-            }
-        )
+        theirs = self.other_company_policy()
         visible = self.Policy.with_user(self.manager).search([])
         self.assertNotIn(theirs, visible)
         self.assertIn(self.every, visible, "a policy without company is shared")

@@ -23,6 +23,11 @@ def pdf_text(pdf):
 
 
 class TestSlaReport(ServiceLevelCase):
+    def report_html(self, report, partners):
+        """The service-level report ``report`` of ``partners``, as HTML."""
+        html = self.env["ir.actions.report"]._render_qweb_html(report, partners.ids)
+        return html[0].decode()
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -144,11 +149,7 @@ class TestSlaReport(ServiceLevelCase):
         self.assertAlmostEqual(late.delay_hours, 30.0)
 
     def test_the_report_prints_months_policies_and_breaches(self):
-        html = (
-            self.env["ir.actions.report"]
-            ._render_qweb_html(REPORT, self.buyer.ids)[0]
-            .decode()
-        )
+        html = self.report_html(REPORT, self.buyer)
         self.assertIn("Service-level report", html)
         self.assertIn("Valve Works", html)
         self.assertIn("Deliveries within 5 days", html)
@@ -162,11 +163,7 @@ class TestSlaReport(ServiceLevelCase):
         self.assertNotIn(
             "Health score", html, "the customer's copy has no internal score"
         )
-        internal = (
-            self.env["ir.actions.report"]
-            ._render_qweb_html(REPORT_INTERNAL, self.account.ids)[0]
-            .decode()
-        )
+        internal = self.report_html(REPORT_INTERNAL, self.account)
         self.assertIn("Health score", internal)
         self.assertIn("65.0", internal)  # last month's average score
         self.assertIn("At Risk", internal)  # its last band
@@ -177,11 +174,7 @@ class TestSlaReport(ServiceLevelCase):
             ["relationship_health"], ["pt_BR"], overwrite=True
         )
         self.account.lang = "pt_BR"
-        html = (
-            self.env["ir.actions.report"]
-            ._render_qweb_html(REPORT, self.account.ids)[0]
-            .decode()
-        )
+        html = self.report_html(REPORT, self.account)
         self.assertIn("Relatório de níveis de serviço", html)
         self.assertIn("Compromissos que não cumprimos", html)
         months = [

@@ -1,6 +1,20 @@
 """The stories of the demo accounts: what happened to each, in days before today."""
 
 
+def sla_plan(count, breach, overdue=0, pending=0, **extra):
+    """The service commitments of a story: ``count`` closed ones, the shares
+    breached ``breach`` (before and within the last 60 days), ``overdue``
+    still open past their deadline, ``pending`` not due yet; ``within`` (in
+    ``extra``) caps how many days back they go."""
+    return {
+        "count": count,
+        "breach": breach,
+        "overdue": overdue,
+        "pending": pending,
+        **extra,
+    }
+
+
 def demo_plan(rng, story):
     """What happened to an account, in days before today, for its story.
 
@@ -51,12 +65,9 @@ def demo_plan(rng, story):
             survey_days(rng.randint(3, 6)), (8, 9, 9, 10, 10), (4, 5, 5)
         )
         plan["moods"] = [(0, (4, 5, 5))]
-        plan["sla"] = {
-            "count": rng.randint(9, 15),
-            "breach": (0.05, 0.05),
-            "overdue": 0,
-            "pending": rng.randint(0, 1),
-        }
+        plan["sla"] = sla_plan(
+            rng.randint(9, 15), (0.05, 0.05), pending=rng.randint(0, 1)
+        )
     elif story == "steady":
         plan["rhythm"] = rng.choice((30, 45, 60, 90))
         plan["first_order"] = rng.randint(760, 1000)
@@ -69,12 +80,9 @@ def demo_plan(rng, story):
             survey_days(rng.randint(2, 4)), (7, 8, 8, 9, 10), (4, 4, 5)
         )
         plan["moods"] = [(0, (4, 4, 5))]
-        plan["sla"] = {
-            "count": rng.randint(6, 12),
-            "breach": (0.1, 0.1),
-            "overdue": 0,
-            "pending": rng.randint(0, 1),
-        }
+        plan["sla"] = sla_plan(
+            rng.randint(6, 12), (0.1, 0.1), pending=rng.randint(0, 1)
+        )
     elif story == "newcomer":
         # One or two orders so far: too few for a rhythm, the default
         # purchase interval applies.
@@ -94,13 +102,7 @@ def demo_plan(rng, story):
                 [rng.randint(3, plan["last_visit"])], (9, 10), (4, 5)
             )
         plan["moods"] = [(0, (4, 5))]
-        plan["sla"] = {
-            "count": rng.randint(1, 3),
-            "breach": (0.0, 0.0),
-            "overdue": 0,
-            "pending": 1,
-            "within": first,
-        }
+        plan["sla"] = sla_plan(rng.randint(1, 3), (0.0, 0.0), pending=1, within=first)
     elif story == "recovering":
         # Stopped buying for half a year after a bad patch of service;
         # won back this month: orders, visits and good answers again.
@@ -119,12 +121,7 @@ def demo_plan(rng, story):
             + answers([rng.randint(5, plan["last_visit"])], (8, 9), (4, 5))
         )
         plan["moods"] = [(260, (4, 5)), (40, (1, 2)), (0, (4, 5))]
-        plan["sla"] = {
-            "count": rng.randint(9, 13),
-            "breach": (0.45, 0.0),
-            "overdue": 0,
-            "pending": 1,
-        }
+        plan["sla"] = sla_plan(rng.randint(9, 13), (0.45, 0.0), pending=1)
     elif story == "lukewarm":
         # Buys on rhythm, but lukewarm in surveys and commitments slip.
         # Either left unvisited for months (a stable "watch") or visited
@@ -143,12 +140,12 @@ def demo_plan(rng, story):
                 survey_days(rng.randint(3, 5)), (5, 6, 7, 7, 8, 8, 9), (3, 3, 4)
             )
             plan["moods"] = [(0, (3, 3, 4))]
-            plan["sla"] = {
-                "count": rng.randint(9, 14),
-                "breach": (0.3, 0.3),
-                "overdue": rng.randint(0, 1),
-                "pending": rng.randint(0, 1),
-            }
+            plan["sla"] = sla_plan(
+                rng.randint(9, 14),
+                (0.3, 0.3),
+                overdue=rng.randint(0, 1),
+                pending=rng.randint(0, 1),
+            )
         else:
             plan["last_order"] = rng.randint(
                 int(plan["rhythm"] * 0.8), int(plan["rhythm"] * 1.5)
@@ -161,12 +158,12 @@ def demo_plan(rng, story):
                 survey_days(rng.randint(2, 5)), (3, 5, 6, 7, 7, 8, 9), (2, 3, 3, 4)
             )
             plan["moods"] = [(0, (2, 3, 3))]
-            plan["sla"] = {
-                "count": rng.randint(8, 14),
-                "breach": (0.4, 0.5),
-                "overdue": rng.randint(0, 1),
-                "pending": rng.randint(0, 1),
-            }
+            plan["sla"] = sla_plan(
+                rng.randint(8, 14),
+                (0.4, 0.5),
+                overdue=rng.randint(0, 1),
+                pending=rng.randint(0, 1),
+            )
     elif story == "slipping":
         # Healthy until about two months ago: orders stopped, the last
         # survey was bad, commitments slipped and the last visit was declined.
@@ -182,12 +179,9 @@ def demo_plan(rng, story):
         )
         plan["surveys"] += answers([rng.randint(5, 25)], (3, 4, 5), (2, 2, 3))
         plan["moods"] = [(60, (4, 5)), (0, (2, 3))]
-        plan["sla"] = {
-            "count": rng.randint(9, 14),
-            "breach": (0.05, 0.5),
-            "overdue": 1,
-            "pending": rng.randint(0, 1),
-        }
+        plan["sla"] = sla_plan(
+            rng.randint(9, 14), (0.05, 0.5), overdue=1, pending=rng.randint(0, 1)
+        )
     elif story == "drifting":
         # A regular buyer who stopped three to nine months ago. Either
         # nobody has visited for months (drifted quietly, a stable
@@ -205,12 +199,7 @@ def demo_plan(rng, story):
             plan["surveys"] = answers(older, (7, 8, 8), (3, 4, 4)) + answers(
                 recent, (5, 6, 6, 7), (3, 3, 4)
             )
-            plan["sla"] = {
-                "count": rng.randint(10, 15),
-                "breach": (0.15, 0.2),
-                "overdue": 0,
-                "pending": 0,
-            }
+            plan["sla"] = sla_plan(rng.randint(10, 15), (0.15, 0.2))
         else:
             plan["visit_gap"] = (0.9, 1.2)
             plan["last_visit"] = int(plan["cadence"] * rng.uniform(1.4, 1.7))
@@ -218,12 +207,9 @@ def demo_plan(rng, story):
             plan["surveys"] = answers(older, (7, 8, 8), (3, 4, 4)) + answers(
                 recent, (4, 5, 6, 6), (2, 3, 3)
             )
-            plan["sla"] = {
-                "count": rng.randint(10, 15),
-                "breach": (0.2, 0.35),
-                "overdue": rng.randint(0, 1),
-                "pending": 0,
-            }
+            plan["sla"] = sla_plan(
+                rng.randint(10, 15), (0.2, 0.35), overdue=rng.randint(0, 1)
+            )
         plan["moods"] = [(plan["last_order"] + 30, (3, 4)), (0, (2, 3))]
     elif story == "lost":
         # Unhappy for a long time; last order seven to twelve months ago.
@@ -243,12 +229,9 @@ def demo_plan(rng, story):
             recent, (0, 1, 2, 3, 4), (1, 1, 2)
         )
         plan["moods"] = [(300, (2, 3)), (0, (1, 2))]
-        plan["sla"] = {
-            "count": rng.randint(10, 16),
-            "breach": (0.5, 0.6),
-            "overdue": rng.randint(1, 3),
-            "pending": 0,
-        }
+        plan["sla"] = sla_plan(
+            rng.randint(10, 16), (0.5, 0.6), overdue=rng.randint(1, 3)
+        )
     else:  # "signed": a visit plan started days ago, no history yet
         plan.update(
             rhythm=None,

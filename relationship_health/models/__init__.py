@@ -7,6 +7,9 @@ from . import relationship_sla_source_mixin
 from . import survey_question
 from . import relationship_health_failure
 from . import relationship_health_engine
+from . import relationship_visit_account_mixin
+from . import relationship_sla_account_mixin
+from . import relationship_health_override_mixin
 from . import res_partner
 from . import crm_lead
 from . import relationship_visit_tier

@@ -11,6 +11,35 @@ from odoo import api, models
 from odoo.tools import SQL
 
 
+#: The tables moved to the survivor, each with the statement that first
+#: settles the merged partner's (``%(src)s``) rows that would clash with the
+#: survivor's (``%(dst)s``).
+MOVED_TABLES = (
+    (
+        "relationship_health_snapshot",
+        """
+        DELETE FROM relationship_health_snapshot s
+         WHERE s.partner_id = %(src)s
+           AND EXISTS (SELECT 1 FROM relationship_health_snapshot d
+                        WHERE d.partner_id = %(dst)s
+                          AND d.snapshot_date = s.snapshot_date)
+        """,
+    ),
+    (
+        "relationship_retention_case",
+        """
+        UPDATE relationship_retention_case
+           SET state = 'closed', close_reason = 'merged',
+               date_closed = CURRENT_DATE, cooldown_until = CURRENT_DATE
+         WHERE partner_id = %(src)s AND state IN ('waiting', 'open')
+           AND EXISTS (SELECT 1 FROM relationship_retention_case d
+                        WHERE d.partner_id = %(dst)s
+                          AND d.state IN ('waiting', 'open'))
+        """,
+    ),
+)
+
+
 class MergePartnerAutomatic(models.TransientModel):
     _inherit = "base.partner.merge.automatic.wizard"
 
@@ -30,48 +59,16 @@ class MergePartnerAutomatic(models.TransientModel):
         self.env.flush_all()
         cr = self.env.cr
         for src in src_partners:
-            cr.execute(
-                SQL(
-                    """
-                DELETE FROM relationship_health_snapshot s
-                 WHERE s.partner_id = %(src)s
-                   AND EXISTS (SELECT 1 FROM relationship_health_snapshot d
-                                WHERE d.partner_id = %(dst)s
-                                  AND d.snapshot_date = s.snapshot_date)
-                """,
-                    src=src.id,
-                    dst=dst_partner.id,
+            for table, resolve_conflicts in MOVED_TABLES:
+                cr.execute(SQL(resolve_conflicts, src=src.id, dst=dst_partner.id))
+                cr.execute(
+                    SQL(
+                        "UPDATE %s SET partner_id = %s WHERE partner_id = %s",
+                        SQL.identifier(table),
+                        dst_partner.id,
+                        src.id,
+                    )
                 )
-            )
-            cr.execute(
-                SQL(
-                    "UPDATE relationship_health_snapshot SET partner_id = %s WHERE partner_id = %s",
-                    dst_partner.id,
-                    src.id,
-                )
-            )
-            cr.execute(
-                SQL(
-                    """
-                UPDATE relationship_retention_case
-                   SET state = 'closed', close_reason = 'merged',
-                       date_closed = CURRENT_DATE, cooldown_until = CURRENT_DATE
-                 WHERE partner_id = %(src)s AND state IN ('waiting', 'open')
-                   AND EXISTS (SELECT 1 FROM relationship_retention_case d
-                                WHERE d.partner_id = %(dst)s
-                                  AND d.state IN ('waiting', 'open'))
-                """,
-                    src=src.id,
-                    dst=dst_partner.id,
-                )
-            )
-            cr.execute(
-                SQL(
-                    "UPDATE relationship_retention_case SET partner_id = %s WHERE partner_id = %s",
-                    dst_partner.id,
-                    src.id,
-                )
-            )
         # The survivor is scored again by the next run; the merged partners'
         # failures are moot.
         cr.execute(

@@ -1,5 +1,7 @@
 from odoo import fields, models
 
+from .relationship_health_snapshot import cause_snapshot_field
+
 
 class CrmLead(models.Model):
     _inherit = "crm.lead"
@@ -25,11 +27,6 @@ class CrmLead(models.Model):
         index=True,
         help="Opened by the retention automation for an account whose health fell.",
     )
-    health_snapshot_id = fields.Many2one(
-        "relationship.health.snapshot",
-        readonly=True,
-        copy=False,
-        ondelete="set null",
-        index="btree_not_null",
-        help="The daily health snapshot of the account that caused this opportunity.",
+    health_snapshot_id = cause_snapshot_field(
+        "The daily health snapshot of the account that caused this opportunity."
     )

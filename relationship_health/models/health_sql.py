@@ -12,3 +12,16 @@ def contact_ids_sql(account_ids):
         "ARRAY(SELECT id FROM res_partner WHERE commercial_partner_id = ANY(%s))",
         [int(i) for i in account_ids],
     )
+
+
+def commitment_state_sql(event, now):
+    """SQL: the state of the commitment of the ``relationship_sla_event`` row
+    aliased ``event`` at ``now`` (the rule of ``scoring.rules.commitment_state``)."""
+    return SQL(
+        """CASE WHEN %(e)s.date_done IS NULL AND %(e)s.date_deadline < %(now)s THEN 'breached'
+                WHEN %(e)s.date_done IS NULL THEN 'open'
+                WHEN %(e)s.date_done <= %(e)s.date_deadline THEN 'met'
+                ELSE 'breached' END""",
+        e=SQL.identifier(event),
+        now=now,
+    )

@@ -1,14 +1,11 @@
-from odoo import fields, models
+from odoo import models
+
+from .relationship_health_snapshot import cause_snapshot_field
 
 
 class MailActivity(models.Model):
     _inherit = "mail.activity"
 
-    health_snapshot_id = fields.Many2one(
-        "relationship.health.snapshot",
-        readonly=True,
-        copy=False,
-        ondelete="set null",
-        index="btree_not_null",
-        help="The daily health snapshot of the account that caused this activity.",
+    health_snapshot_id = cause_snapshot_field(
+        "The daily health snapshot of the account that caused this activity."
     )

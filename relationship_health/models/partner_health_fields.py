@@ -1,10 +1,12 @@
 """Who reads and who writes the health fields of res.partner.
 
 The group of every health field, the fields the sales team sets by hand, the
-field factories of res.partner and the check that keeps users from setting
-the engine's results (called by res.partner's create and write).
+field factories of res.partner (and the account field of the records about
+an account) and the check that keeps users from setting the engine's results
+(called by res.partner's create and write).
 """
 
+from odoo import fields
 from odoo.exceptions import AccessError
 
 #: Who reads an account's health: the sales team only. Every health field of
@@ -37,6 +39,51 @@ def engine_result(field_class, *args, **kwargs):
     in forms, not copied, read by the sales team only; users cannot set it
     (:func:`check_health_fields_writable`)."""
     return health_field(field_class, *args, readonly=True, copy=False, **kwargs)
+
+
+def score_result(string, **kwargs):
+    """An engine result on the 0–100 scale of the score (a score, a share):
+    one decimal, averaged when grouped."""
+    return engine_result(
+        fields.Float, string=string, digits=(5, 1), aggregator="avg", **kwargs
+    )
+
+
+def gap_result(string, **kwargs):
+    """A SERVQUAL gap written by the engine (perception − expectation, on the
+    items' 1–7 scale): one decimal, averaged when grouped."""
+    return engine_result(
+        fields.Float, string=string, digits=(4, 1), aggregator="avg", **kwargs
+    )
+
+
+def count_result(string, **kwargs):
+    """A count written by the engine: summed when grouped."""
+    return engine_result(fields.Integer, string=string, aggregator="sum", **kwargs)
+
+
+def days_result(string, **kwargs):
+    """A number of days written by the engine: averaged when grouped."""
+    return engine_result(fields.Integer, string=string, aggregator="avg", **kwargs)
+
+
+def money_result(string, **kwargs):
+    """An amount in company currency written by the engine: summed when grouped."""
+    return engine_result(
+        fields.Float,
+        string=string,
+        digits="Product Price",
+        aggregator="sum",
+        **kwargs,
+    )
+
+
+def account_field(**kwargs):
+    """The customer account a record is about (a snapshot, a commitment, a
+    failure…): required, deleted with the account."""
+    return fields.Many2one(
+        "res.partner", string="Account", required=True, ondelete="cascade", **kwargs
+    )
 
 
 def is_protected(partners, name):

@@ -3,6 +3,8 @@
 from odoo import fields, models
 from odoo.tools import SQL
 
+from .partner_health_fields import account_field
+
 
 class RelationshipHealthFailure(models.Model):
     """One row per account whose scoring raised an error.
@@ -18,14 +20,7 @@ class RelationshipHealthFailure(models.Model):
     _order = "last_failed_at desc, id desc"
     _rec_name = "partner_id"
 
-    partner_id = fields.Many2one(
-        "res.partner",
-        string="Account",
-        required=True,
-        readonly=True,
-        index=True,
-        ondelete="cascade",
-    )
+    partner_id = account_field(readonly=True, index=True)
     company_id = fields.Many2one("res.company", readonly=True, index=True)
     error = fields.Text(readonly=True)
     first_failed_at = fields.Datetime(string="First Failed On", readonly=True)

@@ -1,8 +1,23 @@
 from odoo import fields, models
 
 from ..scoring.vocabulary import BAND_LABELS, BANDS, selection
+from .partner_health_fields import account_field
 
 HEALTH_BANDS = selection(BANDS, BAND_LABELS)
+
+
+def cause_snapshot_field(help_text):
+    """The daily health snapshot of the account that caused a record of the
+    retention automation (an opportunity, an activity): set once, kept when
+    the snapshot is deleted."""
+    return fields.Many2one(
+        "relationship.health.snapshot",
+        readonly=True,
+        copy=False,
+        ondelete="set null",
+        index="btree_not_null",
+        help=help_text,
+    )
 
 
 class RelationshipHealthSnapshot(models.Model):
@@ -17,13 +32,7 @@ class RelationshipHealthSnapshot(models.Model):
     _order = "snapshot_date desc, id desc"
     _rec_name = "partner_id"
 
-    partner_id = fields.Many2one(
-        "res.partner",
-        string="Account",
-        required=True,
-        ondelete="cascade",
-        readonly=True,
-    )
+    partner_id = account_field(readonly=True)
     snapshot_date = fields.Date(string="Date", required=True, readonly=True, index=True)
     company_id = fields.Many2one("res.company", readonly=True, index=True)
     user_id = fields.Many2one("res.users", string="Salesperson", readonly=True)

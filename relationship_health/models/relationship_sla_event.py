@@ -7,6 +7,10 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL, format_datetime, split_every
 
+from ..scoring.rules import commitment_state
+from .health_actions import account_recipients, composer_action
+from .partner_health_fields import account_field
+
 #: A breach older than this is history: nobody informs a customer of it any more.
 BREACH_NOTICE_WINDOW = timedelta(days=30)
 
@@ -41,29 +45,10 @@ SOURCE_FIELDS = (
 )
 
 
-def commitment_state(deadline, done, now=None):
-    """The one definition of met and breached: ``"met"`` when done by the
-    deadline, ``"breached"`` when done after it or, at ``now``, still open
-    past it, else ``"open"``. Without ``now`` an open commitment stays open
-    (its stored state). :func:`commitment_state_sql` is the same rule in SQL."""
-    if done:
-        return "met" if done <= deadline else "breached"
-    if now is not None and deadline < now:
-        return "breached"
-    return "open"
-
-
-def commitment_state_sql(event, now):
-    """SQL: the state of the commitment of the ``relationship_sla_event`` row
-    aliased ``event`` at ``now`` (see :func:`commitment_state`)."""
-    return SQL(
-        """CASE WHEN %(e)s.date_done IS NULL AND %(e)s.date_deadline < %(now)s THEN 'breached'
-                WHEN %(e)s.date_done IS NULL THEN 'open'
-                WHEN %(e)s.date_done <= %(e)s.date_deadline THEN 'met'
-                ELSE 'breached' END""",
-        e=SQL.identifier(event),
-        now=now,
-    )
+def source_key(vals):
+    """What identifies the commitment of a source document: the document and
+    the service level it was made under."""
+    return (vals["res_model"], vals["res_id"], vals.get("policy_id") or False)
 
 
 class RelationshipSlaEvent(models.Model):
@@ -85,12 +70,8 @@ class RelationshipSlaEvent(models.Model):
         tracking=True,
         help="What was promised to the customer.",
     )
-    partner_id = fields.Many2one(
-        "res.partner",
-        string="Account",
-        required=True,
+    partner_id = account_field(
         index=True,
-        ondelete="cascade",
         tracking=True,
         domain="[('is_company', '=', True)]",
         help="The customer account; a contact is replaced by its company.",
@@ -373,9 +354,7 @@ class RelationshipSlaEvent(models.Model):
                         "needs the document."
                     )
                 )
-            keys.append(
-                (vals["res_model"], vals["res_id"], vals.get("policy_id") or False)
-            )
+            keys.append(source_key(vals))
         Event = self.with_context(active_test=False, relationship_sla_no_notice=True)
         existing = Event.search(
             [
@@ -385,14 +364,14 @@ class RelationshipSlaEvent(models.Model):
         )
         by_key = {(e.res_model, e.res_id, e.policy_id.id or False): e for e in existing}
         touched = self.browse()
-        to_create = []
+        to_create = {}  # two sources of one batch may share a key: the last wins
         for key, vals in zip(keys, vals_list):
             event = by_key.get(key)
             if event is None:
                 create_vals = dict(vals)
                 if create_vals.get("active", True) is False:
                     continue  # nothing to archive: the source never counted
-                to_create.append(create_vals)
+                to_create[key] = create_vals
                 continue
             self._normalize_account(vals)
             changes = {}
@@ -408,13 +387,7 @@ class RelationshipSlaEvent(models.Model):
                 event.write(changes)
             touched |= event
         if to_create:
-            # two sources of one batch may share a key: keep the last values
-            unique = {}
-            for vals in to_create:
-                unique[
-                    (vals["res_model"], vals["res_id"], vals.get("policy_id") or False)
-                ] = vals
-            touched |= Event.create(list(unique.values()))
+            touched |= Event.create(list(to_create.values()))
         touched = touched.with_env(self.env)
         if notify:
             touched.filtered(lambda e: e.active and e.date_done)._notify_breaches()
@@ -568,33 +541,12 @@ class RelationshipSlaEvent(models.Model):
     def action_inform_customer(self):
         """The mail composer, with the breach email to the account's contacts."""
         self.ensure_one()
-        template = self.env.ref(
-            "relationship_health.mail_template_sla_breach", raise_if_not_found=False
-        )
-        return {
-            "type": "ir.actions.act_window",
-            "res_model": "mail.compose.message",
-            "view_mode": "form",
-            "views": [(False, "form")],
-            "target": "new",
-            "context": {
-                "default_model": self._name,
-                "default_res_ids": self.ids,
-                "default_template_id": template.id if template else False,
-                "default_composition_mode": "comment",
-                "default_email_layout_xmlid": "mail.mail_notification_light",
-                "force_email": True,
-            },
-        }
+        return composer_action(self, "relationship_health.mail_template_sla_breach")
 
     def _breach_recipients(self):
         """The account and its contacts with an email: who hears about a breach."""
         self.ensure_one()
-        account = self.partner_id
-        contacts = account.child_ids.filtered(
-            lambda c: c.email and c.type in ("contact", "other")
-        )
-        return (account.filtered("email") | contacts)[:10]
+        return account_recipients(self.partner_id)
 
     def _normalize_account(self, vals):
         """Commitments belong to the commercial partner, never to a contact."""

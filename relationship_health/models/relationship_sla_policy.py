@@ -7,6 +7,7 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
 from ..scoring.limits import MAX_TARGET_DAYS, MAX_TARGET_HOURS
+from .health_actions import linked_counts
 
 SLA_METRICS = [
     ("delivery", "On-time delivery"),
@@ -196,13 +197,7 @@ class RelationshipSlaPolicy(models.Model):
             self.target_value = 1.0
 
     def _compute_event_count(self):
-        counts = dict(
-            self.env["relationship.sla.event"]._read_group(
-                [("policy_id", "in", self.ids)],
-                ["policy_id"],
-                ["__count"],
-            )
-        )
+        counts = linked_counts(self, "relationship.sla.event", "policy_id")
         for policy in self:
             policy.event_count = counts.get(policy, 0)
 

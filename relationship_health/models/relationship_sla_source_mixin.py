@@ -12,8 +12,10 @@ DEFER_KEY = "relationship_sla_deferred"
 class RelationshipSlaSourceMixin(models.AbstractModel):
     """A model whose records are the source documents of commitments.
 
-    A model using it defines :meth:`_relationship_sla_event_vals` (the values
-    of the commitments its records owe now) and may refine
+    A model using it defines :meth:`_relationship_sla_accounts` (the
+    accounts of its records) and :meth:`_relationship_sla_event_vals` (the
+    values of the commitments its records owe now, for the service levels
+    :meth:`_relationship_sla_covered` gives) and may refine
     :meth:`_relationship_sla_stale` (which of its existing commitments to
     archive once recorded)."""
 
@@ -56,6 +58,30 @@ class RelationshipSlaSourceMixin(models.AbstractModel):
         ``relationship.sla.event._record_from_sources``); ``existing`` are
         their commitments already recorded."""
         raise NotImplementedError
+
+    def _relationship_sla_accounts(self):
+        """The customer accounts (commercial partners) of these documents."""
+        raise NotImplementedError
+
+    def _relationship_sla_covered(self, metrics):
+        """(document, service level) pairs: each of these documents with each
+        active service level measuring one of ``metrics`` that covers its
+        account in its company."""
+        Policy = (
+            self.env["relationship.sla.policy"].sudo().with_context(active_test=True)
+        )
+        by_account = Policy._policies_by_account(
+            self._relationship_sla_accounts(),
+            metrics=metrics,
+            companies=self.company_id,
+        )
+        return [
+            (document, policy)
+            for document in self
+            for policy in by_account.get(document._relationship_sla_accounts().id)
+            or Policy
+            if policy._applies_to_company(document.company_id)
+        ]
 
     def _relationship_sla_stale(self, existing, events):
         """The commitments among ``existing`` to archive once ``events`` are

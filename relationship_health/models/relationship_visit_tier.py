@@ -2,6 +2,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
 from ..scoring.limits import MAX_VISIT_CADENCE_DAYS
+from .health_actions import linked_counts
 
 MAX_VISIT_INTERVAL_DAYS = MAX_VISIT_CADENCE_DAYS
 
@@ -56,11 +57,7 @@ class RelationshipVisitTier(models.Model):
             check_visit_interval(tier.visit_interval_days, tier.name)
 
     def _compute_partner_count(self):
-        counts = dict(
-            self.env["res.partner"]._read_group(
-                [("visit_tier_id", "in", self.ids)], ["visit_tier_id"], ["__count"]
-            )
-        )
+        counts = linked_counts(self, "res.partner", "visit_tier_id")
         for tier in self:
             tier.partner_count = counts.get(tier, 0)
 

@@ -2,7 +2,7 @@ from odoo import fields, models, tools
 from odoo.tools import SQL
 
 from ..models.health_clock import utc_now
-from ..models.relationship_sla_event import commitment_state_sql
+from ..models.health_sql import commitment_state_sql
 from ..models.relationship_sla_policy import SLA_METRICS
 
 

@@ -10,6 +10,8 @@ Pure functions on pandas columns, called by the Odoo shell after
   :func:`..components.compute_visits`).
 - :func:`revenue_at_risk`: the 12-month revenue of the accounts in a risk band.
 - :func:`first_free_slot`: when *Plan a visit* puts the visit.
+- :func:`commitment_state`: whether a service commitment is met, breached
+  or open (the same rule in SQL: ``models/health_sql.commitment_state_sql``).
 """
 
 from datetime import datetime, time, timedelta
@@ -92,3 +94,16 @@ def first_free_slot(busy, tz, first_day, days):
         .astimezone(pytz.utc)
         .replace(tzinfo=None)
     )
+
+
+def commitment_state(deadline, done, now=None):
+    """The one definition of met and breached: ``"met"`` when done by the
+    deadline, ``"breached"`` when done after it or, at ``now``, still open
+    past it, else ``"open"``. Without ``now`` an open commitment stays open
+    (its stored state). ``commitment_state_sql`` (``models/health_sql.py``)
+    is the same rule in SQL."""
+    if done:
+        return "met" if done <= deadline else "breached"
+    if now is not None and deadline < now:
+        return "breached"
+    return "open"

@@ -12,13 +12,7 @@ SIGNALS = ("satisfaction", "sla", "visits", "recency")
 
 #: Every band an account can be in, best first; ``unknown`` means "no data".
 BANDS = ("healthy", "watch", "at_risk", "critical", "unknown")
-BAND_LABELS = {
-    "healthy": "Healthy",
-    "watch": "Watch",
-    "at_risk": "At Risk",
-    "critical": "Critical",
-    "unknown": "Unknown",
-}
+BAND_LABELS = dict(zip(BANDS, ("Healthy", "Watch", "At Risk", "Critical", "Unknown")))
 #: The bands a score can give (and a manager can set), best first.
 SCORED_BANDS = BANDS[:4]
 #: How bad a band is: 0 for healthy, 3 for critical; ``unknown`` has no rank.
@@ -29,24 +23,20 @@ RISK_BANDS = ("at_risk", "critical")
 
 #: Loyalty × profitability quadrants (Reinartz & Kumar).
 QUADRANTS = ("true_friend", "butterfly", "barnacle", "stranger")
-QUADRANT_LABELS = {
-    "true_friend": "True friend",
-    "butterfly": "Butterfly",
-    "barnacle": "Barnacle",
-    "stranger": "Stranger",
-}
+QUADRANT_LABELS = dict(
+    zip(QUADRANTS, ("True friend", "Butterfly", "Barnacle", "Stranger"))
+)
 
 #: SERVQUAL dimensions and the two sides of each item.
 DIMENSIONS = ("reliability", "responsiveness", "assurance", "empathy", "tangibles")
-DIMENSION_LABELS = {
-    "reliability": "Reliability",
-    "responsiveness": "Responsiveness",
-    "assurance": "Assurance",
-    "empathy": "Empathy",
-    "tangibles": "Tangibles",
-}
+DIMENSION_LABELS = dict(
+    zip(
+        DIMENSIONS,
+        ("Reliability", "Responsiveness", "Assurance", "Empathy", "Tangibles"),
+    )
+)
 SIDES = ("expectation", "perception")
-SIDE_LABELS = {"expectation": "Expectation", "perception": "Perception"}
+SIDE_LABELS = dict(zip(SIDES, ("Expectation", "Perception")))
 
 
 def selection(names, labels):

@@ -113,6 +113,9 @@ class HelpdeskTicket(models.Model):
             "Ticket %(number)s: %(title)s", number=self.number, title=self.name
         )
 
+    def _relationship_sla_accounts(self):
+        return self.commercial_partner_id
+
     def _relationship_sla_event_vals(self, existing):
         """Commitment values of these tickets: one per ticket and resolution
         policy covering its account in its company, plus one per commitment
@@ -126,19 +129,10 @@ class HelpdeskTicket(models.Model):
         tickets = self._relationship_sla_counting()
         if not tickets:
             return []
-        Policy = (
-            self.env["relationship.sla.policy"].sudo().with_context(active_test=True)
-        )
-        by_account = Policy._policies_by_account(
-            tickets.commercial_partner_id,
-            metrics=TICKET_METRICS,
-            companies=tickets.company_id,
-        )
-        pairs = []
-        for ticket in tickets:
-            for policy in by_account.get(ticket.commercial_partner_id.id) or Policy:
-                if policy._applies_to_company(ticket.company_id):
-                    pairs.append((ticket, policy, True))
+        pairs = [
+            (ticket, policy, True)
+            for ticket, policy in tickets._relationship_sla_covered(TICKET_METRICS)
+        ]
         pairs += [
             (ticket, policy, False)
             for ticket, policy in extra_pairs

@@ -1,6 +1,9 @@
 from odoo import _, api, models
 from odoo.exceptions import AccessError
 
+from odoo.addons.relationship_health.models.health_actions import (
+    reload_notification,
+)
 from odoo.addons.relationship_health.models.relationship_sla_policy import (
     deadline_sources_field,
 )
@@ -33,15 +36,9 @@ class RelationshipSlaPolicy(models.Model):
         if not self.env.user.has_group("sales_team.group_sale_manager"):
             raise AccessError(_("Only sales managers can record past deliveries."))
         events = self.env["stock.picking"]._backfill_relationship_sla_events()
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "type": "success",
-                "message": _(
-                    "%(count)s delivery commitments recorded or brought up to date.",
-                    count=len(events),
-                ),
-                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
-            },
-        }
+        return reload_notification(
+            _(
+                "%(count)s delivery commitments recorded or brought up to date.",
+                count=len(events),
+            )
+        )

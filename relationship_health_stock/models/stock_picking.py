@@ -71,6 +71,9 @@ class StockPicking(models.Model):
             return self.date_deadline or None
         return None
 
+    def _relationship_sla_accounts(self):
+        return self.partner_id.commercial_partner_id
+
     def _relationship_sla_event_vals(self, existing=None):
         """One commitment per validated delivery and on-time delivery policy
         covering its account in its company. It starts when the order was
@@ -79,46 +82,34 @@ class StockPicking(models.Model):
         deliveries = self._relationship_sla_deliveries()
         if not deliveries:
             return []
-        Policy = (
-            self.env["relationship.sla.policy"].sudo().with_context(active_test=True)
-        )
-        by_account = Policy._policies_by_account(
-            deliveries.partner_id.commercial_partner_id,
-            metrics={"delivery"},
-            companies=deliveries.company_id,
-        )
         vals_list = []
-        for picking in deliveries:
-            account = picking.partner_id.commercial_partner_id
-            for policy in by_account.get(account.id) or Policy:
-                if not policy._applies_to_company(picking.company_id):
-                    continue
-                start = picking.sale_id.date_order.replace(microsecond=0)
-                deadline = policy._deadline_from(
-                    start,
-                    picking._relationship_sla_document_date(policy),
-                    picking.company_id,
-                )
-                if not deadline:
-                    continue
-                done = picking.date_done.replace(microsecond=0)
-                # A promise dated before the order was confirmed (or a delivery
-                # validated before it) starts the commitment then.
-                start = min(start, deadline, done)
-                vals_list.append(
-                    {
-                        "res_model": self._name,
-                        "res_id": picking.id,
-                        "policy_id": policy.id,
-                        "partner_id": account.id,
-                        "company_id": picking.company_id.id,
-                        "name": picking._relationship_sla_name(),
-                        "date_start": start,
-                        "date_deadline": deadline,
-                        "date_done": done,
-                        "active": True,
-                    }
-                )
+        for picking, policy in deliveries._relationship_sla_covered({"delivery"}):
+            start = picking.sale_id.date_order.replace(microsecond=0)
+            deadline = policy._deadline_from(
+                start,
+                picking._relationship_sla_document_date(policy),
+                picking.company_id,
+            )
+            if not deadline:
+                continue
+            done = picking.date_done.replace(microsecond=0)
+            # A promise dated before the order was confirmed (or a delivery
+            # validated before it) starts the commitment then.
+            start = min(start, deadline, done)
+            vals_list.append(
+                {
+                    "res_model": self._name,
+                    "res_id": picking.id,
+                    "policy_id": policy.id,
+                    "partner_id": picking._relationship_sla_accounts().id,
+                    "company_id": picking.company_id.id,
+                    "name": picking._relationship_sla_name(),
+                    "date_start": start,
+                    "date_deadline": deadline,
+                    "date_done": done,
+                    "active": True,
+                }
+            )
         return vals_list
 
     @api.model

@@ -1,0 +1,56 @@
+"""What the buttons of the addons show and return: the counts of the smart
+buttons, a notification that reloads the view, and the mail composer of the
+emails sent to an account about its service (the service-level report, the
+breach email) with their recipients."""
+
+
+def linked_counts(records, model, field):
+    """How many ``model`` rows point to each of ``records`` through their
+    many2one ``field``: ``{record: count}``, one grouped read."""
+    return dict(
+        records.env[model]._read_group(
+            [(field, "in", records.ids)], [field], ["__count"]
+        )
+    )
+
+
+def reload_notification(message):
+    """A success notification with ``message``, then a reload of the view."""
+    return {
+        "type": "ir.actions.client",
+        "tag": "display_notification",
+        "params": {
+            "type": "success",
+            "message": message,
+            "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+        },
+    }
+
+
+def account_recipients(account):
+    """The account and its contacts with an email (ten at the most)."""
+    contacts = account.child_ids.filtered(
+        lambda c: c.email and c.type in ("contact", "other")
+    )
+    return (account.filtered("email") | contacts)[:10]
+
+
+def composer_action(records, template_xmlid):
+    """The mail composer on ``records`` with the template ``template_xmlid``
+    (when it still exists), sent by email."""
+    template = records.env.ref(template_xmlid, raise_if_not_found=False)
+    return {
+        "type": "ir.actions.act_window",
+        "res_model": "mail.compose.message",
+        "view_mode": "form",
+        "views": [(False, "form")],
+        "target": "new",
+        "context": {
+            "default_model": records._name,
+            "default_res_ids": records.ids,
+            "default_template_id": template.id if template else False,
+            "default_composition_mode": "comment",
+            "default_email_layout_xmlid": "mail.mail_notification_light",
+            "force_email": True,
+        },
+    }
