@@ -21,6 +21,10 @@ RETENTION = (
     "odoo.addons.relationship_health.models.relationship_health_retention"
     ".RelationshipHealthRetention"
 )
+CASE = (
+    "odoo.addons.relationship_health.models.relationship_retention_case"
+    ".RelationshipRetentionCase"
+)
 RETENTION_LOGGER = (
     "odoo.addons.relationship_health.models.relationship_health_retention"
 )
@@ -740,20 +744,20 @@ class TestRetentionLifecycle(RetentionCase):
         self.set_health(self.account, "healthy", 85.0)
         self.set_health(second, "healthy", 85.0)
         self.env["ir.config_parameter"].set_param("relationship_health.batch_size", 1)
-        original = type(self.env["relationship.health.retention"])._link_cases
+        original = type(self.env["relationship.retention.case"])._link_cases
 
-        def crash_with_second_account(retention, links):
-            cases = retention.env["relationship.retention.case"].browse(list(links))
+        def crash_with_second_account(case_model, links):
+            cases = case_model.browse(list(links))
             if second in cases.partner_id:
                 # A lost connection stops the run (an account's own error
                 # would only skip that account).
                 raise psycopg2.OperationalError(
                     "server closed the connection unexpectedly"
                 )
-            return original(retention, links)
+            return original(case_model, links)
 
         # Not assertRaises: it would roll back what the batches did.
-        with patch(f"{RETENTION}._link_cases", crash_with_second_account):
+        with patch(f"{CASE}._link_cases", crash_with_second_account):
             try:
                 self.env["res.partner"]._cron_relationship_health()
             except psycopg2.OperationalError:

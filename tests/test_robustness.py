@@ -2,7 +2,7 @@
 is counted per company and currency, settings have upper bounds."""
 
 import logging
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from odoo import Command
 from odoo.exceptions import AccessError
@@ -20,6 +20,16 @@ class RobustnessCase(HealthCase):
         cls.home = cls.env.company
         cls.other = cls.env["res.company"].create({"name": "Other Company"})
         cls.Failure = cls.env["relationship.health.failure"]
+
+    def record_failure(self, account, company=None):
+        """A scoring failure of ``account`` recorded as the engine does."""
+        at = datetime(2026, 3, 2, 4, 0)
+        self.Failure.sudo()._record(
+            {account.id: "ValueError: boom"},
+            {account.id: company and company.id},
+            at,
+            at,
+        )
 
     def make_critical(self, account):
         """An account healthy before this run whose only signal, an open
@@ -63,10 +73,16 @@ class RobustnessCase(HealthCase):
 
 
 class TestPoisonedAccount(RobustnessCase):
-    """An account whose retention opportunity crm.lead's company check
-    refuses: its salesperson works for another company only, so the work
-    goes to the leader of the salesperson's team, a team of that other
-    company, which an opportunity of the account's company cannot have."""
+    """Two kinds of poisoned accounts. One whose health cannot be written (a
+    check constraint of the database refuses its row): its scoring fails.
+    One whose retention opportunity crm.lead's company check refuses: its
+    salesperson works for another company only, so the work goes to the
+    leader of the salesperson's team, a team of that other company, which an
+    opportunity of the account's company cannot have."""
+
+    RETENTION_LOGGER = (
+        "odoo.addons.relationship_health.models.relationship_health_retention"
+    )
 
     @classmethod
     def setUpClass(cls):
@@ -94,6 +110,22 @@ class TestPoisonedAccount(RobustnessCase):
         )
         cls.foreign_team.member_ids = cls.foreign_rep
 
+    def make_unwritable(self, name):
+        """An account whose health the database refuses to store (a check
+        constraint, dropped by :meth:`heal`)."""
+        account, _c = self.make_account(name, customer_rank=1)
+        self.env.flush_all()
+        self.env.cr.execute(
+            f"ALTER TABLE res_partner ADD CONSTRAINT rh_test_poison_{account.id}"
+            f" CHECK (id <> {account.id} OR health_computed_at IS NULL)"
+        )
+        return account
+
+    def heal(self, account):
+        self.env.cr.execute(
+            f"ALTER TABLE res_partner DROP CONSTRAINT rh_test_poison_{account.id}"
+        )
+
     def make_poisoned(self, name):
         """An account of the home company whose salesperson works for the
         other company only."""
@@ -102,35 +134,28 @@ class TestPoisonedAccount(RobustnessCase):
         )
         return account
 
-    def test_a_poisoned_account_is_skipped_listed_and_retried(self):
+    def cases_of(self, account):
+        return self.env["relationship.retention.case"].search(
+            [("partner_id", "=", account.id)]
+        )
+
+    def test_an_account_that_cannot_be_scored_is_skipped_listed_and_retried(self):
         before, _c = self.make_account("Before Poison", customer_rank=1)
-        poisoned = self.make_poisoned("Poisoned Plastics")
+        poisoned = self.make_unwritable("Poisoned Plastics")
         after, _c = self.make_account("After Poison", customer_rank=1)
         for account in (before, poisoned, after):
             self.make_critical(account)
-        self.assertEqual(self.foreign_rep.sale_team_id, self.foreign_team)
 
         with self.assertLogs(ENGINE_LOGGER, logging.WARNING) as logs:
             self.env["res.partner"]._cron_relationship_health()
         # Every other account is scored and gets its work.
         for account in (before, after):
             self.assertEqual(account.health_band, "critical")
-            self.assertEqual(
-                len(
-                    self.env["relationship.retention.case"].search(
-                        [("partner_id", "=", account.id)]
-                    )
-                ),
-                1,
-            )
+            self.assertEqual(self.cases_of(account).state, "open")
         # The poisoned one is skipped, nothing of it half made.
         self.assertFalse(poisoned.health_computed_at)
         self.assertEqual(poisoned.health_band, "healthy")
-        self.assertFalse(
-            self.env["relationship.retention.case"].search(
-                [("partner_id", "=", poisoned.id)]
-            )
-        )
+        self.assertFalse(self.cases_of(poisoned))
         self.assertFalse(
             self.env["relationship.health.snapshot"].search(
                 [("partner_id", "=", poisoned.id)]
@@ -140,7 +165,7 @@ class TestPoisonedAccount(RobustnessCase):
         self.assertTrue(
             any(
                 f"account {poisoned.id} could not be scored" in line
-                and "Incompatible companies" in line
+                and "CheckViolation" in line
                 for line in logs.output
             )
         )
@@ -151,7 +176,8 @@ class TestPoisonedAccount(RobustnessCase):
         failure = self.Failure.search([])
         self.assertEqual(failure.partner_id, poisoned)
         self.assertEqual(failure.company_id, self.home)
-        self.assertRegex(failure.error, r"^UserError: Incompatible companies")
+        self.assertEqual(failure.step, "scoring")
+        self.assertRegex(failure.error, r"^CheckViolation: ")
         self.assertEqual(failure.failure_count, 1)
         self.assertTrue(failure.first_failed_at and failure.run_started_at)
         self.assertFalse(
@@ -165,47 +191,89 @@ class TestPoisonedAccount(RobustnessCase):
         self.env["res.partner"]._cron_relationship_health()
         self.assertEqual((len(self.Failure.search([])), failure.failure_count), (1, 2))
 
-        # The cause is fixed (the team is shared between the companies): the
-        # next run scores it and forgets the failure.
-        self.foreign_team.company_id = False
+        # The cause is fixed: the next run scores it, gives it its work and
+        # forgets the failure.
+        self.heal(poisoned)
         self.env["res.partner"]._cron_relationship_health()
         self.assertEqual(poisoned.health_band, "critical")
         self.assertTrue(poisoned.health_computed_at)
         self.assertFalse(self.Failure.search([]))
-        case = self.env["relationship.retention.case"].search(
-            [("partner_id", "=", poisoned.id)]
+        self.assertEqual(self.cases_of(poisoned).state, "open")
+
+    def test_work_that_cannot_be_created_waits_is_listed_and_retried(self):
+        before, _c = self.make_account("Before Poison", customer_rank=1)
+        poisoned = self.make_poisoned("Poisoned Paper")
+        after, _c = self.make_account("After Poison", customer_rank=1)
+        for account in (before, poisoned, after):
+            self.make_critical(account)
+        self.assertEqual(self.foreign_rep.sale_team_id, self.foreign_team)
+
+        with self.assertLogs(self.RETENTION_LOGGER, logging.WARNING) as logs:
+            self.env["res.partner"]._cron_relationship_health()
+        # Every account is scored; the others get their work.
+        for account in (before, poisoned, after):
+            self.assertEqual(account.health_band, "critical")
+        for account in (before, after):
+            case = self.cases_of(account)
+            self.assertEqual(case.state, "open")
+            self.assertTrue(case.activity_id and case.lead_id)
+        # The poisoned one's case keeps waiting, with no work half made.
+        case = self.cases_of(poisoned)
+        self.assertEqual(case.state, "waiting")
+        self.assertFalse(case.activity_id or case.lead_id)
+        self.assertFalse(
+            self.env["crm.lead"].search([("partner_id", "=", poisoned.id)])
         )
+        self.assertTrue(
+            any(
+                f"work of account {poisoned.id} could not be created" in line
+                and "Incompatible companies" in line
+                for line in logs.output
+            )
+        )
+        failure = self.Failure.search([])
+        self.assertEqual(
+            (failure.partner_id, failure.company_id, failure.step),
+            (poisoned, self.home, "retention_work"),
+        )
+        self.assertRegex(failure.error, r"^UserError: Incompatible companies")
+        self.assertEqual(failure.failure_count, 1)
+
+        # The next run tries again: still waiting, counted once more.
+        self.env["res.partner"]._cron_relationship_health()
+        self.assertEqual((len(self.Failure.search([])), failure.failure_count), (1, 2))
+        self.assertEqual(case.state, "waiting")
+
+        # The cause is fixed (the team is shared between the companies): the
+        # next run hands the work out and forgets the failure.
+        self.foreign_team.company_id = False
+        self.env["res.partner"]._cron_relationship_health()
+        self.assertFalse(self.Failure.search([]))
+        self.assertEqual(case.state, "open")
         self.assertEqual(
             (case.user_id, case.lead_id.team_id, case.lead_id.company_id),
             (self.team_leader, self.foreign_team, self.home),
         )
 
     def test_recompute_of_a_poisoned_account_with_others(self):
-        poisoned = self.make_poisoned("Poisoned Paper")
+        poisoned = self.make_unwritable("Poisoned Paper")
         healthy, _c = self.make_account("Fine Fabrics", customer_rank=1)
         self.make_critical(poisoned)
         with self.assertLogs(ENGINE_LOGGER, logging.WARNING):
             (poisoned | healthy).action_recompute_health()
         self.assertEqual(healthy.health_band, "unknown")
         self.assertTrue(healthy.health_computed_at)
+        self.assertFalse(poisoned.health_computed_at)
         self.assertEqual(self.Failure.search([]).partner_id, poisoned)
 
     def test_failures_are_for_sales_managers(self):
         account, _c = self.make_account("Listed Account")
-        self.env.cr.execute(
-            "INSERT INTO relationship_health_failure (partner_id, company_id, error, "
-            "failure_count) VALUES (%s, %s, 'ValueError: boom', 1)",
-            (account.id, self.home.id),
-        )
+        self.record_failure(account, self.home)
         self.assertEqual(
             self.Failure.with_user(self.manager).search([]).partner_id, account
         )
         foreign, _c = self.make_account("Foreign Failure", company_id=self.other.id)
-        self.env.cr.execute(
-            "INSERT INTO relationship_health_failure (partner_id, company_id, error, "
-            "failure_count) VALUES (%s, %s, 'ValueError: boom', 1)",
-            (foreign.id, self.other.id),
-        )
+        self.record_failure(foreign, self.other)
         self.assertEqual(
             self.Failure.with_user(self.manager).search([]).partner_id,
             account,
@@ -533,11 +601,7 @@ class TestMergeAndArchive(RobustnessCase):
             self.home, self.today
         )
         self.assertIn("Archived Alloys", [entry["name"] for entry in digest["entered"]])
-        self.env.cr.execute(
-            "INSERT INTO relationship_health_failure (partner_id, error, failure_count) "
-            "VALUES (%s, 'ValueError: boom', 1)",
-            (account.id,),
-        )
+        self.record_failure(account)
         account.action_archive()
         self.assertFalse(
             self.env["relationship.health.failure"].search(

@@ -604,7 +604,7 @@ cmd_test_host() {
 # make lint / make format: OCA's mandatory pylint-odoo checks
 # (.pylintrc-mandatory), OCA's checks of manifests, XML, CSV and
 # translation files (oca-odoo-pre-commit-hooks) and the Python formatter
-# (ruff format, settings in ruff.toml), with the versions of
+# and checks (ruff format, ruff check: settings in ruff.toml), with the versions of
 # requirements-lint.txt in .venv-lint/, made from $PYTHON (Odoo is not needed).
 LINT_VENV=$ROOT/.venv-lint
 lint_tools() {
@@ -644,6 +644,8 @@ cmd_lint() {
   "$bin/oca-checks-po" --disable=po-pretty-format "${LINT_PO[@]}" || status=1
   say "Python formatting (ruff format --check; make format applies it)"
   "$bin/ruff" format --check "${LINT_PYTHON[@]}" || status=1
+  say "Python names unused, undefined or redefined (ruff check: pyflakes)"
+  "$bin/ruff" check "${LINT_PYTHON[@]}" || status=1
   say "Lint ran in $((SECONDS - started)) s"
   [ $status -eq 0 ] || die "the lint checks found problems (above); make format fixes some of them"
 }

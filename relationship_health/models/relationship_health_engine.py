@@ -244,7 +244,9 @@ class RelationshipHealthEngine(models.AbstractModel):
             # The day's retention work, within each owner's daily limit (all
             # or nothing: a run resumed after a crash hands it out again).
             with self.env.cr.savepoint():
-                self.env["relationship.health.retention"]._hand_out(as_of)
+                self.env["relationship.health.retention"]._hand_out(
+                    as_of, run_started_at=run_started_at
+                )
             if auto_commit:
                 self.env.cr.commit()  # pylint: disable=invalid-commit
         if total:

@@ -16,7 +16,9 @@ set-based queries (``health_readers``) and written in bulk
   most valuable first (``choose_today``): the case opens with one activity
   (win-back when no order came for more than K times the usual interval)
   and, when enabled, one retention opportunity; the others wait for the
-  next days, and a sales manager may hand one out now;
+  next days, and a sales manager may hand one out now; a case whose work
+  cannot be created keeps waiting, and its account is listed among the
+  failures of the job (step *Retention work*) until a run creates it;
 * a further fall of an account with open work adds a note to that work;
 * an account back to healthy closes its case: the activity is marked done
   ("Recovered") and a note is posted on the opportunity; a waiting case
@@ -30,17 +32,16 @@ The texts are in ``retention_texts.py``, the owner of an account in
 
 import logging
 from collections import defaultdict
-from datetime import timedelta
 
 import psycopg2.errors
 
-from odoo import Command, api, fields, models
+from odoo import api, fields, models
 
 from ..scoring import retention as rules
 from . import health_readers as readers
 from . import health_writers as writers
-from . import retention_texts as texts
 from .health_clock import day_end, health_today, utc_now
+from .relationship_health_engine import RUN_ERRORS
 
 _logger = logging.getLogger(__name__)
 
@@ -355,11 +356,14 @@ class RelationshipHealthRetention(models.AbstractModel):
     # The day's work: the queue handed out within each owner's daily limit
     # ------------------------------------------------------------------
     @api.model
-    def _hand_out(self, as_of=None):
+    def _hand_out(self, as_of=None, run_started_at=None):
         """After a run: each owner gets the most valuable of their waiting
         cases, up to the daily limit less the new cases they got today; the
         others are ranked for the next days. A rerun the same day hands out
-        nothing more than the limit. Returns the number of cases opened."""
+        nothing more than the limit. A case whose work cannot be created
+        keeps waiting, and its account is recorded as a failure of the step
+        *Retention work* (the run that started at ``run_started_at``) until
+        a later run creates it. Returns the number of cases opened."""
         self = self._automation()
         if self is None:
             return 0
@@ -377,11 +381,70 @@ class RelationshipHealthRetention(models.AbstractModel):
             item["owner"]: settings[item["owner"][1]]["daily_cases"] for item in items
         }
         chosen = rules.choose_today(items, given, limits)
-        opened = self._hand_out_cases(chosen, as_of) if chosen else 0
+        opened, failures = self._hand_out_each(chosen, as_of) if chosen else (0, {})
+        self._record_work_failures(chosen, failures, run_started_at)
         handed = set(chosen)
         self._rank_queue([item for item in items if item["id"] not in handed])
         self._log("day's work", {"opened": opened})
         return opened
+
+    def _hand_out_each(self, case_ids, as_of):
+        """Hand out ``case_ids`` at once; when that raises, case by case, each
+        in its own savepoint, so that one case whose work cannot be created
+        (an opportunity that crm.lead refuses, say) does not keep the others
+        waiting. Returns (cases opened, ``{partner_id: (error, company_id)}``
+        of the cases that keep waiting)."""
+        try:
+            with self.env.cr.savepoint():
+                return self._hand_out_cases(case_ids, as_of), {}
+        except RUN_ERRORS:
+            raise
+        except Exception as error:  # noqa: BLE001 - handed out case by case below
+            _logger.info(
+                "Retention automation: handing out %s cases at once failed (%s), "
+                "now case by case",
+                len(case_ids),
+                error,
+            )
+        opened, failures = 0, {}
+        cases = self.env["relationship.retention.case"].browse(case_ids)
+        accounts = {case.id: (case.partner_id.id, case.company_id.id) for case in cases}
+        for case_id in case_ids:
+            try:
+                with self.env.cr.savepoint():
+                    opened += self._hand_out_cases([case_id], as_of)
+            except RUN_ERRORS:
+                raise
+            except Exception as error:  # noqa: BLE001 - the case waits, not the others
+                text = f"{type(error).__name__}: {error}"
+                partner_id, company_id = accounts[case_id]
+                _logger.warning(
+                    "Retention automation: the work of account %s could not be created "
+                    "and its case keeps waiting: %s",
+                    partner_id,
+                    text,
+                    exc_info=not failures,
+                )
+                failures[partner_id] = (text, company_id)
+        return opened, failures
+
+    def _record_work_failures(self, case_ids, failures, run_started_at):
+        """List the accounts whose work could not be created among the job's
+        failures; forget those of the cases handed out."""
+        Failure = self.env["relationship.health.failure"].sudo()
+        now = utc_now()
+        if failures:
+            Failure._record(
+                {pid: error for pid, (error, _company) in failures.items()},
+                {pid: company for pid, (_error, company) in failures.items()},
+                run_started_at or now,
+                now,
+                step="retention_work",
+            )
+        handed = self.env["relationship.retention.case"].browse(case_ids).partner_id.ids
+        done = set(handed).difference(failures)
+        if done:
+            Failure._clear(done, step="retention_work")
 
     def _rank_queue(self, items):
         """Store the place in queue of the waiting ``items`` that moved."""
@@ -444,101 +507,10 @@ class RelationshipHealthRetention(models.AbstractModel):
                     "snapshot_id": snapshot_id,
                 }
             )
-        self._create_work(rows, as_of, self._settings([r[2] for r in opened]), types)
-        return len(rows)
-
-    def _create_work(self, rows, as_of, settings, types):
-        """The activities and opportunities of newly opened cases, each created
-        with one ``create`` call; open ones that already exist are reused and
-        get a note instead."""
-        partners = self.env["res.partner"].browse([row["partner_id"] for row in rows])
-        partners.fetch(["name", "lang"])
-        model_id = self.env["ir.model"]._get_id("res.partner")
-        tag = self._retention_tag()
-        activity_vals, activity_rows = [], []
-        lead_vals, lead_rows = [], []
-        reused = []
-        for row, partner in zip(rows, partners):
-            facts, user = row["facts"], row["user"]
-            config = (
-                settings.get(facts["company_id"])
-                or self.env["res.company"]
-                .browse(facts["company_id"])
-                ._health_retention_settings()
-            )
-            env = self.with_context(lang=user.lang or self.env.lang).env
-            row["note"] = note = texts.transition_note(
-                env, partner.with_env(env), facts, row["triggers"], config
-            )
-            existing = row["existing"]
-            if existing.get("any_activity_id"):
-                reused.append((row, existing["any_activity_id"], False))
-            else:
-                kind = "winback" if facts["winback"] else "followup"
-                activity_vals.append(
-                    {
-                        "res_model_id": model_id,
-                        "res_id": partner.id,
-                        "activity_type_id": types[kind].id,
-                        "user_id": user.id,
-                        "date_deadline": as_of
-                        + timedelta(days=config["activity_days"]),
-                        "summary": texts.activity_summary(env, kind, partner),
-                        "note": note,
-                        "health_snapshot_id": row["snapshot_id"],
-                    }
-                )
-                activity_rows.append(row)
-            if not config["create_lead"]:
-                continue
-            if existing.get("any_lead_id"):
-                reused.append((row, False, existing["any_lead_id"]))
-                continue
-            vals = {
-                "name": env._("Retention: %(account)s", account=partner.name),
-                "type": "opportunity",
-                "partner_id": partner.id,
-                "user_id": user.id,
-                "company_id": facts["company_id"],
-                "expected_revenue": facts["revenue"],
-                "description": note,
-                "is_retention": True,
-                "health_snapshot_id": row["snapshot_id"],
-            }
-            if tag:
-                vals["tag_ids"] = [Command.link(tag.id)]
-            if row["team"]:
-                vals["team_id"] = row["team"].id
-            lead_vals.append(vals)
-            lead_rows.append(row)
-
-        activities = self.env["mail.activity"].create(activity_vals)
-        leads = self.env["crm.lead"].create(lead_vals)
-        links = defaultdict(dict)
-        for row, activity in zip(activity_rows, activities):
-            links[row["case_id"]]["activity_id"] = activity.id
-        for row, lead in zip(lead_rows, leads):
-            links[row["case_id"]]["lead_id"] = lead.id
-        for row, activity_id, lead_id in reused:
-            links[row["case_id"]].update(
-                {"activity_id": activity_id} if activity_id else {"lead_id": lead_id}
-            )
-        self._link_cases(links)
-        self.env["relationship.retention.case"]._post_notes(
-            [
-                (row["note"], activity_id, lead_id, partners.browse(row["partner_id"]))
-                for row, activity_id, lead_id in reused
-            ],
-            as_of,
+        self.env["relationship.retention.case"]._create_work(
+            rows, as_of, self._settings([r[2] for r in opened]), types
         )
-
-    def _link_cases(self, links):
-        """Store the activity and opportunity of each case (one UPDATE)."""
-        if links:
-            writers.link_retention_cases(self.env.cr, links)
-            self.env["relationship.retention.case"].invalidate_model(
-                ["activity_id", "lead_id"]
-            )
+        return len(rows)
 
     # ------------------------------------------------------------------
     # Archived accounts and salespeople (see relationship.retention.case)

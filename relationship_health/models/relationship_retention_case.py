@@ -6,11 +6,12 @@ closing and new owner are here; the retention automation
 """
 
 import logging
+from collections import defaultdict
 from datetime import timedelta
 
 from markupsafe import Markup
 
-from odoo import api, fields, models
+from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
@@ -416,3 +417,99 @@ class RelationshipRetentionCase(models.Model):
                 continue
             for record in (case, *case._open_work()):
                 record.user_id = owner[0]
+
+    # ------------------------------------------------------------------
+    # The work of cases handed out
+    # ------------------------------------------------------------------
+    @api.model
+    def _create_work(self, rows, as_of, settings, types):
+        """The activities and opportunities of newly opened cases, each created
+        with one ``create`` call; open ones that already exist are reused and
+        get a note instead."""
+        partners = self.env["res.partner"].browse([row["partner_id"] for row in rows])
+        partners.fetch(["name", "lang"])
+        model_id = self.env["ir.model"]._get_id("res.partner")
+        tag = self.env["relationship.health.retention"]._retention_tag()
+        activity_vals, activity_rows = [], []
+        lead_vals, lead_rows = [], []
+        reused = []
+        for row, partner in zip(rows, partners):
+            facts, user = row["facts"], row["user"]
+            config = (
+                settings.get(facts["company_id"])
+                or self.env["res.company"]
+                .browse(facts["company_id"])
+                ._health_retention_settings()
+            )
+            env = self.with_context(lang=user.lang or self.env.lang).env
+            row["note"] = note = texts.transition_note(
+                env, partner.with_env(env), facts, row["triggers"], config
+            )
+            existing = row["existing"]
+            if existing.get("any_activity_id"):
+                reused.append((row, existing["any_activity_id"], False))
+            else:
+                kind = "winback" if facts["winback"] else "followup"
+                activity_vals.append(
+                    {
+                        "res_model_id": model_id,
+                        "res_id": partner.id,
+                        "activity_type_id": types[kind].id,
+                        "user_id": user.id,
+                        "date_deadline": as_of
+                        + timedelta(days=config["activity_days"]),
+                        "summary": texts.activity_summary(env, kind, partner),
+                        "note": note,
+                        "health_snapshot_id": row["snapshot_id"],
+                    }
+                )
+                activity_rows.append(row)
+            if not config["create_lead"]:
+                continue
+            if existing.get("any_lead_id"):
+                reused.append((row, False, existing["any_lead_id"]))
+                continue
+            vals = {
+                "name": env._("Retention: %(account)s", account=partner.name),
+                "type": "opportunity",
+                "partner_id": partner.id,
+                "user_id": user.id,
+                "company_id": facts["company_id"],
+                "expected_revenue": facts["revenue"],
+                "description": note,
+                "is_retention": True,
+                "health_snapshot_id": row["snapshot_id"],
+            }
+            if tag:
+                vals["tag_ids"] = [Command.link(tag.id)]
+            if row["team"]:
+                vals["team_id"] = row["team"].id
+            lead_vals.append(vals)
+            lead_rows.append(row)
+
+        activities = self.env["mail.activity"].create(activity_vals)
+        leads = self.env["crm.lead"].create(lead_vals)
+        links = defaultdict(dict)
+        for row, activity in zip(activity_rows, activities):
+            links[row["case_id"]]["activity_id"] = activity.id
+        for row, lead in zip(lead_rows, leads):
+            links[row["case_id"]]["lead_id"] = lead.id
+        for row, activity_id, lead_id in reused:
+            links[row["case_id"]].update(
+                {"activity_id": activity_id} if activity_id else {"lead_id": lead_id}
+            )
+        self._link_cases(links)
+        self._post_notes(
+            [
+                (row["note"], activity_id, lead_id, partners.browse(row["partner_id"]))
+                for row, activity_id, lead_id in reused
+            ],
+            as_of,
+        )
+
+    @api.model
+    def _link_cases(self, links):
+        """Store the activity and opportunity of each case (one UPDATE)."""
+        if links:
+            writers.link_retention_cases(self.env.cr, links)
+            self.invalidate_model(["activity_id", "lead_id"])

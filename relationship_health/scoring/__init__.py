@@ -11,7 +11,8 @@ from .components import (
     sla_component,
     visits_component,
 )
-from .config import BANDS, COMPONENTS, ScoringConfig, ScoringConfigError
+from .config import COMPONENTS, ScoringConfig, ScoringConfigError
+from .vocabulary import BANDS
 from .engine import FACT_COLUMNS, RESULT_COLUMNS, band_for, compute_health
 from .servqual import DIMENSIONS, GAP_COLUMNS, SIDES
 from .value import QUADRANTS, VALUE_COLUMNS, compute_value, profit_threshold

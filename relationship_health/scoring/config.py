@@ -13,7 +13,7 @@ from dataclasses import dataclass, fields
 
 from .limits import MAX_DAYS, MAX_MOOD_WEIGHT, MAX_WEIGHT
 
-from .vocabulary import BANDS, SIGNALS
+from .vocabulary import SIGNALS
 
 #: The four components, in the fixed order used to break ties between reasons.
 COMPONENTS = SIGNALS

@@ -19,7 +19,8 @@ from .components import (
     compute_visits,
     make_clock,
 )
-from .config import BANDS, COMPONENTS, ScoringConfig
+from .config import COMPONENTS, ScoringConfig
+from .vocabulary import BANDS
 from .servqual import GAP_COLUMNS, compute_servqual
 
 #: Columns of the result of :func:`compute_health`, in order.

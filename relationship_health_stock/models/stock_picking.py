@@ -1,9 +1,5 @@
 from odoo import api, models
 
-from odoo.addons.relationship_health.models.relationship_sla_source_mixin import (
-    DEFER_KEY,
-)
-
 from .relationship_sla_policy import COMMITMENT_DATE, DELIVERY_DEADLINE
 
 #: Picking fields whose change may change the delivery's commitments.
