@@ -208,6 +208,7 @@ class RelationshipHealthEngine(models.AbstractModel):
         started = time.monotonic()
         cron = self.env["ir.cron"]
         Failure = self.env["relationship.health.failure"].sudo()
+        Pending = self.env["relationship.health.pending"].sudo()
         # Profitability is judged against the whole book, once per run.
         engine = self.with_context(
             health_profit_thresholds=self._profit_thresholds(as_of, now=now)
@@ -231,6 +232,10 @@ class RelationshipHealthEngine(models.AbstractModel):
                     run_started_at,
                     utc_now(),
                 )
+            if as_of >= health_today(now):
+                # Scored (or recorded as failed): no longer pending, in the
+                # batch's transaction (see relationship.health.pending).
+                Pending._clear(batch, self.env.context.get("health_pending_upto"))
             recovered = failed_before.intersection(batch).difference(failures)
             if recovered:
                 Failure._clear(recovered)
