@@ -73,19 +73,37 @@ def worker_refresh(args, extra):
 
 
 def worker_next_night(args, extra):
+    from tools.bench.__main__ import _phase_timers
+
     registry, api, uid = _env(args, extra)
     from odoo.addons.relationship_health.models.health_clock import utc_now
 
+    phases = {}
     with registry.cursor() as cr:
         env = api.Environment(cr, uid, {})
         engine = env["relationship.health.engine"]
+        if args.phases:
+            _phase_timers(env, phases)
         queries = _queries()
         started = time.perf_counter()
         done = engine._run_nightly(now=utc_now() + timedelta(days=1))
         seconds = time.perf_counter() - started
         queries = _queries() - queries
         cr.commit()
-    return {"accounts": done, "seconds": seconds, "queries": queries}
+        cr.execute(
+            "SELECT count(*) FROM res_partner WHERE health_computed_at >= %s",
+            [utc_now() + timedelta(hours=23)],
+        )
+        written = cr.fetchone()[0]
+    if phases:
+        phases["other"] = max(seconds - sum(phases.values()), 0.0)
+    return {
+        "accounts": done,
+        "seconds": seconds,
+        "queries": queries,
+        "written": written,
+        "phases": {k: round(v, 2) for k, v in phases.items()},
+    }
 
 
 def _quotations(env):
@@ -180,7 +198,8 @@ SUMMARIES = {
     ),
     "next_night": lambda r: (
         f"the next night (one day later): {r['seconds']:.2f} s, {r['queries']} "
-        f"queries, {r['accounts']:,} accounts"
+        f"queries, {r['accounts']:,} accounts ({r['written']:,} partners written); "
+        f"phases {r['phases']}"
     ),
 }
 
