@@ -2,10 +2,12 @@
 the frequent refresh rescores exactly the marked accounts as the nightly job
 would, and the night after a refresh duplicates no retention work."""
 
+from contextlib import closing
 from datetime import timedelta
 
 from odoo import Command
 from odoo.exceptions import AccessError
+from odoo.sql_db import db_connect
 from odoo.tests import new_test_user
 from odoo.tools import SQL
 
@@ -314,11 +316,22 @@ class TestRefresh(FreshnessCase):
     def test_no_refresh_while_the_night_runs(self):
         self.order(self.contact, 1)
         self.env["ir.config_parameter"].sudo().set_param(
-            "relationship_health.run_started_at",
-            self.engine.env.cr.now().isoformat(sep=" "),
+            "relationship_health.run_started_at", str(self.env.cr.now())
         )
-        self.assertEqual(self.env["res.partner"]._cron_relationship_health_pending(), 0)
-        self.assertIn(self.account.id, self.pending(), "left to the night")
+        night = self.env.ref("relationship_health.ir_cron_relationship_health")
+        with closing(db_connect(self.env.cr.dbname).cursor()) as scheduler:
+            # The scheduler holds the nightly job while it runs.
+            scheduler.execute(
+                "SELECT id FROM ir_cron WHERE id = %s FOR NO KEY UPDATE", [night.id]
+            )
+            self.assertEqual(
+                self.env["res.partner"]._cron_relationship_health_pending(), 0
+            )
+            self.assertIn(self.account.id, self.pending(), "left to the night")
+            scheduler.rollback()
+        # A run of today that stopped half-way does not hold the refresh back.
+        self.assertEqual(self.env["res.partner"]._cron_relationship_health_pending(), 1)
+        self.assertEqual(self.pending(), set())
 
     def test_refresh_then_night_no_duplicate_retention_work(self):
         """An account falls during the day: the refresh opens its retention

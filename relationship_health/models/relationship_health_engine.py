@@ -152,6 +152,10 @@ class RelationshipHealthEngine(models.AbstractModel):
         """
         auto_commit = not getattr(threading.current_thread(), "testing", False)
         params = self.env["ir.config_parameter"].sudo()
+        self.env["relationship.health.pending"]._wait_for_refresh()
+        if auto_commit:
+            # A fresh transaction, that sees what the refresh wrote.
+            self.env.cr.commit()  # pylint: disable=invalid-commit
         now = now or utc_now()
         today = health_today(now)
         started = params.get_param(RUN_PARAM)

@@ -20,6 +20,8 @@ while it runs stays pending for the next one.
 import threading
 from datetime import datetime
 
+import psycopg2.errors
+
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import SQL
@@ -52,6 +54,8 @@ MARK_DEFERRED = "relationship_health_mark_deferred"
 #: The longest interval of the refresh: a day (the nightly job runs daily).
 MAX_REFRESH_MINUTES = 1440
 INTERVAL_MINUTES = {"minutes": 1, "hours": 60, "days": 1440, "weeks": 10080}
+#: The nightly job's scheduled action.
+NIGHT_CRON = "relationship_health.ir_cron_relationship_health"
 #: The refresh's scheduled action (its interval is a setting).
 REFRESH_CRON = "relationship_health.ir_cron_relationship_health_pending"
 
@@ -166,20 +170,16 @@ class RelationshipHealthPending(models.Model):
     def _refresh(self, now=None, batch_size=None):
         """Rescore the pending accounts as the nightly job would, batch by
         batch (committing after each outside tests), and clear the rows
-        read. Skipped while a nightly run of today is under way: it scores
-        every account and clears their rows itself. Returns the number of
-        accounts scored."""
+        read. Skipped while the nightly job runs: it scores every account and
+        clears their rows itself. Returns the number of accounts scored."""
         engine = self.env["relationship.health.engine"]
         now = now or utc_now()
-        running = (
-            self.env["ir.config_parameter"]
-            .sudo()
-            .get_param("relationship_health.run_started_at")
-        )
-        if running and health_today(datetime.fromisoformat(running)) == health_today(
-            now
-        ):
+        auto_commit = not getattr(threading.current_thread(), "testing", False)
+        if self._night_running(now):
             return 0
+        if auto_commit:
+            # Let go of the nightly job's row (see _night_running).
+            self.env.cr.commit()  # pylint: disable=invalid-commit
         upto, pending = self._read_queue()
         if upto is None:
             return 0
@@ -193,10 +193,52 @@ class RelationshipHealthPending(models.Model):
             account_ids,
             as_of=health_today(now),
             batch_size=batch_size,
-            auto_commit=not getattr(threading.current_thread(), "testing", False),
+            auto_commit=auto_commit,
             run_started_at=now,
             now=now,
         )
+
+    @api.model
+    def _night_running(self, now):
+        """Whether the nightly job is scoring right now: a run of today
+        started (its start is kept until it ends) and the scheduler holds its
+        job (a lock on its ``ir.cron`` row while it runs). A run of today
+        that stopped half-way does not hold the refresh back."""
+        started = (
+            self.env["ir.config_parameter"]
+            .sudo()
+            .get_param("relationship_health.run_started_at")
+        )
+        if not started or health_today(datetime.fromisoformat(started)) != health_today(
+            now
+        ):
+            return False
+        night = self.env.ref(NIGHT_CRON, raise_if_not_found=False)
+        if not night:
+            return True
+        try:
+            with self.env.cr.savepoint(flush=False):
+                self.env.cr.execute(
+                    SQL(
+                        "SELECT id FROM ir_cron WHERE id = %s FOR NO KEY UPDATE NOWAIT",
+                        night.id,
+                    ),
+                    log_exceptions=False,
+                )
+        except psycopg2.errors.LockNotAvailable:
+            return True
+        return False
+
+    @api.model
+    def _wait_for_refresh(self):
+        """Wait until a refresh under way is over (the scheduler holds its
+        job while it runs): the nightly job and the refresh never write the
+        same partners at once."""
+        cron = self._refresh_cron()
+        if cron:
+            self.env.cr.execute(
+                SQL("SELECT id FROM ir_cron WHERE id = %s FOR NO KEY UPDATE", cron.id)
+            )
 
     # ------------------------------------------------------------------
     # The refresh's interval (a setting)
