@@ -152,3 +152,27 @@ class TestBridgeSalespersonPlanner(HealthCase):
             self.env["mail.activity"].search_count(follow_ups),
             "and no new one while the visit is planned",
         )
+
+    def test_planner_visits_mark_their_account(self):
+        account, contact = self.make_account("Gasket Hall")
+        self.env.flush_all()
+        self.env.cr.execute("DELETE FROM relationship_health_pending")
+
+        def marked():
+            self.env.flush_all()
+            self.env.cr.execute(
+                "SELECT DISTINCT account_id FROM relationship_health_pending"
+            )
+            ids = {row[0] for row in self.env.cr.fetchall()}
+            self.env.cr.execute("DELETE FROM relationship_health_pending")
+            return ids
+
+        visit = self.planner_visit(contact, -3)
+        self.assertIn(account.id, marked(), "a visit planned")
+        visit.date = self.today - timedelta(days=1)
+        self.assertIn(account.id, marked(), "a visit moved")
+        visit.action_confirm()
+        visit.action_done()
+        self.assertIn(account.id, marked(), "a visit held")
+        visit.name = "Quarterly review"
+        self.assertEqual(marked(), set(), "a new name changes nothing")

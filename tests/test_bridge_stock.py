@@ -435,3 +435,33 @@ class TestBridgeStock(ServiceLevelCase):
         self.assertFalse(
             self.events_of(pick | pack | returns), "internal moves owe nothing"
         )
+
+    def test_deliveries_mark_their_accounts_once(self):
+        """Validating deliveries records their commitments and marks their
+        accounts for the refresh: one mark for the whole batch."""
+        other, other_buyer = self.make_account("Flange Depot")
+        orders = [
+            self.sell(promised_in_days=2),
+            self.sell(other_buyer, promised_in_days=2),
+        ]
+        pickings = orders[0].picking_ids | orders[1].picking_ids
+        pickings.action_assign()
+        for move in pickings.move_ids:
+            move.quantity = move.product_uom_qty
+            move.picked = True
+        self.env.flush_all()
+        self.env.cr.execute(
+            "SELECT COALESCE(MAX(id), 0) FROM relationship_health_pending"
+        )
+        before = self.env.cr.fetchone()[0]
+        pickings._action_done()
+        self.env.flush_all()
+        self.env.cr.execute(
+            "SELECT account_id, marked_at FROM relationship_health_pending WHERE id > %s",
+            [before],
+        )
+        rows = self.env.cr.fetchall()
+        self.assertEqual(
+            {account for account, _at in rows}, {self.account.id, other.id}
+        )
+        self.assertEqual(len(rows), 2, "one row per account: one mark for the batch")

@@ -10,6 +10,7 @@ from . import relationship_health_engine
 from . import relationship_visit_account_mixin
 from . import relationship_sla_account_mixin
 from . import relationship_health_override_mixin
+from . import relationship_health_pending
 from . import res_partner
 from . import crm_lead
 from . import relationship_visit_tier
@@ -24,3 +25,5 @@ from . import relationship_health_digest
 from . import calendar_attendee
 from . import base_partner_merge
 from . import res_users
+from . import sale_order
+from . import survey_user_input

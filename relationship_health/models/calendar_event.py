@@ -11,6 +11,12 @@ VISIT_MOODS = [
 ]
 
 
+#: Event fields whose change on a Customer Visit changes its accounts' health.
+VISIT_FIELDS = frozenset(
+    {"start", "stop", "allday", "categ_ids", "partner_ids", "active", "visit_mood"}
+)
+
+
 class CalendarEvent(models.Model):
     _inherit = "calendar.event"
 
@@ -59,13 +65,32 @@ class CalendarEvent(models.Model):
     def create(self, vals_list):
         events = super().create(vals_list)
         events._close_plan_visit_activities()
+        events._mark_visit_accounts()
         return events
 
     def write(self, vals):
+        marking = VISIT_FIELDS.intersection(vals)
+        before = self._visit_partner_ids() if marking else []
         result = super().write(vals)
         if {"categ_ids", "partner_ids", "start"} & set(vals):
             self._close_plan_visit_activities()
+        if marking:
+            self._mark_visit_accounts(before)
         return result
+
+    def unlink(self):
+        self._mark_visit_accounts()
+        return super().unlink()
+
+    def _visit_partner_ids(self):
+        return self.filtered("is_customer_visit").partner_ids.ids
+
+    def _mark_visit_accounts(self, partner_ids=()):
+        """A Customer Visit held, moved, cancelled or reported on changes
+        the health of its attendees' accounts: one mark for all the events."""
+        self.env["relationship.health.pending"]._mark_accounts(
+            [*partner_ids, *self._visit_partner_ids()]
+        )
 
     def _close_plan_visit_activities(self):
         """A planned visit answers the "Plan a visit" follow-up of its accounts."""

@@ -104,7 +104,7 @@ def read_accounts(cr, account_ids, as_of, company_sql):
                    p.health_override_band, p.health_override_until,
                    p.visit_interval_days,
                    COALESCE(p.visit_plan_date, p.create_date::date),
-                   prev.score
+                   prev.score, p.health_computed_at
               FROM res_partner p
          LEFT JOIN res_users u ON u.id = p.user_id
          LEFT JOIN LATERAL (
@@ -131,6 +131,7 @@ def read_accounts(cr, account_ids, as_of, company_sql):
             "visit_interval_days",
             "visit_plan_start",
             "previous_score",
+            "computed_before",
         ],
     )
     frame["visit_interval_days"] = (
@@ -139,6 +140,7 @@ def read_accounts(cr, account_ids, as_of, company_sql):
     frame["visit_plan_start"] = pd.to_datetime(frame["visit_plan_start"])
     frame["previous_score"] = frame["previous_score"].astype("float64")
     frame["score_before"] = frame["score_before"].astype("float64")
+    frame["computed_before"] = pd.to_datetime(frame["computed_before"])
     return frame.set_index("partner_id")
 
 

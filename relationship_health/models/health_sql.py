@@ -25,3 +25,13 @@ def commitment_state_sql(event, now):
         e=SQL.identifier(event),
         now=now,
     )
+
+
+def account_ids_of_sql(partner_ids):
+    """SQL: the distinct accounts (commercial partners) of a set of partners,
+    contacts or accounts, as rows of one ``id`` column."""
+    return SQL(
+        "SELECT DISTINCT commercial_partner_id AS id FROM res_partner"
+        " WHERE id = ANY(%s) AND commercial_partner_id IS NOT NULL",
+        [int(i) for i in partner_ids],
+    )

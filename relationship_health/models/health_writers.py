@@ -178,7 +178,10 @@ def partner_values(results, as_of):
 
 
 def write_partners(cr, ids, values, now):
-    """The current health of the accounts: one UPDATE for the batch."""
+    """The current health of the accounts: one UPDATE for the batch, of the
+    rows whose values changed only (an account whose health did not move
+    keeps its row, and its ``health_computed_at``: when its health last
+    changed). Returns the ids of the rows written."""
     arrays = SQL(", ").join(
         SQL("%s::%s[]", values[name], SQL(sqltype))
         for name, sqltype in PARTNER_COLUMNS.items()
@@ -194,18 +197,44 @@ def write_partners(cr, ids, values, now):
            SET %(assignments)s, health_computed_at = %(now)s
           FROM unnest(%(ids)s::int4[], %(arrays)s) AS v(id, %(names)s)
          WHERE p.id = v.id
+           AND (p.health_computed_at IS NULL
+                OR (%(current)s) IS DISTINCT FROM (%(new)s))
+     RETURNING p.id
         """,
             assignments=assignments,
             now=now,
             ids=ids,
             arrays=arrays,
             names=SQL(", ").join(SQL.identifier(name) for name in PARTNER_COLUMNS),
+            current=SQL(", ").join(
+                SQL("p.%s", SQL.identifier(name)) for name in PARTNER_COLUMNS
+            ),
+            new=SQL(", ").join(
+                SQL("v.%s", SQL.identifier(name)) for name in PARTNER_COLUMNS
+            ),
         )
+    )
+    return {row[0] for row in cr.fetchall()}
+
+
+def results_to_follow_up(results, written, today):
+    """Which accounts of a scored batch get their follow-ups decided (visit
+    reminders, retention): those whose health changed (``written``) and those
+    not yet scored on ``today``. An account scored earlier today whose
+    results did not move had them decided today on the same facts (a refresh
+    then the night): deciding again would do nothing. A boolean array."""
+    before = results["computed_before"]
+    return (
+        results.index.isin(list(written))
+        | before.isna().to_numpy()
+        | (before < pd.Timestamp(today)).to_numpy()
     )
 
 
 def upsert_snapshots(cr, uid, results, ids, values, as_of, now):
-    """One snapshot per account and day: insert, or update today's row."""
+    """One snapshot per account and day: insert, or update the day's row
+    when its values changed (a rescoring of the same day that changes
+    nothing rewrites nothing)."""
     snapshot_arrays = SQL(", ").join(
         SQL("%s::%s[]", values[f"health_{col}"], SQL(PARTNER_COLUMNS[f"health_{col}"]))
         for col in SNAPSHOT_COLUMNS
@@ -225,6 +254,9 @@ def upsert_snapshots(cr, uid, results, ids, values, as_of, now):
            SET (company_id, user_id, %(names)s, write_uid, write_date)
              = (EXCLUDED.company_id, EXCLUDED.user_id, %(excluded)s,
                 EXCLUDED.write_uid, EXCLUDED.write_date)
+         WHERE (relationship_health_snapshot.company_id,
+                relationship_health_snapshot.user_id, %(current)s)
+               IS DISTINCT FROM (EXCLUDED.company_id, EXCLUDED.user_id, %(excluded)s)
         """,
             names=names,
             v_names=SQL(", ").join(
@@ -232,6 +264,10 @@ def upsert_snapshots(cr, uid, results, ids, values, as_of, now):
             ),
             excluded=SQL(", ").join(
                 SQL("EXCLUDED.%s", SQL.identifier(col)) for col in SNAPSHOT_COLUMNS
+            ),
+            current=SQL(", ").join(
+                SQL("relationship_health_snapshot.%s", SQL.identifier(col))
+                for col in SNAPSHOT_COLUMNS
             ),
             date=as_of,
             uid=uid,

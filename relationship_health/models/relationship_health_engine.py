@@ -32,6 +32,7 @@ from .health_writers import (  # noqa: F401 - imported from here by the benchmar
     PARTNER_COLUMNS,
     SNAPSHOT_COLUMNS,
     partner_values,
+    results_to_follow_up,
     upsert_snapshots,
     write_partners,
 )
@@ -41,6 +42,8 @@ _logger = logging.getLogger(__name__)
 RUN_PARAM = "relationship_health.run_started_at"
 BATCH_PARAM = "relationship_health.batch_size"
 DEFAULT_BATCH_SIZE = 2000
+#: Context key of the scheduled runs (the nightly job, the refresh).
+SCHEDULED_RUN = "health_scheduled_run"
 
 # Errors that say nothing about one account (the connection is lost, another
 # transaction holds a lock or won a race): the run stops and is resumed later,
@@ -149,6 +152,10 @@ class RelationshipHealthEngine(models.AbstractModel):
         """
         auto_commit = not getattr(threading.current_thread(), "testing", False)
         params = self.env["ir.config_parameter"].sudo()
+        self.env["relationship.health.pending"]._wait_for_refresh()
+        if auto_commit:
+            # A fresh transaction, that sees what the refresh wrote.
+            self.env.cr.commit()  # pylint: disable=invalid-commit
         now = now or utc_now()
         today = health_today(now)
         started = params.get_param(RUN_PARAM)
@@ -165,7 +172,7 @@ class RelationshipHealthEngine(models.AbstractModel):
                 self.env.cr.commit()  # pylint: disable=invalid-commit
         self.env["res.partner"]._health_expire_overrides(today)
         pending = self._account_ids(pending_since=run_start)
-        done = self._compute_in_batches(
+        done = self.with_context(**{SCHEDULED_RUN: True})._compute_in_batches(
             pending,
             as_of=today,
             batch_size=batch_size,
@@ -208,6 +215,7 @@ class RelationshipHealthEngine(models.AbstractModel):
         started = time.monotonic()
         cron = self.env["ir.cron"]
         Failure = self.env["relationship.health.failure"].sudo()
+        Pending = self.env["relationship.health.pending"].sudo()
         # Profitability is judged against the whole book, once per run.
         engine = self.with_context(
             health_profit_thresholds=self._profit_thresholds(as_of, now=now)
@@ -231,6 +239,10 @@ class RelationshipHealthEngine(models.AbstractModel):
                     run_started_at,
                     utc_now(),
                 )
+            if as_of >= health_today(now):
+                # Scored (or recorded as failed): no longer pending, in the
+                # batch's transaction (see relationship.health.pending).
+                Pending._clear(batch, self.env.context.get("health_pending_upto"))
             recovered = failed_before.intersection(batch).difference(failures)
             if recovered:
                 Failure._clear(recovered)
@@ -364,6 +376,7 @@ class RelationshipHealthEngine(models.AbstractModel):
                     "band_before",
                     "score_before",
                     "visit_interval_days",
+                    "computed_before",
                 ]
             ]
         )
@@ -377,9 +390,14 @@ class RelationshipHealthEngine(models.AbstractModel):
                 accounts["override_band"], accounts["override_until"], as_of
             ),
         )
-        self._write_results(results, as_of, now, today)
+        written = self._write_results(results, as_of, now, today)
         if as_of >= today:
-            self._after_batch(results, as_of)
+            followed = results
+            if self.env.context.get(SCHEDULED_RUN):
+                # The night and the refresh: no follow-ups decided again for
+                # an account scored earlier today whose health did not move.
+                followed = results[results_to_follow_up(results, written, today)]
+            self._after_batch(followed, as_of)
         return results
 
     @api.model
@@ -489,12 +507,16 @@ class RelationshipHealthEngine(models.AbstractModel):
     # ------------------------------------------------------------------
     @api.model
     def _write_results(self, results, as_of, now, today=None):
+        """Write the batch's results; return the ids of the partners whose
+        row changed (none for a day in the past, only snapshotted)."""
         ids = results.index.astype("int64").tolist()
         values = partner_values(results, as_of)
+        written = set()
         if as_of >= (today or health_today()):
-            write_partners(self.env.cr, ids, values, now)
+            written = write_partners(self.env.cr, ids, values, now)
         upsert_snapshots(self.env.cr, self.env.uid, results, ids, values, as_of, now)
         self.env["res.partner"].invalidate_model(
             [*PARTNER_COLUMNS, "health_computed_at", "health_reasons", "health_summary"]
         )
         self.env["relationship.health.snapshot"].invalidate_model()
+        return written

@@ -256,6 +256,7 @@ class RelationshipSlaEvent(models.Model):
         events = super().create(vals_list)
         if not self.env.context.get("relationship_sla_no_notice"):
             events.filtered("date_done")._notify_breaches()
+        self.env["relationship.health.pending"]._mark_commitments(events)
         return events
 
     def write(self, vals):
@@ -264,7 +265,9 @@ class RelationshipSlaEvent(models.Model):
         archiving = "active" in vals and not self.env.su
         if archiving:
             changed = self.filtered(lambda e: e.active != bool(vals["active"]))
+        before = self.partner_id.ids if "partner_id" in vals else []
         result = super().write(vals)
+        self.env["relationship.health.pending"]._mark_commitments(self, before, vals)
         if "date_done" in vals and not self.env.context.get(
             "relationship_sla_no_notice"
         ):
@@ -286,6 +289,10 @@ class RelationshipSlaEvent(models.Model):
             for event in changed:
                 event.message_post(body=body)
         return result
+
+    def unlink(self):
+        self.env["relationship.health.pending"]._mark_commitments(self)
+        return super().unlink()
 
     def _check_user_values(self, vals, creating=False):
         """What users may set by hand: never the source of a commitment nor its

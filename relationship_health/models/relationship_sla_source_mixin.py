@@ -4,6 +4,8 @@ tickets…): the shared defer-then-record code of the bridges."""
 from odoo import api, models
 from odoo.tools import split_every
 
+from .relationship_health_pending import MARK_DEFERRED
+
 #: Context key: the operation under way records the commitments at its end
 #: (once, for the whole batch), not on each write it makes on the way.
 DEFER_KEY = "relationship_sla_deferred"
@@ -93,18 +95,25 @@ class RelationshipSlaSourceMixin(models.AbstractModel):
         archive those that no longer count. ``notify=False`` (backfills)
         gives no "Inform the customer" activity for breaches of the past."""
         Event = (
-            self.env["relationship.sla.event"].sudo().with_context(active_test=False)
+            self.env["relationship.sla.event"]
+            .sudo()
+            .with_context(active_test=False, **{MARK_DEFERRED: True})
         )
         if not self:
             return Event.browse()
-        sources = self.sudo().with_context(active_test=False)
+        sources = self.sudo().with_context(active_test=False, **{MARK_DEFERRED: True})
         existing = sources._relationship_sla_events()
+        before = existing.partner_id.ids
         events = Event._record_from_sources(
             sources._relationship_sla_event_vals(existing), notify=notify
         )
         stale = sources._relationship_sla_stale(existing, events)
         if stale:
             stale.write({"active": False})
+        # Their accounts are rescored by the next refresh: one mark in all.
+        self.env["relationship.health.pending"]._mark_accounts(
+            before + events.partner_id.ids
+        )
         return events.with_env(self.env)
 
     @api.model

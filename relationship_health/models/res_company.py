@@ -189,6 +189,23 @@ class ResCompany(models.Model):
             )
         return str(error)
 
+    def write(self, vals):
+        scoring = set(HEALTH_CONFIG_FIELDS) | set(HEALTH_PERCENT_FIELDS)
+        scoring = scoring.intersection(vals)
+        before = {
+            company: {name: company[name] for name in scoring}
+            for company in (self if scoring else self.browse())
+        }
+        result = super().write(vals)
+        changed = [
+            company.id
+            for company, values in before.items()
+            if any(company[name] != values[name] for name in scoring)
+        ]
+        if changed:  # its accounts are rescored by the next refresh
+            self.env["relationship.health.pending"]._mark_companies(changed)
+        return result
+
     def _health_scoring_config(self):
         """Return the validated scoring configuration of this company."""
         self.ensure_one()

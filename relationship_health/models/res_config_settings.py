@@ -88,6 +88,28 @@ class ResConfigSettings(models.TransientModel):
         help="Accounts of your companies whose last scoring failed.",
     )
 
+    health_refresh_minutes = fields.Integer(
+        string="Refresh Changed Accounts Every (minutes)",
+        help="How often the accounts whose orders, answers, visits, commitments, "
+        "overrides or visit plans changed are rescored during the day. 0 turns the "
+        "refresh off: they are rescored by the nightly job.",
+    )
+
+    @api.model
+    def get_values(self):
+        values = super().get_values()
+        values["health_refresh_minutes"] = self.env[
+            "relationship.health.pending"
+        ]._refresh_minutes()
+        return values
+
+    def set_values(self):
+        result = super().set_values()
+        self.env["relationship.health.pending"]._set_refresh_minutes(
+            self.health_refresh_minutes
+        )
+        return result
+
     @api.depends("company_id")
     def _compute_health_failure_count(self):
         # Shown to sales managers only (the view's groups); counted without

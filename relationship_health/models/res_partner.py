@@ -22,6 +22,7 @@ from .partner_health_fields import (
 )
 from .health_actions import linked_counts, reload_notification
 from .health_clock import health_today
+from .relationship_health_pending import PARTNER_FIELDS
 from .relationship_health_snapshot import HEALTH_BANDS
 from .survey_question import SERVQUAL_DIMENSIONS
 
@@ -274,7 +275,10 @@ class ResPartner(models.Model):
             if vals.get("active") is False
             else self.browse()
         )
+        moved = self.commercial_partner_id.ids if "parent_id" in vals else []
         result = super().write(vals)
+        if PARTNER_FIELDS.intersection(vals):  # rescored by the next refresh
+            self.env["relationship.health.pending"]._mark_accounts(self.ids + moved)
         if leaving:  # archived accounts: their retention work closes, nothing to retry
             self.env["relationship.health.retention"]._close_archived(leaving)
             self.env["relationship.health.failure"].sudo()._clear(leaving.ids)
@@ -285,6 +289,11 @@ class ResPartner(models.Model):
     def _cron_relationship_health(self):
         """The nightly job: score every account in batches."""
         return self.env["relationship.health.engine"]._run_nightly()
+
+    @api.model
+    def _cron_relationship_health_pending(self):
+        """The frequent refresh: rescore the accounts marked as changed."""
+        return self.env["relationship.health.pending"]._refresh()
 
     def action_recompute_health(self):
         """Recompute the health of these accounts (contacts count as their company) now.

@@ -10,13 +10,28 @@ class CrmSalespersonPlannerVisit(models.Model):
     def create(self, vals_list):
         visits = super().create(vals_list)
         visits._close_plan_visit_activities()
+        visits._mark_health_accounts()
         return visits
 
     def write(self, vals):
+        before = self.partner_id.ids if "partner_id" in vals else []
         result = super().write(vals)
         if {"date", "state", "partner_id"} & set(vals):
             self._close_plan_visit_activities()
+        if {"date", "state", "partner_id", "calendar_event_id", "active"} & set(vals):
+            self._mark_health_accounts(before)
         return result
+
+    def unlink(self):
+        self._mark_health_accounts()
+        return super().unlink()
+
+    def _mark_health_accounts(self, partner_ids=()):
+        """A planner visit planned, held, moved or cancelled changes its
+        account's visits: rescored by the next refresh (one mark in all)."""
+        self.env["relationship.health.pending"]._mark_accounts(
+            [*partner_ids, *self.partner_id.ids]
+        )
 
     def _close_plan_visit_activities(self):
         """A visit planned from today on answers the "Plan a visit" follow-up

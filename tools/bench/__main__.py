@@ -38,6 +38,8 @@ import threading
 import time
 from pathlib import Path
 
+from tools.bench import freshness
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 MODULE = "relationship_health"
@@ -422,6 +424,7 @@ WORKERS = {
     "floor": worker_floor,
     "naive": worker_naive,
     "at_risk": worker_at_risk,
+    **freshness.WORKERS,
 }
 
 
@@ -697,6 +700,9 @@ def measure_size(args, extra, pg, template, size):
         f"(length {row['at_risk']['length']:,}, counted up to 10,001)",
         flush=True,
     )
+    row["freshness"] = freshness.measure(
+        lambda worker, db, n: _run_worker(args, extra, worker, db, n), pg, dbname, size
+    )
     row["floor"] = _repeated(args, extra, pg, "floor", dbname, size)
     print(
         f"    raw-SQL floor: {row['floor']['seconds']:.2f} s (runs {row['floor']['all_seconds']})",
@@ -966,6 +972,7 @@ def report(rows, machine, args, pg_version):
         "Details:",
         "",
         *details,
+        *freshness.report_lines(rows),
         "",
     ]
     output = Path(args.output)
