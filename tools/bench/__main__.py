@@ -2,6 +2,7 @@
 
     python3 -m tools.bench --addons-path=PATHS [--sizes 1000,10000,100000]
                            [--seed 7] [--repeat 1] [--naive-size 1000] [--phases]
+                           [--screens]
                            [--keep] [--reuse-template] [--output FILE] [odoo options]
 
 For each size: a throwaway database (a copy of a template where
@@ -15,6 +16,8 @@ another's):
    once on the fresh book ("first night"), then ``--repeat`` times as on the
    following nights (today's snapshots removed before each run);
 2. the at-risk list's first page (``web_search_read`` as the web client asks);
+   with ``--screens``, at the largest size: every screen of the issue's list
+   as the web client opens it, as a sales manager (``tools.bench.screens``);
 3. the raw-SQL floor (``tools.bench.floor``), ``--repeat`` times;
 4. at ``--naive-size`` only: the naive per-partner ORM reference
    (``tools.bench.naive``), whose results are also compared with the job's.
@@ -37,6 +40,8 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+
+from tools.bench import screens
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
@@ -261,6 +266,24 @@ def worker_engine(args, extra):
     }
 
 
+def _measured(cr, run):
+    """Commit, then time ``run()`` and its commit: wall time, queries and peak
+    memory; ``run`` returns the number of accounts done."""
+    cr.commit()
+    queries = _query_count()
+    with PeakMemory() as memory:
+        started = time.perf_counter()
+        done = run()
+        cr.commit()
+        seconds = time.perf_counter() - started
+    return {
+        "accounts": done,
+        "seconds": seconds,
+        "queries": _query_count() - queries,
+        "memory": memory.as_dict(),
+    }
+
+
 def worker_floor(args, extra):
     from tools.bench.floor import run_floor
 
@@ -268,20 +291,7 @@ def worker_floor(args, extra):
     with registry.cursor() as cr:
         env = api.Environment(cr, uid, {})
         env["res.partner"].browse()  # registry warm
-        cr.commit()
-        queries = _query_count()
-        with PeakMemory() as memory:
-            started = time.perf_counter()
-            done = run_floor(env)
-            cr.commit()
-            seconds = time.perf_counter() - started
-        queries = _query_count() - queries
-    return {
-        "accounts": done,
-        "seconds": seconds,
-        "queries": queries,
-        "memory": memory.as_dict(),
-    }
+        return _measured(cr, lambda: run_floor(env))
 
 
 def worker_naive(args, extra):
@@ -290,14 +300,7 @@ def worker_naive(args, extra):
     _odoo, registry, api, uid = _odoo_env(args, extra)
     with registry.cursor() as cr:
         env = api.Environment(cr, uid, {"tracking_disable": True})
-        cr.commit()
-        queries = _query_count()
-        with PeakMemory() as memory:
-            started = time.perf_counter()
-            done = run_naive(env)
-            cr.commit()
-            seconds = time.perf_counter() - started
-        queries = _query_count() - queries
+        result = _measured(cr, lambda: run_naive(env))
         # the same score? (the ORM stores 0.0 for an empty float: compare bands,
         # and scores where the band is known)
         cr.execute("""
@@ -346,13 +349,8 @@ def worker_naive(args, extra):
             [None if v is None else round(float(v), 2) for v in r]
             for r in cr.fetchall()
         ]
-    return {
-        "accounts": done,
-        "seconds": seconds,
-        "queries": queries,
-        "memory": memory.as_dict(),
-        "comparison": comparison,
-    }
+    result["comparison"] = comparison
+    return result
 
 
 def _list_specification(env):
@@ -416,12 +414,20 @@ def worker_at_risk(args, extra):
     }
 
 
+def worker_screens(args, extra):
+    from tools.bench.screens import measure
+
+    _odoo, registry, _api, _uid = _odoo_env(args, extra)
+    return measure(registry)
+
+
 WORKERS = {
     "generate": worker_generate,
     "engine": worker_engine,
     "floor": worker_floor,
     "naive": worker_naive,
     "at_risk": worker_at_risk,
+    "screens": worker_screens,
 }
 
 
@@ -644,6 +650,14 @@ def _machine():
     }
 
 
+def _print_phases(result):
+    if result["phases"]:
+        print(
+            "    phases: "
+            + ", ".join(f"{k} {v:.2f} s" for k, v in result["phases"].items())
+        )
+
+
 def measure_size(args, extra, pg, template, size):
     dbname = f"{args.db_prefix}_{size}"
     row = {"size": size, "db": dbname}
@@ -672,11 +686,7 @@ def measure_size(args, extra, pg, template, size):
         f"peak RSS {first['memory']['peak_mb']:.0f} MB",
         flush=True,
     )
-    if first["phases"]:
-        print(
-            "    phases: "
-            + ", ".join(f"{k} {v:.2f} s" for k, v in first["phases"].items())
-        )
+    _print_phases(first)
     # The following nights: the table's figures.
     row["engine"] = engine = _repeated(args, extra, pg, "engine", dbname, size)
     print(
@@ -686,17 +696,16 @@ def measure_size(args, extra, pg, template, size):
         f"(+{engine['memory']['delta_mb']:.0f} MB)",
         flush=True,
     )
-    if engine["phases"]:
-        print(
-            "    phases: "
-            + ", ".join(f"{k} {v:.2f} s" for k, v in engine["phases"].items())
-        )
+    _print_phases(engine)
     row["at_risk"] = _run_worker(args, extra, "at_risk", dbname, size)
     print(
         f"    at-risk first page: {row['at_risk']['ms']:.0f} ms "
         f"(length {row['at_risk']['length']:,}, counted up to 10,001)",
         flush=True,
     )
+    if args.screens and size == max(int(s) for s in args.sizes.split(",")):
+        row["screens"] = _run_worker(args, extra, "screens", dbname, size)
+        print("\n".join(screens.describe(row["screens"])), flush=True)
     row["floor"] = _repeated(args, extra, pg, "floor", dbname, size)
     print(
         f"    raw-SQL floor: {row['floor']['seconds']:.2f} s (runs {row['floor']['all_seconds']})",
@@ -864,6 +873,8 @@ def report(rows, machine, args, pg_version):
             f"{at_risk['ms']:.0f} ms",
         )
     )
+    if "screens" in biggest:
+        verdicts += screens.verdicts(biggest["screens"], n)
     first = biggest["first_night"]
     verdicts.append(
         (
@@ -932,6 +943,12 @@ def report(rows, machine, args, pg_version):
             f"client asks), runs "
             f"{r['at_risk']['all_ms']} ms (first one a warm-up)."
         )
+        if "screens" in r:
+            details.append(
+                "- **screens** as a sales manager (server time per screen, the sum of its "
+                "requests; median of 5 after a warm-up):"
+            )
+            details += screens.details(r["screens"])
         if "naive" in r:
             c = r["naive"]["comparison"]
             details.append(
@@ -1017,6 +1034,11 @@ def main(argv=None):
         "--phases",
         action="store_true",
         help="also time the job's phases (reads, scoring core, writes)",
+    )
+    parser.add_argument(
+        "--screens",
+        action="store_true",
+        help="also time the screens at the largest size (tools/bench/screens.py)",
     )
     parser.add_argument("--worker", choices=sorted(WORKERS), help=argparse.SUPPRESS)
     parser.add_argument("--db", help=argparse.SUPPRESS)
