@@ -2,7 +2,7 @@
 
     python3 -m tools.bench --addons-path=PATHS [--sizes 1000,10000,100000]
                            [--seed 7] [--repeat 1] [--naive-size 1000] [--phases]
-                           [--screens]
+                           [--no-screens]
                            [--keep] [--reuse-template] [--output FILE] [odoo options]
 
 For each size: a throwaway database (a copy of a template where
@@ -16,8 +16,10 @@ another's):
    once on the fresh book ("first night"), then ``--repeat`` times as on the
    following nights (today's snapshots removed before each run);
 2. the at-risk list's first page (``web_search_read`` as the web client asks);
-   with ``--screens``, at the largest size: every screen of the issue's list
-   as the web client opens it, as a sales manager (``tools.bench.screens``);
+   at the largest size: the screens (the partner form, the Accounts views,
+   the reports, the Retention Cases list, the weekly digest) as the web client
+   opens them, as a sales manager (``tools.bench.screens``; ``--no-screens``
+   to skip);
 3. the raw-SQL floor (``tools.bench.floor``), ``--repeat`` times;
 4. at ``--naive-size`` only: the naive per-partner ORM reference
    (``tools.bench.naive``), whose results are also compared with the job's.
@@ -415,10 +417,8 @@ def worker_at_risk(args, extra):
 
 
 def worker_screens(args, extra):
-    from tools.bench.screens import measure
-
     _odoo, registry, _api, _uid = _odoo_env(args, extra)
-    return measure(registry)
+    return screens.measure(registry)
 
 
 WORKERS = {
@@ -703,7 +703,7 @@ def measure_size(args, extra, pg, template, size):
         f"(length {row['at_risk']['length']:,}, counted up to 10,001)",
         flush=True,
     )
-    if args.screens and size == max(int(s) for s in args.sizes.split(",")):
+    if args.screens and size == args.largest:
         row["screens"] = _run_worker(args, extra, "screens", dbname, size)
         print("\n".join(screens.describe(row["screens"])), flush=True)
     row["floor"] = _repeated(args, extra, pg, "floor", dbname, size)
@@ -1036,9 +1036,10 @@ def main(argv=None):
         help="also time the job's phases (reads, scoring core, writes)",
     )
     parser.add_argument(
-        "--screens",
-        action="store_true",
-        help="also time the screens at the largest size (tools/bench/screens.py)",
+        "--no-screens",
+        dest="screens",
+        action="store_false",
+        help="do not time the screens at the largest size (tools/bench/screens.py)",
     )
     parser.add_argument("--worker", choices=sorted(WORKERS), help=argparse.SUPPRESS)
     parser.add_argument("--db", help=argparse.SUPPRESS)
@@ -1053,6 +1054,7 @@ def main(argv=None):
         return
 
     sizes = sorted(int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip())
+    args.largest = sizes[-1]
     pg = Postgres(extra)
     template = f"{args.db_prefix}_template"
     machine = _machine()

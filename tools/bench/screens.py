@@ -19,6 +19,7 @@ at the largest size of its run.
 
 import argparse
 import json
+import os
 import statistics
 import sys
 import time
@@ -413,6 +414,7 @@ def measure(registry, only=None):
         ),
     }
     results = {}
+    load = os.getloadavg()[0]
     for key, open_screen in screens.items():
         if only and key not in only:
             continue
@@ -445,6 +447,8 @@ def measure(registry, only=None):
         "form_record": record_id,
         "form_fields": len(form_spec),
         "history_since": since.isoformat(),
+        "load_before": round(load, 1),
+        "load_after": round(os.getloadavg()[0], 1),
     }
     return results
 
@@ -485,7 +489,13 @@ def verdicts(results, accounts):
 
 def details(results):
     """One line of markdown per screen: the requests and the runs."""
-    lines = []
+    c = results["_context"]
+    lines = [
+        f"  - as `{c['user']}` (Sales: Administrator); the form of account "
+        f"{c['form_record']} (the most service commitments; {c['form_fields']} fields "
+        f"read); history since {c['history_since']}; load average "
+        f"{c['load_before']} before, {c['load_after']} after."
+    ]
     for r in _measured(results):
         requests = "; ".join(
             f"{label} {ms} ms / {q} q" for label, ms, q in r["requests"]
