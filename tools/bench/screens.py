@@ -36,6 +36,12 @@ KANBAN_LIMIT = 40
 X2MANY_LIMIT = 40
 MAX_OPEN_GROUPS = 10
 HISTORY_MONTHS = 12
+# Vacuumed before the screens, as autovacuum does after the night rewrote them.
+VACUUMED = (
+    "res_partner",
+    "relationship_health_snapshot",
+    "relationship_retention_case",
+)
 
 # screen -> (label, target in ms)
 SCREENS = {
