@@ -18,6 +18,7 @@ from odoo.tools import SQL, format_amount
 from ..scoring.vocabulary import BAND_RANK
 from . import retention_texts as texts
 from .health_clock import day_end, health_today
+from .health_readers import accounts_values_sql
 from .relationship_health_engine import account_money_sql
 
 DIGEST_DAYS = 7
@@ -115,39 +116,38 @@ class RelationshipHealthDigest(models.AbstractModel):
         entered_ids = [row[0] for row in entered_rows]
 
         # Revenue of the last 12 months of those and of every account now at
-        # risk: the money of the score (one definition), in this company.
+        # risk: the money of the score (one definition), in this company. The
+        # accounts first, then their money: joined in one statement, the
+        # planner misjudges the accounts (one row) and sums the money once per
+        # account.
         money_since, money_until = engine._money_period(today, day_end(today))
         self.env.cr.execute(
             SQL(
                 """
-            WITH book AS (
-                SELECT p.id, %(company)s AS company_id,
-                       p.health_band IN ('at_risk', 'critical') AS is_at_risk
-                  FROM res_partner p
-                 WHERE p.active AND p.id = p.commercial_partner_id
-                   AND (p.health_band IN ('at_risk', 'critical') OR p.id = ANY(%(entered)s))
-                   AND %(account_company)s = %(company)s
-            )
-            SELECT book.id, book.is_at_risk, COALESCE(m.revenue, 0)
-              FROM book
-         LEFT JOIN (%(money)s) AS m(id, revenue, margin) ON m.id = book.id
+            SELECT p.id, p.health_band IN ('at_risk', 'critical')
+              FROM res_partner p
+             WHERE p.active AND p.id = p.commercial_partner_id
+               AND (p.health_band IN ('at_risk', 'critical') OR p.id = ANY(%(entered)s))
+               AND %(account_company)s = %(company)s
             """,
                 account_company=account_company,
-                money=account_money_sql(
-                    SQL("SELECT id, company_id FROM book"),
-                    money_since,
-                    money_until,
-                    engine._use_margin(),
-                ),
                 entered=entered_ids,
                 **scope,
             )
         )
-        revenue, at_risk_ids = {}, []
-        for pid, is_at_risk, amount in self.env.cr.fetchall():
-            revenue[pid] = float(amount)
-            if is_at_risk:
-                at_risk_ids.append(pid)
+        book = dict(self.env.cr.fetchall())
+        self.env.cr.execute(
+            account_money_sql(
+                accounts_values_sql(list(book), [company.id] * len(book)),
+                money_since,
+                money_until,
+                engine._use_margin(),
+            )
+        )
+        revenue = dict.fromkeys(book, 0.0)
+        for pid, amount, _margin in self.env.cr.fetchall():
+            revenue[pid] = float(amount or 0.0)
+        at_risk_ids = [pid for pid, is_at_risk in book.items() if is_at_risk]
         total_at_risk = sum(revenue[pid] for pid in at_risk_ids)
 
         partners = self.env["res.partner"].browse(entered_ids)

@@ -129,6 +129,7 @@ class RelationshipRetentionCase(models.Model):
         string="Health Snapshot",
         readonly=True,
         ondelete="set null",
+        index="btree_not_null",
         help="The daily health snapshot that opened the case.",
     )
     date_queued = fields.Date(

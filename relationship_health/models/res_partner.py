@@ -1,5 +1,7 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
+from odoo.tools import SQL
+from odoo.tools.sql import index_exists
 
 from ..scoring.rules import revenue_at_risk
 from ..scoring.vocabulary import (
@@ -29,6 +31,40 @@ from .survey_question import SERVQUAL_DIMENSIONS
 #: The most accounts *Recompute now* takes in one click; the nightly job
 #: scores the whole book.
 RECOMPUTE_LIMIT = 5000
+
+#: Indexes of the Accounts views on a large book (README, Benchmark): name ->
+#: (key columns, included columns, rows). The kanban's columns and the
+#: at-risk list read a band's accounts by score; the grouped list, the kanban
+#: and the Loyalty × Profitability pivot sum and average health columns over
+#: the whole book, which PostgreSQL then reads from the index alone (the
+#: columns of res.partner's record rules included) instead of the wide
+#: partner table.
+SCREEN_INDEXES = {
+    "res_partner_health_band_score_index": (
+        ("health_band", "health_score", "id"),
+        (
+            "health_trend",
+            "health_confidence",
+            "health_satisfaction",
+            "health_sla",
+            "health_visits",
+            "health_recency",
+            "health_nps",
+            "health_revenue_12m",
+            "health_revenue_at_risk",
+            "health_clv",
+            "health_servqual_gap",
+            "visit_adherence",
+        ),
+        "health_band IS NOT NULL",
+    ),
+    "res_partner_health_quadrant_band_index": (
+        ("health_quadrant", "health_band"),
+        ("health_revenue_12m", "health_clv"),
+        "health_quadrant IS NOT NULL",
+    ),
+}
+RULE_COLUMNS = ("active", "partner_share", "company_id")
 
 
 class ResPartner(models.Model):
@@ -282,6 +318,22 @@ class ResPartner(models.Model):
         if leaving:  # archived accounts: their retention work closes, nothing to retry
             self.env["relationship.health.retention"]._close_archived(leaving)
             self.env["relationship.health.failure"].sudo()._clear(leaving.ids)
+        return result
+
+    def init(self):
+        result = super().init()
+        for name, (keys, included, rows) in SCREEN_INDEXES.items():
+            if not index_exists(self.env.cr, name):
+                self.env.cr.execute(
+                    SQL(
+                        "CREATE INDEX %s ON %s (%s) INCLUDE (%s) WHERE %s",
+                        SQL.identifier(name),
+                        SQL.identifier(self._table),
+                        SQL(", ").join(map(SQL.identifier, keys)),
+                        SQL(", ").join(map(SQL.identifier, included + RULE_COLUMNS)),
+                        SQL(rows),
+                    )
+                )
         return result
 
     # Actions -----------------------------------------------------------------

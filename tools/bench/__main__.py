@@ -2,6 +2,7 @@
 
     python3 -m tools.bench --addons-path=PATHS [--sizes 1000,10000,100000]
                            [--seed 7] [--repeat 1] [--naive-size 1000] [--phases]
+                           [--no-screens]
                            [--keep] [--reuse-template] [--output FILE] [odoo options]
 
 For each size: a throwaway database (a copy of a template where
@@ -15,6 +16,10 @@ another's):
    once on the fresh book ("first night"), then ``--repeat`` times as on the
    following nights (today's snapshots removed before each run);
 2. the at-risk list's first page (``web_search_read`` as the web client asks);
+   at the largest size: the screens (the partner form, the Accounts views,
+   the reports, the Retention Cases list, the weekly digest) as the web client
+   opens them, as a sales manager (``tools.bench.screens``; ``--no-screens``
+   to skip);
 3. the raw-SQL floor (``tools.bench.floor``), ``--repeat`` times;
 4. at ``--naive-size`` only: the naive per-partner ORM reference
    (``tools.bench.naive``), whose results are also compared with the job's.
@@ -38,7 +43,7 @@ import threading
 import time
 from pathlib import Path
 
-from tools.bench import freshness
+from tools.bench import freshness, screens
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
@@ -263,6 +268,24 @@ def worker_engine(args, extra):
     }
 
 
+def _measured(cr, run):
+    """Commit, then time ``run()`` and its commit: wall time, queries and peak
+    memory; ``run`` returns the number of accounts done."""
+    cr.commit()
+    queries = _query_count()
+    with PeakMemory() as memory:
+        started = time.perf_counter()
+        done = run()
+        cr.commit()
+        seconds = time.perf_counter() - started
+    return {
+        "accounts": done,
+        "seconds": seconds,
+        "queries": _query_count() - queries,
+        "memory": memory.as_dict(),
+    }
+
+
 def worker_floor(args, extra):
     from tools.bench.floor import run_floor
 
@@ -270,20 +293,7 @@ def worker_floor(args, extra):
     with registry.cursor() as cr:
         env = api.Environment(cr, uid, {})
         env["res.partner"].browse()  # registry warm
-        cr.commit()
-        queries = _query_count()
-        with PeakMemory() as memory:
-            started = time.perf_counter()
-            done = run_floor(env)
-            cr.commit()
-            seconds = time.perf_counter() - started
-        queries = _query_count() - queries
-    return {
-        "accounts": done,
-        "seconds": seconds,
-        "queries": queries,
-        "memory": memory.as_dict(),
-    }
+        return _measured(cr, lambda: run_floor(env))
 
 
 def worker_naive(args, extra):
@@ -292,14 +302,7 @@ def worker_naive(args, extra):
     _odoo, registry, api, uid = _odoo_env(args, extra)
     with registry.cursor() as cr:
         env = api.Environment(cr, uid, {"tracking_disable": True})
-        cr.commit()
-        queries = _query_count()
-        with PeakMemory() as memory:
-            started = time.perf_counter()
-            done = run_naive(env)
-            cr.commit()
-            seconds = time.perf_counter() - started
-        queries = _query_count() - queries
+        result = _measured(cr, lambda: run_naive(env))
         # the same score? (the ORM stores 0.0 for an empty float: compare bands,
         # and scores where the band is known)
         cr.execute("""
@@ -348,13 +351,8 @@ def worker_naive(args, extra):
             [None if v is None else round(float(v), 2) for v in r]
             for r in cr.fetchall()
         ]
-    return {
-        "accounts": done,
-        "seconds": seconds,
-        "queries": queries,
-        "memory": memory.as_dict(),
-        "comparison": comparison,
-    }
+    result["comparison"] = comparison
+    return result
 
 
 def _list_specification(env):
@@ -418,12 +416,18 @@ def worker_at_risk(args, extra):
     }
 
 
+def worker_screens(args, extra):
+    _odoo, registry, _api, _uid = _odoo_env(args, extra)
+    return screens.measure(registry)
+
+
 WORKERS = {
     "generate": worker_generate,
     "engine": worker_engine,
     "floor": worker_floor,
     "naive": worker_naive,
     "at_risk": worker_at_risk,
+    "screens": worker_screens,
     **freshness.WORKERS,
 }
 
@@ -647,6 +651,14 @@ def _machine():
     }
 
 
+def _print_phases(result):
+    if result["phases"]:
+        print(
+            "    phases: "
+            + ", ".join(f"{k} {v:.2f} s" for k, v in result["phases"].items())
+        )
+
+
 def measure_size(args, extra, pg, template, size):
     dbname = f"{args.db_prefix}_{size}"
     row = {"size": size, "db": dbname}
@@ -675,11 +687,7 @@ def measure_size(args, extra, pg, template, size):
         f"peak RSS {first['memory']['peak_mb']:.0f} MB",
         flush=True,
     )
-    if first["phases"]:
-        print(
-            "    phases: "
-            + ", ".join(f"{k} {v:.2f} s" for k, v in first["phases"].items())
-        )
+    _print_phases(first)
     # The following nights: the table's figures.
     row["engine"] = engine = _repeated(args, extra, pg, "engine", dbname, size)
     print(
@@ -689,17 +697,19 @@ def measure_size(args, extra, pg, template, size):
         f"(+{engine['memory']['delta_mb']:.0f} MB)",
         flush=True,
     )
-    if engine["phases"]:
-        print(
-            "    phases: "
-            + ", ".join(f"{k} {v:.2f} s" for k, v in engine["phases"].items())
-        )
+    _print_phases(engine)
     row["at_risk"] = _run_worker(args, extra, "at_risk", dbname, size)
     print(
         f"    at-risk first page: {row['at_risk']['ms']:.0f} ms "
         f"(length {row['at_risk']['length']:,}, counted up to 10,001)",
         flush=True,
     )
+    if args.screens and size == args.largest:
+        # The screens are read in the day, after autovacuum has gone through
+        # the rows the night rewrote (their pages all-visible again).
+        pg.vacuum(dbname, screens.VACUUMED)
+        row["screens"] = _run_worker(args, extra, "screens", dbname, size)
+        print("\n".join(screens.describe(row["screens"])), flush=True)
     row["freshness"] = freshness.measure(
         lambda worker, db, n: _run_worker(args, extra, worker, db, n), pg, dbname, size
     )
@@ -870,6 +880,8 @@ def report(rows, machine, args, pg_version):
             f"{at_risk['ms']:.0f} ms",
         )
     )
+    if "screens" in biggest:
+        verdicts += screens.verdicts(biggest["screens"], n)
     first = biggest["first_night"]
     verdicts.append(
         (
@@ -938,6 +950,12 @@ def report(rows, machine, args, pg_version):
             f"client asks), runs "
             f"{r['at_risk']['all_ms']} ms (first one a warm-up)."
         )
+        if "screens" in r:
+            details.append(
+                "- **screens** as a sales manager (server time per screen, the sum of its "
+                "requests; median of 5 after a warm-up):"
+            )
+            details += screens.details(r["screens"])
         if "naive" in r:
             c = r["naive"]["comparison"]
             details.append(
@@ -1025,6 +1043,12 @@ def main(argv=None):
         action="store_true",
         help="also time the job's phases (reads, scoring core, writes)",
     )
+    parser.add_argument(
+        "--no-screens",
+        dest="screens",
+        action="store_false",
+        help="do not time the screens at the largest size (tools/bench/screens.py)",
+    )
     parser.add_argument("--worker", choices=sorted(WORKERS), help=argparse.SUPPRESS)
     parser.add_argument("--db", help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
@@ -1038,6 +1062,7 @@ def main(argv=None):
         return
 
     sizes = sorted(int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip())
+    args.largest = sizes[-1]
     pg = Postgres(extra)
     template = f"{args.db_prefix}_template"
     machine = _machine()

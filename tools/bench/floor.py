@@ -13,6 +13,8 @@ measured is the cost of moving the data in and out of PostgreSQL.
 
 from datetime import datetime, time as dtime, timedelta
 
+import pandas as pd
+
 from odoo import fields
 from odoo.tools import SQL
 
@@ -35,6 +37,23 @@ def run_floor(env):
     visit_type = env.ref("relationship_health.calendar_event_type_customer_visit").id
     cr.execute(ACCOUNTS)
     ids = [row[0] for row in cr.fetchall()]
+
+    # the answer lines of the last two years given by the accounts' people
+    answer_lines = SQL(
+        """
+          FROM survey_user_input_line l
+          JOIN survey_user_input ui ON ui.id = l.user_input_id
+          JOIN survey_question q ON q.id = l.question_id
+          JOIN res_partner c ON c.id = ui.partner_id
+         WHERE ui.state = 'done'
+           AND l.answer_type IN ('scale', 'numerical_box') AND NOT COALESCE(l.skipped, FALSE)
+           AND COALESCE(ui.end_datetime, ui.create_date) BETWEEN %(since)s AND %(now)s
+           AND c.commercial_partner_id = ANY(%(ids)s)
+            """,
+        since=today - timedelta(days=731),
+        now=now,
+        ids=ids,
+    )
 
     def fetch(query):
         cr.execute(query)
@@ -82,19 +101,10 @@ def run_floor(env):
                (100.0 * (COUNT(*) FILTER (WHERE q.health_metric = 'nps' AND l.value_scale >= 9)
                          - COUNT(*) FILTER (WHERE q.health_metric = 'nps' AND l.value_scale <= 6))
                 / NULLIF(COUNT(*) FILTER (WHERE q.health_metric = 'nps'), 0))::float8
-          FROM survey_user_input_line l
-          JOIN survey_user_input ui ON ui.id = l.user_input_id
-          JOIN survey_question q ON q.id = l.question_id
-          JOIN res_partner c ON c.id = ui.partner_id
-         WHERE ui.state = 'done' AND q.health_metric IS NOT NULL
-           AND l.answer_type IN ('scale', 'numerical_box') AND NOT COALESCE(l.skipped, FALSE)
-           AND COALESCE(ui.end_datetime, ui.create_date) BETWEEN %(since)s AND %(now)s
-           AND c.commercial_partner_id = ANY(%(ids)s)
+          %(answers)s AND q.health_metric IS NOT NULL
       GROUP BY 1
         """,
-            since=today - timedelta(days=731),
-            now=now,
-            ids=ids,
+            answers=answer_lines,
         )
     )
     moods = (
@@ -124,20 +134,10 @@ def run_floor(env):
         SELECT c.commercial_partner_id,
                AVG(CASE WHEN q.servqual_side = 'perception' THEN l.value_scale END
                    - CASE WHEN q.servqual_side = 'expectation' THEN l.value_scale END)::float8
-          FROM survey_user_input_line l
-          JOIN survey_user_input ui ON ui.id = l.user_input_id
-          JOIN survey_question q ON q.id = l.question_id
-          JOIN res_partner c ON c.id = ui.partner_id
-         WHERE ui.state = 'done' AND q.servqual_dimension IS NOT NULL
-           AND q.servqual_side IS NOT NULL
-           AND l.answer_type IN ('scale', 'numerical_box') AND NOT COALESCE(l.skipped, FALSE)
-           AND COALESCE(ui.end_datetime, ui.create_date) BETWEEN %(since)s AND %(now)s
-           AND c.commercial_partner_id = ANY(%(ids)s)
+          %(answers)s AND q.servqual_dimension IS NOT NULL AND q.servqual_side IS NOT NULL
       GROUP BY 1
         """,
-                since=today - timedelta(days=731),
-                now=now,
-                ids=ids,
+                answers=answer_lines,
             )
         )
         if "servqual_dimension" in env["survey.question"]._fields
@@ -244,9 +244,10 @@ def run_floor(env):
     }
     # Any other column the job writes (the engine's list) is written too, with
     # a value of the same type, so that the floor moves the same data.
-    from odoo.addons.relationship_health.models.relationship_health_engine import (
+    from odoo.addons.relationship_health.models.health_writers import (
         PARTNER_COLUMNS,
         SNAPSHOT_COLUMNS,
+        upsert_snapshots,
     )
 
     for name, sqltype in PARTNER_COLUMNS.items():
@@ -307,43 +308,17 @@ def run_floor(env):
             names=SQL(", ").join(SQL.identifier(n) for n in names),
         )
     )
-    snapshot = tuple(SNAPSHOT_COLUMNS)
-    snap_names = SQL(", ").join(SQL.identifier(n) for n in snapshot)
-    cr.execute(
-        SQL(
-            """
-        INSERT INTO relationship_health_snapshot
-               (partner_id, company_id, user_id, snapshot_date, %(names)s,
-                create_uid, create_date, write_uid, write_date)
-        SELECT v.partner_id, v.company_id, v.user_id, %(date)s, %(v_names)s,
-               %(uid)s, %(now)s, %(uid)s, %(now)s
-          FROM unnest(%(ids)s::int4[], %(companies)s::int4[], %(users)s::int4[], %(arrays)s)
-               AS v(partner_id, company_id, user_id, %(names)s)
-        ON CONFLICT (partner_id, snapshot_date) DO UPDATE
-           SET (company_id, user_id, %(names)s, write_uid, write_date)
-             = (EXCLUDED.company_id, EXCLUDED.user_id, %(excluded)s,
-                EXCLUDED.write_uid, EXCLUDED.write_date)
-        """,
-            names=snap_names,
-            v_names=SQL(", ").join(SQL("v.%s", SQL.identifier(n)) for n in snapshot),
-            excluded=SQL(", ").join(
-                SQL("EXCLUDED.%s", SQL.identifier(n)) for n in snapshot
-            ),
-            date=today,
-            uid=env.uid,
-            now=now,
-            ids=ids,
-            companies=[row[0] for row in acc],
-            users=[row[1] for row in acc],
-            arrays=SQL(", ").join(
-                SQL(
-                    "%s::%s[]",
-                    columns[f"health_{n}"][1],
-                    SQL(columns[f"health_{n}"][0]),
-                )
-                for n in snapshot
-            ),
-        )
+    # today's snapshots: the job's own writer (one upsert)
+    upsert_snapshots(
+        cr,
+        env.uid,
+        pd.DataFrame(
+            {"company_id": [row[0] for row in acc], "user_id": [row[1] for row in acc]}
+        ),
+        ids,
+        {f"health_{n}": columns[f"health_{n}"][1] for n in SNAPSHOT_COLUMNS},
+        today,
+        now,
     )
     env.invalidate_all()
     return len(ids)

@@ -226,7 +226,8 @@ class _BulkLoad:
 
 
 def _setup_records(env, accounts, seed):
-    """The few configuration records, through the ORM."""
+    """The few configuration records, through the ORM; returns their ids by
+    the names the bulk statements give them."""
     env = env(
         context=dict(
             env.context,
@@ -306,19 +307,19 @@ def _setup_records(env, accounts, seed):
     countries = [env.ref(f"base.{code}").id for code in COUNTRY_CODES]
     env.flush_all()
     return {
-        "user_ids": users.ids,
-        "user_partner_ids": users.partner_id.ids,
-        "team_ids": [team_of_user[uid] for uid in users.ids],
-        "survey_id": survey.id,
+        "users": users.ids,
+        "user_partners": users.partner_id.ids,
+        "teams": [team_of_user[uid] for uid in users.ids],
+        "survey": survey.id,
         "q_nps": q_nps.id,
         "q_csat": q_csat.id,
         "q_other": q_other.id,
-        "country_ids": countries,
-        "visit_type_id": env.ref(
+        "countries": countries,
+        "visit_type": env.ref(
             "relationship_health.calendar_event_type_customer_visit"
         ).id,
-        "company_id": env.company.id,
-        "currency_id": env.company.currency_id.id,
+        "company": env.company.id,
+        "currency": env.company.currency_id.id,
     }
 
 
@@ -335,44 +336,44 @@ def generate(env, accounts, seed):
     cr.execute(SQL("SET LOCAL jit = off"))
     cr.execute(RND_FUNCTION)
     params = dict(
+        setup,
         n=accounts,
         today=today,
         horizon=HORIZON_DAYS,
-        users=setup["user_ids"],
-        user_partners=setup["user_partner_ids"],
-        teams=setup["team_ids"],
-        n_users=len(setup["user_ids"]),
-        countries=setup["country_ids"],
+        n_users=len(setup["users"]),
         words1=COMPANY_WORDS_1,
         words2=COMPANY_WORDS_2,
         first=FIRST_NAMES,
         last=LAST_NAMES,
-        company=setup["company_id"],
-        currency=setup["currency_id"],
-        survey=setup["survey_id"],
-        q_nps=setup["q_nps"],
-        q_csat=setup["q_csat"],
-        q_other=setup["q_other"],
-        visit_type=setup["visit_type_id"],
     )
 
-    def run(label, query, **extra):
+    def run(label, query, sequence=None, **extra):
+        """Execute ``query`` with the book's parameters; when it inserted rows
+        with their ids, bring the id ``sequence`` of that table past them."""
         t0 = time.perf_counter()
         cr.execute(SQL(query, **params, **extra))
+        rows = cr.rowcount
+        if sequence:
+            _sync_sequence(cr, sequence)
         _logger.info(
             "generate: %s (%s rows) in %.1f s",
             label,
-            cr.rowcount,
+            rows,
             time.perf_counter() - t0,
         )
-        return cr.rowcount
+        return rows
+
+    def plan(table, query, **extra):
+        """A temporary table of rows to come, dropped at the commit."""
+        return run(
+            table, f"CREATE TEMP TABLE {table} ON COMMIT DROP AS {query}", **extra
+        )
 
     # -- the accounts' traits --------------------------------------------------
     base = _next_id(cr, "res_partner")
-    run(
-        "account traits",
+    plan(
+        "bench_account",
         """
-        CREATE TEMP TABLE bench_account ON COMMIT DROP AS
         SELECT s.idx,
                %(base)s + s.idx AS id,
                s.profile,
@@ -497,15 +498,13 @@ def generate(env, accounts, seed):
                       FROM generate_series(1, %(n)s / 20 + %(n)s / 100) g) s
         """,
             other_base=other_base,
+            sequence="res_partner",
         )
-        _sync_sequence(cr, "res_partner")
 
         # -- confirmed orders (and a few quotations / cancelled ones) -------------
-        order_base = _next_id(cr, "sale_order")
-        run(
-            "order plan",
+        plan(
+            "bench_order",
             """
-            CREATE TEMP TABLE bench_order ON COMMIT DROP AS
             SELECT o.idx, o.k, GREATEST(1, LEAST(%(horizon)s, o.days_ago)) AS days_ago
               FROM (
                     -- regular buyers: every interval (±20 percent), the latest order `lapse` days ago
@@ -570,17 +569,15 @@ def generate(env, accounts, seed):
                                AS amount
              ) x
         """,
-            order_base=order_base,
+            order_base=_next_id(cr, "sale_order"),
             contact_base=contact_base,
+            sequence="sale_order",
         )
-        _sync_sequence(cr, "sale_order")
 
         # -- survey answers --------------------------------------------------------
-        input_base = _next_id(cr, "survey_user_input")
-        run(
-            "survey responses",
+        plan(
+            "bench_response",
             """
-            CREATE TEMP TABLE bench_response ON COMMIT DROP AS
             SELECT %(input_base)s - 1 + row_number() OVER (ORDER BY a.idx, k) AS id,
                    a.idx, k,
                    CASE WHEN a.is_company
@@ -600,7 +597,7 @@ def generate(env, accounts, seed):
              CROSS JOIN LATERAL generate_series(1, a.n_responses) k
              WHERE a.n_responses > 0
         """,
-            input_base=input_base,
+            input_base=_next_id(cr, "survey_user_input"),
             contact_base=contact_base,
         )
         run(
@@ -616,8 +613,8 @@ def generate(env, accounts, seed):
               FROM bench_response r
               JOIN res_partner p ON p.id = r.partner_id
         """,
+            sequence="survey_user_input",
         )
-        _sync_sequence(cr, "survey_user_input")
         run(
             "survey answer lines",
             """
@@ -638,11 +635,9 @@ def generate(env, accounts, seed):
         )
 
         # -- visits: Customer Visit events with attendees; other meetings ----------
-        event_base = _next_id(cr, "calendar_event")
-        run(
-            "visit plan",
+        plan(
+            "bench_visit",
             """
-            CREATE TEMP TABLE bench_visit ON COMMIT DROP AS
             SELECT %(event_base)s - 1 + row_number() OVER (ORDER BY v.idx, v.k) AS id, v.*
               FROM (
                     -- past visits: the latest `lapse` days ago, then every cadence (±15 percent)
@@ -672,7 +667,7 @@ def generate(env, accounts, seed):
                      WHERE pg_temp.rnd(a.idx, 65) < 0.2
               ) v
         """,
-            event_base=event_base,
+            event_base=_next_id(cr, "calendar_event"),
         )
         run(
             "calendar events",
@@ -692,8 +687,8 @@ def generate(env, accounts, seed):
                                  pg_temp.rnd(v.id, 66) * 16)) AS start
              ) x
         """,
+            sequence="calendar_event",
         )
-        _sync_sequence(cr, "calendar_event")
         run(
             "visit types",
             """
@@ -701,10 +696,9 @@ def generate(env, accounts, seed):
             SELECT v.id, %(visit_type)s FROM bench_visit v WHERE v.is_visit
         """,
         )
-        run(
-            "attendees",
+        plan(
+            "bench_attendee",
             """
-            CREATE TEMP TABLE bench_attendee ON COMMIT DROP AS
             SELECT v.id AS event_id,
                    CASE WHEN a.is_company
                         THEN %(contact_base)s + 3 * (a.idx - 1) + 1
@@ -788,8 +782,8 @@ def generate(env, accounts, seed):
              WHERE a.n_sla > 0
              ORDER BY a.idx, k
         """,
+            sequence="relationship_sla_event",
         )
-        _sync_sequence(cr, "relationship_sla_event")
 
         # -- history: monthly snapshots of the last six months ---------------------
         run(
@@ -814,8 +808,8 @@ def generate(env, accounts, seed):
              ORDER BY a.idx, m
         """,
             months=SNAPSHOT_MONTHS,
+            sequence="relationship_health_snapshot",
         )
-        _sync_sequence(cr, "relationship_health_snapshot")
 
     # A fingerprint of the book, independent of the day and of the ids the
     # template had already used: the same seed and size give the same one.
