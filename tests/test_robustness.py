@@ -260,7 +260,14 @@ class TestPoisonedAccount(RobustnessCase):
         healthy, _c = self.make_account("Fine Fabrics", customer_rank=1)
         self.make_critical(poisoned)
         with self.assertLogs(ENGINE_LOGGER, logging.WARNING):
-            (poisoned | healthy).action_recompute_health()
+            action = (poisoned | healthy).action_recompute_health()
+        # The user is told what was done, and what was not.
+        self.assertEqual(action["params"]["type"], "warning")
+        self.assertEqual(
+            action["params"]["message"],
+            "Relationship health recomputed for 1 accounts; 1 could not be scored "
+            "and keep their previous health (see Scoring Failures).",
+        )
         self.assertEqual(healthy.health_band, "unknown")
         self.assertTrue(healthy.health_computed_at)
         self.assertFalse(poisoned.health_computed_at)

@@ -14,13 +14,14 @@ def linked_counts(records, model, field):
     )
 
 
-def reload_notification(message):
-    """A success notification with ``message``, then a reload of the view."""
+def reload_notification(message, kind="success"):
+    """A notification (``kind``: success, warning…) with ``message``, then a
+    reload of the view."""
     return {
         "type": "ir.actions.client",
         "tag": "display_notification",
         "params": {
-            "type": "success",
+            "type": kind,
             "message": message,
             "next": {"type": "ir.actions.client", "tag": "soft_reload"},
         },

@@ -373,12 +373,20 @@ class ResPartner(models.Model):
         accounts.check_access("read")
         engine = self.env["relationship.health.engine"].sudo()
         account_ids = engine._account_ids(partner_ids=accounts.ids)
-        engine._compute_in_batches(account_ids)
-        return reload_notification(
-            _(
-                "Relationship health recomputed for %(count)s accounts.",
-                count=len(account_ids),
+        done = engine._compute_in_batches(account_ids)
+        if done < len(account_ids):
+            return reload_notification(
+                _(
+                    "Relationship health recomputed for %(count)s accounts; %(failed)s "
+                    "could not be scored and keep their previous health (see Scoring "
+                    "Failures).",
+                    count=done,
+                    failed=len(account_ids) - done,
+                ),
+                kind="warning",
             )
+        return reload_notification(
+            _("Relationship health recomputed for %(count)s accounts.", count=done)
         )
 
     def action_send_servqual_survey(self):
