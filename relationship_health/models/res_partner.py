@@ -200,7 +200,12 @@ class ResPartner(models.Model):
         index="btree_not_null",
         help="The sales team of the account's salesperson, as of the last health computation.",
     )
-    health_computed_at = engine_result(fields.Datetime, string="Health Computed On")
+    health_computed_at = engine_result(
+        fields.Datetime,
+        string="Health Computed On",
+        help="When the engine last wrote this account's health: a rescoring that "
+        "changes nothing keeps the date of the last change.",
+    )
     health_snapshot_ids = health_field(
         fields.One2many,
         "relationship.health.snapshot",
