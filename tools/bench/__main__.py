@@ -57,6 +57,7 @@ TARGET_PEAK_MB = 1536
 TARGET_GROWTH = 12.0
 TARGET_NAIVE_SPEEDUP = 20.0
 TARGET_AT_RISK_MS = 300.0
+TARGET_FIRST_NIGHT = 60.0
 AT_RISK_DOMAIN = [
     ("health_band", "!=", False),
     ("health_band", "in", ("at_risk", "critical")),
@@ -885,18 +886,11 @@ def report(rows, machine, args, pg_version):
     first = biggest["first_night"]
     verdicts.append(
         (
-            f"the first night after the install at {n:,} accounts (follow-ups created "
-            f"for the whole book) under {TARGET_SECONDS_100K:.0f} s",
-            first["seconds"] < TARGET_SECONDS_100K,
+            f"the first night after the install at {n:,} accounts (the whole book new "
+            f"to the follow-up rules, retention work within each owner's daily limit) "
+            f"under {TARGET_FIRST_NIGHT:.0f} s",
+            first["seconds"] < TARGET_FIRST_NIGHT,
             f"{first['seconds']:.1f} s, {first['queries']:,} queries",
-        )
-    )
-    verdicts.append(
-        (
-            "incremental run (1 % of accounts changed)",
-            None,
-            "not measured: the job has no incremental mode yet (every run rescores "
-            "every account)",
         )
     )
 
