@@ -1,5 +1,6 @@
 from odoo import api, fields, models
 
+from .relationship_health_pending import marking_accounts
 from .res_partner import HEALTH_READERS
 
 VISIT_MOODS = [
@@ -69,13 +70,12 @@ class CalendarEvent(models.Model):
         return events
 
     def write(self, vals):
-        marking = VISIT_FIELDS.intersection(vals)
-        before = self._visit_partner_ids() if marking else []
-        result = super().write(vals)
+        with marking_accounts(
+            self, type(self)._visit_partner_ids, VISIT_FIELDS & set(vals)
+        ):
+            result = super().write(vals)
         if {"categ_ids", "partner_ids", "start"} & set(vals):
             self._close_plan_visit_activities()
-        if marking:
-            self._mark_visit_accounts(before)
         return result
 
     def unlink(self):
@@ -85,11 +85,11 @@ class CalendarEvent(models.Model):
     def _visit_partner_ids(self):
         return self.filtered("is_customer_visit").partner_ids.ids
 
-    def _mark_visit_accounts(self, partner_ids=()):
+    def _mark_visit_accounts(self):
         """A Customer Visit held, moved, cancelled or reported on changes
         the health of its attendees' accounts: one mark for all the events."""
         self.env["relationship.health.pending"]._mark_accounts(
-            [*partner_ids, *self._visit_partner_ids()]
+            self._visit_partner_ids()
         )
 
     def _close_plan_visit_activities(self):

@@ -18,6 +18,7 @@ while it runs stays pending for the next one.
 """
 
 import threading
+from contextlib import contextmanager
 from datetime import datetime
 
 import psycopg2.errors
@@ -58,6 +59,22 @@ INTERVAL_MINUTES = {"minutes": 1, "hours": 60, "days": 1440, "weeks": 10080}
 NIGHT_CRON = "relationship_health.ir_cron_relationship_health"
 #: The refresh's scheduled action (its interval is a setting).
 REFRESH_CRON = "relationship_health.ir_cron_relationship_health_pending"
+
+
+@contextmanager
+def marking_accounts(records, partner_ids, watched=True):
+    """Mark the accounts of ``records`` as they are before and after the
+    operation of the ``with`` block (``partner_ids(records)``: the partners
+    whose health they feed), with one statement; nothing when ``watched`` is
+    empty (no field that feeds a signal is written) or the block raises."""
+    if not watched:
+        yield
+        return
+    before = partner_ids(records)
+    yield
+    records.env["relationship.health.pending"]._mark_accounts(
+        [*before, *partner_ids(records)]
+    )
 
 
 class RelationshipHealthPending(models.Model):

@@ -1,5 +1,7 @@
 from odoo import api, models
 
+from .relationship_health_pending import marking_accounts
+
 #: Order fields whose change on a confirmed order (or into or out of
 #: confirmed) changes its account's health: purchase recency, revenue, the
 #: company the account is scored for.
@@ -20,12 +22,11 @@ class SaleOrder(models.Model):
         return orders
 
     def write(self, vals):
-        if not ORDER_FIELDS.intersection(vals):
-            return super().write(vals)
-        before = self.filtered(lambda o: o.state == "sale").partner_id.ids
-        result = super().write(vals)
-        after = self.filtered(lambda o: o.state == "sale").partner_id.ids
         # One statement for the whole batch (confirming a thousand orders at
         # once marks their accounts with one INSERT).
-        self.env["relationship.health.pending"]._mark_accounts(before + after)
-        return result
+        with marking_accounts(self, _customers_of_confirmed, ORDER_FIELDS & set(vals)):
+            return super().write(vals)
+
+
+def _customers_of_confirmed(orders):
+    return orders.filtered(lambda o: o.state == "sale").partner_id.ids

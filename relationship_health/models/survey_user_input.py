@@ -1,5 +1,11 @@
 from odoo import api, models
 
+from .relationship_health_pending import marking_accounts
+
+#: Answer fields whose change makes an answer count, or stop counting, for
+#: its customer's satisfaction.
+ANSWER_FIELDS = frozenset({"state", "partner_id", "test_entry"})
+
 
 class SurveyUserInput(models.Model):
     _inherit = "survey.user_input"
@@ -11,20 +17,18 @@ class SurveyUserInput(models.Model):
         return answers
 
     def write(self, vals):
-        if not {"state", "partner_id", "test_entry"}.intersection(vals):
+        with marking_accounts(self, _customers_of_done, ANSWER_FIELDS & set(vals)):
             return super().write(vals)
-        before = self.filtered(lambda a: a.state == "done").partner_id.ids
-        result = super().write(vals)
-        self.filtered(lambda a: a.state == "done")._mark_health_accounts(before)
-        return result
 
     def unlink(self):
         self.filtered(lambda a: a.state == "done")._mark_health_accounts()
         return super().unlink()
 
-    def _mark_health_accounts(self, partner_ids=()):
+    def _mark_health_accounts(self):
         """Completed answers (or answers that were) change their customers'
         satisfaction: their accounts are rescored by the next refresh."""
-        self.env["relationship.health.pending"]._mark_accounts(
-            [*partner_ids, *self.partner_id.ids]
-        )
+        self.env["relationship.health.pending"]._mark_accounts(self.partner_id.ids)
+
+
+def _customers_of_done(answers):
+    return answers.filtered(lambda a: a.state == "done").partner_id.ids

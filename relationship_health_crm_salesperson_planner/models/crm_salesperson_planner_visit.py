@@ -1,6 +1,12 @@
 from odoo import api, models
 
 from odoo.addons.relationship_health.models.health_clock import health_today
+from odoo.addons.relationship_health.models.relationship_health_pending import (
+    marking_accounts,
+)
+
+#: Visit fields whose change moves its account's visits.
+VISIT_FIELDS = frozenset({"date", "state", "partner_id", "calendar_event_id", "active"})
 
 
 class CrmSalespersonPlannerVisit(models.Model):
@@ -14,24 +20,20 @@ class CrmSalespersonPlannerVisit(models.Model):
         return visits
 
     def write(self, vals):
-        before = self.partner_id.ids if "partner_id" in vals else []
-        result = super().write(vals)
+        with marking_accounts(self, _visited_partners, VISIT_FIELDS & set(vals)):
+            result = super().write(vals)
         if {"date", "state", "partner_id"} & set(vals):
             self._close_plan_visit_activities()
-        if {"date", "state", "partner_id", "calendar_event_id", "active"} & set(vals):
-            self._mark_health_accounts(before)
         return result
 
     def unlink(self):
         self._mark_health_accounts()
         return super().unlink()
 
-    def _mark_health_accounts(self, partner_ids=()):
+    def _mark_health_accounts(self):
         """A planner visit planned, held, moved or cancelled changes its
         account's visits: rescored by the next refresh (one mark in all)."""
-        self.env["relationship.health.pending"]._mark_accounts(
-            [*partner_ids, *self.partner_id.ids]
-        )
+        self.env["relationship.health.pending"]._mark_accounts(self.partner_id.ids)
 
     def _close_plan_visit_activities(self):
         """A visit planned from today on answers the "Plan a visit" follow-up
@@ -44,3 +46,7 @@ class CrmSalespersonPlannerVisit(models.Model):
             self.env["relationship.visit.planner"]._close_followups(
                 planned.partner_id.commercial_partner_id
             )
+
+
+def _visited_partners(visits):
+    return visits.partner_id.ids
