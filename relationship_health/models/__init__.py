@@ -11,6 +11,10 @@ from . import relationship_visit_account_mixin
 from . import relationship_sla_account_mixin
 from . import relationship_health_override_mixin
 from . import relationship_health_pending
+from . import relationship_service_incident
+from . import relationship_service_incident_update
+from . import relationship_service_incident_notice
+from . import relationship_incident_account_mixin
 from . import res_partner
 from . import crm_lead
 from . import relationship_visit_tier

@@ -18,7 +18,7 @@ import pandas as pd
 
 from odoo.tools import SQL
 
-from .health_sql import contact_ids_sql
+from .health_sql import INCIDENT_MODEL, contact_ids_sql
 
 #: The trend compares the score with the newest snapshot at least this old.
 TREND_MIN_AGE_DAYS = 28
@@ -302,7 +302,8 @@ def read_sla_events(cr, account_ids, as_of, now):
         cr,
         SQL(
             """
-            SELECT e.partner_id, e.date_deadline, e.date_done, e.policy_id
+            SELECT e.partner_id, e.date_deadline, e.date_done, e.policy_id,
+                   CASE WHEN e.res_model = %(incident)s THEN e.res_id END
               FROM relationship_sla_event e
              WHERE e.active
                AND e.date_deadline <= %(now)s
@@ -312,8 +313,9 @@ def read_sla_events(cr, account_ids, as_of, now):
             now=now,
             since=as_of - timedelta(days=366),
             ids=list(account_ids),
+            incident=INCIDENT_MODEL,
         ),
-        ["partner_id", "deadline", "done", "policy_id"],
+        ["partner_id", "deadline", "done", "policy_id", "incident_id"],
     )
 
 

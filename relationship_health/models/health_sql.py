@@ -2,6 +2,9 @@
 
 from odoo.tools import SQL
 
+#: The model of service incidents, as commitments name their source.
+INCIDENT_MODEL = "relationship.service.incident"
+
 
 def contact_ids_sql(account_ids):
     """SQL: the array of the ids of the partners of a set of accounts, the

@@ -6,9 +6,11 @@ with figures), res.partner's computed fields call these functions.
 """
 
 from odoo.exceptions import MissingError
+from odoo.tools import format_date
 
 from ..scoring import band_for
 from ..scoring.vocabulary import SIGNALS
+from .health_clock import utc_now
 
 #: The colour of a band in the signal summary.
 BAND_CSS = {
@@ -80,7 +82,38 @@ def satisfaction_text(env, params):
     )
 
 
+def _incident_text(env, incident_id):
+    """The sentence of the incident behind the account's worst breach, or ""."""
+    incident = env["relationship.service.incident"].sudo().browse(incident_id)
+    if not incident.exists():
+        return ""
+    facts = incident._restoration_facts(utc_now())
+    values = {
+        "name": incident.name,
+        "date": format_date(env, incident.date_start),
+        "hours": facts["hours"],
+        "promised": facts["promised"],
+    }
+    if facts["restored"]:
+        return env._(
+            "Affected by the incident “%(name)s” on %(date)s, restored in %(hours)s h "
+            "against %(promised)s h promised.",
+            **values,
+        )
+    return env._(
+        "Affected by the incident “%(name)s” since %(date)s, not restored after "
+        "%(hours)s h against %(promised)s h promised.",
+        **values,
+    )
+
+
 def _sla_text(env, params):
+    incident = _incident_text(env, params["incident"]) if params.get("incident") else ""
+    text = _adherence_text(env, params)
+    return f"{incident} {text}" if incident else text
+
+
+def _adherence_text(env, params):
     policy = env["relationship.sla.policy"].sudo().browse(params.get("policy"))
     try:
         policy_name = policy.name  # one read per service level, then cached
@@ -95,7 +128,11 @@ def _sla_text(env, params):
     return env._(
         "%(breached)s of %(total)s service commitments breached in the last year "
         "(adherence %(score)s%%).",
-        **{key: value for key, value in params.items() if key != "policy"},
+        **{
+            key: value
+            for key, value in params.items()
+            if key not in ("policy", "incident")
+        },
     )
 
 

@@ -9,6 +9,7 @@ from odoo.tools import SQL, format_datetime, split_every
 
 from ..scoring.rules import commitment_state
 from .health_actions import account_recipients, composer_action
+from .health_sql import INCIDENT_MODEL
 from .partner_health_fields import account_field
 
 #: A breach older than this is history: nobody informs a customer of it any more.
@@ -139,14 +140,21 @@ class RelationshipSlaEvent(models.Model):
     )
 
     def init(self):
-        # One commitment per source document and service level, archived ones included.
+        # One commitment per source document and service level, archived ones
+        # included; a service incident, which affects many accounts, owes one
+        # per account.
         self.env.cr.execute(
             SQL(
                 """
-            CREATE UNIQUE INDEX IF NOT EXISTS relationship_sla_event_source_uniq
+            DROP INDEX IF EXISTS relationship_sla_event_source_uniq;
+            CREATE UNIQUE INDEX IF NOT EXISTS relationship_sla_event_document_uniq
                 ON relationship_sla_event (res_model, res_id, policy_id)
-             WHERE res_id IS NOT NULL
-            """
+             WHERE res_id IS NOT NULL AND res_model != %(incident)s;
+            CREATE UNIQUE INDEX IF NOT EXISTS relationship_sla_event_incident_uniq
+                ON relationship_sla_event (res_id, policy_id, partner_id)
+             WHERE res_id IS NOT NULL AND res_model = %(incident)s
+            """,
+                incident=INCIDENT_MODEL,
             )
         )
 

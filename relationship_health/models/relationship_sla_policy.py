@@ -13,6 +13,7 @@ SLA_METRICS = [
     ("delivery", "On-time delivery"),
     ("first_response", "First response"),
     ("resolution", "Resolution"),
+    ("incident", "Incident restoration"),
     ("custom", "Custom"),
 ]
 
@@ -39,7 +40,8 @@ class RelationshipSlaPolicy(models.Model):
         SLA_METRICS,
         string="Measures",
         help="On-time delivery: outgoing deliveries of customer orders. First response and "
-        "resolution: helpdesk tickets. Custom: commitments recorded by hand.",
+        "resolution: helpdesk tickets. Incident restoration: service incidents, "
+        "restored within the target. Custom: commitments recorded by hand.",
     )
     target_type = fields.Selection(
         [("hours", "Hours"), ("days", "Days"), ("field", "Date on the document")],
@@ -100,7 +102,9 @@ class RelationshipSlaPolicy(models.Model):
     @api.model
     def _deadline_field_metrics(self):
         """Which metrics may read their deadline from which document date."""
-        return {"manual": {"delivery", "first_response", "resolution", "custom"}}
+        return {
+            "manual": {"delivery", "first_response", "resolution", "incident", "custom"}
+        }
 
     @api.constrains(
         "metric",

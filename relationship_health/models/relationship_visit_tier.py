@@ -41,6 +41,11 @@ class RelationshipVisitTier(models.Model):
     )
     company_id = fields.Many2one("res.company", default=lambda self: self.env.company)
     active = fields.Boolean(default=True)
+    key_account = fields.Boolean(
+        string="Key Accounts",
+        help="The salespeople of the accounts of this tier are asked to call them "
+        "first when a service incident affects them.",
+    )
     partner_count = fields.Integer(string="Accounts", compute="_compute_partner_count")
 
     _sql_constraints = [

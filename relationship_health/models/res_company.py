@@ -372,3 +372,10 @@ class ResCompany(models.Model):
             "daily_cases": self.sudo().health_retention_daily_cases,
             "default_user_id": self.health_retention_default_user_id.id,
         }
+
+    # Service incidents ---------------------------------------------------------
+    health_status_page = fields.Boolean(
+        string="Public Status Page",
+        help="Publish the service incidents marked for the status page on /status, "
+        "with their updates, for anyone to read (no account names, no internal notes).",
+    )

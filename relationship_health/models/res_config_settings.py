@@ -127,3 +127,8 @@ class ResConfigSettings(models.TransientModel):
         )
         for settings in self:
             settings.health_failure_count = count
+
+    # Service incidents ---------------------------------------------------------
+    health_status_page = fields.Boolean(
+        related="company_id.health_status_page", readonly=False
+    )

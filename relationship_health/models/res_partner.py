@@ -74,6 +74,7 @@ class ResPartner(models.Model):
         "relationship.visit.account.mixin",
         "relationship.sla.account.mixin",
         "relationship.health.override.mixin",
+        "relationship.incident.account.mixin",
     ]
 
     # Health, written in bulk by the relationship health engine -----------

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from .config import ScoringConfig
+from .incidents import worst_incident
 
 _DAY = np.timedelta64(1, "D")
 _MICROSECOND = np.timedelta64(1, "us")
@@ -43,6 +44,9 @@ SLA_COLUMNS = ("partner_id", "deadline", "done")
 #: Optional column of ``sla_events``: the service level (policy id, NaN when
 #: none) each commitment was made under.
 SLA_POLICY_COLUMN = "policy_id"
+#: Optional column of ``sla_events``: the service incident (id, NaN when
+#: none) each commitment was made for.
+SLA_INCIDENT_COLUMN = "incident_id"
 
 #: Scales of the survey metrics (low, high); ``scale`` answers carry their own.
 #: ``mood`` is the customer's mood as a sales rep saw it during a visit (1–5):
@@ -462,7 +466,10 @@ def compute_sla(table, sla_events, clock, config):
 
     When the events carry a ``policy_id``, ``sla_worst_policy_id`` is the
     service level with the most breaches of the account when it holds at
-    least half of them (ties: the lowest id), NaN otherwise.
+    least half of them (ties: the lowest id), NaN otherwise. When they carry
+    an ``incident_id``, ``sla_worst_incident_id`` is the incident of the
+    account's most late breached commitment made for an incident, NaN when
+    none (see :func:`..incidents.worst_incident`).
     """
     size = len(table.ids)
     score = np.full(size, np.nan)
@@ -470,6 +477,7 @@ def compute_sla(table, sla_events, clock, config):
     met_count = np.zeros(size, dtype="int64")
     breached_count = np.zeros(size, dtype="int64")
     worst_policy = np.full(size, np.nan)
+    worst_incident_id = np.full(size, np.nan)
 
     frame = _input_frame(sla_events, SLA_COLUMNS, "sla_events")
     if frame is not None:
@@ -493,6 +501,15 @@ def compute_sla(table, sla_events, clock, config):
             if SLA_POLICY_COLUMN in frame.columns
             else None
         )
+        incidents = (
+            pd.to_numeric(frame[SLA_INCIDENT_COLUMN], errors="coerce").to_numpy(
+                "float64"
+            )[counted]
+            if SLA_INCIDENT_COLUMN in frame.columns
+            else None
+        )
+        end = np.where(is_done, done, clock.now)[counted]
+        lateness = (end - deadline[counted]) / np.timedelta64(1, "s")
         positions, met, breached = positions[counted], met[counted], breached[counted]
         weight = _decay(age[counted], config.sla_half_life_days)
         score = 100.0 * _ratio(
@@ -506,6 +523,10 @@ def compute_sla(table, sla_events, clock, config):
             worst_policy = _worst_policy(
                 positions[breached], policies[breached], breached_count, size
             )
+        if incidents is not None:
+            worst_incident_id = worst_incident(
+                positions[breached], incidents[breached], lateness[breached], size
+            )
 
     return {
         "sla": score,
@@ -513,6 +534,7 @@ def compute_sla(table, sla_events, clock, config):
         "sla_met_count": met_count,
         "sla_breached_count": breached_count,
         "sla_worst_policy_id": worst_policy,
+        "sla_worst_incident_id": worst_incident_id,
     }
 
 

@@ -177,6 +177,11 @@ def _reason_params(component, rows, parts, cadence):
     ):
         if policy is not None:
             param["policy"] = int(policy)
+    for param, incident in zip(
+        params, _optional_numbers(parts["sla_worst_incident_id"][rows])
+    ):
+        if incident is not None:
+            param["incident"] = int(incident)
     return ["sla_breaches"] * len(rows), params
 
 

@@ -23,6 +23,8 @@ RISK_BANDS = ("at_risk", "critical")
 
 #: Loyalty × profitability quadrants (Reinartz & Kumar).
 QUADRANTS = ("true_friend", "butterfly", "barnacle", "stranger")
+#: The quadrants of the highly profitable accounts.
+HIGH_PROFIT_QUADRANTS = QUADRANTS[:2]
 QUADRANT_LABELS = dict(
     zip(QUADRANTS, ("True friend", "Butterfly", "Barnacle", "Stranger"))
 )

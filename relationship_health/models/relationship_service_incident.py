@@ -1,0 +1,743 @@
+import logging
+import threading
+from datetime import timedelta
+
+from odoo import _, api, fields, models
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tools import SQL, split_every
+
+from ..scoring.incidents import incident_calls, restoration_facts
+from ..scoring.vocabulary import HIGH_PROFIT_QUADRANTS
+from .health_clock import utc_now
+from .health_sql import INCIDENT_MODEL
+
+_logger = logging.getLogger(__name__)
+
+#: Who declares incidents and posts their updates.
+INCIDENT_MANAGERS = "relationship_health.group_incident_manager"
+
+#: The states of an incident once declared, in their order.
+STATES = [
+    ("draft", "Draft"),
+    ("investigating", "Investigating"),
+    ("identified", "Identified"),
+    ("monitoring", "Monitoring"),
+    ("resolved", "Resolved"),
+]
+OPEN_STATES = ("investigating", "identified", "monitoring")
+
+SEVERITIES = [("minor", "Minor"), ("major", "Major"), ("critical", "Critical")]
+
+#: How long a resolved incident stays on the status page (days).
+STATUS_DAYS = 7
+
+#: How many affected accounts one batch of notices covers.
+NOTICE_BATCH = 500
+
+
+class RelationshipServiceIncident(models.Model):
+    """A service failure that hits many customer accounts at once: the
+    accounts affected, what they are told and when, and the restoration
+    commitment it counts as in their health."""
+
+    _name = INCIDENT_MODEL
+    _description = "Service Incident"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "date_start desc, id desc"
+    _check_company_auto = True
+
+    name = fields.Char(
+        string="Title",
+        required=True,
+        translate=True,
+        tracking=True,
+        help="Shown to the customers: in the notices and on the status page.",
+    )
+    description = fields.Text(
+        string="Customer-Facing Description",
+        translate=True,
+        help="What happened and what it means for the customer: the first notice. "
+        "Write it in each language of your customers (the translation button).",
+    )
+    internal_note = fields.Html(
+        string="Internal Notes", help="Never shown to the customers."
+    )
+    severity = fields.Selection(
+        SEVERITIES, required=True, default="major", tracking=True
+    )
+    state = fields.Selection(
+        STATES, required=True, default="draft", readonly=True, tracking=True, index=True
+    )
+    company_id = fields.Many2one(
+        "res.company",
+        required=True,
+        index=True,
+        default=lambda self: self.env.company,
+    )
+    date_start = fields.Datetime(
+        string="Started",
+        required=True,
+        default=fields.Datetime.now,
+        tracking=True,
+        help="When the service failed: the restoration target counts from here.",
+    )
+    date_declared = fields.Datetime(string="Declared On", readonly=True, copy=False)
+    date_resolved = fields.Datetime(
+        string="Restored On", readonly=True, copy=False, tracking=True
+    )
+    policy_id = fields.Many2one(
+        "relationship.sla.policy",
+        string="Restoration Service Level",
+        check_company=True,
+        domain="[('metric', '=', 'incident')]",
+        default=lambda self: self._default_policy(),
+        help="The service level promising a restoration time: each affected account "
+        "gets a commitment under it, met when the incident is resolved in time.",
+    )
+    is_public = fields.Boolean(
+        string="On the Status Page",
+        help="Listed with its updates on the public status page of the company "
+        "(when the page is on), without account names or internal notes.",
+    )
+    partner_ids = fields.Many2many(
+        "res.partner",
+        "relationship_service_incident_partner_rel",
+        "incident_id",
+        "partner_id",
+        string="Affected Accounts",
+        domain="[('is_company', '=', True)]",
+    )
+    account_count = fields.Integer(
+        string="Accounts Affected", compute="_compute_account_count"
+    )
+    unreached_partner_ids = fields.Many2many(
+        "res.partner",
+        "relationship_service_incident_unreached_rel",
+        "incident_id",
+        "partner_id",
+        string="Not Reached",
+        readonly=True,
+        copy=False,
+        help="Affected accounts with no contact that has an email address: "
+        "nobody could be told. Call them.",
+    )
+    unreached_count = fields.Integer(compute="_compute_account_count")
+    update_ids = fields.One2many(
+        "relationship.service.incident.update", "incident_id", string="Updates"
+    )
+    notice_count = fields.Integer(string="Notices", compute="_compute_notice_count")
+    calls_given = fields.Boolean(readonly=True, copy=False)
+    next_update = fields.Text(
+        string="Next Update",
+        help="A short customer-facing text: Post Update sends it to the informed "
+        "contacts of every affected account.",
+    )
+    resolution_text = fields.Text(
+        string="Closing Notice",
+        translate=True,
+        help="What the customers are told when the service is restored.",
+    )
+    restoration_hours = fields.Float(
+        string="Restored In (hours)", compute="_compute_restoration"
+    )
+    promised_hours = fields.Float(
+        string="Promised (hours)", compute="_compute_restoration"
+    )
+    # Choosing the affected accounts
+    select_by = fields.Selection(
+        [
+            ("policy", "Service level coverage"),
+            ("tags", "Tags"),
+            ("products", "Products bought"),
+        ],
+        string="Add Accounts By",
+        default="tags",
+    )
+    select_policy_id = fields.Many2one(
+        "relationship.sla.policy", string="Covered By", check_company=True
+    )
+    select_category_ids = fields.Many2many(
+        "res.partner.category",
+        "relationship_service_incident_category_rel",
+        "incident_id",
+        "category_id",
+        string="With Tags",
+    )
+    select_product_ids = fields.Many2many(
+        "product.product",
+        "relationship_service_incident_product_rel",
+        "incident_id",
+        "product_id",
+        string="Who Bought",
+    )
+    select_months = fields.Integer(string="In the Last (months)", default=12)
+
+    _sql_constraints = [
+        (
+            "select_months_positive",
+            "CHECK(select_months IS NULL OR select_months > 0)",
+            "The number of months to look back must be positive.",
+        ),
+    ]
+
+    @api.model
+    def _default_policy(self):
+        return self.env["relationship.sla.policy"].search(
+            [
+                ("metric", "=", "incident"),
+                ("company_id", "in", [False, self.env.company.id]),
+            ],
+            limit=1,
+        )
+
+    @api.depends("partner_ids", "unreached_partner_ids")
+    def _compute_account_count(self):
+        for incident in self:
+            incident.account_count = len(incident.partner_ids)
+            incident.unreached_count = len(incident.unreached_partner_ids)
+
+    def _compute_notice_count(self):
+        counts = dict(
+            self.env["relationship.service.incident.notice"]._read_group(
+                [("incident_id", "in", self.ids)], ["incident_id"], ["__count"]
+            )
+        )
+        for incident in self:
+            incident.notice_count = counts.get(incident, 0)
+
+    @api.depends("date_start", "date_resolved", "policy_id")
+    def _compute_restoration(self):
+        now = utc_now()
+        for incident in self:
+            facts = incident._restoration_facts(now)
+            incident.restoration_hours = facts["hours"]
+            incident.promised_hours = facts["promised"]
+
+    def _restoration_facts(self, now):
+        self.ensure_one()
+        policy = self.policy_id
+        promised = (
+            (policy.target_value * (24 if policy.target_type == "days" else 1))
+            if policy and policy.target_type in ("hours", "days")
+            else 0.0
+        )
+        return restoration_facts(
+            self.date_start or now, self.date_resolved or None, promised, now
+        )
+
+    # ------------------------------------------------------------------
+    # Guards
+    # ------------------------------------------------------------------
+    def _check_manager(self):
+        if not self.env.su and not self.env.user.has_group(INCIDENT_MANAGERS):
+            raise AccessError(
+                _(
+                    "Only incident managers can declare incidents and post their updates."
+                )
+            )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        self._check_manager()
+        for vals in vals_list:
+            self._normalize_accounts(vals)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._check_manager()
+        self._normalize_accounts(vals)
+        if "partner_ids" in vals:
+            resolved = self.filtered(lambda i: i.state == "resolved")
+            if resolved:
+                raise UserError(
+                    _(
+                        "“%(name)s” is resolved: its affected accounts can no longer change.",
+                        name=resolved[0].name,
+                    )
+                )
+        result = super().write(vals)
+        declared = self.filtered(lambda i: i.state in OPEN_STATES)
+        if "partner_ids" in vals and declared:
+            # Accounts added after the declaration: their commitment, and the
+            # notices posted so far; accounts taken out: their commitment no
+            # longer counts.
+            declared._sync_commitments()
+            declared.update_ids.filtered("date_posted")._send_notices()
+        return result
+
+    def unlink(self):
+        self._check_manager()
+        if any(incident.state != "draft" for incident in self):
+            raise UserError(
+                _("A declared incident cannot be deleted: its customers were told.")
+            )
+        return super().unlink()
+
+    def _normalize_accounts(self, vals):
+        """Affected accounts are commercial partners, never their contacts."""
+        commands = vals.get("partner_ids")
+        if not commands:
+            return
+        partners = self.env["res.partner"]
+        ids = []
+        for command in commands:
+            if command[0] == 6:
+                ids = list(command[2])
+            elif command[0] == 4:
+                ids.append(command[1])
+            else:
+                return  # removals and clears are kept as they are
+        accounts = partners.browse(ids).commercial_partner_id
+        vals["partner_ids"] = (
+            [(6, 0, accounts.ids)]
+            if commands[0][0] == 6
+            else [(4, account_id) for account_id in accounts.ids]
+        )
+
+    # ------------------------------------------------------------------
+    # Choosing the affected accounts
+    # ------------------------------------------------------------------
+    def _matching_accounts(self):
+        """The accounts the selection (coverage, tags or products) finds."""
+        self.ensure_one()
+        Partner = self.env["res.partner"]
+        if self.select_by == "policy":
+            if not self.select_policy_id:
+                raise UserError(
+                    _("Choose the service level whose accounts are affected.")
+                )
+            by_account = self.select_policy_id._policies_by_account(
+                Partner.search(self._account_domain())
+            )
+            return Partner.browse(sorted(by_account))
+        if self.select_by == "tags":
+            if not self.select_category_ids:
+                raise UserError(_("Choose the tags of the affected accounts."))
+            return Partner.search(
+                self._account_domain()
+                + [("category_id", "in", self.select_category_ids.ids)]
+            )
+        if self.select_by == "products":
+            if not self.select_product_ids:
+                raise UserError(_("Choose the products the affected accounts bought."))
+            since = utc_now() - timedelta(
+                days=round(30.44 * (self.select_months or 12))
+            )
+            self.env.flush_all()
+            self.env.cr.execute(
+                SQL(
+                    """
+                    SELECT DISTINCT p.commercial_partner_id
+                      FROM sale_order_line l
+                      JOIN sale_order o ON o.id = l.order_id
+                      JOIN res_partner p ON p.id = o.partner_id
+                     WHERE o.state = 'sale'
+                       AND o.company_id = %(company)s
+                       AND o.date_order >= %(since)s
+                       AND l.product_id = ANY(%(products)s)
+                    """,
+                    company=self.company_id.id,
+                    since=since,
+                    products=self.select_product_ids.ids,
+                )
+            )
+            ids = [row[0] for row in self.env.cr.fetchall()]
+            return Partner.search(self._account_domain() + [("id", "in", ids)])
+        return Partner
+
+    def _account_domain(self):
+        return [
+            ("is_company", "=", True),
+            ("parent_id", "=", False),
+            ("company_id", "in", [False, self.company_id.id]),
+        ]
+
+    def action_add_matching_accounts(self):
+        self.ensure_one()
+        found = self._matching_accounts()
+        if not found:
+            raise UserError(_("No account matches this selection."))
+        self.write({"partner_ids": [(4, account.id) for account in found]})
+        return True
+
+    def action_clear_accounts(self):
+        self.ensure_one()
+        if self.state != "draft":
+            raise UserError(
+                _(
+                    "The accounts of a declared incident were told: remove them one by one."
+                )
+            )
+        self.partner_ids = [(5, 0, 0)]
+        return True
+
+    # ------------------------------------------------------------------
+    # The life of an incident
+    # ------------------------------------------------------------------
+    def action_declare(self):
+        """Declare the incident: the first notice goes to the contacts of every
+        affected account, each account gets its restoration commitment, and
+        the salespeople of key accounts a call to make."""
+        self._check_manager()
+        for incident in self:
+            if incident.state != "draft":
+                raise UserError(
+                    _("“%(name)s” is already declared.", name=incident.name)
+                )
+            if not incident.partner_ids:
+                raise UserError(
+                    _(
+                        "“%(name)s” has no affected account: choose them before declaring it.",
+                        name=incident.name,
+                    )
+                )
+            if not (incident.description or "").strip():
+                raise UserError(
+                    _(
+                        "“%(name)s” has no customer-facing description: write what the "
+                        "customers are told before declaring it.",
+                        name=incident.name,
+                    )
+                )
+        now = utc_now()
+        for incident in self:
+            incident.write({"state": "investigating", "date_declared": now})
+            update = incident._new_update(
+                "declared", incident._translations("description")
+            )
+            incident._sync_commitments()
+            update._send_notices()
+            incident._give_calls()
+        return True
+
+    def action_post_update(self):
+        """Send the text of *Next Update* to the informed contacts."""
+        self._check_manager()
+        self.ensure_one()
+        if self.state not in OPEN_STATES:
+            raise UserError(
+                _(
+                    "Updates are posted on a declared incident that is not resolved yet "
+                    "(“%(name)s” is %(state)s).",
+                    name=self.name,
+                    state=dict(self._fields["state"]._description_selection(self.env))[
+                        self.state
+                    ],
+                )
+            )
+        text = (self.next_update or "").strip()
+        if not text:
+            raise UserError(_("Write the update the customers will read first."))
+        update = self._new_update("update", {self.env.lang or "en_US": text})
+        self.next_update = False
+        update._send_notices()
+        return True
+
+    def action_set_identified(self):
+        return self._move_to("identified")
+
+    def action_set_monitoring(self):
+        return self._move_to("monitoring")
+
+    def _move_to(self, state):
+        self._check_manager()
+        if any(incident.state not in OPEN_STATES for incident in self):
+            raise UserError(
+                _("Only a declared incident that is not resolved can move on.")
+            )
+        self.write({"state": state})
+        return True
+
+    def action_resolve(self):
+        """The service is back: the closing notice goes out and the
+        restoration commitments are done."""
+        self._check_manager()
+        for incident in self:
+            if incident.state not in OPEN_STATES:
+                raise UserError(
+                    _("Only a declared incident that is not resolved can be resolved.")
+                )
+            if not (incident.resolution_text or "").strip():
+                raise UserError(
+                    _(
+                        "Write the closing notice of “%(name)s”: what the customers are "
+                        "told now that the service is back.",
+                        name=incident.name,
+                    )
+                )
+        now = utc_now()
+        for incident in self:
+            incident.write({"state": "resolved", "date_resolved": now})
+            update = incident._new_update(
+                "resolved", incident._translations("resolution_text")
+            )
+            incident._sync_commitments()
+            update._send_notices()
+        return True
+
+    def _translations(self, field_name):
+        """``{lang: text}`` of a translated text field in every installed language."""
+        self.ensure_one()
+        langs = [code for code, _name in self.env["res.lang"].get_installed()]
+        return {
+            lang: self.with_context(lang=lang)[field_name] or ""
+            for lang in langs
+            if (self.with_context(lang=lang)[field_name] or "").strip()
+        }
+
+    def _new_update(self, kind, texts):
+        """A posted update of this incident with its text in each language."""
+        self.ensure_one()
+        Update = self.env["relationship.service.incident.update"].sudo()
+        default_lang = self.env.lang or "en_US"
+        text = texts.get(default_lang) or next(iter(texts.values()), "")
+        update = Update.with_context(lang=default_lang).create(
+            {
+                "incident_id": self.id,
+                "kind": kind,
+                "body": text,
+                "date_posted": utc_now(),
+                "author_id": self.env.user.id,
+            }
+        )
+        for lang, body in texts.items():
+            if lang != default_lang and body != text:
+                update.with_context(lang=lang).body = body
+        return update.with_env(self.env)
+
+    # ------------------------------------------------------------------
+    # It counts: one restoration commitment per affected account
+    # ------------------------------------------------------------------
+    def _sync_commitments(self):
+        """Create the commitment of each affected account that has none,
+        archive those of accounts no longer affected, and close them all when
+        the incident is resolved. The customers were told by the notices: no
+        "Inform the customer" activity is given for these commitments."""
+        Event = (
+            self.env["relationship.sla.event"]
+            .sudo()
+            .with_context(active_test=False, relationship_sla_no_notice=True)
+        )
+        for incident in self.sudo():
+            policy = incident.policy_id
+            if not policy:
+                continue
+            events = Event.search(
+                [("res_model", "=", INCIDENT_MODEL), ("res_id", "=", incident.id)]
+            )
+            by_account = {event.partner_id.id: event for event in events}
+            deadline = (
+                policy._deadline_from(incident.date_start, False, incident.company_id)
+                or incident.date_start
+            )
+            name = _("Incident: %(title)s", title=incident.name)
+            now = utc_now()
+            missing = [
+                {
+                    "name": name,
+                    "partner_id": account.id,
+                    "company_id": incident.company_id.id,
+                    "date_start": incident.date_start,
+                    "date_deadline": max(deadline, incident.date_start),
+                    "date_done": incident.date_resolved,
+                    "policy_id": policy.id,
+                    "res_model": INCIDENT_MODEL,
+                    "res_id": incident.id,
+                    "breach_noticed_on": now,
+                }
+                for account in incident.partner_ids
+                if account.id not in by_account
+            ]
+            if missing:
+                Event.create(missing)
+            affected = set(incident.partner_ids.ids)
+            stale = events.filtered(
+                lambda e: e.active and e.partner_id.id not in affected
+            )
+            back = events.filtered(
+                lambda e: not e.active and e.partner_id.id in affected
+            )
+            if stale:
+                stale.write({"active": False})
+            if back:
+                back.write({"active": True})
+            if incident.date_resolved:
+                events.filtered(lambda e: e.date_done != incident.date_resolved).write(
+                    {"date_done": incident.date_resolved}
+                )
+
+    # ------------------------------------------------------------------
+    # The rep knows before the customer calls
+    # ------------------------------------------------------------------
+    def _give_calls(self):
+        """One "Call <account> about <incident>" activity for the salesperson
+        of each affected key account (a tier marked key, or a highly
+        profitable quadrant), most valuable first, up to the daily limit of
+        retention work of each salesperson. Once per incident."""
+        Owner = self.env["relationship.health.owner"].sudo()
+        call_type = self.env.ref(
+            "mail.mail_activity_data_call", raise_if_not_found=False
+        )
+        model_id = self.env["ir.model"]._get_id("res.partner")
+        for incident in self.sudo():
+            if incident.calls_given or not incident.partner_ids:
+                continue
+            company = incident.company_id
+            self.env.flush_all()
+            self.env.cr.execute(
+                SQL(
+                    """
+                    SELECT p.id, COALESCE(t.key_account, FALSE)
+                           OR COALESCE(p.health_quadrant = ANY(%(quadrants)s), FALSE),
+                           COALESCE(p.health_revenue_12m, 0)
+                      FROM res_partner p
+                      LEFT JOIN relationship_visit_tier t ON t.id = p.visit_tier_id
+                     WHERE p.id = ANY(%(ids)s)
+                    """,
+                    quadrants=list(HIGH_PROFIT_QUADRANTS),
+                    ids=incident.partner_ids.ids,
+                )
+            )
+            rows = self.env.cr.fetchall()
+            key_ids = [row[0] for row in rows if row[1]]
+            owners = Owner._owners(key_ids, [company.id] * len(key_ids))
+            chosen = incident_calls(
+                [
+                    (
+                        account_id,
+                        owners[account_id][0].id if account_id in owners else None,
+                        key,
+                        revenue,
+                    )
+                    for account_id, key, revenue in rows
+                ],
+                {
+                    user.id: company.health_retention_daily_cases or 0
+                    for user, _team in owners.values()
+                },
+            )
+            accounts = self.env["res.partner"].browse(chosen)
+            values = [
+                {
+                    "res_model_id": model_id,
+                    "res_id": account.id,
+                    "activity_type_id": call_type.id if call_type else False,
+                    "summary": _(
+                        "Call %(account)s about %(incident)s",
+                        account=account.name,
+                        incident=incident.name,
+                    ),
+                    "note": incident._call_note(),
+                    "user_id": owners[account.id][0].id,
+                    "date_deadline": fields.Date.context_today(incident),
+                }
+                for account in accounts
+            ]
+            if values:
+                self.env["mail.activity"].sudo().with_context(
+                    mail_activity_quick_update=True
+                ).create(values)
+            incident.calls_given = True
+
+    def _call_note(self):
+        self.ensure_one()
+        return _(
+            "This account is affected by the incident “%(name)s” (%(severity)s), "
+            "declared on %(date)s. Call the customer before they call us: say what "
+            "happened, what is being done and when the next update comes.",
+            name=self.name,
+            severity=dict(self._fields["severity"]._description_selection(self.env))[
+                self.severity
+            ],
+            date=fields.Datetime.to_string(self.date_declared or self.date_start),
+        )
+
+    # ------------------------------------------------------------------
+    # Completing what a run left unsent
+    # ------------------------------------------------------------------
+    @api.model
+    def _cron_send_notices(self):
+        """Send the notices of posted updates that a run left unfinished
+        (a crash, a timeout): the next run completes them, never twice."""
+        updates = (
+            self.env["relationship.service.incident.update"]
+            .sudo()
+            .search(
+                [("date_posted", "!=", False), ("notices_done", "=", False)],
+                order="id",
+            )
+        )
+        auto_commit = not getattr(threading.current_thread(), "testing", False)
+        for update in updates:
+            update._send_notices(auto_commit=auto_commit)
+        return len(updates)
+
+    # ------------------------------------------------------------------
+    # The public status page
+    # ------------------------------------------------------------------
+    @api.model
+    def _status_entries(self, company, now=None):
+        """What the status page of ``company`` shows, as plain values in the
+        language of the environment: the declared incidents marked public
+        that are open or were resolved in the last :data:`STATUS_DAYS` days,
+        with their posted updates, latest first. Nothing else of an incident
+        (its accounts, its notes, its notices) is read."""
+        now = now or utc_now()
+        incidents = self.search(
+            [
+                ("company_id", "=", company.id),
+                ("is_public", "=", True),
+                ("state", "!=", "draft"),
+                "|",
+                ("date_resolved", "=", False),
+                ("date_resolved", ">=", now - timedelta(days=STATUS_DAYS)),
+            ],
+            order="date_start desc, id desc",
+        )
+        states = dict(self._fields["state"]._description_selection(self.env))
+        severities = dict(self._fields["severity"]._description_selection(self.env))
+        return [
+            {
+                "title": incident.name,
+                "state": incident.state,
+                "state_label": states[incident.state],
+                "severity_label": severities[incident.severity],
+                "started": fields.Datetime.to_string(incident.date_start),
+                "resolved": fields.Datetime.to_string(incident.date_resolved)
+                if incident.date_resolved
+                else "",
+                "updates": [
+                    {
+                        "date": fields.Datetime.to_string(update.date_posted),
+                        "body": update.body,
+                    }
+                    for update in incident.update_ids.sorted(
+                        "date_posted", reverse=True
+                    )
+                    if update.date_posted
+                ],
+            }
+            for incident in incidents
+        ]
+
+    def action_view_notices(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": _("Notices"),
+            "res_model": "relationship.service.incident.notice",
+            "view_mode": "list,form",
+            "domain": [("incident_id", "=", self.id)],
+            "context": {"create": False},
+        }
+
+    @api.constrains("select_months")
+    def _check_select_months(self):
+        for incident in self:
+            if incident.select_months and incident.select_months > 120:
+                raise ValidationError(_("Look back ten years at the most."))
+
+
+def split_accounts(account_ids):
+    """The affected accounts in batches of :data:`NOTICE_BATCH`."""
+    return split_every(NOTICE_BATCH, sorted(account_ids), list)
