@@ -8,7 +8,6 @@ from odoo import fields
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import HttpCase, new_test_user
 
-from odoo.addons.relationship_health.models.health_clock import utc_now
 from odoo.addons.relationship_health.models.relationship_service_incident_update import (
     RelationshipServiceIncidentUpdate,
 )
@@ -121,7 +120,7 @@ class TestIncidentNotices(IncidentCase):
         self.assertEqual(len(mails), 2)
         self.assertEqual(set(mails.mapped("state")), {"outgoing"})
         by_partner = {notice.partner_id: notice.mail_id for notice in notices}
-        self.assertIn("Serviço", by_partner[self.key_ops].subject)  # pt_BR
+        self.assertIn("Incidente de serviço", by_partner[self.key_ops].subject)
         self.assertIn("Service incident", by_partner[self.plain].subject)
         self.assertIn("Our hosted e-mail service", by_partner[self.plain].body_html)
         self.assertNotIn("rack 12", by_partner[self.plain].body_html)
