@@ -5,6 +5,9 @@ import os
 import unittest
 from contextlib import contextmanager
 from datetime import timedelta
+from unittest.mock import patch
+
+import psycopg2
 
 from odoo import Command, fields
 from odoo.exceptions import ValidationError
@@ -221,6 +224,19 @@ class HealthCase(TransactionCase):
         return self.env["relationship.health.snapshot"].search(
             [("partner_id", "=", partner.id)]
         )
+
+    def run_cron_until_crash(self, target, replacement, message):
+        """Run the daily job with ``target`` patched by ``replacement``, which
+        must stop it with a lost connection (else the test fails with
+        ``message``). Not assertRaises: it would roll back what the batches
+        before the crash did."""
+        with patch(target, replacement):
+            try:
+                self.env["res.partner"]._cron_relationship_health()
+            except psycopg2.OperationalError:
+                pass
+            else:
+                self.fail(message)
 
 
 class ServiceLevelCase(HealthCase):

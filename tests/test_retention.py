@@ -756,14 +756,11 @@ class TestRetentionLifecycle(RetentionCase):
                 )
             return original(case_model, links)
 
-        # Not assertRaises: it would roll back what the batches did.
-        with patch(f"{CASE}._link_cases", crash_with_second_account):
-            try:
-                self.env["res.partner"]._cron_relationship_health()
-            except psycopg2.OperationalError:
-                pass
-            else:
-                self.fail("the day's work should have crashed")
+        self.run_cron_until_crash(
+            f"{CASE}._link_cases",
+            crash_with_second_account,
+            "the day's work should have crashed",
+        )
         # The batches are kept (scores, the queue); the day's work is not
         # half made: no case opened without its activity and opportunity.
         for account in (self.account, second):
