@@ -200,6 +200,17 @@ class HealthCase(TransactionCase):
             }
         )
 
+    @classmethod
+    def make_scored_account(cls, name, price=None):
+        """An account visited every 30 days, with an order 20 days ago and a
+        service commitment done a day late 5 days ago, scored: the account and
+        its buyer."""
+        account, buyer = cls.make_account(name, visit_interval_days=30)
+        cls.order(buyer, 20, price=price)
+        cls.sla(account, 5, done_late_days=1)
+        account.action_recompute_health()
+        return account, buyer
+
     @contextmanager
     def assertRefused(self, pattern, exception=ValidationError):
         """The block raises ``exception`` with a message matching ``pattern``,
