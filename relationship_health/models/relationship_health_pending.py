@@ -78,8 +78,8 @@ def marking_accounts(records, partner_ids, watched=True):
 
 
 class RelationshipHealthInputMixin(models.AbstractModel):
-    """Records that feed the health of accounts (the visits of a calendar or
-    of a planner).
+    """Records that feed the health of accounts (orders, survey answers,
+    Customer Visits, planner visits).
 
     Created, deleted, or written in a field of :attr:`_health_input_fields`,
     they mark the accounts of :meth:`_health_input_partner_ids` (on a write,
