@@ -7,7 +7,7 @@
     "website": "https://github.com/relationship-health/relationship_health",
     "author": "Relationship Health maintainers",
     "license": "AGPL-3",
+    "depends": ["relationship_health", "crm_salesperson_planner"],
     "installable": True,
     "auto_install": True,
-    "depends": ["relationship_health", "crm_salesperson_planner"],
 }

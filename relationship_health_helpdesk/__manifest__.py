@@ -7,8 +7,8 @@
     "website": "https://github.com/relationship-health/relationship_health",
     "author": "Relationship Health maintainers",
     "license": "AGPL-3",
+    "depends": ["relationship_health", "helpdesk_mgmt_sla"],
     "installable": True,
     "auto_install": True,
-    "depends": ["relationship_health", "helpdesk_mgmt_sla"],
     "post_init_hook": "post_init_hook",
 }

@@ -7,9 +7,9 @@
     "website": "https://github.com/relationship-health/relationship_health",
     "author": "Relationship Health maintainers",
     "license": "AGPL-3",
+    "depends": ["relationship_health", "sale_stock"],
     "installable": True,
     "auto_install": True,
-    "depends": ["relationship_health", "sale_stock"],
     "data": [
         "views/relationship_sla_policy_views.xml",
     ],

@@ -5,6 +5,9 @@ import os
 import unittest
 from contextlib import contextmanager
 from datetime import timedelta
+from unittest.mock import patch
+
+import psycopg2
 
 from odoo import Command, fields
 from odoo.exceptions import ValidationError
@@ -197,6 +200,17 @@ class HealthCase(TransactionCase):
             }
         )
 
+    @classmethod
+    def make_scored_account(cls, name, price=None):
+        """An account visited every 30 days, with an order 20 days ago and a
+        service commitment done a day late 5 days ago, scored: the account and
+        its buyer."""
+        account, buyer = cls.make_account(name, visit_interval_days=30)
+        cls.order(buyer, 20, price=price)
+        cls.sla(account, 5, done_late_days=1)
+        account.action_recompute_health()
+        return account, buyer
+
     @contextmanager
     def assertRefused(self, pattern, exception=ValidationError):
         """The block raises ``exception`` with a message matching ``pattern``,
@@ -221,6 +235,19 @@ class HealthCase(TransactionCase):
         return self.env["relationship.health.snapshot"].search(
             [("partner_id", "=", partner.id)]
         )
+
+    def run_cron_until_crash(self, target, replacement, message):
+        """Run the daily job with ``target`` patched by ``replacement``, which
+        must stop it with a lost connection (else the test fails with
+        ``message``). Not assertRaises: it would roll back what the batches
+        before the crash did."""
+        with patch(target, replacement):
+            try:
+                self.env["res.partner"]._cron_relationship_health()
+            except psycopg2.OperationalError:
+                pass
+            else:
+                self.fail(message)
 
 
 class ServiceLevelCase(HealthCase):

@@ -98,12 +98,7 @@ class TestHealthAccess(HealthCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.account, cls.buyer = cls.make_account(
-            "Matrix Metals", visit_interval_days=30
-        )
-        cls.order(cls.buyer, 20, price=100.0)
-        cls.sla(cls.account, 5, done_late_days=1)
-        cls.account.action_recompute_health()
+        cls.account, cls.buyer = cls.make_scored_account("Matrix Metals", price=100.0)
         cls.customer = cls.make_user(
             "rh_portal",
             "Paula Portal",

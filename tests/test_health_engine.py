@@ -1,7 +1,6 @@
 """The Odoo shell end to end: real documents in, scores, reasons, snapshots out."""
 
 from datetime import date, datetime, timedelta
-from unittest.mock import patch
 
 import psycopg2
 from freezegun import freeze_time
@@ -316,14 +315,11 @@ class TestHealthEngine(HealthCase):
         all_accounts = self.env["res.partner"].browse(accounts)
         before = dict(zip(accounts, all_accounts.mapped("health_computed_at")))
 
-        # Not assertRaises: it would roll back what the first batch wrote.
-        with patch(f"{ENGINE}._compute_batch", crash_on_second_batch):
-            try:
-                self.env["res.partner"]._cron_relationship_health()
-            except psycopg2.OperationalError:
-                pass
-            else:
-                self.fail("the second batch should have crashed the run")
+        self.run_cron_until_crash(
+            f"{ENGINE}._compute_batch",
+            crash_on_second_batch,
+            "the second batch should have crashed the run",
+        )
         first_batch = self.env["res.partner"].browse(calls[0])
         self.assertTrue(all(first_batch.mapped("health_computed_at")))
         self.assertEqual(

@@ -11,12 +11,7 @@ class TestHealthSecurity(HealthCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.account, cls.buyer = cls.make_account(
-            "Secure Parts", visit_interval_days=30
-        )
-        cls.order(cls.buyer, 20)
-        cls.sla(cls.account, 5, done_late_days=1)
-        cls.account.action_recompute_health()
+        cls.account, cls.buyer = cls.make_scored_account("Secure Parts")
 
     def test_salesman_reads_health_and_history(self):
         account = self.account.with_user(self.salesman)

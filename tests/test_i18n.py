@@ -5,6 +5,28 @@ from health_common import HealthCase
 # Odoo's code for Russian is ru_RU; it reads the addon's i18n/ru.po.
 LANGS = ("pt_BR", "ru_RU")
 
+#: The reason of the account with a buying rhythm, in each language.
+RHYTHM_REASONS = {
+    "pt_BR": "Nenhum pedido há 124 dias; este cliente costuma comprar a cada 30 dias.",
+    "ru_RU": "Нет заказов 124 дн.; обычно этот клиент заказывает каждые 30 дн.",
+}
+
+#: The reasons of the lapsed account (no rhythm yet, a commitment missed).
+LAPSED_REASONS = {
+    "pt_BR": [
+        "1 de 1 compromissos de nível de serviço descumpridos no último ano "
+        "(cumprimento de 0.0%).",
+        "Nenhum pedido há 180 dias; como ainda não há um ritmo de compra, "
+        "espera-se um pedido a cada 90 dias.",
+    ],
+    "ru_RU": [
+        "Нарушено 1 из 1 обязательств по уровню обслуживания за последний год "
+        "(соблюдение 0.0%).",
+        "Нет заказов 180 дн.; ритма покупок ещё нет, поэтому заказ ожидается "
+        "каждые 90 дн.",
+    ],
+}
+
 
 class TestTranslations(HealthCase):
     @classmethod
@@ -29,35 +51,18 @@ class TestTranslations(HealthCase):
     def reasons(self, account, lang):
         return account.with_context(lang=lang).health_reasons
 
-    def test_reasons_in_portuguese(self):
+    def assertReasons(self, lang):
+        """Both accounts' reasons read as RHYTHM_REASONS and LAPSED_REASONS say."""
+        self.assertEqual(self.reasons(self.rhythm, lang), RHYTHM_REASONS[lang])
         self.assertEqual(
-            self.reasons(self.rhythm, "pt_BR"),
-            "Nenhum pedido há 124 dias; este cliente costuma comprar a cada 30 dias.",
-        )
-        self.assertEqual(
-            self.reasons(self.lapsed, "pt_BR").splitlines(),
-            [
-                "1 de 1 compromissos de nível de serviço descumpridos no último ano "
-                "(cumprimento de 0.0%).",
-                "Nenhum pedido há 180 dias; como ainda não há um ritmo de compra, "
-                "espera-se um pedido a cada 90 dias.",
-            ],
+            self.reasons(self.lapsed, lang).splitlines(), LAPSED_REASONS[lang]
         )
 
+    def test_reasons_in_portuguese(self):
+        self.assertReasons("pt_BR")
+
     def test_reasons_in_russian(self):
-        self.assertEqual(
-            self.reasons(self.rhythm, "ru_RU"),
-            "Нет заказов 124 дн.; обычно этот клиент заказывает каждые 30 дн.",
-        )
-        self.assertEqual(
-            self.reasons(self.lapsed, "ru_RU").splitlines(),
-            [
-                "Нарушено 1 из 1 обязательств по уровню обслуживания за последний год "
-                "(соблюдение 0.0%).",
-                "Нет заказов 180 дн.; ритма покупок ещё нет, поэтому заказ ожидается "
-                "каждые 90 дн.",
-            ],
-        )
+        self.assertReasons("ru_RU")
 
     def test_english_stays_english(self):
         self.assertEqual(

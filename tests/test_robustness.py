@@ -134,17 +134,26 @@ class TestPoisonedAccount(RobustnessCase):
         )
         return account
 
+    def critical_around(self, make_poisoned, name):
+        """The poisoned account made by ``make_poisoned(name)`` between two
+        sound ones (one scored before it, one after), all three made critical:
+        before, poisoned, after."""
+        before, _c = self.make_account("Before Poison", customer_rank=1)
+        poisoned = make_poisoned(name)
+        after, _c = self.make_account("After Poison", customer_rank=1)
+        for account in (before, poisoned, after):
+            self.make_critical(account)
+        return before, poisoned, after
+
     def cases_of(self, account):
         return self.env["relationship.retention.case"].search(
             [("partner_id", "=", account.id)]
         )
 
     def test_an_account_that_cannot_be_scored_is_skipped_listed_and_retried(self):
-        before, _c = self.make_account("Before Poison", customer_rank=1)
-        poisoned = self.make_unwritable("Poisoned Plastics")
-        after, _c = self.make_account("After Poison", customer_rank=1)
-        for account in (before, poisoned, after):
-            self.make_critical(account)
+        before, poisoned, after = self.critical_around(
+            self.make_unwritable, "Poisoned Plastics"
+        )
 
         with self.assertLogs(ENGINE_LOGGER, logging.WARNING) as logs:
             self.env["res.partner"]._cron_relationship_health()
@@ -201,11 +210,9 @@ class TestPoisonedAccount(RobustnessCase):
         self.assertEqual(self.cases_of(poisoned).state, "open")
 
     def test_work_that_cannot_be_created_waits_is_listed_and_retried(self):
-        before, _c = self.make_account("Before Poison", customer_rank=1)
-        poisoned = self.make_poisoned("Poisoned Paper")
-        after, _c = self.make_account("After Poison", customer_rank=1)
-        for account in (before, poisoned, after):
-            self.make_critical(account)
+        before, poisoned, after = self.critical_around(
+            self.make_poisoned, "Poisoned Paper"
+        )
         self.assertEqual(self.foreign_rep.sale_team_id, self.foreign_team)
 
         with self.assertLogs(self.RETENTION_LOGGER, logging.WARNING) as logs:

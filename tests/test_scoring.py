@@ -43,11 +43,16 @@ def accounts(*partner_ids, **columns):
     return pd.DataFrame({"partner_id": list(partner_ids), **columns})
 
 
+def dated(column, rows):
+    """rows: (partner_id, days ago), the day in ``column``."""
+    return pd.DataFrame(
+        {"partner_id": [p for p, _ in rows], column: [ago(d) for _, d in rows]}
+    )
+
+
 def orders(*rows):
     """rows: (partner_id, days ago)."""
-    return pd.DataFrame(
-        {"partner_id": [p for p, _ in rows], "order_date": [ago(d) for _, d in rows]}
-    )
+    return dated("order_date", rows)
 
 
 def answers(*rows):
@@ -68,9 +73,7 @@ def answers(*rows):
 
 def visits(*rows):
     """rows: (partner_id, days ago)."""
-    return pd.DataFrame(
-        {"partner_id": [p for p, _ in rows], "visit_date": [ago(d) for _, d in rows]}
-    )
+    return dated("visit_date", rows)
 
 
 def sla_events(*rows):
@@ -94,6 +97,18 @@ def health(
 
 def row(result, partner_id=1):
     return result.loc[partner_id]
+
+
+def reason(component, points, code, **params):
+    """One of an account's reasons: what costs ``points``, and why."""
+    return {"component": component, "points": points, "code": code, "params": params}
+
+
+def answered(*rows):
+    """The health of the accounts that gave these answers (rows as in
+    :func:`answers`), and of no others."""
+    partner_ids = sorted({answer[0] for answer in rows})
+    return health(accounts(*partner_ids), answers=answers(*rows))
 
 
 # ----------------------------------------------------------------------------
@@ -154,12 +169,7 @@ def test_rhythm_is_median_gap_of_order_days():
     assert account.order_count == 4
     assert account.recency == 25.0
     assert account.reasons == [
-        {
-            "component": "recency",
-            "points": 75.0,
-            "code": "recency_rhythm",
-            "params": {"days": 75, "interval": 30},
-        }
+        reason("recency", 75.0, "recency_rhythm", days=75, interval=30)
     ]
 
 
@@ -242,22 +252,20 @@ def test_answers_older_than_max_age_or_in_the_future_are_ignored():
     assert account.last_answer_date == ago(730)
 
 
-def test_half_life_weighting():
-    # 100 today (weight 1) and 0 180 days ago (weight 0.5): 100 / 1.5 = 66.67.
-    result = health(
-        accounts(1, 2),
-        answers=answers(
-            (1, 0, "csat", 5),
-            (1, 180, "nps", 0),
-            # 100 at 90 days (weight 0.5 ** 0.5 = 0.70711) and 20 at 360 days
-            # (weight 0.25): (70.711 + 5) / 0.95711 = 79.10
-            (2, 90, "nps", 10),
-            (2, 360, "nps", 2),
-        ),
-    )
-    assert row(result, 1).satisfaction == 66.7
-    assert row(result, 2).satisfaction == 79.1
-    assert row(result, 2).answer_count == 2
+@pytest.mark.parametrize(
+    "rows, satisfaction",
+    [
+        # 100 today (weight 1) and 0 180 days ago (weight 0.5): 100 / 1.5 = 66.67.
+        ([(1, 0, "csat", 5), (1, 180, "nps", 0)], 66.7),
+        # 100 at 90 days (weight 0.5 ** 0.5 = 0.70711) and 20 at 360 days
+        # (weight 0.25): (70.711 + 5) / 0.95711 = 79.10
+        ([(1, 90, "nps", 10), (1, 360, "nps", 2)], 79.1),
+    ],
+)
+def test_half_life_weighting(rows, satisfaction):
+    account = row(answered(*rows))
+    assert account.satisfaction == satisfaction
+    assert account.answer_count == 2
 
 
 def test_visit_mood_is_a_lighter_satisfaction_input():
@@ -302,24 +310,21 @@ def test_visit_due_date_and_adherence():
 
 
 def test_nps():
-    result = health(
-        accounts(1, 2, 3),
-        answers=answers(
-            # 2 promoters, 2 detractors, 1 passive: 40 % - 40 % = 0
-            (1, 1, "nps", 10),
-            (1, 2, "nps", 9),
-            (1, 3, "nps", 8),
-            (1, 4, "nps", 6),
-            (1, 5, "nps", 3),
-            # 2 promoters out of 3 in the last 365 days; the old detractor is out
-            # of the NPS window (but still in the satisfaction score).
-            (2, 10, "nps", 10),
-            (2, 20, "nps", 9),
-            (2, 30, "nps", 7),
-            (2, 400, "nps", 0),
-            # No NPS answer at all.
-            (3, 10, "csat", 5),
-        ),
+    result = answered(
+        # 2 promoters, 2 detractors, 1 passive: 40 % - 40 % = 0
+        (1, 1, "nps", 10),
+        (1, 2, "nps", 9),
+        (1, 3, "nps", 8),
+        (1, 4, "nps", 6),
+        (1, 5, "nps", 3),
+        # 2 promoters out of 3 in the last 365 days; the old detractor is out
+        # of the NPS window (but still in the satisfaction score).
+        (2, 10, "nps", 10),
+        (2, 20, "nps", 9),
+        (2, 30, "nps", 7),
+        (2, 400, "nps", 0),
+        # No NPS answer at all.
+        (3, 10, "csat", 5),
     )
     assert row(result, 1).nps == 0.0
     assert row(result, 2).nps == 66.7
@@ -328,20 +333,17 @@ def test_nps():
 
 
 def test_answers_outside_their_scale_are_clipped_and_are_no_nps_response():
-    result = health(
-        accounts(1, 2, 3),
-        answers=answers(
-            # NPS 1000 typed in a numerical box: clipped to 10 in the score (100),
-            # but no promoter: the account has no NPS response at all.
-            (1, 0, "nps", 1000),
-            # NPS -5 clipped to 0 (score 0), no detractor; the 9 is the only
-            # response: NPS 100. Score: (0 + 90) / 2 = 45.
-            (2, 0, "nps", -5),
-            (2, 0, "nps", 9),
-            # A 1–7 scale answered 12 and a CSAT of 0: clipped to 7 and 1.
-            (3, 0, "scale", 12, 1, 7),
-            (3, 0, "csat", 0),
-        ),
+    result = answered(
+        # NPS 1000 typed in a numerical box: clipped to 10 in the score (100),
+        # but no promoter: the account has no NPS response at all.
+        (1, 0, "nps", 1000),
+        # NPS -5 clipped to 0 (score 0), no detractor; the 9 is the only
+        # response: NPS 100. Score: (0 + 90) / 2 = 45.
+        (2, 0, "nps", -5),
+        (2, 0, "nps", 9),
+        # A 1–7 scale answered 12 and a CSAT of 0: clipped to 7 and 1.
+        (3, 0, "scale", 12, 1, 7),
+        (3, 0, "csat", 0),
     )
     assert row(result, 1).satisfaction == 100.0
     assert math.isnan(row(result, 1).nps), "1000 is not a promoter"
@@ -392,12 +394,7 @@ def test_visits():
     assert row(result, 7).last_visit_date == ago(20)
     assert row(result, 8).visits == 0.0  # x = 2
     assert row(result, 3).reasons == [
-        {
-            "component": "visits",
-            "points": 100.0,
-            "code": "visits_never",
-            "params": {"cadence": 30},
-        }
+        reason("visits", 100.0, "visits_never", cadence=30)
     ]
     assert row(result, 5).reasons[0]["code"] == "visits_overdue"
     assert row(result, 5).reasons[0]["params"] == {"days": 45, "cadence": 30}
@@ -433,12 +430,7 @@ def test_sla_statuses_and_window():
         account.sla_breached_count,
     ) == (3, 1, 2)
     assert account.reasons == [
-        {
-            "component": "sla",
-            "points": 66.7,
-            "code": "sla_breaches",
-            "params": {"breached": 2, "total": 3, "score": 33.3},
-        }
+        reason("sla", 66.7, "sla_breaches", breached=2, total=3, score=33.3)
     ]
 
 
@@ -637,45 +629,15 @@ def test_reasons_order_ties_and_cap():
     # 1: sla and recency both cost 25 points: the fixed order puts sla first;
     # satisfaction at 100 costs nothing.
     assert row(result, 1).reasons == [
-        {
-            "component": "sla",
-            "points": 25.0,
-            "code": "sla_breaches",
-            "params": {"breached": 1, "total": 1, "score": 0.0},
-        },
-        {
-            "component": "recency",
-            "points": 25.0,
-            "code": "recency_default",
-            "params": {"days": 360, "interval": 90},
-        },
-        {
-            "component": "visits",
-            "points": 10.0,
-            "code": "visits_overdue",
-            "params": {"days": 45, "cadence": 30},
-        },
+        reason("sla", 25.0, "sla_breaches", breached=1, total=1, score=0.0),
+        reason("recency", 25.0, "recency_default", days=360, interval=90),
+        reason("visits", 10.0, "visits_overdue", days=45, cadence=30),
     ]
     # 2: sla 25, visits 20, satisfaction 15, recency 12.5: capped at three.
     assert row(result, 2).reasons == [
-        {
-            "component": "sla",
-            "points": 25.0,
-            "code": "sla_breaches",
-            "params": {"breached": 1, "total": 1, "score": 0.0},
-        },
-        {
-            "component": "visits",
-            "points": 20.0,
-            "code": "visits_never",
-            "params": {"cadence": 30},
-        },
-        {
-            "component": "satisfaction",
-            "points": 15.0,
-            "code": "satisfaction",
-            "params": {"score": 50.0, "answers": 1, "nps": None},
-        },
+        reason("sla", 25.0, "sla_breaches", breached=1, total=1, score=0.0),
+        reason("visits", 20.0, "visits_never", cadence=30),
+        reason("satisfaction", 15.0, "satisfaction", score=50.0, answers=1, nps=None),
     ]
     assert row(result, 2).score == 27.5  # (30 * 50 + 0 + 0 + 25 * 50) / 100
     assert row(result, 2).band == "critical"
@@ -689,12 +651,7 @@ def test_satisfaction_reason_quotes_nps_and_tiny_costs_are_not_reasons():
         orders=orders((2, 1)),
     )
     assert row(result, 1).reasons == [
-        {
-            "component": "satisfaction",
-            "points": 40.0,
-            "code": "satisfaction",
-            "params": {"score": 60.0, "answers": 1, "nps": -100.0},
-        }
+        reason("satisfaction", 40.0, "satisfaction", score=60.0, answers=1, nps=-100.0)
     ]
     assert row(result, 2).reasons == []
 

@@ -29,33 +29,37 @@ class TestRampEnds(unittest.TestCase):
         self.assertEqual(config.recency_zero_at, 3.0)
         self.assertEqual(config.visits_zero_at, 2.0)
 
+    def assertRampEnd(self, component, accounts, events, **wider):
+        """Account 1 scores 50 on the component's default ramp and 75 on the
+        ramp ending where ``wider`` (one setting) says."""
+        column = component.__name__.removesuffix("_component")
+        default = component(accounts, events, TODAY)
+        self.assertEqual(default.loc[1, column], 50.0)
+        config = replace(ScoringConfig(), **wider)
+        self.assertEqual(
+            component(accounts, events, TODAY, config).loc[1, column], 75.0
+        )
+
     def test_recency_zero_at(self):
-        accounts = pd.DataFrame(index=pd.Index([1], name="partner_id"))
         # Interval 90 days (default); last order 180 days ago: x = 2.
-        orders = pd.DataFrame(
-            {"partner_id": [1], "order_date": [pd.Timestamp("2025-09-03")]}
+        orders = {"partner_id": [1], "order_date": [pd.Timestamp("2025-09-03")]}
+        self.assertRampEnd(
+            recency_component,
+            pd.DataFrame(index=pd.Index([1], name="partner_id")),
+            pd.DataFrame(orders),
+            recency_zero_at=5.0,
         )
-        default = recency_component(accounts, orders, TODAY)
-        self.assertEqual(default.loc[1, "recency"], 50.0)
-        wider = recency_component(
-            accounts, orders, TODAY, replace(ScoringConfig(), recency_zero_at=5.0)
-        )
-        self.assertEqual(wider.loc[1, "recency"], 75.0)
 
     def test_visits_zero_at(self):
-        accounts = pd.DataFrame(
-            {"visit_interval_days": [30]}, index=pd.Index([1], name="partner_id")
-        )
         # Last visit 45 days ago with a 30-day cadence: x = 1.5.
-        visits = pd.DataFrame(
-            {"partner_id": [1], "visit_date": [pd.Timestamp("2026-01-16")]}
+        accounts = {"visit_interval_days": [30]}
+        visits = {"partner_id": [1], "visit_date": [pd.Timestamp("2026-01-16")]}
+        self.assertRampEnd(
+            visits_component,
+            pd.DataFrame(accounts, index=pd.Index([1], name="partner_id")),
+            pd.DataFrame(visits),
+            visits_zero_at=3.0,
         )
-        default = visits_component(accounts, visits, TODAY)
-        self.assertEqual(default.loc[1, "visits"], 50.0)
-        wider = visits_component(
-            accounts, visits, TODAY, replace(ScoringConfig(), visits_zero_at=3.0)
-        )
-        self.assertEqual(wider.loc[1, "visits"], 75.0)
 
     def test_ramp_end_must_be_above_one(self):
         for name in ("recency_zero_at", "visits_zero_at"):

@@ -42,19 +42,22 @@ def servqual(*rows):
     )
 
 
+def both_sides(partner_id, days, dimension, expectation, perception):
+    """The rows of one item answered on both sides."""
+    return [
+        (partner_id, days, dimension, "expectation", expectation),
+        (partner_id, days, dimension, "perception", perception),
+    ]
+
+
 def test_gaps_with_missing_sides_and_dimensions():
     frame = servqual(
-        (1, 0, "reliability", "expectation", 7),
-        (1, 0, "reliability", "expectation", 6),
-        (1, 0, "reliability", "perception", 5),
-        (1, 0, "reliability", "perception", 4),
-        (1, 0, "responsiveness", "expectation", 5),
-        (1, 0, "responsiveness", "perception", 6),
+        *both_sides(1, 0, "reliability", 7, 5),
+        *both_sides(1, 0, "reliability", 6, 4),
+        *both_sides(1, 0, "responsiveness", 5, 6),
         (1, 0, "assurance", "perception", 6),  # no expectation: no gap
-        (1, 0, "tangibles", "expectation", 4),
-        (1, 0, "tangibles", "perception", 4),
-        (3, 800, "empathy", "expectation", 7),
-        (3, 800, "empathy", "perception", 1),  # too old
+        *both_sides(1, 0, "tangibles", 4, 4),
+        *both_sides(3, 800, "empathy", 7, 1),  # too old
         (3, 0, "unknown", "perception", 1),  # not a dimension
     )
     result = compute_health(
@@ -83,12 +86,9 @@ def test_gaps_with_missing_sides_and_dimensions():
 
 def test_weakest_dimension_joins_the_satisfaction_reason():
     frame = servqual(
-        (1, 0, "empathy", "expectation", 6),
-        (1, 0, "empathy", "perception", 3),
-        (1, 0, "tangibles", "expectation", 3),
-        (1, 0, "tangibles", "perception", 5),
-        (2, 0, "empathy", "expectation", 3),
-        (2, 0, "empathy", "perception", 5),
+        *both_sides(1, 0, "empathy", 6, 3),
+        *both_sides(1, 0, "tangibles", 3, 5),
+        *both_sides(2, 0, "empathy", 3, 5),
     )
     answers = pd.DataFrame(
         {

@@ -317,6 +317,29 @@ PRODUCTS = [
     ("Preventive Maintenance (hour)", "RH-SRV-PM", "service", 95.0, (2, 16), 2),
 ]
 
+# The questions of the satisfaction survey that feed the score, NPS then CSAT
+# (the benchmark's synthetic book asks them too).
+SURVEY_QUESTIONS = [
+    {
+        "title": "How likely are you to recommend us to a colleague?",
+        "question_type": "scale",
+        "scale_min": 0,
+        "scale_max": 10,
+        "scale_min_label": "Not at all likely",
+        "scale_max_label": "Extremely likely",
+        "health_metric": "nps",
+    },
+    {
+        "title": "How satisfied are you with our products and service?",
+        "question_type": "scale",
+        "scale_min": 1,
+        "scale_max": 5,
+        "scale_min_label": "Very dissatisfied",
+        "scale_max_label": "Very satisfied",
+        "health_metric": "csat",
+    },
+]
+
 # Visit reports by customer mood (1 very unhappy .. 5 very happy):
 # (outcome, next steps).
 VISIT_REPORTS = {

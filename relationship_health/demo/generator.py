@@ -40,6 +40,7 @@ from .book import (
     SALESPEOPLE,
     SLA_KINDS,
     STORIES,
+    SURVEY_QUESTIONS,
     VISIT_REPORT_SHARE,
     VISIT_REPORTS,
     _ascii_slug,
@@ -253,28 +254,7 @@ class DemoBook:
                 "title": "Customer Satisfaction",
                 "description": "<p>Two questions, one minute: tell us how we are doing.</p>",
                 "question_and_page_ids": [
-                    Command.create(
-                        {
-                            "title": "How likely are you to recommend us to a colleague?",
-                            "question_type": "scale",
-                            "scale_min": 0,
-                            "scale_max": 10,
-                            "scale_min_label": "Not at all likely",
-                            "scale_max_label": "Extremely likely",
-                            "health_metric": "nps",
-                        }
-                    ),
-                    Command.create(
-                        {
-                            "title": "How satisfied are you with our products and service?",
-                            "question_type": "scale",
-                            "scale_min": 1,
-                            "scale_max": 5,
-                            "scale_min_label": "Very dissatisfied",
-                            "scale_max_label": "Very satisfied",
-                            "health_metric": "csat",
-                        }
-                    ),
+                    Command.create(dict(question)) for question in SURVEY_QUESTIONS
                 ],
             }
         )

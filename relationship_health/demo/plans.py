@@ -51,6 +51,21 @@ def demo_plan(rng, story):
             (day, rng.choice(nps_choices), rng.choice(csat_choices)) for day in days
         ]
 
+    def unchanged_feelings(surveys, nps_choices, csat_choices, mood):
+        """Survey answers (a (low, high) range of how many) and a visit mood
+        that have not changed over time."""
+        plan["surveys"] = answers(
+            survey_days(rng.randint(*surveys)), nps_choices, csat_choices
+        )
+        plan["moods"] = [(0, mood)]
+
+    def commitments(counts, breach, overdue=False):
+        """Service commitments: a (low, high) range of how many, the shares
+        breached, up to one pending and, if ``overdue``, up to one overdue."""
+        count = rng.randint(*counts)
+        late = {"overdue": rng.randint(0, 1)} if overdue else {}
+        plan["sla"] = sla_plan(count, breach, pending=rng.randint(0, 1), **late)
+
     if story == "champion":
         plan["rhythm"] = rng.choice((7, 14, 14, 21, 30, 30, 30, 30, 45))
         plan["first_order"] = rng.randint(760, 1000)
@@ -61,13 +76,8 @@ def demo_plan(rng, story):
         plan["future_visit"] = rng.choice((None, rng.randint(2, 30)))
         if rng.random() < 0.25:
             plan["declined"] = [rng.randint(100, 600)]
-        plan["surveys"] = answers(
-            survey_days(rng.randint(3, 6)), (8, 9, 9, 10, 10), (4, 5, 5)
-        )
-        plan["moods"] = [(0, (4, 5, 5))]
-        plan["sla"] = sla_plan(
-            rng.randint(9, 15), (0.05, 0.05), pending=rng.randint(0, 1)
-        )
+        unchanged_feelings((3, 6), (8, 9, 9, 10, 10), (4, 5, 5), (4, 5, 5))
+        commitments((9, 15), (0.05, 0.05))
     elif story == "steady":
         plan["rhythm"] = rng.choice((30, 45, 60, 90))
         plan["first_order"] = rng.randint(760, 1000)
@@ -76,13 +86,8 @@ def demo_plan(rng, story):
         plan["visit_gap"] = (0.85, 1.05)
         plan["last_visit"] = rng.randint(5, int(plan["cadence"] * 0.9) or 5)
         plan["future_visit"] = rng.choice((None, None, rng.randint(5, 30)))
-        plan["surveys"] = answers(
-            survey_days(rng.randint(2, 4)), (7, 8, 8, 9, 10), (4, 4, 5)
-        )
-        plan["moods"] = [(0, (4, 4, 5))]
-        plan["sla"] = sla_plan(
-            rng.randint(6, 12), (0.1, 0.1), pending=rng.randint(0, 1)
-        )
+        unchanged_feelings((2, 4), (7, 8, 8, 9, 10), (4, 4, 5), (4, 4, 5))
+        commitments((6, 12), (0.1, 0.1))
     elif story == "newcomer":
         # One or two orders so far: too few for a rhythm, the default
         # purchase interval applies.
@@ -136,16 +141,8 @@ def demo_plan(rng, story):
             )
             plan["visit_gap"] = (1.0, 1.3)
             plan["last_visit"] = 2 * plan["cadence"] + rng.randint(30, 90)
-            plan["surveys"] = answers(
-                survey_days(rng.randint(3, 5)), (5, 6, 7, 7, 8, 8, 9), (3, 3, 4)
-            )
-            plan["moods"] = [(0, (3, 3, 4))]
-            plan["sla"] = sla_plan(
-                rng.randint(9, 14),
-                (0.3, 0.3),
-                overdue=rng.randint(0, 1),
-                pending=rng.randint(0, 1),
-            )
+            unchanged_feelings((3, 5), (5, 6, 7, 7, 8, 8, 9), (3, 3, 4), (3, 3, 4))
+            commitments((9, 14), (0.3, 0.3), overdue=True)
         else:
             plan["last_order"] = rng.randint(
                 int(plan["rhythm"] * 0.8), int(plan["rhythm"] * 1.5)
@@ -154,16 +151,8 @@ def demo_plan(rng, story):
             plan["last_visit"] = int(plan["cadence"] * rng.uniform(1.4, 1.7))
             if rng.random() < 0.5:
                 plan["declined"] = [rng.randint(60, 500)]
-            plan["surveys"] = answers(
-                survey_days(rng.randint(2, 5)), (3, 5, 6, 7, 7, 8, 9), (2, 3, 3, 4)
-            )
-            plan["moods"] = [(0, (2, 3, 3))]
-            plan["sla"] = sla_plan(
-                rng.randint(8, 14),
-                (0.4, 0.5),
-                overdue=rng.randint(0, 1),
-                pending=rng.randint(0, 1),
-            )
+            unchanged_feelings((2, 5), (3, 5, 6, 7, 7, 8, 9), (2, 3, 3, 4), (2, 3, 3))
+            commitments((8, 14), (0.4, 0.5), overdue=True)
     elif story == "slipping":
         # Healthy until about two months ago: orders stopped, the last
         # survey was bad, commitments slipped and the last visit was declined.

@@ -1,6 +1,5 @@
 from odoo import api, fields, models
 
-from .relationship_health_pending import marking_accounts
 from .res_partner import HEALTH_READERS
 
 VISIT_MOODS = [
@@ -19,7 +18,10 @@ VISIT_FIELDS = frozenset(
 
 
 class CalendarEvent(models.Model):
-    _inherit = "calendar.event"
+    _name = "calendar.event"
+    _inherit = ["relationship.health.input.mixin", "calendar.event"]
+    _health_input_fields = VISIT_FIELDS
+    _health_followup_fields = frozenset({"categ_ids", "partner_ids", "start"})
 
     is_customer_visit = fields.Boolean(
         string="Customer Visit",
@@ -62,37 +64,12 @@ class CalendarEvent(models.Model):
             return [(0, "=", 1)] if positive else []
         return [("categ_ids", "in" if positive else "not in", visit_type.ids)]
 
-    @api.model_create_multi
-    def create(self, vals_list):
-        events = super().create(vals_list)
-        events._close_plan_visit_activities()
-        events._mark_visit_accounts()
-        return events
-
-    def write(self, vals):
-        with marking_accounts(
-            self, type(self)._visit_partner_ids, VISIT_FIELDS & set(vals)
-        ):
-            result = super().write(vals)
-        if {"categ_ids", "partner_ids", "start"} & set(vals):
-            self._close_plan_visit_activities()
-        return result
-
-    def unlink(self):
-        self._mark_visit_accounts()
-        return super().unlink()
-
-    def _visit_partner_ids(self):
+    def _health_input_partner_ids(self):
+        """A Customer Visit held, moved, cancelled or reported on changes
+        the health of its attendees' accounts."""
         return self.filtered("is_customer_visit").partner_ids.ids
 
-    def _mark_visit_accounts(self):
-        """A Customer Visit held, moved, cancelled or reported on changes
-        the health of its attendees' accounts: one mark for all the events."""
-        self.env["relationship.health.pending"]._mark_accounts(
-            self._visit_partner_ids()
-        )
-
-    def _close_plan_visit_activities(self):
+    def _health_input_followup(self):
         """A planned visit answers the "Plan a visit" follow-up of its accounts."""
         visits = self.filtered(
             lambda e: e.is_customer_visit

@@ -41,6 +41,13 @@ def engine_result(field_class, *args, **kwargs):
     return health_field(field_class, *args, readonly=True, copy=False, **kwargs)
 
 
+def worded_result(field_class, string, compute, **kwargs):
+    """The engine's results in words for the reader (reasons, a strategy…):
+    computed when read by ``compute``, which depends on the context's
+    language; read by the sales team only."""
+    return health_field(field_class, string=string, compute=compute, **kwargs)
+
+
 def score_result(string, **kwargs):
     """An engine result on the 0–100 scale of the score (a score, a share):
     one decimal, averaged when grouped."""
@@ -60,6 +67,11 @@ def gap_result(string, **kwargs):
 def count_result(string, **kwargs):
     """A count written by the engine: summed when grouped."""
     return engine_result(fields.Integer, string=string, aggregator="sum", **kwargs)
+
+
+def date_result(string, **kwargs):
+    """A date written by the engine (a last order, a visit due…)."""
+    return engine_result(fields.Date, string=string, **kwargs)
 
 
 def days_result(string, **kwargs):

@@ -77,6 +77,65 @@ def marking_accounts(records, partner_ids, watched=True):
     )
 
 
+class RelationshipHealthInputMixin(models.AbstractModel):
+    """Records that feed the health of accounts (orders, survey answers,
+    Customer Visits, planner visits).
+
+    Created, deleted, or written in a field of :attr:`_health_input_fields`,
+    they mark the accounts of :meth:`_health_input_partner_ids` (on a write,
+    as they are before and after it), one statement per batch; created, or
+    written in a field of :attr:`_health_followup_fields`, they call
+    :meth:`_health_input_followup`.
+
+    A model inherits it before its own name (``_inherit = [this mixin,
+    model]``) so that these overrides wrap the model's create, write and
+    unlink as the model's own override would.
+    """
+
+    _name = "relationship.health.input.mixin"
+    _description = "Records Feeding Account Health"
+
+    #: Fields whose change changes the health of the records' accounts.
+    _health_input_fields = frozenset()
+    #: Fields whose change calls :meth:`_health_input_followup`.
+    _health_followup_fields = frozenset()
+
+    def _health_input_partner_ids(self):
+        """The partners (accounts or contacts) whose health these records feed."""
+        raise NotImplementedError
+
+    def _health_input_followup(self):
+        """What follows the creation of these records, or a change of one of
+        :attr:`_health_followup_fields`."""
+
+    def _mark_health_input_accounts(self):
+        self.env["relationship.health.pending"]._mark_accounts(
+            self._health_input_partner_ids()
+        )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        records = super().create(vals_list)
+        records._health_input_followup()
+        records._mark_health_input_accounts()
+        return records
+
+    def write(self, vals):
+        with marking_accounts(
+            self,
+            type(self)._health_input_partner_ids,
+            self._health_input_fields & set(vals),
+        ):
+            result = super().write(vals)
+        if self._health_followup_fields & set(vals):
+            self._health_input_followup()
+        return result
+
+    def unlink(self):
+        self._mark_health_input_accounts()
+        return super().unlink()
+
+
 class RelationshipHealthPending(models.Model):
     _name = "relationship.health.pending"
     _description = "Relationship Health Account to Refresh"

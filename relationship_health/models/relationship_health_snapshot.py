@@ -20,6 +20,12 @@ def cause_snapshot_field(help_text):
     )
 
 
+def score_column(**kwargs):
+    """A read-only value on the 0–100 scale of the score (a score, an
+    adherence) in a report: one decimal, averaged when grouped."""
+    return fields.Float(readonly=True, aggregator="avg", digits=(5, 1), **kwargs)
+
+
 class RelationshipHealthSnapshot(models.Model):
     """One row per account and day the health was computed.
 
@@ -36,20 +42,16 @@ class RelationshipHealthSnapshot(models.Model):
     snapshot_date = fields.Date(string="Date", required=True, readonly=True, index=True)
     company_id = fields.Many2one("res.company", readonly=True, index=True)
     user_id = fields.Many2one("res.users", string="Salesperson", readonly=True)
-    score = fields.Float(readonly=True, aggregator="avg", digits=(5, 1))
+    score = score_column()
     band = fields.Selection(
         HEALTH_BANDS, readonly=True, required=True, default="unknown"
     )
-    confidence = fields.Float(readonly=True, aggregator="avg", digits=(5, 1))
-    satisfaction = fields.Float(readonly=True, aggregator="avg", digits=(5, 1))
-    visits = fields.Float(readonly=True, aggregator="avg", digits=(5, 1))
-    sla = fields.Float(
-        string="SLA Adherence", readonly=True, aggregator="avg", digits=(5, 1)
-    )
-    recency = fields.Float(
-        string="Purchase Recency", readonly=True, aggregator="avg", digits=(5, 1)
-    )
-    nps = fields.Float(string="NPS", readonly=True, aggregator="avg", digits=(5, 1))
+    confidence = score_column()
+    satisfaction = score_column()
+    visits = score_column()
+    sla = score_column(string="SLA Adherence")
+    recency = score_column(string="Purchase Recency")
+    nps = score_column(string="NPS")
 
     _sql_constraints = [
         (

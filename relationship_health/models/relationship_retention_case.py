@@ -34,6 +34,20 @@ RETENTION_TRIGGERS = [
 ]
 
 
+def work_field(comodel, index="btree_not_null", **kwargs):
+    """A record of the work of a case, or of its cause: set by the
+    automation, emptied when that record is deleted."""
+    return fields.Many2one(
+        comodel, readonly=True, ondelete="set null", index=index, **kwargs
+    )
+
+
+def case_day(string, help_text):
+    """A day of the life of a case, set by the automation: the queue and
+    the reports search and sort by it."""
+    return fields.Date(string=string, readonly=True, index=True, help=help_text)
+
+
 class RelationshipRetentionCase(models.Model):
     """The retention work of an account: its follow-up activity, its retention
     opportunity and what caused them.
@@ -112,38 +126,18 @@ class RelationshipRetentionCase(models.Model):
         currency_field="currency_id",
         help="Revenue of the confirmed orders of the last 12 months when the case was opened.",
     )
-    activity_id = fields.Many2one(
-        "mail.activity",
-        readonly=True,
-        ondelete="set null",
-    )
-    lead_id = fields.Many2one(
-        "crm.lead",
-        string="Retention Opportunity",
-        readonly=True,
-        ondelete="set null",
-        index="btree_not_null",
-    )
-    snapshot_id = fields.Many2one(
+    activity_id = work_field("mail.activity", index=None)
+    lead_id = work_field("crm.lead", string="Retention Opportunity")
+    snapshot_id = work_field(
         "relationship.health.snapshot",
         string="Health Snapshot",
-        readonly=True,
-        ondelete="set null",
-        index="btree_not_null",
         help="The daily health snapshot that opened the case.",
     )
-    date_queued = fields.Date(
-        string="Detected On",
-        readonly=True,
-        index=True,
-        help="The day the transition was detected; a waiting case waits since then.",
+    date_queued = case_day(
+        "Detected On",
+        "The day the transition was detected; a waiting case waits since then.",
     )
-    date_opened = fields.Date(
-        string="Opened On",
-        readonly=True,
-        index=True,
-        help="The day its work was handed out to the owner.",
-    )
+    date_opened = case_day("Opened On", "The day its work was handed out to the owner.")
     score_fall = fields.Float(
         readonly=True,
         digits=(5, 1),

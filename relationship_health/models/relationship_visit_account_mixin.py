@@ -10,6 +10,7 @@ from odoo import Command, _, api, fields, models
 from ..scoring.rules import first_free_slot
 from .partner_health_fields import (
     count_result,
+    date_result,
     engine_result,
     health_field,
     score_result,
@@ -53,10 +54,9 @@ class RelationshipVisitAccountMixin(models.AbstractModel):
     )
 
     # Visit plan follow-up, written in bulk by the engine
-    visit_next_date = engine_result(fields.Date, string="Next Planned Visit")
-    visit_due_date = engine_result(
-        fields.Date,
-        string="Visit Due",
+    visit_next_date = date_result("Next Planned Visit")
+    visit_due_date = date_result(
+        "Visit Due",
         index="btree_not_null",
         help="One cadence after the last visit (or after the visit plan started).",
     )

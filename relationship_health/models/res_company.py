@@ -33,85 +33,85 @@ HEALTH_PERCENT_FIELDS = {
 }
 
 
-def _config_default(attribute, percent=False):
-    """The default of a company setting: the default of its ScoringConfig
-    attribute (as a percentage for the settings typed as percentages)."""
-    value = getattr(ScoringConfig, attribute)
-    return round(value * 100.0, 6) if percent else value
+def _setting(string, attribute, field_class=fields.Float, percent=False, **kwargs):
+    """A company setting of the scoring core (HEALTH_CONFIG_FIELDS,
+    HEALTH_PERCENT_FIELDS), a Float unless ``field_class`` says otherwise. Its
+    default is the default of its ScoringConfig ``attribute`` (as a percentage
+    for the settings typed as percentages)."""
+    default = getattr(ScoringConfig, attribute)
+    if percent:
+        default = round(default * 100.0, 6)
+    return field_class(string=string, default=default, **kwargs)
+
+
+def _option(string, default, field_class, **kwargs):
+    """A company setting outside the scoring core: its label, its fixed
+    default and its field class."""
+    return field_class(string=string, default=default, **kwargs)
 
 
 class ResCompany(models.Model):
     _inherit = "res.company"
 
-    health_weight_satisfaction = fields.Float(
-        string="Satisfaction Weight", default=_config_default("weight_satisfaction")
+    health_weight_satisfaction = _setting("Satisfaction Weight", "weight_satisfaction")
+    health_weight_sla = _setting("Service Level Weight", "weight_sla")
+    health_weight_visits = _setting("Visits Weight", "weight_visits")
+    health_weight_recency = _setting("Purchase Recency Weight", "weight_recency")
+    health_threshold_healthy = _setting("Healthy From", "threshold_healthy")
+    health_threshold_watch = _setting("Watch From", "threshold_watch")
+    health_threshold_at_risk = _setting("At Risk From", "threshold_at_risk")
+    health_satisfaction_half_life = _setting(
+        "Survey Answer Half-Life (days)", "satisfaction_half_life_days", fields.Integer
     )
-    health_weight_sla = fields.Float(
-        string="Service Level Weight", default=_config_default("weight_sla")
+    health_sla_half_life = _setting(
+        "Service Event Half-Life (days)", "sla_half_life_days", fields.Integer
     )
-    health_weight_visits = fields.Float(
-        string="Visits Weight", default=_config_default("weight_visits")
-    )
-    health_weight_recency = fields.Float(
-        string="Purchase Recency Weight", default=_config_default("weight_recency")
-    )
-    health_threshold_healthy = fields.Float(
-        string="Healthy From", default=_config_default("threshold_healthy")
-    )
-    health_threshold_watch = fields.Float(
-        string="Watch From", default=_config_default("threshold_watch")
-    )
-    health_threshold_at_risk = fields.Float(
-        string="At Risk From", default=_config_default("threshold_at_risk")
-    )
-    health_satisfaction_half_life = fields.Integer(
-        string="Survey Answer Half-Life (days)",
-        default=_config_default("satisfaction_half_life_days"),
-    )
-    health_sla_half_life = fields.Integer(
-        string="Service Event Half-Life (days)",
-        default=_config_default("sla_half_life_days"),
-    )
-    health_default_visit_interval = fields.Integer(
-        string="Default Visit Cadence (days)",
-        default=0,
+    health_default_visit_interval = _option(
+        "Default Visit Cadence (days)",
+        0,
+        fields.Integer,
         help="Visit cadence given to new customer accounts. 0 means no visit plan.",
     )
-    health_default_purchase_interval = fields.Integer(
-        string="Default Purchase Interval (days)",
-        default=_config_default("default_purchase_interval"),
+    health_default_purchase_interval = _setting(
+        "Default Purchase Interval (days)",
+        "default_purchase_interval",
+        fields.Integer,
         help="Expected days between orders for customers with fewer than three "
         "orders in the last two years.",
     )
 
-    health_visit_mood_weight = fields.Float(
-        string="Weight of a Visit Mood",
-        default=_config_default("mood_weight"),
+    health_visit_mood_weight = _setting(
+        "Weight of a Visit Mood",
+        "mood_weight",
         help="How much the customer mood a sales rep notes after a visit counts in the "
         "satisfaction signal, against 1 for a survey answer (0 leaves moods out).",
     )
-    health_visit_reminder_days = fields.Integer(
-        string="Visit Reminder (days)",
-        default=14,
+    health_visit_reminder_days = _option(
+        "Visit Reminder (days)",
+        14,
+        fields.Integer,
         help="When a visit falls due within this many days and none is planned, the "
         "salesperson gets a “Plan a visit” activity. 0 turns the reminders off.",
     )
 
-    health_profit_top_share = fields.Float(
-        string="Highly Profitable Accounts (%)",
-        default=_config_default("profit_top_share", percent=True),
+    health_profit_top_share = _setting(
+        "Highly Profitable Accounts (%)",
+        "profit_top_share",
+        percent=True,
         help="The share of accounts with the highest 12-month margin (revenue when "
         "margins are not known) that counts as highly profitable.",
     )
-    health_loyalty_regularity_min = fields.Float(
-        string="Loyal From (% of quarters)",
-        default=_config_default("loyalty_regularity_min", percent=True),
+    health_loyalty_regularity_min = _setting(
+        "Loyal From (% of quarters)",
+        "loyalty_regularity_min",
+        percent=True,
         help="An account is loyal when it ordered in at least this share of the last "
         "8 quarters.",
     )
-    health_clv_discount_rate = fields.Float(
-        string="Discount Rate (%)",
-        default=_config_default("clv_discount_rate", percent=True),
+    health_clv_discount_rate = _setting(
+        "Discount Rate (%)",
+        "clv_discount_rate",
+        percent=True,
         help="Yearly discount rate of the customer lifetime value.",
     )
 
@@ -216,47 +216,55 @@ class ResCompany(models.Model):
         return ScoringConfig(**values).validate()
 
     # Retention automation ------------------------------------------------------
-    health_automation_enabled = fields.Boolean(
-        string="Retention Automation",
-        default=True,
+    health_automation_enabled = _option(
+        "Retention Automation",
+        True,
+        fields.Boolean,
         help="Turn health transitions into follow-up activities and retention "
         "opportunities, close them when accounts recover, and send the weekly digest.",
     )
-    health_retention_create_lead = fields.Boolean(
-        string="Retention Opportunities",
-        default=True,
+    health_retention_create_lead = _option(
+        "Retention Opportunities",
+        True,
+        fields.Boolean,
         help="Also open a retention opportunity in the salesperson's pipeline.",
     )
-    health_retention_drop_points = fields.Float(
-        string="Score Drop (points)",
-        default=15.0,
+    health_retention_drop_points = _option(
+        "Score Drop (points)",
+        15.0,
+        fields.Float,
         help="A score this many points below the one of 30 days ago calls for a follow-up.",
     )
-    health_retention_critical_days = fields.Integer(
-        string="Critical For (days)",
-        default=30,
+    health_retention_critical_days = _option(
+        "Critical For (days)",
+        30,
+        fields.Integer,
         help="An account critical for longer than this with no retention work open "
         "calls for a follow-up.",
     )
-    health_retention_activity_days = fields.Integer(
-        string="Follow-up Due In (days)",
-        default=3,
+    health_retention_activity_days = _option(
+        "Follow-up Due In (days)",
+        3,
+        fields.Integer,
     )
-    health_retention_cooldown_days = fields.Integer(
-        string="Cooldown (days)",
-        default=14,
+    health_retention_cooldown_days = _option(
+        "Cooldown (days)",
+        14,
+        fields.Integer,
         help="Once retention work is closed, no new work is opened on the account "
         "for this many days.",
     )
-    health_retention_winback_factor = fields.Float(
-        string="Win-back After (× usual interval)",
-        default=4.0,
+    health_retention_winback_factor = _option(
+        "Win-back After (× usual interval)",
+        4.0,
+        fields.Float,
         help="Accounts without an order for more than this many times their usual "
         "order interval get a win-back activity instead of a plain follow-up.",
     )
-    health_retention_daily_cases = fields.Integer(
-        string="New Cases per Owner and Day",
-        default=10,
+    health_retention_daily_cases = _option(
+        "New Cases per Owner and Day",
+        10,
+        fields.Integer,
         groups="sales_team.group_sale_manager",
         help="At most this many new retention cases a day for each owner, the most "
         "valuable first (revenue at risk, then how far the score fell); the others "

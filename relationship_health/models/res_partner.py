@@ -15,12 +15,14 @@ from . import partner_health_texts as texts
 from .partner_health_fields import (
     HEALTH_READERS,
     check_health_fields_writable,
+    date_result,
     days_result,
     engine_result,
     gap_result,
     health_field,
     money_result,
     score_result,
+    worded_result,
 )
 from .health_actions import linked_counts, reload_notification
 from .health_clock import health_today
@@ -109,27 +111,24 @@ class ResPartner(models.Model):
     health_sla = score_result("SLA Adherence")
     health_recency = score_result("Purchase Recency")
     health_nps = score_result("NPS")
-    health_last_order_date = engine_result(fields.Date, string="Last Order")
+    health_last_order_date = date_result("Last Order")
     health_order_interval = days_result("Usual Order Interval (days)")
-    health_last_visit_date = engine_result(fields.Date, string="Last Visit")
+    health_last_visit_date = date_result("Last Visit")
     health_details = engine_result(fields.Json, string="Health Details")
-    health_reasons = health_field(
+    health_reasons = worded_result(
         fields.Text,
-        string="Health Reasons",
-        compute="_compute_health_reasons",
+        "Health Reasons",
+        "_compute_health_reasons",
         help="What pulled the score down, most costly first.",
     )
-    health_main_reason = health_field(
+    health_main_reason = worded_result(
         fields.Char,
-        string="Main Reason",
-        compute="_compute_health_reasons",
+        "Main Reason",
+        "_compute_health_reasons",
         help="What pulled the score down the most.",
     )
-    health_summary = health_field(
-        fields.Html,
-        string="Health Signals",
-        compute="_compute_health_summary",
-        sanitize=False,
+    health_summary = worded_result(
+        fields.Html, "Health Signals", "_compute_health_summary", sanitize=False
     )
     # SERVQUAL gaps (perception − expectation, on the items' 1–7 scale)
     health_gap_reliability = gap_result("Reliability Gap")
@@ -179,20 +178,16 @@ class ResPartner(models.Model):
         help="True friends are profitable and loyal, butterflies profitable but fleeting, "
         "barnacles loyal but not very profitable, strangers neither.",
     )
-    health_quadrant_strategy = health_field(
-        fields.Char,
-        string="Recommended Strategy",
-        compute="_compute_health_quadrant_strategy",
+    health_quadrant_strategy = worded_result(
+        fields.Char, "Recommended Strategy", "_compute_health_quadrant_strategy"
     )
     health_clv = money_result(
         "Lifetime Value",
         help="Yearly margin (or revenue) × r / (1 + d − r), r the retention rate derived "
         "from the health score and d the discount rate of the settings.",
     )
-    health_profit_basis = health_field(
-        fields.Char,
-        string="Profitability Basis",
-        compute="_compute_health_profit_basis",
+    health_profit_basis = worded_result(
+        fields.Char, "Profitability Basis", "_compute_health_profit_basis"
     )
     health_team_id = engine_result(
         fields.Many2one,

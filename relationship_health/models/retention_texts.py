@@ -49,11 +49,38 @@ def activity_summary(env, kind, partner):
     return env._("Retention follow-up: %(account)s", account=partner.name)
 
 
+def _score_drop_text(env, facts):
+    """The fall of the score since the last report on open work, else in 30
+    days; None without a score to compare with."""
+    _ = env._
+    score, before = facts["score"], facts["score_before"]
+    since_report = facts.get("since_report") and before is not None
+    start = before if since_report else facts["score_reference"]
+    if start is None:
+        return None
+    start_text = score_text(env, start)
+    values = {
+        "points": score_text(env, start - score),
+        "score": score_text(env, score),
+    }
+    if since_report:
+        return _(
+            "The score fell %(points)s points since the last report, from "
+            "%(before)s to %(score)s.",
+            before=start_text,
+            **values,
+        )
+    return _(
+        "The score fell %(points)s points in 30 days, from %(reference)s to "
+        "%(score)s.",
+        reference=start_text,
+        **values,
+    )
+
+
 def _change_texts(env, facts, triggers):
     """One sentence per transition of ``triggers``."""
     _ = env._
-    score, before = facts["score"], facts["score_before"]
-    reference = facts["score_reference"]
     changes = []
     for trigger in triggers:
         if trigger == "band_entry":
@@ -70,26 +97,9 @@ def _change_texts(env, facts, triggers):
                     _("Health is now %(band)s.", band=band_text(env, facts["band"]))
                 )
         elif trigger == "score_drop":
-            if facts.get("since_report") and before is not None:
-                changes.append(
-                    _(
-                        "The score fell %(points)s points since the last report, from "
-                        "%(before)s to %(score)s.",
-                        points=score_text(env, before - score),
-                        before=score_text(env, before),
-                        score=score_text(env, score),
-                    )
-                )
-            elif reference is not None:
-                changes.append(
-                    _(
-                        "The score fell %(points)s points in 30 days, from %(reference)s to "
-                        "%(score)s.",
-                        points=score_text(env, reference - score),
-                        reference=score_text(env, reference),
-                        score=score_text(env, score),
-                    )
-                )
+            fell = _score_drop_text(env, facts)
+            if fell:
+                changes.append(fell)
         elif trigger == "critical_stale":
             changes.append(
                 _(

@@ -1,6 +1,4 @@
-from odoo import api, models
-
-from .relationship_health_pending import marking_accounts
+from odoo import models
 
 #: Answer fields whose change makes an answer count, or stop counting, for
 #: its customer's satisfaction.
@@ -8,27 +6,11 @@ ANSWER_FIELDS = frozenset({"state", "partner_id", "test_entry"})
 
 
 class SurveyUserInput(models.Model):
-    _inherit = "survey.user_input"
+    _name = "survey.user_input"
+    _inherit = ["relationship.health.input.mixin", "survey.user_input"]
+    _health_input_fields = ANSWER_FIELDS
 
-    @api.model_create_multi
-    def create(self, vals_list):
-        answers = super().create(vals_list)
-        answers.filtered(lambda a: a.state == "done")._mark_health_accounts()
-        return answers
-
-    def write(self, vals):
-        with marking_accounts(self, _customers_of_done, ANSWER_FIELDS & set(vals)):
-            return super().write(vals)
-
-    def unlink(self):
-        self.filtered(lambda a: a.state == "done")._mark_health_accounts()
-        return super().unlink()
-
-    def _mark_health_accounts(self):
+    def _health_input_partner_ids(self):
         """Completed answers (or answers that were) change their customers'
         satisfaction: their accounts are rescored by the next refresh."""
-        self.env["relationship.health.pending"]._mark_accounts(self.partner_id.ids)
-
-
-def _customers_of_done(answers):
-    return answers.filtered(lambda a: a.state == "done").partner_id.ids
+        return self.filtered(lambda a: a.state == "done").partner_id.ids

@@ -3,6 +3,7 @@ from odoo.tools import SQL
 
 from ..models.health_clock import utc_now
 from ..models.health_sql import commitment_state_sql
+from ..models.relationship_health_snapshot import score_column
 from ..models.relationship_sla_policy import SLA_METRICS
 
 
@@ -44,12 +45,8 @@ class RelationshipSlaReport(models.Model):
     event_count = fields.Integer(string="Commitments", readonly=True)
     met_count = fields.Integer(string="Met", readonly=True)
     breached_count = fields.Integer(string="Breached", readonly=True)
-    adherence = fields.Float(
-        string="Adherence (%)",
-        readonly=True,
-        aggregator="avg",
-        digits=(5, 1),
-        help="Share of the commitments due that were met.",
+    adherence = score_column(
+        string="Adherence (%)", help="Share of the commitments due that were met."
     )
     delay_hours = fields.Float(
         string="Delay (hours)",

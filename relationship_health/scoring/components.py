@@ -203,6 +203,16 @@ def _positions(table, partner_ids):
     return table.ids.get_indexer(_numbers(partner_ids))
 
 
+def _input_rows(table, data, columns, name):
+    """The rows of one input frame (:func:`_input_frame`) and the position of
+    each row's account in ``table``: ``(frame, positions)``, or
+    ``(None, None)`` when there are no rows."""
+    frame = _input_frame(data, columns, name)
+    if frame is None:
+        return None, None
+    return frame, _positions(table, frame["partner_id"])
+
+
 # ----------------------------------------------------------------------------
 # Group helpers (rows grouped by account position)
 # ----------------------------------------------------------------------------
@@ -276,9 +286,8 @@ def compute_recency(table, orders, clock, config):
     window_count = np.zeros(size, dtype="int64")
     median_gap = np.full(size, np.nan)
 
-    frame = _input_frame(orders, ORDER_COLUMNS, "orders")
+    frame, positions = _input_rows(table, orders, ORDER_COLUMNS, "orders")
     if frame is not None:
-        positions = _positions(table, frame["partner_id"])
         days = _day_numbers(_timestamps(frame["order_date"]))
         valid = (positions >= 0) & (days <= clock.today)
         positions, days = positions[valid], days[valid].astype("int64")
@@ -336,9 +345,8 @@ def compute_satisfaction(table, answers, clock, config):
     count = np.zeros(size, dtype="int64")
     last_day = np.full(size, np.nan)
 
-    frame = _input_frame(answers, ANSWER_COLUMNS, "answers")
+    frame, positions = _input_rows(table, answers, ANSWER_COLUMNS, "answers")
     if frame is not None:
-        positions = _positions(table, frame["partner_id"])
         age = clock.today - _day_numbers(_timestamps(frame["answer_date"]))
         value = _numbers(frame["value"])
         # Scale of each row: fixed for nps and csat, the row's own for
@@ -408,9 +416,8 @@ def compute_visits(table, visits, clock, config):
     last_day = np.full(size, np.nan)
     count_365 = np.zeros(size, dtype="int64")
 
-    frame = _input_frame(visits, VISIT_COLUMNS, "visits")
+    frame, positions = _input_rows(table, visits, VISIT_COLUMNS, "visits")
     if frame is not None:
-        positions = _positions(table, frame["partner_id"])
         stamps = _timestamps(frame["visit_date"])
         valid = (positions >= 0) & (stamps <= clock.now)
         positions, days = positions[valid], _day_numbers(stamps[valid])
@@ -479,9 +486,8 @@ def compute_sla(table, sla_events, clock, config):
     worst_policy = np.full(size, np.nan)
     worst_incident_id = np.full(size, np.nan)
 
-    frame = _input_frame(sla_events, SLA_COLUMNS, "sla_events")
+    frame, positions = _input_rows(table, sla_events, SLA_COLUMNS, "sla_events")
     if frame is not None:
-        positions = _positions(table, frame["partner_id"])
         deadline = _timestamps(frame["deadline"])
         done = _timestamps(frame["done"])
         age = clock.today - _day_numbers(deadline)

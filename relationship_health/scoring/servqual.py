@@ -10,7 +10,7 @@ weakest dimension is the one with the lowest gap.
 import numpy as np
 import pandas as pd
 
-from .components import _day_numbers, _input_frame, _numbers, _positions, _timestamps
+from .components import _day_numbers, _input_rows, _numbers, _timestamps
 
 #: The five SERVQUAL dimensions, in a fixed order (ties pick the first).
 from .vocabulary import DIMENSIONS, SIDES
@@ -33,9 +33,8 @@ def compute_servqual(table, answers, clock, config):
     """
     size = len(table.ids)
     gaps = np.full((size, len(DIMENSIONS)), np.nan)
-    frame = _input_frame(answers, SERVQUAL_COLUMNS, "SERVQUAL answers")
+    frame, positions = _input_rows(table, answers, SERVQUAL_COLUMNS, "SERVQUAL answers")
     if frame is not None:
-        positions = _positions(table, frame["partner_id"])
         age = clock.today - _day_numbers(_timestamps(frame["answer_date"]))
         dimension = pd.Index(DIMENSIONS).get_indexer(frame["dimension"])
         side = pd.Index(SIDES).get_indexer(frame["side"])

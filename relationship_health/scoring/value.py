@@ -24,9 +24,8 @@ import pandas as pd
 from .components import (
     ORDER_COLUMNS,
     _day_numbers,
-    _input_frame,
+    _input_rows,
     _numbers,
-    _positions,
     _timestamps,
     account_table,
     make_clock,
@@ -86,9 +85,8 @@ def compute_value(
 
     revenue = np.zeros(size)
     margin = np.full(size, np.nan)
-    frame = _input_frame(money, MONEY_COLUMNS, "money")
+    frame, positions = _input_rows(table, money, MONEY_COLUMNS, "money")
     if frame is not None:
-        positions = _positions(table, frame["partner_id"])
         known = positions >= 0
         revenue = np.bincount(
             positions[known],
@@ -110,10 +108,9 @@ def compute_value(
 
     regularity = np.full(size, np.nan)
     tenure = np.full(size, np.nan)
-    frame = _input_frame(orders, ORDER_COLUMNS, "orders")
+    frame, positions = _input_rows(table, orders, ORDER_COLUMNS, "orders")
     ordered = np.zeros(size, dtype=bool)
     if frame is not None:
-        positions = _positions(table, frame["partner_id"])
         days = _day_numbers(_timestamps(frame["order_date"]))
         valid = (positions >= 0) & (days <= clock.today)
         positions, days = positions[valid], days[valid]

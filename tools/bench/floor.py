@@ -55,13 +55,14 @@ def run_floor(env):
         ids=ids,
     )
 
-    def fetch(query):
-        cr.execute(query)
+    def fetch(query, **params):
+        """The rows of ``query`` by their first column (an account id); the
+        query may use ``now`` and the accounts' ``ids`` besides ``params``."""
+        cr.execute(SQL(query, now=now, ids=ids, **params))
         return {row[0]: row[1:] for row in cr.fetchall()}
 
     accounts = fetch(
-        SQL(
-            """
+        """
         SELECT p.id, COALESCE(p.company_id, %(company)s), p.user_id, p.visit_interval_days,
                COALESCE(p.visit_plan_date, p.create_date::date), prev.score
           FROM res_partner p
@@ -71,14 +72,11 @@ def run_floor(env):
               ORDER BY s.snapshot_date DESC LIMIT 1) prev ON TRUE
          WHERE p.id = ANY(%(ids)s)
         """,
-            company=env.company.id,
-            ref=today - timedelta(days=28),
-            ids=ids,
-        )
+        company=env.company.id,
+        ref=today - timedelta(days=28),
     )
     orders = fetch(
-        SQL(
-            """
+        """
         SELECT c.commercial_partner_id, MAX(so.date_order)::date,
                COUNT(DISTINCT so.date_order::date),
                LEAST(100, GREATEST(0, 100 - (%(today)s::date - MAX(so.date_order)::date)))::float8
@@ -87,14 +85,10 @@ def run_floor(env):
            AND c.commercial_partner_id = ANY(%(ids)s)
       GROUP BY 1
         """,
-            today=today,
-            now=now,
-            ids=ids,
-        )
+        today=today,
     )
     answers = fetch(
-        SQL(
-            """
+        """
         SELECT c.commercial_partner_id,
                AVG(100.0 * (l.value_scale - q.scale_min) / NULLIF(q.scale_max - q.scale_min, 0))::float8,
                COUNT(*),
@@ -104,13 +98,11 @@ def run_floor(env):
           %(answers)s AND q.health_metric IS NOT NULL
       GROUP BY 1
         """,
-            answers=answer_lines,
-        )
+        answers=answer_lines,
     )
     moods = (
         fetch(
-            SQL(
-                """
+            """
         SELECT c.commercial_partner_id, AVG(e.visit_mood::int)::float8
           FROM calendar_event e
           JOIN calendar_attendee a ON a.event_id = e.id
@@ -119,47 +111,37 @@ def run_floor(env):
            AND c.commercial_partner_id = ANY(%(ids)s)
       GROUP BY 1
         """,
-                since=today - timedelta(days=731),
-                now=now,
-                ids=ids,
-            )
+            since=today - timedelta(days=731),
         )
         if "visit_mood" in env["calendar.event"]._fields
         else {}
     )
     servqual = (
         fetch(
-            SQL(
-                """
+            """
         SELECT c.commercial_partner_id,
                AVG(CASE WHEN q.servqual_side = 'perception' THEN l.value_scale END
                    - CASE WHEN q.servqual_side = 'expectation' THEN l.value_scale END)::float8
           %(answers)s AND q.servqual_dimension IS NOT NULL AND q.servqual_side IS NOT NULL
       GROUP BY 1
         """,
-                answers=answer_lines,
-            )
+            answers=answer_lines,
         )
         if "servqual_dimension" in env["survey.question"]._fields
         else {}
     )
     money = fetch(
-        SQL(
-            """
+        """
         SELECT c.commercial_partner_id, SUM(so.amount_untaxed / COALESCE(NULLIF(so.currency_rate, 0), 1))::float8
           FROM sale_order so JOIN res_partner c ON c.id = so.partner_id
          WHERE so.state = 'sale' AND so.date_order > %(since)s AND so.date_order <= %(now)s
            AND c.commercial_partner_id = ANY(%(ids)s)
       GROUP BY 1
         """,
-            since=today - timedelta(days=365),
-            now=now,
-            ids=ids,
-        )
+        since=today - timedelta(days=365),
     )
     visits = fetch(
-        SQL(
-            """
+        """
         SELECT c.commercial_partner_id, (MAX(e.start) FILTER (WHERE e.start <= %(now)s))::date,
                COUNT(DISTINCT e.start::date), (MIN(e.start) FILTER (WHERE e.start > %(now)s))::date
           FROM calendar_event e
@@ -170,14 +152,10 @@ def run_floor(env):
            AND c.commercial_partner_id = ANY(%(ids)s)
       GROUP BY 1
         """,
-            type=visit_type,
-            now=now,
-            ids=ids,
-        )
+        type=visit_type,
     )
     sla = fetch(
-        SQL(
-            """
+        """
         SELECT e.partner_id, COUNT(*),
                COUNT(*) FILTER (WHERE e.date_done <= e.date_deadline),
                (100.0 * COUNT(*) FILTER (WHERE e.date_done <= e.date_deadline) / COUNT(*))::float8
@@ -186,10 +164,7 @@ def run_floor(env):
            AND e.partner_id = ANY(%(ids)s)
       GROUP BY 1
         """,
-            since=today - timedelta(days=366),
-            now=now,
-            ids=ids,
-        )
+        since=today - timedelta(days=366),
     )
 
     none3 = (None, None, None)

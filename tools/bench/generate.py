@@ -51,6 +51,14 @@ BULK_TABLES = (
     "relationship_health_snapshot",
 )
 
+# The survey's question that feeds no signal (after the NPS and CSAT ones).
+OTHER_QUESTION = {
+    "title": "How easy was it to place your order?",
+    "question_type": "scale",
+    "scale_min": 1,
+    "scale_max": 5,
+}
+
 # rnd(key, salt): a uniform draw in [0, 1) from (seed, key, salt); the seed is
 # a session setting so that every statement stays free of repeated parameters.
 RND_FUNCTION = SQL("""
@@ -267,39 +275,17 @@ def _setup_records(env, accounts, seed):
     for t, team in enumerate(teams):
         for user in users[t::n_teams]:
             team_of_user[user.id] = team.id
+    # the demo book's NPS and CSAT questions, then one that feeds no signal
+    from odoo.addons.relationship_health.demo.book import SURVEY_QUESTIONS
+
     survey = env["survey.survey"].create(
         {
             "title": "Customer satisfaction",
             "question_and_page_ids": [
-                Command.create(
-                    {
-                        "title": "How likely are you to recommend us to a colleague?",
-                        "question_type": "scale",
-                        "scale_min": 0,
-                        "scale_max": 10,
-                        "health_metric": "nps",
-                        "sequence": 1,
-                    }
-                ),
-                Command.create(
-                    {
-                        "title": "How satisfied are you with our service?",
-                        "question_type": "scale",
-                        "scale_min": 1,
-                        "scale_max": 5,
-                        "health_metric": "csat",
-                        "sequence": 2,
-                    }
-                ),
-                Command.create(
-                    {
-                        "title": "How easy was it to place your order?",
-                        "question_type": "scale",
-                        "scale_min": 1,
-                        "scale_max": 5,
-                        "sequence": 3,
-                    }
-                ),
+                Command.create(dict(question, sequence=sequence))
+                for sequence, question in enumerate(
+                    [*SURVEY_QUESTIONS, OTHER_QUESTION], 1
+                )
             ],
         }
     )
