@@ -500,20 +500,8 @@ def compute_sla(table, sla_events, clock, config):
             & (age <= config.sla_window_days)
             & (met | breached)
         )
-        policies = (
-            pd.to_numeric(frame[SLA_POLICY_COLUMN], errors="coerce").to_numpy(
-                "float64"
-            )[counted]
-            if SLA_POLICY_COLUMN in frame.columns
-            else None
-        )
-        incidents = (
-            pd.to_numeric(frame[SLA_INCIDENT_COLUMN], errors="coerce").to_numpy(
-                "float64"
-            )[counted]
-            if SLA_INCIDENT_COLUMN in frame.columns
-            else None
-        )
+        policies = _optional_ids(frame, SLA_POLICY_COLUMN, counted)
+        incidents = _optional_ids(frame, SLA_INCIDENT_COLUMN, counted)
         end = np.where(is_done, done, clock.now)[counted]
         lateness = (end - deadline[counted]) / np.timedelta64(1, "s")
         positions, met, breached = positions[counted], met[counted], breached[counted]
@@ -542,6 +530,14 @@ def compute_sla(table, sla_events, clock, config):
         "sla_worst_policy_id": worst_policy,
         "sla_worst_incident_id": worst_incident_id,
     }
+
+
+def _optional_ids(frame, column, rows):
+    """The ids of an optional ``column`` of ``frame`` at ``rows`` (a mask), as
+    floats (NaN for none); None when the frame lacks the column."""
+    if column not in frame.columns:
+        return None
+    return pd.to_numeric(frame[column], errors="coerce").to_numpy("float64")[rows]
 
 
 def _worst_policy(positions, policies, breached_count, size):
