@@ -1,9 +1,8 @@
 import logging
 import threading
-from datetime import timedelta
 
 from odoo import _, api, fields, models
-from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL, split_every
 
 from ..scoring.incidents import incident_calls, restoration_facts
@@ -28,9 +27,6 @@ OPEN_STATES = ("investigating", "identified", "monitoring")
 
 SEVERITIES = [("minor", "Minor"), ("major", "Major"), ("critical", "Critical")]
 
-#: How long a resolved incident stays on the status page (days).
-STATUS_DAYS = 7
-
 #: How many affected accounts one batch of notices covers.
 NOTICE_BATCH = 500
 
@@ -42,7 +38,11 @@ class RelationshipServiceIncident(models.Model):
 
     _name = INCIDENT_MODEL
     _description = "Service Incident"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = [
+        "mail.thread",
+        "mail.activity.mixin",
+        "relationship.incident.selection.mixin",
+    ]
     _order = "date_start desc, id desc"
     _check_company_auto = True
 
@@ -142,42 +142,6 @@ class RelationshipServiceIncident(models.Model):
     promised_hours = fields.Float(
         string="Promised (hours)", compute="_compute_restoration"
     )
-    # Choosing the affected accounts
-    select_by = fields.Selection(
-        [
-            ("policy", "Service level coverage"),
-            ("tags", "Tags"),
-            ("products", "Products bought"),
-        ],
-        string="Add Accounts By",
-        default="tags",
-    )
-    select_policy_id = fields.Many2one(
-        "relationship.sla.policy", string="Covered By", check_company=True
-    )
-    select_category_ids = fields.Many2many(
-        "res.partner.category",
-        "relationship_service_incident_category_rel",
-        "incident_id",
-        "category_id",
-        string="With Tags",
-    )
-    select_product_ids = fields.Many2many(
-        "product.product",
-        "relationship_service_incident_product_rel",
-        "incident_id",
-        "product_id",
-        string="Who Bought",
-    )
-    select_months = fields.Integer(string="In the Last (months)", default=12)
-
-    _sql_constraints = [
-        (
-            "select_months_positive",
-            "CHECK(select_months IS NULL OR select_months > 0)",
-            "The number of months to look back must be positive.",
-        ),
-    ]
 
     @api.model
     def _default_policy(self):
@@ -292,83 +256,6 @@ class RelationshipServiceIncident(models.Model):
             if commands[0][0] == 6
             else [(4, account_id) for account_id in accounts.ids]
         )
-
-    # ------------------------------------------------------------------
-    # Choosing the affected accounts
-    # ------------------------------------------------------------------
-    def _matching_accounts(self):
-        """The accounts the selection (coverage, tags or products) finds."""
-        self.ensure_one()
-        Partner = self.env["res.partner"]
-        if self.select_by == "policy":
-            if not self.select_policy_id:
-                raise UserError(
-                    _("Choose the service level whose accounts are affected.")
-                )
-            by_account = self.select_policy_id._policies_by_account(
-                Partner.search(self._account_domain())
-            )
-            return Partner.browse(sorted(by_account))
-        if self.select_by == "tags":
-            if not self.select_category_ids:
-                raise UserError(_("Choose the tags of the affected accounts."))
-            return Partner.search(
-                self._account_domain()
-                + [("category_id", "in", self.select_category_ids.ids)]
-            )
-        if self.select_by == "products":
-            if not self.select_product_ids:
-                raise UserError(_("Choose the products the affected accounts bought."))
-            since = utc_now() - timedelta(
-                days=round(30.44 * (self.select_months or 12))
-            )
-            self.env.flush_all()
-            self.env.cr.execute(
-                SQL(
-                    """
-                    SELECT DISTINCT p.commercial_partner_id
-                      FROM sale_order_line l
-                      JOIN sale_order o ON o.id = l.order_id
-                      JOIN res_partner p ON p.id = o.partner_id
-                     WHERE o.state = 'sale'
-                       AND o.company_id = %(company)s
-                       AND o.date_order >= %(since)s
-                       AND l.product_id = ANY(%(products)s)
-                    """,
-                    company=self.company_id.id,
-                    since=since,
-                    products=self.select_product_ids.ids,
-                )
-            )
-            ids = [row[0] for row in self.env.cr.fetchall()]
-            return Partner.search(self._account_domain() + [("id", "in", ids)])
-        return Partner
-
-    def _account_domain(self):
-        return [
-            ("is_company", "=", True),
-            ("parent_id", "=", False),
-            ("company_id", "in", [False, self.company_id.id]),
-        ]
-
-    def action_add_matching_accounts(self):
-        self.ensure_one()
-        found = self._matching_accounts()
-        if not found:
-            raise UserError(_("No account matches this selection."))
-        self.write({"partner_ids": [(4, account.id) for account in found]})
-        return True
-
-    def action_clear_accounts(self):
-        self.ensure_one()
-        if self.state != "draft":
-            raise UserError(
-                _(
-                    "The accounts of a declared incident were told: remove them one by one."
-                )
-            )
-        self.partner_ids = [(5, 0, 0)]
-        return True
 
     # ------------------------------------------------------------------
     # The life of an incident
@@ -671,54 +558,6 @@ class RelationshipServiceIncident(models.Model):
             update._send_notices(auto_commit=auto_commit)
         return len(updates)
 
-    # ------------------------------------------------------------------
-    # The public status page
-    # ------------------------------------------------------------------
-    @api.model
-    def _status_entries(self, company, now=None):
-        """What the status page of ``company`` shows, as plain values in the
-        language of the environment: the declared incidents marked public
-        that are open or were resolved in the last :data:`STATUS_DAYS` days,
-        with their posted updates, latest first. Nothing else of an incident
-        (its accounts, its notes, its notices) is read."""
-        now = now or utc_now()
-        incidents = self.search(
-            [
-                ("company_id", "=", company.id),
-                ("is_public", "=", True),
-                ("state", "!=", "draft"),
-                "|",
-                ("date_resolved", "=", False),
-                ("date_resolved", ">=", now - timedelta(days=STATUS_DAYS)),
-            ],
-            order="date_start desc, id desc",
-        )
-        states = dict(self._fields["state"]._description_selection(self.env))
-        severities = dict(self._fields["severity"]._description_selection(self.env))
-        return [
-            {
-                "title": incident.name,
-                "state": incident.state,
-                "state_label": states[incident.state],
-                "severity_label": severities[incident.severity],
-                "started": fields.Datetime.to_string(incident.date_start),
-                "resolved": fields.Datetime.to_string(incident.date_resolved)
-                if incident.date_resolved
-                else "",
-                "updates": [
-                    {
-                        "date": fields.Datetime.to_string(update.date_posted),
-                        "body": update.body,
-                    }
-                    for update in incident.update_ids.sorted(
-                        "date_posted", reverse=True
-                    )
-                    if update.date_posted
-                ],
-            }
-            for incident in incidents
-        ]
-
     def action_view_notices(self):
         self.ensure_one()
         return {
@@ -729,12 +568,6 @@ class RelationshipServiceIncident(models.Model):
             "domain": [("incident_id", "=", self.id)],
             "context": {"create": False},
         }
-
-    @api.constrains("select_months")
-    def _check_select_months(self):
-        for incident in self:
-            if incident.select_months and incident.select_months > 120:
-                raise ValidationError(_("Look back ten years at the most."))
 
 
 def split_accounts(account_ids):
