@@ -7,6 +7,7 @@ from odoo.tools import SQL, split_every
 
 from ..scoring.incidents import incident_calls, restoration_facts
 from ..scoring.vocabulary import HIGH_PROFIT_QUADRANTS
+from .health_actions import linked_counts
 from .health_clock import utc_now
 from .health_sql import INCIDENT_MODEL
 
@@ -31,6 +32,12 @@ SEVERITIES = [("minor", "Minor"), ("major", "Major"), ("critical", "Critical")]
 NOTICE_BATCH = 500
 
 
+def customer_text(field_class, string, help_text, **kwargs):
+    """A text the customers read (in the notices, on the status page):
+    translatable, so that each customer reads it in their language."""
+    return field_class(string=string, translate=True, help=help_text, **kwargs)
+
+
 class RelationshipServiceIncident(models.Model):
     """A service failure that hits many customer accounts at once: the
     accounts affected, what they are told and when, and the restoration
@@ -46,17 +53,17 @@ class RelationshipServiceIncident(models.Model):
     _order = "date_start desc, id desc"
     _check_company_auto = True
 
-    name = fields.Char(
-        string="Title",
+    name = customer_text(
+        fields.Char,
+        "Title",
+        "Shown to the customers: in the notices and on the status page.",
         required=True,
-        translate=True,
         tracking=True,
-        help="Shown to the customers: in the notices and on the status page.",
     )
-    description = fields.Text(
-        string="Customer-Facing Description",
-        translate=True,
-        help="What happened and what it means for the customer: the first notice. "
+    description = customer_text(
+        fields.Text,
+        "Customer-Facing Description",
+        "What happened and what it means for the customer: the first notice. "
         "Write it in each language of your customers (the translation button).",
     )
     internal_note = fields.Html(
@@ -131,10 +138,10 @@ class RelationshipServiceIncident(models.Model):
         help="A short customer-facing text: Post Update sends it to the informed "
         "contacts of every affected account.",
     )
-    resolution_text = fields.Text(
-        string="Closing Notice",
-        translate=True,
-        help="What the customers are told when the service is restored.",
+    resolution_text = customer_text(
+        fields.Text,
+        "Closing Notice",
+        "What the customers are told when the service is restored.",
     )
     restoration_hours = fields.Float(
         string="Restored In (hours)", compute="_compute_restoration"
@@ -160,10 +167,8 @@ class RelationshipServiceIncident(models.Model):
             incident.unreached_count = len(incident.unreached_partner_ids)
 
     def _compute_notice_count(self):
-        counts = dict(
-            self.env["relationship.service.incident.notice"]._read_group(
-                [("incident_id", "in", self.ids)], ["incident_id"], ["__count"]
-            )
+        counts = linked_counts(
+            self, "relationship.service.incident.notice", "incident_id"
         )
         for incident in self:
             incident.notice_count = counts.get(incident, 0)
@@ -265,35 +270,34 @@ class RelationshipServiceIncident(models.Model):
         affected account, each account gets its restoration commitment, and
         the salespeople of key accounts a call to make."""
         self._check_manager()
-        for incident in self:
-            if incident.state != "draft":
-                raise UserError(
-                    _("“%(name)s” is already declared.", name=incident.name)
-                )
-            if not incident.partner_ids:
-                raise UserError(
-                    _(
-                        "“%(name)s” has no affected account: choose them before declaring it.",
-                        name=incident.name,
-                    )
-                )
-            if not (incident.description or "").strip():
-                raise UserError(
-                    _(
-                        "“%(name)s” has no customer-facing description: write what the "
-                        "customers are told before declaring it.",
-                        name=incident.name,
-                    )
-                )
-        now = utc_now()
-        for incident in self:
-            incident.write({"state": "investigating", "date_declared": now})
-            update = incident._new_update(
-                "declared", incident._translations("description")
-            )
-            incident._sync_commitments()
-            update._send_notices()
-            incident._give_calls()
+        env = self.env
+        self._check_each(
+            (
+                lambda i: i.state == "draft",
+                lambda i: env._("“%(name)s” is already declared.", name=i.name),
+            ),
+            (
+                lambda i: i.partner_ids,
+                lambda i: env._(
+                    "“%(name)s” has no affected account: choose them before declaring it.",
+                    name=i.name,
+                ),
+            ),
+            (
+                lambda i: (i.description or "").strip(),
+                lambda i: env._(
+                    "“%(name)s” has no customer-facing description: write what the "
+                    "customers are told before declaring it.",
+                    name=i.name,
+                ),
+            ),
+        )
+        self._announce(
+            {"state": "investigating", "date_declared": utc_now()},
+            "declared",
+            "description",
+        )
+        self._give_calls()
         return True
 
     def action_post_update(self):
@@ -327,10 +331,9 @@ class RelationshipServiceIncident(models.Model):
 
     def _move_to(self, state):
         self._check_manager()
-        if any(incident.state not in OPEN_STATES for incident in self):
-            raise UserError(
-                _("Only a declared incident that is not resolved can move on.")
-            )
+        self._check_open(
+            _("Only a declared incident that is not resolved can move on.")
+        )
         self.write({"state": state})
         return True
 
@@ -338,28 +341,47 @@ class RelationshipServiceIncident(models.Model):
         """The service is back: the closing notice goes out and the
         restoration commitments are done."""
         self._check_manager()
-        for incident in self:
-            if incident.state not in OPEN_STATES:
-                raise UserError(
-                    _("Only a declared incident that is not resolved can be resolved.")
+        self._check_open(
+            _("Only a declared incident that is not resolved can be resolved.")
+        )
+        untold = self.filtered(lambda i: not (i.resolution_text or "").strip())
+        if untold:
+            raise UserError(
+                _(
+                    "Write the closing notice of “%(name)s”: what the customers are "
+                    "told now that the service is back.",
+                    name=untold[0].name,
                 )
-            if not (incident.resolution_text or "").strip():
-                raise UserError(
-                    _(
-                        "Write the closing notice of “%(name)s”: what the customers are "
-                        "told now that the service is back.",
-                        name=incident.name,
-                    )
-                )
-        now = utc_now()
-        for incident in self:
-            incident.write({"state": "resolved", "date_resolved": now})
-            update = incident._new_update(
-                "resolved", incident._translations("resolution_text")
             )
+        self._announce(
+            {"state": "resolved", "date_resolved": utc_now()},
+            "resolved",
+            "resolution_text",
+        )
+        return True
+
+    def _check_open(self, message):
+        """Refuse with ``message`` unless every incident is declared and not
+        resolved."""
+        if any(incident.state not in OPEN_STATES for incident in self):
+            raise UserError(message)
+
+    def _check_each(self, *rules):
+        """Refuse the action when an incident breaks a rule: ``rules`` are
+        (holds(incident), message(incident)) pairs, checked in order."""
+        for incident in self:
+            for holds, message in rules:
+                if not holds(incident):
+                    raise UserError(message(incident))
+
+    def _announce(self, vals, kind, text_field):
+        """Move these incidents on (``vals``), let their commitments follow,
+        and send each one's update ``kind`` with the text of ``text_field``."""
+        for incident in self:
+            incident.write(vals)
+            update = incident._new_update(kind, incident._translations(text_field))
             incident._sync_commitments()
             update._send_notices()
-        return True
 
     def _translations(self, field_name):
         """``{lang: text}`` of a translated text field in every installed language."""

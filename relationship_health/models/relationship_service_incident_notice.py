@@ -19,11 +19,7 @@ class RelationshipServiceIncidentNotice(models.Model):
         readonly=True,
     )
     incident_id = fields.Many2one(
-        "relationship.service.incident",
-        required=True,
-        ondelete="cascade",
-        index=True,
-        readonly=True,
+        related="update_id.incident_id", store=True, index=True
     )
     company_id = fields.Many2one(related="incident_id.company_id", store=True)
     kind = fields.Selection(related="update_id.kind")

@@ -8,6 +8,7 @@ from odoo.exceptions import AccessError
 from odoo.tools import SQL
 
 from ..scoring.incidents import notice_recipients
+from .health_actions import linked_counts
 from .relationship_service_incident import INCIDENT_MANAGERS, split_accounts
 
 _logger = logging.getLogger(__name__)
@@ -43,10 +44,8 @@ class RelationshipServiceIncidentUpdate(models.Model):
     notice_count = fields.Integer(compute="_compute_notice_count")
 
     def _compute_notice_count(self):
-        counts = dict(
-            self.env["relationship.service.incident.notice"]._read_group(
-                [("update_id", "in", self.ids)], ["update_id"], ["__count"]
-            )
+        counts = linked_counts(
+            self, "relationship.service.incident.notice", "update_id"
         )
         for update in self:
             update.notice_count = counts.get(update, 0)
