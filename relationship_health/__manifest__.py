@@ -20,6 +20,7 @@
         "data/mail_template_data.xml",
         "data/mail_activity_type_data.xml",
         "data/relationship_visit_tier_data.xml",
+        "data/survey_incident_pulse_data.xml",
         "data/relationship_incident_data.xml",
         "data/survey_servqual_data.xml",
         "views/relationship_health_snapshot_views.xml",

@@ -5,7 +5,7 @@ from datetime import timedelta
 from unittest.mock import patch
 
 from odoo import fields
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import HttpCase, new_test_user
 
 from odoo.addons.relationship_health.models.relationship_service_incident_update import (
@@ -186,6 +186,51 @@ class TestIncidentNotices(IncidentCase):
                 {partner for k, partner in kinds if k == kind},
                 {self.key_ops, self.plain},
             )
+
+    def test_after_resolution_the_informed_contacts_are_asked_once(self):
+        incident = self.declared()
+        incident.resolution_text = "Restored."
+        incident.action_resolve()
+        answers = self.env["survey.user_input"].search(
+            [("incident_id", "=", incident.id)]
+        )
+        self.assertEqual(answers.partner_id, self.key_ops | self.plain)
+        self.assertEqual(
+            answers.survey_id,
+            self.env.ref("relationship_health.survey_incident_pulse"),
+        )
+        invitations = self.env["mail.mail"].search(
+            [("model", "=", "survey.user_input"), ("res_id", "in", answers.ids)]
+        )
+        self.assertEqual(len(invitations), 2)
+        self.assertTrue(all(answer.access_token for answer in answers))
+        # A rerun (the scheduled action after a crash) asks nobody twice.
+        incident.pulse_sent = False
+        self.env[INCIDENT]._cron_send_notices()
+        self.assertEqual(
+            self.env["survey.user_input"].search_count(
+                [("incident_id", "=", incident.id)]
+            ),
+            2,
+        )
+
+    def test_pulse_is_optional_and_must_measure_satisfaction(self):
+        incident = self.declared(pulse_survey_id=False)
+        incident.resolution_text = "Restored."
+        incident.action_resolve()
+        self.assertFalse(
+            self.env["survey.user_input"].search([("incident_id", "=", incident.id)])
+        )
+        silent_survey = self.env["survey.survey"].create(
+            {
+                "title": "Free text only",
+                "question_and_page_ids": [
+                    (0, 0, {"title": "Anything?", "question_type": "text_box"})
+                ],
+            }
+        )
+        with self.assertRaisesRegex(ValidationError, "no question measuring"):
+            self.new_incident(pulse_survey_id=silent_survey.id)
 
     def test_accounts_added_later_get_the_notices_they_missed(self):
         incident = self.declared()
