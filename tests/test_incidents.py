@@ -295,6 +295,12 @@ class TestIncidentCounts(IncidentCase):
         active = events.filtered("active")
         self.assertEqual(set(active.mapped("date_done")), {incident.date_resolved})
         self.assertEqual(set(active.mapped("state")), {"breached"})  # 9 h against 4 h
+        # The monthly service-level report counts it like any commitment.
+        report = self.env["relationship.sla.report"].search(
+            [("partner_id", "=", self.plain.id)]
+        )
+        self.assertEqual(report.mapped("state"), ["breached"])
+        self.assertEqual(report.policy_id, self.policy)
 
     def test_the_score_reads_it_and_says_why(self):
         self.order(self.plain_buyer, 5)  # a customer, scored
