@@ -393,6 +393,17 @@ class TestIncidentAccess(IncidentCase):
         incident.action_declare()
         self.assertEqual(incident.state, "investigating")
 
+    def test_the_sales_team_reads_the_notices(self):
+        incident = self.declared()
+        for user in (self.manager, self.salesman):
+            self.assertEqual(incident.with_user(user).notice_count, 2)
+            self.assertEqual(
+                self.env[NOTICE]
+                .with_user(user)
+                .search_count([("incident_id", "=", incident.id)]),
+                2,
+            )
+
     def test_customers_and_non_sales_users_see_nothing(self):
         incident = self.declared()
         for user in (self.portal, self.employee):

@@ -128,10 +128,11 @@ class RelationshipServiceIncidentUpdate(models.Model):
             SQL(
                 """
                 INSERT INTO relationship_service_incident_notice
-                       (update_id, incident_id, account_id, partner_id,
+                       (update_id, incident_id, company_id, account_id, partner_id,
                         create_uid, create_date, write_uid, write_date)
-                SELECT %(update)s, %(incident)s, pair.account_id, pair.partner_id,
-                       %(uid)s, now() at time zone 'UTC', %(uid)s, now() at time zone 'UTC'
+                SELECT %(update)s, %(incident)s, %(company)s,
+                       pair.account_id, pair.partner_id,
+                       %(uid)s, %(now)s, %(uid)s, %(now)s
                   FROM unnest(%(accounts)s::int[], %(partners)s::int[])
                        AS pair(account_id, partner_id)
                     ON CONFLICT (update_id, partner_id) DO NOTHING
@@ -139,7 +140,9 @@ class RelationshipServiceIncidentUpdate(models.Model):
                 """,
                 update=self.id,
                 incident=self.incident_id.id,
+                company=self.incident_id.company_id.id,
                 uid=self.env.uid,
+                now=self.env.cr.now(),
                 accounts=[account for account, _partner in pairs],
                 partners=[partner for _account, partner in pairs],
             )
