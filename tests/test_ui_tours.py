@@ -1,10 +1,13 @@
-"""The views in a real browser: a sales rep's day and a sales manager's, as
-Odoo tours in headless Chromium, each run as a plain user of its group.
+"""The views in a real browser: a sales rep's day and a sales manager's, and
+a service incident from its declaration to the status page, as Odoo tours in
+headless Chromium, each run as a plain user of its group (the status page as
+an anonymous visitor).
 
 The tours are in relationship_health/static/tests/tours/. With the
 environment variable RH_SCREENSHOTS set to a folder, the tours also save
 screenshots of the pipeline, the Relationship Health tab, the accounts by
-band, the graph and the pivot there (screenshot_<name>.png).
+band, the graph and the pivot, the incident form and the status page there
+(screenshot_<name>.png, the names listed in SCREENSHOTS).
 """
 
 import base64
@@ -14,6 +17,7 @@ from datetime import timedelta
 from pathlib import Path
 from unittest.mock import patch
 
+from odoo import fields
 from odoo.tests import HttpCase, new_test_user
 from odoo.tests.common import ChromeBrowser, _find_executable
 
@@ -30,10 +34,16 @@ SCREENSHOTS = {
         "sla_policy",
         "sla_adherence",
     ),
+    "relationship_health_incident_declare": ("incident_updates", "incident_accounts"),
+    "relationship_health_incident_rep": ("partner_incident",),
+    "relationship_health_status_page": ("status_page",),
 }
 
 
-class TestUiTours(HttpCase, HealthCase):
+class UiTourCase(HttpCase, HealthCase):
+    """Runs a tour as one of its users (a sales rep, a sales manager) or as
+    an anonymous visitor; builds the monthly buyers of the tours' accounts."""
+
     # Outside the addon package the test metaclass does not tag tests: tag
     # them as the addon's own browser tests would be.
     test_tags = {"standard", "post_install"}
@@ -65,11 +75,89 @@ class TestUiTours(HttpCase, HealthCase):
         cls.rep = cls._make_user(
             "rh_rep", "Sam Seller", "sales_team.group_sale_salesman"
         )
-        cls.other_rep = cls._make_user(
-            "rh_olga", "Olga Field", "sales_team.group_sale_salesman"
-        )
         cls.boss = cls._make_user(
             "rh_boss", "Bea Boss", "sales_team.group_sale_manager"
+        )
+
+    @classmethod
+    def _make_user(cls, login, name, group):
+        user = new_test_user(
+            cls.env, login=login, name=name, groups=group, email=f"{login}@example.com"
+        )
+        user.tour_enabled = False  # no onboarding tips over the views
+        return user
+
+    @classmethod
+    def monthly_buyer(cls, name, quiet_days, **vals):
+        """An account that bought every month, the last time ``quiet_days``
+        ago (purchase recency: 100 up to one usual interval, 0 at three)."""
+        account, buyer = cls.make_account(name, **vals)
+        for months in range(4):
+            cls.order(buyer, quiet_days + 30 * months)
+        return account
+
+    def run_tour(self, tour, login, url="/odoo/crm"):
+        """Run ``tour`` from ``url`` as ``login`` (None: an anonymous
+        visitor), saving its screenshots when asked."""
+        folder = os.environ.get("RH_SCREENSHOTS")
+        kwargs = {"cookies": {"rh_screenshots": "1"}} if folder else {}
+        handle_console = ChromeBrowser._handle_console
+
+        def handle_console_with_screenshots(
+            browser, type, args=None, stackTrace=None, **kw
+        ):  # noqa: A002
+            message = str(browser._from_remoteobject(args[0])) if args else ""
+            if folder and type == "log" and message.startswith(SCREENSHOT_SIGNAL):
+                self._save_screenshot(
+                    browser, Path(folder), message[len(SCREENSHOT_SIGNAL) :]
+                )
+                return None
+            return handle_console(browser, type, args, stackTrace, **kw)
+
+        with patch.object(
+            ChromeBrowser, "_handle_console", handle_console_with_screenshots
+        ):
+            try:
+                self.start_tour(url, tour, login=login, timeout=90, **kwargs)
+            except unittest.SkipTest as error:
+                self.fail(f"the browser could not run the tour {tour}: {error}")
+        if folder:
+            for name in SCREENSHOTS[tour]:
+                self.assertTrue(
+                    (Path(folder) / f"screenshot_{name}.png").is_file(), name
+                )
+
+    @staticmethod
+    def _save_screenshot(browser, folder, name):
+        """Capture the page, save it, then let the tour go on."""
+        folder.mkdir(parents=True, exist_ok=True)
+        capture = browser._websocket_send(
+            "Page.captureScreenshot", params={"format": "png"}, with_future=True
+        )
+
+        def save(future):
+            try:
+                data = base64.b64decode(future.result()["data"], validate=True)
+                (folder / f"screenshot_{name}.png").write_bytes(data)
+            finally:
+                browser._websocket_send(
+                    "Runtime.evaluate",
+                    params={
+                        "expression": "window.rhScreenshotTaken && window.rhScreenshotTaken()",
+                    },
+                )
+
+        capture.add_done_callback(save)
+
+
+class TestUiTours(UiTourCase):
+    """A sales rep's day and a sales manager's, on a book of eight accounts."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.other_rep = cls._make_user(
+            "rh_olga", "Olga Field", "sales_team.group_sale_salesman"
         )
         # Monthly buyers gone quiet for more or less long (purchase recency:
         # 100 up to one usual interval, 0 at three; the only signal of most).
@@ -91,10 +179,9 @@ class TestUiTours(HttpCase, HealthCase):
         cls.accounts = {}
         for user, accounts in book.items():
             for name, quiet_days in accounts:
-                account, buyer = cls.make_account(name, user_id=user.id)
-                for months in range(4):
-                    cls.order(buyer, quiet_days + 30 * months)
-                cls.accounts[name] = account
+                cls.accounts[name] = cls.monthly_buyer(
+                    name, quiet_days, user_id=user.id
+                )
         # Northwind has every signal: lukewarm answers, a visit overdue
         # against its monthly plan, one of two commitments breached.
         northwind = cls.accounts["Northwind Traders"]
@@ -141,66 +228,6 @@ class TestUiTours(HttpCase, HealthCase):
                     "stage_id": stages[min(stage, len(stages) - 1)].id,
                 }
             )
-
-    @classmethod
-    def _make_user(cls, login, name, group):
-        user = new_test_user(
-            cls.env, login=login, name=name, groups=group, email=f"{login}@example.com"
-        )
-        user.tour_enabled = False  # no onboarding tips over the views
-        return user
-
-    def run_tour(self, tour, login):
-        """Run ``tour`` as ``login``, saving its screenshots when asked."""
-        folder = os.environ.get("RH_SCREENSHOTS")
-        kwargs = {"cookies": {"rh_screenshots": "1"}} if folder else {}
-        handle_console = ChromeBrowser._handle_console
-
-        def handle_console_with_screenshots(
-            browser, type, args=None, stackTrace=None, **kw
-        ):  # noqa: A002
-            message = str(browser._from_remoteobject(args[0])) if args else ""
-            if folder and type == "log" and message.startswith(SCREENSHOT_SIGNAL):
-                self._save_screenshot(
-                    browser, Path(folder), message[len(SCREENSHOT_SIGNAL) :]
-                )
-                return None
-            return handle_console(browser, type, args, stackTrace, **kw)
-
-        with patch.object(
-            ChromeBrowser, "_handle_console", handle_console_with_screenshots
-        ):
-            try:
-                self.start_tour("/odoo/crm", tour, login=login, timeout=90, **kwargs)
-            except unittest.SkipTest as error:
-                self.fail(f"the browser could not run the tour {tour}: {error}")
-        if folder:
-            for name in SCREENSHOTS[tour]:
-                self.assertTrue(
-                    (Path(folder) / f"screenshot_{name}.png").is_file(), name
-                )
-
-    @staticmethod
-    def _save_screenshot(browser, folder, name):
-        """Capture the page, save it, then let the tour go on."""
-        folder.mkdir(parents=True, exist_ok=True)
-        capture = browser._websocket_send(
-            "Page.captureScreenshot", params={"format": "png"}, with_future=True
-        )
-
-        def save(future):
-            try:
-                data = base64.b64decode(future.result()["data"], validate=True)
-                (folder / f"screenshot_{name}.png").write_bytes(data)
-            finally:
-                browser._websocket_send(
-                    "Runtime.evaluate",
-                    params={
-                        "expression": "window.rhScreenshotTaken && window.rhScreenshotTaken()",
-                    },
-                )
-
-        capture.add_done_callback(save)
 
     def test_rep_day(self):
         northwind = self.accounts["Northwind Traders"]
@@ -277,6 +304,110 @@ class TestUiTours(HttpCase, HealthCase):
             ("delivery", "hours", 48.0, "tags"),
         )
         self.assertEqual(policy.category_ids, self.key_tag)
+
+
+class TestUiIncidentTours(UiTourCase):
+    """A service incident: declared by a sales manager, seen by the
+    salesperson of a key account it affects, read by anyone on the status
+    page."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        Tag = cls.env["res.partner.category"]
+        mail, shop = Tag.create([{"name": "Hosted e-mail"}, {"name": "Web shop"}])
+        strategic = cls.env.ref("relationship_health.visit_tier_strategic")
+        cls.accounts = {
+            name: cls.monthly_buyer(
+                name,
+                quiet_days,
+                user_id=cls.rep.id,
+                category_id=[(6, 0, tags.ids)],
+                **vals,
+            )
+            for name, quiet_days, tags, vals in (
+                ("Atlas Print Works", 12, mail | shop, {"visit_tier_id": strategic.id}),
+                ("Bright Dental Clinic", 40, mail | shop, {}),
+                ("Coastal Realty", 20, mail, {}),
+                ("Delta Garden Center", 8, shop, {}),
+                ("Orchard Bakery", 15, Tag, {}),
+            )
+        }
+        cls.env.company.health_status_page = True
+        # Declared an hour ago for the accounts on hosted e-mail, on the
+        # status page, with one update since.
+        cls.mail_incident = (
+            cls.env["relationship.service.incident"]
+            .with_user(cls.boss)
+            .create(
+                {
+                    "name": "Hosted e-mail unavailable",
+                    "description": "Our hosted e-mail service is unavailable: "
+                    "messages sent to you are kept and delivered once it is back.",
+                    "internal_note": "<p>Disk array failure in rack 12.</p>",
+                    "severity": "critical",
+                    "is_public": True,
+                    "date_start": fields.Datetime.now() - timedelta(hours=1),
+                    "select_by": "tags",
+                    "select_category_ids": [(6, 0, mail.ids)],
+                }
+            )
+        )
+        cls.mail_incident.action_add_matching_accounts()
+        cls.mail_incident.action_declare()
+        cls.mail_incident.next_update = (
+            "The failed disk array is replaced; mailboxes are coming back one by one."
+        )
+        cls.mail_incident.action_post_update()
+        cls.env["res.partner"].concat(*cls.accounts.values()).action_recompute_health()
+
+    def calls(self, incident_name):
+        """The "Call <account> about <incident>" activities of an incident."""
+        return self.env["mail.activity"].search(
+            [
+                ("res_model", "=", "res.partner"),
+                ("summary", "=like", f"Call % about {incident_name}"),
+            ]
+        )
+
+    def test_manager_declares(self):
+        self.run_tour("relationship_health_incident_declare", login="rh_boss")
+
+        incident = self.env["relationship.service.incident"].search(
+            [("name", "=", "Web shop checkout failing")]
+        )
+        self.assertEqual(len(incident), 1)
+        self.assertEqual(incident.state, "investigating")
+        self.assertTrue(incident.is_public)
+        accounts = self.accounts
+        self.assertEqual(
+            incident.partner_ids,
+            accounts["Atlas Print Works"]
+            | accounts["Bright Dental Clinic"]
+            | accounts["Delta Garden Center"],
+        )
+        updates = incident.update_ids.sorted("id")
+        self.assertEqual(updates.mapped("kind"), ["declared", "update"])
+        self.assertEqual(updates.author_id, self.boss)
+        self.assertIn("Payments in our web shop fail", updates[0].body)
+        self.assertIn("a fix is being rolled out", updates[1].body)
+        self.assertFalse(incident.next_update)
+        self.assertEqual(incident.notice_count, 6, "two notices to each account")
+        call = self.calls("Web shop checkout failing").filtered(
+            lambda activity: activity.res_id == accounts["Atlas Print Works"].id
+        )
+        self.assertEqual(call.user_id, self.rep, "the key account's salesperson calls")
+
+    def test_rep_sees_the_incident_on_a_key_account(self):
+        atlas = self.accounts["Atlas Print Works"]
+        self.assertTrue(atlas.health_band)
+        call = self.calls("Hosted e-mail unavailable")
+        self.assertEqual(call.res_id, atlas.id)
+        self.assertEqual(call.user_id, self.rep)
+        self.run_tour("relationship_health_incident_rep", login="rh_rep")
+
+    def test_anyone_reads_the_status_page(self):
+        self.run_tour("relationship_health_status_page", login=None, url="/status")
 
 
 def test_browser_tours_run(request):

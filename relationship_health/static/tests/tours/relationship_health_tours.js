@@ -2,74 +2,15 @@
 
 import { registry } from "@web/core/registry";
 import { formatDate } from "@web/core/l10n/dates";
+import {
+    closeSearchPanel,
+    openAccountsWorkspace,
+    openHealthMenu,
+    openSearchPanel,
+    screenshot,
+} from "@relationship_health/../tests/tours/tour_steps";
 
 const { DateTime } = luxon;
-
-/**
- * A step that, when the test asks for screenshots (cookie set by
- * tests/test_ui_tours.py when RH_SCREENSHOTS is set), waits until the test
- * has captured the page; otherwise it only checks its trigger.
- */
-function screenshot(name, trigger, prepare) {
-    return {
-        content: `Screenshot: ${name}`,
-        trigger,
-        run: async () => {
-            if (!document.cookie.split("; ").includes("rh_screenshots=1")) {
-                return;
-            }
-            if (prepare) {
-                prepare();
-            }
-            // Let the layout settle (fonts, progress bars, charts).
-            await new Promise((resolve) => setTimeout(resolve, 800));
-            await new Promise((resolve) => {
-                window.rhScreenshotTaken = resolve;
-                console.log(`rh-screenshot:${name}`);
-            });
-        },
-    };
-}
-
-function openSearchPanel() {
-    return {
-        content: "Open the filters and groupings",
-        trigger: ".o_control_panel .o_searchview_dropdown_toggler",
-        run: "click",
-    };
-}
-
-function closeSearchPanel() {
-    return [
-        {
-            content: "Close the filters and groupings",
-            trigger: ".o_control_panel .o_searchview_dropdown_toggler",
-            run: "click",
-        },
-        {
-            trigger: "body:not(:has(.o_search_bar_menu))",
-        },
-    ];
-}
-
-function openAccountsWorkspace() {
-    return [
-        {
-            content: "Open the Relationship Health menu",
-            trigger: ".o_main_navbar [data-menu-xmlid='relationship_health.relationship_health_menu_root']",
-            run: "click",
-        },
-        {
-            content: "Open the accounts workspace",
-            trigger: ".dropdown-menu [data-menu-xmlid='relationship_health.relationship_health_menu_accounts']",
-            run: "click",
-        },
-        {
-            content: "The accounts are listed",
-            trigger: ".o_list_view .o_data_row",
-        },
-    ];
-}
 
 /**
  * A sales rep's morning: the pipeline shows the health of each customer, the
@@ -478,15 +419,7 @@ registry.category("web_tour.tours").add("relationship_health_manager_day", {
             trigger: ".o_form_view .o_form_saved",
         },
         screenshot("sla_policy", ".o_form_view .o_breadcrumb:contains('Urgent orders shipped within 48 hours')"),
-        {
-            content: "How were the service levels kept, month by month?",
-            trigger: ".o_main_navbar [data-menu-xmlid='relationship_health.relationship_health_menu_root']",
-            run: "click",
-        },
-        {
-            trigger: ".dropdown-menu [data-menu-xmlid='relationship_health.relationship_health_menu_sla_report']",
-            run: "click",
-        },
+        ...openHealthMenu("sla_report", "How were the service levels kept, month by month?"),
         {
             content: "One of Northwind's two commitments was kept: 50 % adherence",
             trigger: ".o_pivot th:contains('Adherence (%)')",

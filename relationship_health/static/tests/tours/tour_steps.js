@@ -1,0 +1,81 @@
+/** @odoo-module **/
+
+/**
+ * Steps shared by the tours of relationship_health.
+ */
+
+/**
+ * A step that, when the test asks for screenshots (cookie set by
+ * tests/test_ui_tours.py when RH_SCREENSHOTS is set), waits until the test
+ * has captured the page; otherwise it only checks its trigger.
+ */
+export function screenshot(name, trigger, prepare) {
+    return {
+        content: `Screenshot: ${name}`,
+        trigger,
+        run: async () => {
+            if (!document.cookie.split("; ").includes("rh_screenshots=1")) {
+                return;
+            }
+            if (prepare) {
+                prepare();
+            }
+            // Let the layout settle (fonts, progress bars, charts).
+            await new Promise((resolve) => setTimeout(resolve, 800));
+            await new Promise((resolve) => {
+                window.rhScreenshotTaken = resolve;
+                console.log(`rh-screenshot:${name}`);
+            });
+        },
+    };
+}
+
+export function openSearchPanel() {
+    return {
+        content: "Open the filters and groupings",
+        trigger: ".o_control_panel .o_searchview_dropdown_toggler",
+        run: "click",
+    };
+}
+
+export function closeSearchPanel() {
+    return [
+        {
+            content: "Close the filters and groupings",
+            trigger: ".o_control_panel .o_searchview_dropdown_toggler",
+            run: "click",
+        },
+        {
+            trigger: "body:not(:has(.o_search_bar_menu))",
+        },
+    ];
+}
+
+/**
+ * Open an entry of the CRM's Relationship Health menu, by the xml id of its
+ * menu item (relationship_health.relationship_health_menu_<item>).
+ */
+export function openHealthMenu(item, content = `Open the menu item ${item}`) {
+    return [
+        {
+            content: "Open the Relationship Health menu",
+            trigger: ".o_main_navbar [data-menu-xmlid='relationship_health.relationship_health_menu_root']",
+            run: "click",
+        },
+        {
+            content,
+            trigger: `.dropdown-menu [data-menu-xmlid='relationship_health.relationship_health_menu_${item}']`,
+            run: "click",
+        },
+    ];
+}
+
+export function openAccountsWorkspace() {
+    return [
+        ...openHealthMenu("accounts", "Open the accounts workspace"),
+        {
+            content: "The accounts are listed",
+            trigger: ".o_list_view .o_data_row",
+        },
+    ];
+}
