@@ -1,8 +1,7 @@
-import logging
 import threading
 
 from odoo import _, api, fields, models
-from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL, split_every
 
 from ..scoring.incidents import incident_calls, restoration_facts
@@ -10,8 +9,6 @@ from ..scoring.vocabulary import HIGH_PROFIT_QUADRANTS
 from .health_actions import linked_counts
 from .health_clock import utc_now
 from .health_sql import INCIDENT_MODEL
-
-_logger = logging.getLogger(__name__)
 
 #: Who declares incidents and posts their updates.
 INCIDENT_MANAGERS = "relationship_health.group_incident_manager"
@@ -49,6 +46,7 @@ class RelationshipServiceIncident(models.Model):
         "mail.thread",
         "mail.activity.mixin",
         "relationship.incident.selection.mixin",
+        "relationship.incident.pulse.mixin",
     ]
     _order = "date_start desc, id desc"
     _check_company_auto = True
@@ -143,16 +141,6 @@ class RelationshipServiceIncident(models.Model):
         "Closing Notice",
         "What the customers are told when the service is restored.",
     )
-    pulse_survey_id = fields.Many2one(
-        "survey.survey",
-        default=lambda self: self.env.ref(
-            "relationship_health.survey_incident_pulse", raise_if_not_found=False
-        ),
-        help="When the incident is resolved, the informed contacts are invited to "
-        "this survey; their answers count in their account's satisfaction. Empty: "
-        "no survey.",
-    )
-    pulse_sent = fields.Boolean(readonly=True, copy=False)
     restoration_hours = fields.Float(
         string="Restored In (hours)", compute="_compute_restoration"
     )
@@ -570,71 +558,6 @@ class RelationshipServiceIncident(models.Model):
             ],
             date=fields.Datetime.to_string(self.date_declared or self.date_start),
         )
-
-    # ------------------------------------------------------------------
-    # Afterwards, ask
-    # ------------------------------------------------------------------
-    @api.constrains("pulse_survey_id")
-    def _check_pulse_survey(self):
-        for incident in self.sudo().filtered("pulse_survey_id"):
-            if not incident.pulse_survey_id.question_ids.filtered("health_metric"):
-                raise ValidationError(
-                    _(
-                        "The pulse survey “%(survey)s” has no question measuring "
-                        "satisfaction (NPS, CSAT or scale): its answers would not count.",
-                        survey=incident.pulse_survey_id.title,
-                    )
-                )
-
-    def _send_pulse(self):
-        """Invite the contacts informed of these resolved incidents to their
-        pulse survey: one answer (with its token) per incident and contact,
-        its invitation through the mail queue in the contact's language.
-        Contacts already invited for the incident are skipped (a unique index
-        guards it too), so a rerun invites only the missing ones."""
-        template = self.env.ref(
-            "survey.mail_template_user_input_invite", raise_if_not_found=False
-        )
-        Answer = self.env["survey.user_input"].sudo()
-        for incident in self.sudo():
-            survey = incident.pulse_survey_id
-            if incident.state != "resolved" or not survey or incident.pulse_sent:
-                continue
-            self.env.flush_all()
-            self.env.cr.execute(
-                SQL(
-                    """
-                    SELECT DISTINCT n.partner_id
-                      FROM relationship_service_incident_notice n
-                      JOIN res_partner p ON p.id = n.partner_id
-                     WHERE n.incident_id = %(incident)s
-                       AND p.active
-                       AND NOT EXISTS (
-                           SELECT 1 FROM survey_user_input a
-                            WHERE a.incident_id = %(incident)s
-                              AND a.partner_id = n.partner_id)
-                     ORDER BY n.partner_id
-                    """,
-                    incident=incident.id,
-                )
-            )
-            contacts = self.env["res.partner"].browse(
-                [row[0] for row in self.env.cr.fetchall()]
-            )
-            answers = Answer.create(
-                [
-                    {
-                        "survey_id": survey.id,
-                        "partner_id": contact.id,
-                        "email": contact.email,
-                        "incident_id": incident.id,
-                    }
-                    for contact in contacts
-                ]
-            )
-            if answers and template:
-                template.sudo().send_mail_batch(answers.ids)
-            incident.pulse_sent = True
 
     # ------------------------------------------------------------------
     # Completing what a run left unsent
