@@ -128,7 +128,6 @@ class RelationshipServiceIncident(models.Model):
     notice_count = fields.Integer(string="Notices", compute="_compute_notice_count")
     calls_given = fields.Boolean(readonly=True, copy=False)
     next_update = fields.Text(
-        string="Next Update",
         help="A short customer-facing text: Post Update sends it to the informed "
         "contacts of every affected account.",
     )

@@ -28,7 +28,7 @@ class RelationshipServiceIncidentNotice(models.Model):
     company_id = fields.Many2one(related="incident_id.company_id", store=True)
     kind = fields.Selection(related="update_id.kind")
     account_id = fields.Many2one(
-        "res.partner", string="Account", required=True, index=True, readonly=True
+        "res.partner", required=True, index=True, readonly=True
     )
     partner_id = fields.Many2one(
         "res.partner", string="Contact", required=True, readonly=True
