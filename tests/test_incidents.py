@@ -16,6 +16,7 @@ from health_common import HealthCase
 
 INCIDENT = "relationship.service.incident"
 NOTICE = "relationship.service.incident.notice"
+INCIDENT_MODULE = "odoo.addons.relationship_health.models.relationship_service_incident"
 
 
 class IncidentCase(HealthCase):
@@ -472,3 +473,73 @@ class TestStatusPage(HttpCase, HealthCase):
         # Neither the incident kept off the page, nor an account, nor a note.
         for hidden in ("Hidden outage", "Secret Customer", "root cause"):
             self.assertNotIn(hidden, page)
+
+
+class TestIncidentQueries(IncidentCase):
+    """Declaring an incident costs queries per batch of accounts, never per
+    account or contact."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        Partner = cls.env["res.partner"]
+        cls.bulk = Partner.create(
+            [
+                {
+                    "name": f"Bulk Account {index}",
+                    "is_company": True,
+                    "user_id": cls.salesman.id,
+                    "visit_tier_id": cls.strategic.id if index % 5 == 0 else False,
+                }
+                for index in range(60)
+            ]
+        )
+        # Three contacts each: on every other account the first two are
+        # flagged (one reads Portuguese), on the others the first is told as
+        # the main contact; every tenth account has no address at all.
+        Partner.create(
+            [
+                {
+                    "name": f"Contact {rank} of {account.name}",
+                    "parent_id": account.id,
+                    "email": False
+                    if index % 10 == 9
+                    else f"c{rank}.{index}@bulk.example",
+                    "incident_notices": index % 2 == 0 and rank < 2,
+                    "lang": "pt_BR" if rank == 1 else "en_US",
+                }
+                for index, account in enumerate(cls.bulk)
+                for rank in range(3)
+            ]
+        )
+
+    def declare_queries(self, accounts):
+        """Queries of ``action_declare()`` on an incident of ``accounts``."""
+        incident = self.new_incident(partner_ids=[(6, 0, accounts.ids)])
+        self.env.flush_all()
+        self.env.invalidate_all()
+        before = self.env.cr.sql_log_count
+        incident.action_declare()
+        self.env.flush_all()
+        queries = self.env.cr.sql_log_count - before
+        # Every account with an address was told.
+        self.assertEqual(
+            len(self.notices(incident).account_id),
+            len(accounts.filtered(lambda account: account.child_ids[:1].email)),
+        )
+        return queries
+
+    def test_queries_grow_with_batches_not_contacts(self):
+        self.declare_queries(self.bulk[:2])  # warm the caches
+        small = self.declare_queries(self.bulk[:20])
+        large = self.declare_queries(self.bulk)
+        self.assertLessEqual(
+            abs(large - small), 2, "three times the contacts, the same queries"
+        )
+        with patch(f"{INCIDENT_MODULE}.NOTICE_BATCH", 10):
+            two = self.declare_queries(self.bulk[:20])
+            six = self.declare_queries(self.bulk)
+        per_batch = (six - two) / 4
+        self.assertGreater(per_batch, 0, "batches of 10: six batches instead of two")
+        self.assertLessEqual(per_batch, 12, "a few statements per batch of notices")
+        self.assertLessEqual(abs(six - large - 5 * per_batch), 2)

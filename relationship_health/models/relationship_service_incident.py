@@ -529,7 +529,7 @@ class RelationshipServiceIncident(models.Model):
                     "res_model_id": model_id,
                     "res_id": account.id,
                     "activity_type_id": call_type.id if call_type else False,
-                    "summary": _(
+                    "summary": incident.env._(
                         "Call %(account)s about %(incident)s",
                         account=account.name,
                         incident=incident.name,

@@ -2,7 +2,7 @@
 
     python3 -m tools.bench --addons-path=PATHS [--sizes 1000,10000,100000]
                            [--seed 7] [--repeat 1] [--naive-size 1000] [--phases]
-                           [--no-screens]
+                           [--no-screens] [--parts nightly,incident]
                            [--keep] [--reuse-template] [--output FILE] [odoo options]
 
 For each size: a throwaway database (a copy of a template where
@@ -24,6 +24,12 @@ another's):
 4. at ``--naive-size`` only: the naive per-partner ORM reference
    (``tools.bench.naive``), whose results are also compared with the job's.
 
+Then, once, on a copy of the template: declaring a service incident for
+2,000 accounts and 6,000 contacts (``tools.bench.incident``). ``--parts``
+chooses what runs: ``nightly`` (the measures per size above) and
+``incident``; with ``--parts incident`` alone, only its section of the
+output file is rewritten.
+
 The table is printed and written to ``tools/bench/last_run.md`` (``--output``). Any other
 option (``--db_host=…``, ``--db_user=…``) is passed to Odoo; without them the
 libpq environment (PGHOST, PGUSER, PGPASSWORD…) is used.
@@ -43,7 +49,7 @@ import threading
 import time
 from pathlib import Path
 
-from tools.bench import freshness, screens
+from tools.bench import freshness, incident, screens
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
@@ -63,6 +69,8 @@ AT_RISK_DOMAIN = [
     ("health_band", "in", ("at_risk", "critical")),
 ]
 AT_RISK_ORDER = "health_score asc, id"
+#: What ``--parts`` chooses from.
+PARTS = ("nightly", "incident")
 
 
 # ----------------------------------------------------------------------------
@@ -430,6 +438,7 @@ WORKERS = {
     "at_risk": worker_at_risk,
     "screens": worker_screens,
     **freshness.WORKERS,
+    **incident.WORKERS,
 }
 
 
@@ -736,7 +745,7 @@ def _fmt_seconds(seconds):
     return f"{seconds:.1f}" if seconds >= 10 else f"{seconds:.2f}"
 
 
-def report(rows, machine, args, pg_version):
+def report(rows, machine, args, pg_version, declared=None):
     naive_row = next((r for r in rows if "naive" in r), None)
     naive_per_account = (
         naive_row["naive"]["seconds"] / naive_row["naive"]["accounts"]
@@ -893,6 +902,8 @@ def report(rows, machine, args, pg_version):
             f"{first['seconds']:.1f} s, {first['queries']:,} queries",
         )
     )
+    if declared:
+        verdicts.append(incident.verdict(declared))
 
     def mark(ok):
         return "n/a" if ok is None else ("met" if ok else "MISSED")
@@ -963,8 +974,7 @@ def report(rows, machine, args, pg_version):
     md = [
         "# Benchmark: last run",
         "",
-        f"`python3 -m tools.bench --sizes {args.sizes} --seed {args.seed} --repeat {args.repeat}` on "
-        f"{time.strftime('%Y-%m-%d')}.",
+        f"`{_command(args)}` on {time.strftime('%Y-%m-%d')}.",
         "",
         f"Machine: {machine_line}.",
         "",
@@ -986,9 +996,29 @@ def report(rows, machine, args, pg_version):
         *details,
         *freshness.report_lines(rows),
         "",
+        *(incident.report_lines(declared, _command(args)) if declared else []),
     ]
     output = Path(args.output)
     output.write_text("\n".join(md))
+    print(f"\nWritten to {output}")
+
+
+def _command(args):
+    if "nightly" not in args.parts:
+        return f"python3 -m tools.bench --parts {args.parts}"
+    return (
+        f"python3 -m tools.bench --sizes {args.sizes} --seed {args.seed} "
+        f"--repeat {args.repeat} --parts {args.parts}"
+    )
+
+
+def report_incident(declared, args):
+    """The figures of ``--parts incident`` alone: printed, and written in
+    their section of the output file (the other sections stay)."""
+    label, ok, value = incident.verdict(declared)
+    print(f"\nTarget:\n  [{'met' if ok else 'MISSED':>6}] {label}: {value}")
+    output = Path(args.output)
+    incident.write_section(output, incident.report_lines(declared, _command(args)))
     print(f"\nWritten to {output}")
 
 
@@ -1043,6 +1073,13 @@ def main(argv=None):
         action="store_false",
         help="do not time the screens at the largest size (tools/bench/screens.py)",
     )
+    parser.add_argument(
+        "--parts",
+        default=",".join(PARTS),
+        help="what to measure, comma-separated: nightly (the job, screens and "
+        "freshness at each size), incident (declaring a service incident for "
+        f"{incident.ACCOUNTS:,} accounts, once) (default: %(default)s)",
+    )
     parser.add_argument("--worker", choices=sorted(WORKERS), help=argparse.SUPPRESS)
     parser.add_argument("--db", help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
@@ -1055,23 +1092,40 @@ def main(argv=None):
             json.dump(result, out, default=str)
         return
 
+    parts = [p.strip() for p in args.parts.split(",") if p.strip()]
+    if not parts or set(parts) - set(PARTS):
+        parser.error(f"--parts: choose among {', '.join(PARTS)}")
     sizes = sorted(int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip())
-    args.largest = sizes[-1]
+    sizes = sizes if "nightly" in parts else []
+    args.largest = sizes[-1] if sizes else 0
     pg = Postgres(extra)
     template = f"{args.db_prefix}_template"
+    incident_db = f"{args.db_prefix}_incident"
     machine = _machine()
-    rows = []
+    rows, declared = [], None
     try:
         if not (args.reuse_template and pg.exists(template)):
             _build_template(args, extra, pg, template)
         for size in sizes:
             rows.append(measure_size(args, extra, pg, template, size))
+        if "incident" in parts:
+            say(f"A service incident: database {incident_db}")
+            declared = incident.measure(
+                lambda worker, db: _run_worker(args, extra, worker, db),
+                pg,
+                template,
+                incident_db,
+            )
     finally:
         if not args.keep:
             for size in sizes:
                 pg.drop(f"{args.db_prefix}_{size}")
+            pg.drop(incident_db)
             pg.drop(template)
-    report(rows, machine, args, pg.version())
+    if rows:
+        report(rows, machine, args, pg.version(), declared)
+    else:
+        report_incident(declared, args)
 
 
 if __name__ == "__main__":
