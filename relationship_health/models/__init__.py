@@ -13,6 +13,7 @@ from . import relationship_health_override_mixin
 from . import relationship_health_pending
 from . import relationship_incident_selection_mixin
 from . import relationship_incident_pulse_mixin
+from . import relationship_incident_call_mixin
 from . import relationship_service_incident
 from . import relationship_service_incident_update
 from . import relationship_service_incident_notice
