@@ -38,3 +38,11 @@ def account_ids_of_sql(partner_ids):
         " WHERE id = ANY(%s) AND commercial_partner_id IS NOT NULL",
         [int(i) for i in partner_ids],
     )
+
+
+def fetch_column(env, query):
+    """The values of the one-column ``query`` (an ``SQL``), after flushing
+    what the ORM holds: ids of the rows a set-based question finds."""
+    env.flush_all()
+    env.cr.execute(query)
+    return [row[0] for row in env.cr.fetchall()]

@@ -4,7 +4,6 @@ relationship.service.incident."""
 
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
-from odoo.tools import SQL
 
 
 class RelationshipIncidentPulseMixin(models.AbstractModel):
@@ -48,27 +47,16 @@ class RelationshipIncidentPulseMixin(models.AbstractModel):
             survey = incident.pulse_survey_id
             if incident.state != "resolved" or not survey or incident.pulse_sent:
                 continue
-            self.env.flush_all()
-            self.env.cr.execute(
-                SQL(
-                    """
-                    SELECT DISTINCT n.partner_id
-                      FROM relationship_service_incident_notice n
-                      JOIN res_partner p ON p.id = n.partner_id
-                     WHERE n.incident_id = %(incident)s
-                       AND p.active
-                       AND NOT EXISTS (
-                           SELECT 1 FROM survey_user_input a
-                            WHERE a.incident_id = %(incident)s
-                              AND a.partner_id = n.partner_id)
-                     ORDER BY n.partner_id
-                    """,
-                    incident=incident.id,
-                )
+            informed = (
+                self.env["relationship.service.incident.notice"]
+                .sudo()
+                .search([("incident_id", "=", incident.id)])
+                .partner_id.filtered("active")
             )
-            contacts = self.env["res.partner"].browse(
-                [row[0] for row in self.env.cr.fetchall()]
-            )
+            asked = Answer.search(
+                [("incident_id", "=", incident.id), ("partner_id", "in", informed.ids)]
+            ).partner_id
+            contacts = (informed - asked).sorted("id")
             answers = Answer.create(
                 [
                     {

@@ -9,6 +9,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 
 from .health_clock import utc_now
+from .health_sql import fetch_column
 
 
 class RelationshipIncidentSelectionMixin(models.AbstractModel):
@@ -77,8 +78,8 @@ class RelationshipIncidentSelectionMixin(models.AbstractModel):
             since = utc_now() - timedelta(
                 days=round(30.44 * (self.select_months or 12))
             )
-            self.env.flush_all()
-            self.env.cr.execute(
+            ids = fetch_column(
+                self.env,
                 SQL(
                     """
                     SELECT DISTINCT p.commercial_partner_id
@@ -93,9 +94,8 @@ class RelationshipIncidentSelectionMixin(models.AbstractModel):
                     company=self.company_id.id,
                     since=since,
                     products=self.select_product_ids.ids,
-                )
+                ),
             )
-            ids = [row[0] for row in self.env.cr.fetchall()]
             return Partner.search(self._account_domain() + [("id", "in", ids)])
         return Partner
 

@@ -22,6 +22,13 @@ STATES = [
 ]
 OPEN_STATES = ("investigating", "identified", "monitoring")
 
+#: The announcements that move an incident: the state it enters, the date
+#: recorded, and the field holding the customer-facing text sent.
+ANNOUNCEMENTS = {
+    "declared": ("investigating", "date_declared", "description"),
+    "resolved": ("resolved", "date_resolved", "resolution_text"),
+}
+
 SEVERITIES = [("minor", "Minor"), ("major", "Major"), ("critical", "Critical")]
 
 #: How many affected accounts one batch of notices covers.
@@ -289,11 +296,7 @@ class RelationshipServiceIncident(models.Model):
                 ),
             ),
         )
-        self._announce(
-            {"state": "investigating", "date_declared": utc_now()},
-            "declared",
-            "description",
-        )
+        self._announce("declared")
         self._give_calls()
         return True
 
@@ -350,11 +353,7 @@ class RelationshipServiceIncident(models.Model):
                     name=untold[0].name,
                 )
             )
-        self._announce(
-            {"state": "resolved", "date_resolved": utc_now()},
-            "resolved",
-            "resolution_text",
-        )
+        self._announce("resolved")
         self._send_pulse()
         return True
 
@@ -372,11 +371,14 @@ class RelationshipServiceIncident(models.Model):
                 if not holds(incident):
                     raise UserError(message(incident))
 
-    def _announce(self, vals, kind, text_field):
-        """Move these incidents on (``vals``), let their commitments follow,
-        and send each one's update ``kind`` with the text of ``text_field``."""
+    def _announce(self, kind):
+        """Move these incidents to the state of the announcement ``kind`` (see
+        :data:`ANNOUNCEMENTS`), let their commitments follow, and send each
+        one's update with its customer-facing text."""
+        state, date_field, text_field = ANNOUNCEMENTS[kind]
+        now = utc_now()
         for incident in self:
-            incident.write(vals)
+            incident.write({"state": state, date_field: now})
             update = incident._new_update(kind, incident._translations(text_field))
             incident._sync_commitments()
             update._send_notices()
