@@ -14,6 +14,7 @@
     "data": [
         "security/relationship_health_security.xml",
         "security/relationship_incident_security.xml",
+        "security/relationship_survey_campaign_security.xml",
         "security/ir.model.access.csv",
         "data/calendar_event_type_data.xml",
         "data/ir_cron_data.xml",
@@ -22,6 +23,7 @@
         "data/relationship_visit_tier_data.xml",
         "data/survey_incident_pulse_data.xml",
         "data/relationship_incident_data.xml",
+        "data/relationship_survey_campaign_data.xml",
         "data/survey_servqual_data.xml",
         "views/relationship_health_snapshot_views.xml",
         "views/relationship_health_failure_views.xml",
@@ -29,6 +31,7 @@
         "views/relationship_sla_policy_views.xml",
         "views/relationship_service_incident_views.xml",
         "views/status_page_templates.xml",
+        "views/relationship_survey_campaign_views.xml",
         "views/res_partner_views.xml",
         "views/crm_lead_views.xml",
         "views/calendar_event_views.xml",

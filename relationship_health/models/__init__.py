@@ -18,6 +18,9 @@ from . import relationship_service_incident
 from . import relationship_service_incident_update
 from . import relationship_service_incident_notice
 from . import relationship_incident_account_mixin
+from . import relationship_survey_campaign
+from . import relationship_survey_invitation
+from . import relationship_survey_account_mixin
 from . import res_partner
 from . import crm_lead
 from . import relationship_visit_tier

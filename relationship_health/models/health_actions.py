@@ -14,6 +14,19 @@ def linked_counts(records, model, field):
     )
 
 
+def list_action(name, model, domain, view_mode="list"):
+    """A window showing the ``model`` rows of ``domain`` (read-only lists of
+    what a record did: notices sent, invitations…)."""
+    return {
+        "type": "ir.actions.act_window",
+        "name": name,
+        "res_model": model,
+        "view_mode": view_mode,
+        "domain": domain,
+        "context": {"create": False},
+    }
+
+
 def reload_notification(message, kind="success"):
     """A notification (``kind``: success, warning…) with ``message``, then a
     reload of the view."""

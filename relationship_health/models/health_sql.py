@@ -46,3 +46,26 @@ def fetch_column(env, query):
     env.flush_all()
     env.cr.execute(query)
     return [row[0] for row in env.cr.fetchall()]
+
+
+def read_people(env, account_ids, *columns):
+    """Rows (account id, partner id, *columns) of the people of ``account_ids``
+    who can be written to: each account itself and its active contacts
+    (contact or other addresses), ``columns`` being SQL on ``p`` (res_partner).
+    The one definition of who an incident notice or a survey may reach."""
+    env.flush_all()
+    env.cr.execute(
+        SQL(
+            """
+            SELECT p.commercial_partner_id, p.id, %(columns)s
+              FROM res_partner p
+             WHERE p.commercial_partner_id = ANY(%(ids)s)
+               AND p.active
+               AND (p.id = p.commercial_partner_id
+                    OR COALESCE(p.type, 'contact') IN ('contact', 'other'))
+            """,
+            columns=SQL(", ").join(columns),
+            ids=[int(i) for i in account_ids],
+        )
+    )
+    return env.cr.fetchall()

@@ -24,6 +24,8 @@ USER_HEALTH_FIELDS = frozenset(
         "visit_interval_override",
         "visit_plan_date",
         "sla_event_ids",
+        "health_survey_postponed_until",
+        "health_survey_postpone_reason",
     }
 )
 

@@ -18,6 +18,7 @@ from odoo.tools import SQL
 from . import health_writers as writers
 from . import retention_texts as texts
 from .health_clock import health_today
+from .partner_health_fields import account_field
 from .relationship_health_snapshot import HEALTH_BANDS
 
 _logger = logging.getLogger(__name__)
@@ -64,14 +65,7 @@ class RelationshipRetentionCase(models.Model):
     _rec_name = "partner_id"
     _check_company_auto = True
 
-    partner_id = fields.Many2one(
-        "res.partner",
-        string="Account",
-        required=True,
-        readonly=True,
-        index=True,
-        ondelete="cascade",
-    )
+    partner_id = account_field(readonly=True, index=True)
     company_id = fields.Many2one(
         "res.company",
         required=True,

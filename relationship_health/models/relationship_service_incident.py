@@ -5,7 +5,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tools import split_every
 
 from ..scoring.incidents import restoration_facts
-from .health_actions import linked_counts
+from .health_actions import linked_counts, list_action
 from .health_clock import utc_now
 from .health_sql import INCIDENT_MODEL
 
@@ -503,14 +503,11 @@ class RelationshipServiceIncident(models.Model):
 
     def action_view_notices(self):
         self.ensure_one()
-        return {
-            "type": "ir.actions.act_window",
-            "name": _("Notices"),
-            "res_model": "relationship.service.incident.notice",
-            "view_mode": "list,form",
-            "domain": [("incident_id", "=", self.id)],
-            "context": {"create": False},
-        }
+        return list_action(
+            _("Notices"),
+            "relationship.service.incident.notice",
+            [("incident_id", "=", self.id)],
+        )
 
 
 def split_accounts(account_ids):

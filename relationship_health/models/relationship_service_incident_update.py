@@ -9,6 +9,7 @@ from odoo.tools import SQL
 
 from ..scoring.incidents import notice_recipients
 from .health_actions import linked_counts
+from .health_sql import read_people
 from .relationship_service_incident import INCIDENT_MANAGERS, split_accounts
 
 _logger = logging.getLogger(__name__)
@@ -98,24 +99,12 @@ class RelationshipServiceIncidentUpdate(models.Model):
     def _read_contacts(self, account_ids):
         """Rows (account_id, partner_id, flagged, email) of the accounts and
         their active contacts."""
-        self.env["res.partner"].flush_model(
-            ["commercial_partner_id", "email", "active", "incident_notices"]
+        return read_people(
+            self.env,
+            account_ids,
+            SQL("COALESCE(p.incident_notices, FALSE)"),
+            SQL("p.email"),
         )
-        self.env.cr.execute(
-            SQL(
-                """
-                SELECT p.commercial_partner_id, p.id,
-                       COALESCE(p.incident_notices, FALSE), p.email
-                  FROM res_partner p
-                 WHERE p.commercial_partner_id = ANY(%(ids)s)
-                   AND p.active
-                   AND (p.id = p.commercial_partner_id
-                        OR COALESCE(p.type, 'contact') IN ('contact', 'other'))
-                """,
-                ids=list(account_ids),
-            )
-        )
-        return self.env.cr.fetchall()
 
     def _queue(self, pairs):
         """Record the notices of (account, contact) ``pairs`` not recorded

@@ -2,12 +2,14 @@ from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
 from ..scoring import ScoringConfig, ScoringConfigError
+from ..scoring.campaigns import DEFAULT_FATIGUE_DAYS, DEFAULT_REMINDER_DAYS
 from ..scoring.limits import (
     MAX_DAILY_CASES,
     MAX_DAYS,
     MAX_REMINDER_DAYS,
     MAX_VISIT_CADENCE_DAYS,
     MAX_WINBACK_FACTOR,
+    within,
 )
 
 # Company field -> ScoringConfig attribute. The company holds the settings,
@@ -387,3 +389,34 @@ class ResCompany(models.Model):
         help="Publish the service incidents marked for the status page on /status, "
         "with their updates, for anyone to read (no account names, no internal notes).",
     )
+
+    # Survey campaigns ----------------------------------------------------------
+    health_survey_fatigue_days = _option(
+        "Survey Fatigue Guard (days)",
+        DEFAULT_FATIGUE_DAYS,
+        fields.Integer,
+        help="No contact receives more than one survey invitation in this many "
+        "days, across all campaigns.",
+    )
+    health_survey_reminder_days = _option(
+        "Survey Reminder (days)",
+        DEFAULT_REMINDER_DAYS,
+        fields.Integer,
+        help="Contacts who have not answered get one reminder this many days after "
+        "their invitation. 0 sends no reminder.",
+    )
+
+    @api.constrains("health_survey_fatigue_days", "health_survey_reminder_days")
+    def _check_health_survey_days(self):
+        for company in self:
+            for days in (
+                company.health_survey_fatigue_days,
+                company.health_survey_reminder_days,
+            ):
+                if not within(days, 0, MAX_DAYS):
+                    raise ValidationError(
+                        _(
+                            "Survey delays run from 0 to %(max)s days.",
+                            max=MAX_DAYS,
+                        )
+                    )

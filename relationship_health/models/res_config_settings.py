@@ -132,3 +132,11 @@ class ResConfigSettings(models.TransientModel):
     health_status_page = fields.Boolean(
         related="company_id.health_status_page", readonly=False
     )
+
+    # Survey campaigns ----------------------------------------------------------
+    health_survey_fatigue_days = fields.Integer(
+        related="company_id.health_survey_fatigue_days", readonly=False
+    )
+    health_survey_reminder_days = fields.Integer(
+        related="company_id.health_survey_reminder_days", readonly=False
+    )

@@ -77,6 +77,7 @@ class ResPartner(models.Model):
         "relationship.sla.account.mixin",
         "relationship.health.override.mixin",
         "relationship.incident.account.mixin",
+        "relationship.survey.account.mixin",
     ]
 
     # Health, written in bulk by the relationship health engine -----------
@@ -221,6 +222,9 @@ class ResPartner(models.Model):
                 partner._health_reason_text(reason)
                 for reason in (partner.health_details or {}).get("reasons") or []
             ]
+            silence = partner._survey_silence_text()
+            if silence:
+                reasons.append(silence)
             partner.health_reasons = "\n".join(reasons) or False
             partner.health_main_reason = reasons[0] if reasons else False
 

@@ -35,3 +35,9 @@ class SurveyUserInput(models.Model):
         """Completed answers (or answers that were) change their customers'
         satisfaction: their accounts are rescored by the next refresh."""
         return self.filtered(lambda a: a.state == "done").partner_id.ids
+
+    def _mark_done(self):
+        result = super()._mark_done()
+        # The campaign's invitation of this answer is answered at once.
+        self.env["relationship.survey.invitation"].sudo()._sync_states(self.ids)
+        return result

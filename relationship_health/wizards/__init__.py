@@ -1,1 +1,2 @@
 from . import relationship_health_override_wizard
+from . import relationship_survey_postpone_wizard

@@ -1,0 +1,160 @@
+"""The survey campaigns of an account, as res.partner shows them: which
+contacts are asked, when the next survey is due, its postponement, and the
+silence of an account that stopped answering. Inherited by res.partner."""
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import format_date
+
+from ..scoring.campaigns import SILENCE_INVITATIONS, next_due_date
+from .health_clock import health_today
+from .partner_health_fields import engine_result, health_field
+
+
+class RelationshipSurveyAccountMixin(models.AbstractModel):
+    _name = "relationship.survey.account.mixin"
+    _description = "Survey Campaigns of an Account"
+
+    survey_recipient = fields.Boolean(
+        groups="base.group_user",
+        help="This contact is asked the satisfaction surveys of its company's "
+        "campaigns. When no contact of a company has it, its main contact is asked.",
+    )
+    health_survey_silent_on = engine_result(
+        fields.Date,
+        string="Stopped Answering",
+        index="btree_not_null",
+        help="The day of the last of the unanswered invitations after which the "
+        "account counts as silent. Silence is shown, not scored.",
+    )
+    # Set by the sales rep (Postpone), cleared by Send now; never copied.
+    health_survey_postponed_until = health_field(
+        fields.Date,
+        "Survey Postponed Until",
+        copy=False,
+        tracking=True,
+        help="No campaign asks this account before the day after this date.",
+    )
+    health_survey_postpone_reason = health_field(
+        fields.Char, "Postponement Reason", copy=False
+    )
+    health_survey_next_date = health_field(
+        fields.Date,
+        string="Next Survey",
+        compute="_compute_health_survey_next",
+        help="When the next campaign asks this account.",
+    )
+    health_survey_campaign_id = health_field(
+        fields.Many2one,
+        "relationship.survey.campaign",
+        string="Next Campaign",
+        compute="_compute_health_survey_next",
+    )
+
+    @api.depends("health_survey_postponed_until")
+    @api.depends_context("uid")
+    def _compute_health_survey_next(self):
+        """For the accounts shown (a form): the running campaign that asks each
+        next, and when."""
+        today = health_today()
+        Campaign = self.env["relationship.survey.campaign"].sudo()
+        campaigns = Campaign.search(
+            [
+                ("company_id", "in", self.env.companies.ids),
+                "|",
+                ("date_end", "=", False),
+                ("date_end", ">=", today),
+            ]
+        )
+        targets = {campaign: set(campaign._account_ids()) for campaign in campaigns}
+        Invitation = self.env["relationship.survey.invitation"].sudo()
+        for partner in self:
+            account = partner.commercial_partner_id
+            best = None
+            for campaign, targeted in targets.items():
+                if account.id not in targeted:
+                    continue
+                last = Invitation.search(
+                    [
+                        ("campaign_id", "=", campaign.id),
+                        ("account_id", "=", account.id),
+                    ],
+                    order="date_sent desc",
+                    limit=1,
+                ).date_sent
+                due = max(
+                    next_due_date(
+                        last or None,
+                        campaign.cadence_days,
+                        today,
+                        account.health_survey_postponed_until or None,
+                    ),
+                    campaign.date_start,
+                )
+                if best is None or due < best[0]:
+                    best = (due, campaign)
+            partner.health_survey_next_date = best[0] if best else False
+            partner.health_survey_campaign_id = best[1].id if best else False
+
+    def _survey_silence_text(self):
+        """The reason line of an account that stopped answering, or ""."""
+        self.ensure_one()
+        if not self.health_survey_silent_on:
+            return ""
+        return _(
+            "No answer to the last %(count)s surveys (sent up to %(date)s).",
+            count=SILENCE_INVITATIONS,
+            date=format_date(self.env, self.health_survey_silent_on),
+        )
+
+    def action_postpone_survey(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": _("Postpone the Survey"),
+            "res_model": "relationship.survey.postpone.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_partner_id": self.commercial_partner_id.id},
+        }
+
+    def action_send_survey_now(self):
+        """Ask this account now, in the campaign that asks it next (the
+        fatigue guard, declines and bounces still apply)."""
+        self.ensure_one()
+        account = self.commercial_partner_id
+        account.check_access("write")
+        campaign = account.health_survey_campaign_id
+        if not campaign:
+            raise UserError(_("No running survey campaign targets this account."))
+        count = campaign.sudo()._invite_due(
+            health_today(), account_ids=[account.id], force=True
+        )
+        if not count:
+            raise UserError(
+                _(
+                    "Nobody of %(account)s can be asked now: its contacts were asked "
+                    "recently (the fatigue guard), declined, bounced or have no email.",
+                    account=account.name,
+                )
+            )
+        account.sudo().write(
+            {
+                "health_survey_postponed_until": False,
+                "health_survey_postpone_reason": False,
+            }
+        )
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "success",
+                "message": _(
+                    "%(count)s contacts of %(account)s invited to “%(survey)s”.",
+                    count=count,
+                    account=account.name,
+                    survey=campaign.sudo().survey_id.title,
+                ),
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }

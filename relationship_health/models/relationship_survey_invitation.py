@@ -1,0 +1,261 @@
+from odoo import api, fields, models
+from odoo.tools import SQL
+
+from ..scoring.campaigns import reminders_due, silent_accounts
+from ..scoring.vocabulary import QUADRANT_LABELS, QUADRANTS, selection
+from .health_sql import fetch_column
+from .partner_health_fields import account_field
+
+INVITATION_STATES = [
+    ("sent", "Sent"),
+    ("answered", "Answered"),
+    ("declined", "Declined"),
+    ("bounced", "Bounced"),
+]
+
+
+class RelationshipSurveyInvitation(models.Model):
+    """One contact asked by one campaign on one day: its survey answer (with
+    the token of the link it received), its reminder, and what came of it."""
+
+    _name = "relationship.survey.invitation"
+    _description = "Survey Invitation"
+    _order = "date_sent desc, id desc"
+    _rec_name = "partner_id"
+
+    campaign_id = fields.Many2one(
+        "relationship.survey.campaign",
+        required=True,
+        index=True,
+        ondelete="cascade",
+        readonly=True,
+    )
+    company_id = fields.Many2one(
+        related="campaign_id.company_id", store=True, index=True
+    )
+    survey_id = fields.Many2one(related="campaign_id.survey_id")
+    account_id = account_field(index=True, readonly=True)
+    partner_id = fields.Many2one(
+        "res.partner",
+        string="Contact",
+        required=True,
+        index=True,
+        readonly=True,
+        ondelete="cascade",
+    )
+    user_id = fields.Many2one(
+        "res.users", string="Salesperson", index=True, readonly=True
+    )
+    quadrant = fields.Selection(
+        selection(QUADRANTS, QUADRANT_LABELS),
+        readonly=True,
+        help="The account's loyalty × profitability quadrant when it was asked.",
+    )
+    user_input_id = fields.Many2one(
+        "survey.user_input", string="Answer", readonly=True, ondelete="set null"
+    )
+    date_sent = fields.Date(string="Sent On", required=True, readonly=True, index=True)
+    date_reminded = fields.Date(string="Reminded On", readonly=True)
+    state = fields.Selection(
+        INVITATION_STATES, required=True, default="sent", readonly=True, index=True
+    )
+    answered = fields.Integer(
+        readonly=True, aggregator="sum", help="1 when answered: summed when grouped."
+    )
+    response_rate = fields.Float(
+        string="Response Rate (%)",
+        readonly=True,
+        digits=(5, 1),
+        aggregator="avg",
+        help="100 when answered, else 0: averaged when grouped.",
+    )
+
+    _sql_constraints = [
+        (
+            "one_a_day",
+            "UNIQUE(campaign_id, partner_id, date_sent)",
+            "A campaign invites a contact once a day at the most.",
+        ),
+    ]
+
+    def action_mark_declined(self):
+        """The contact told us they do not want to answer: never asked again.
+        For the invitations the user may read (their accounts', or all)."""
+        self.check_access("read")
+        self.sudo().write({"state": "declined", "answered": 0, "response_rate": 0})
+        return True
+
+    # ------------------------------------------------------------------
+    # Sending
+    # ------------------------------------------------------------------
+    @api.model
+    def _send(self, campaign, chosen, today):
+        """Invite the (account_id, partner_id) rows of ``chosen`` to the
+        campaign's survey: one answer with its token each, its invitation
+        e-mail through the mail queue in the contact's language. Returns how
+        many were invited."""
+        if chosen.empty:
+            return 0
+        Partner = self.env["res.partner"].sudo()
+        contacts = Partner.browse(chosen["partner_id"].tolist())
+        accounts = Partner.browse(chosen["account_id"].tolist())
+        answers = (
+            self.env["survey.user_input"]
+            .sudo()
+            .create(
+                [
+                    {
+                        "survey_id": campaign.survey_id.id,
+                        "partner_id": contact.id,
+                        "email": contact.email,
+                    }
+                    for contact in contacts
+                ]
+            )
+        )
+        self.create(
+            [
+                {
+                    "campaign_id": campaign.id,
+                    "account_id": account.id,
+                    "partner_id": contact.id,
+                    "user_id": account.user_id.id,
+                    "quadrant": account.health_quadrant or False,
+                    "user_input_id": answer.id,
+                    "date_sent": today,
+                }
+                for account, contact, answer in zip(accounts, contacts, answers)
+            ]
+        )
+        template = self.env.ref(
+            "survey.mail_template_user_input_invite", raise_if_not_found=False
+        )
+        if template:
+            template.sudo().send_mail_batch(answers.ids)
+        return len(answers)
+
+    @api.model
+    def _sync_states(self, user_input_ids=None):
+        """What came of the invitations still waiting: answered (the survey
+        completed), bounced (the address bounced) or declined (the address is
+        on the blacklist). One UPDATE each."""
+        self.env.flush_all()
+        only = (
+            SQL(" AND i.user_input_id = ANY(%s)", list(user_input_ids))
+            if user_input_ids is not None
+            else SQL()
+        )
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE relationship_survey_invitation i
+                   SET state = 'answered', answered = 1, response_rate = 100
+                  FROM survey_user_input a
+                 WHERE a.id = i.user_input_id AND a.state = 'done'
+                   AND i.state != 'answered'%s
+                """,
+                only,
+            )
+        )
+        if user_input_ids is None:
+            self.env.cr.execute(
+                SQL(
+                    """
+                    UPDATE relationship_survey_invitation i
+                       SET state = CASE WHEN COALESCE(p.message_bounce, 0) > 0
+                                        THEN 'bounced' ELSE 'declined' END
+                      FROM res_partner p
+                     WHERE p.id = i.partner_id AND i.state = 'sent'
+                       AND (COALESCE(p.message_bounce, 0) > 0
+                            OR EXISTS (SELECT 1 FROM mail_blacklist b
+                                        WHERE b.active AND b.email = p.email_normalized))
+                    """
+                )
+            )
+        self.invalidate_model(["state", "answered", "response_rate"])
+
+    @api.model
+    def _send_reminders(self, today):
+        """One reminder to the contacts who have not answered after the
+        company's reminder delay, never two."""
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT i.id, i.date_sent, i.state, i.date_reminded,
+                       COALESCE(c.health_survey_reminder_days, 0)
+                  FROM relationship_survey_invitation i
+                  JOIN res_company c ON c.id = i.company_id
+                 WHERE i.state = 'sent' AND i.date_reminded IS NULL
+                """
+            )
+        )
+        by_delay = {}
+        for row in self.env.cr.fetchall():
+            by_delay.setdefault(row[4], []).append(row[:4])
+        ids = [
+            invitation_id
+            for delay, rows in by_delay.items()
+            for invitation_id in reminders_due(rows, delay, today)
+        ]
+        invitations = self.browse(ids)
+        template = self.env.ref(
+            "relationship_health.mail_template_survey_reminder",
+            raise_if_not_found=False,
+        )
+        answers = invitations.user_input_id
+        if template and answers:
+            template.sudo().send_mail_batch(answers.ids)
+        invitations.write({"date_reminded": today})
+        return invitations
+
+    @api.model
+    def _flag_silence(self, today):
+        """Flag the accounts whose contacts left their last two invitations
+        unanswered (:func:`..scoring.campaigns.silent_accounts`), unflag the
+        others. Silence is shown on the account, not scored."""
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT i.account_id, i.date_sent, i.state,
+                       COALESCE(c.health_survey_reminder_days, 0)
+                  FROM relationship_survey_invitation i
+                  JOIN res_company c ON c.id = i.company_id
+                """
+            )
+        )
+        rows = self.env.cr.fetchall()
+        wait = 2 * max((row[3] for row in rows), default=0)
+        silent = silent_accounts([row[:3] for row in rows], today, wait)
+        flagged = set(
+            fetch_column(
+                self.env,
+                SQL(
+                    "SELECT id FROM res_partner WHERE health_survey_silent_on IS NOT NULL"
+                ),
+            )
+        )
+        ended = sorted(flagged - set(silent))
+        if ended:
+            self.env.cr.execute(
+                SQL(
+                    "UPDATE res_partner SET health_survey_silent_on = NULL WHERE id = ANY(%s)",
+                    ended,
+                )
+            )
+        if silent:
+            self.env.cr.execute(
+                SQL(
+                    """
+                    UPDATE res_partner p SET health_survey_silent_on = v.day
+                      FROM unnest(%(ids)s::int[], %(days)s::date[]) AS v(id, day)
+                     WHERE p.id = v.id
+                       AND p.health_survey_silent_on IS DISTINCT FROM v.day
+                    """,
+                    ids=list(silent),
+                    days=list(silent.values()),
+                )
+            )
+        self.env["res.partner"].invalidate_model(["health_survey_silent_on"])
+        return silent

@@ -1,0 +1,310 @@
+"""Survey campaigns: asked on a schedule, never tired, reminded once, and the
+silence of accounts that stopped answering."""
+
+from datetime import timedelta
+
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tests import new_test_user
+
+from health_common import HealthCase
+
+
+class CampaignCase(HealthCase):
+    """Three accounts of a test tag: two strategic, one standard; a campaign
+    asking the strategic ones every 90 days, two contacts each, with a
+    fatigue guard of 60 days and reminders after 7."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env.company.health_survey_fatigue_days = 60
+        cls.env.company.health_survey_reminder_days = 7
+        cls.strategic = cls.env.ref("relationship_health.visit_tier_strategic")
+        # The accounts of these tests (the database may hold demo accounts).
+        cls.tag = cls.env["res.partner.category"].create({"name": "Surveyed"})
+        cls.standard = cls.env.ref("relationship_health.visit_tier_standard")
+        Partner = cls.env["res.partner"]
+        # A: a strategic account with three survey recipients (two are asked)
+        cls.alpha, cls.alpha_buyer = cls.make_account(
+            "Alpha Strategic",
+            visit_tier_id=cls.strategic.id,
+            email="info@alpha.example",
+            category_id=[(4, cls.tag.id)],
+        )
+        cls.alpha_buyer.survey_recipient = True
+        cls.alpha_cfo, cls.alpha_cto = Partner.create(
+            [
+                {
+                    "name": name,
+                    "parent_id": cls.alpha.id,
+                    "email": f"{name.lower()}@alpha.example",
+                    "survey_recipient": True,
+                }
+                for name in ("Cfo", "Cto")
+            ]
+        )
+        # B: a strategic account nobody flagged: its main contact (itself) is asked
+        cls.beta, cls.beta_buyer = cls.make_account(
+            "Beta Strategic",
+            visit_tier_id=cls.strategic.id,
+            email="info@beta.example",
+            category_id=[(4, cls.tag.id)],
+        )
+        # C: a standard account, outside the strategic campaign
+        cls.gamma, cls.gamma_buyer = cls.make_account(
+            "Gamma Standard",
+            visit_tier_id=cls.standard.id,
+            email="info@gamma.example",
+            category_id=[(4, cls.tag.id)],
+        )
+        cls.nps_campaign = cls.campaign("NPS of strategic accounts")
+        cls.today = cls.today  # the product's UTC day (HealthCase)
+
+    @classmethod
+    def campaign(cls, name, domain=None, **vals):
+        ours = f"('category_id', 'in', [{cls.tag.id}])"
+        if domain is None:
+            domain = f"[{ours}, ('visit_tier_id', '=', {cls.strategic.id})]"
+        elif domain == "[]":
+            domain = f"[{ours}]"
+        return cls.env["relationship.survey.campaign"].create(
+            {
+                "name": name,
+                "survey_id": cls.survey.id,
+                "account_domain": domain,
+                "cadence_days": 90,
+                "contacts_per_account": 2,
+                "date_start": cls.today - timedelta(days=1),
+                **vals,
+            }
+        )
+
+    def run_job(self, days_later=0):
+        return self.env["relationship.survey.campaign"]._cron_send_invitations(
+            today=self.today + timedelta(days=days_later)
+        )
+
+    def invitations(self, campaign=None, **where):
+        domain = [(key, "=", value) for key, value in where.items()]
+        if campaign:
+            domain.append(("campaign_id", "=", campaign.id))
+        return self.env["relationship.survey.invitation"].search(domain)
+
+    def answer(self, invitation, nps=9):
+        user_input = invitation.user_input_id
+        self.env["survey.user_input.line"].create(
+            {
+                "user_input_id": user_input.id,
+                "question_id": self.q_nps.id,
+                "answer_type": "scale",
+                "value_scale": nps,
+            }
+        )
+        user_input._mark_done()
+
+
+class TestCampaignSending(CampaignCase):
+    def test_due_accounts_are_asked_once_a_day(self):
+        self.assertEqual(self.run_job(), 3)
+        sent = self.invitations(self.nps_campaign)
+        # Alpha: two of its three recipients (lowest ids); Beta: the account itself.
+        self.assertEqual(sent.partner_id, self.alpha_buyer | self.alpha_cfo | self.beta)
+        self.assertNotIn(self.gamma, sent.account_id)
+        self.assertTrue(all(sent.user_input_id.mapped("access_token")))
+        mails = self.env["mail.mail"].search(
+            [
+                ("model", "=", "survey.user_input"),
+                ("res_id", "in", sent.user_input_id.ids),
+            ]
+        )
+        self.assertEqual(len(mails), 3)
+        # The same day again: nobody is asked twice.
+        self.assertEqual(self.run_job(), 0)
+        self.assertEqual(self.invitations(self.nps_campaign), sent)
+        # Within the cadence, nothing; after it, again (the fatigue guard has passed).
+        self.assertEqual(self.run_job(89), 0)
+        self.assertEqual(self.run_job(90), 3)
+
+    def test_the_fatigue_guard_holds_across_campaigns(self):
+        self.run_job()
+        csat = self.campaign("CSAT of everyone", domain="[]")
+        self.env["relationship.survey.campaign"].browse(csat.id)._invite_due(
+            self.today + timedelta(days=10)
+        )
+        # Gamma was never asked: asked now; Alpha's and Beta's contacts rest.
+        self.assertEqual(self.invitations(csat).account_id, self.gamma)
+        csat._invite_due(self.today + timedelta(days=60))
+        self.assertEqual(
+            self.invitations(csat).account_id, self.gamma | self.alpha | self.beta
+        )
+
+    def test_bounced_and_declined_contacts_are_skipped(self):
+        self.alpha_buyer.message_bounce = 1
+        self.env["mail.blacklist"].sudo()._add(self.alpha_cfo.email)
+        self.run_job()
+        self.assertEqual(
+            self.invitations(self.nps_campaign, account_id=self.alpha.id).partner_id,
+            self.alpha_cto,
+        )
+
+    def test_one_reminder_never_two(self):
+        self.run_job()
+        waiting = self.invitations(self.nps_campaign)
+        self.answer(waiting[0])
+        self.run_job(6)
+        self.assertFalse(any(waiting.mapped("date_reminded")))
+        self.run_job(7)
+        reminded = waiting.filtered("date_reminded")
+        self.assertEqual(reminded, waiting[1:])
+        mails = self.env["mail.mail"].search(
+            [("model", "=", "survey.user_input"), ("subject", "like", "Reminder")]
+        )
+        self.assertEqual(len(mails), 2)
+        self.run_job(8)
+        self.assertEqual(
+            self.env["mail.mail"].search_count(
+                [("model", "=", "survey.user_input"), ("subject", "like", "Reminder")]
+            ),
+            2,
+        )
+
+
+class TestCampaignFigures(CampaignCase):
+    def test_response_rate_and_nps_on_a_hand_computed_case(self):
+        self.run_job()
+        alpha_buyer, alpha_cfo, beta = self.invitations(self.nps_campaign).sorted(
+            "partner_id"
+        )
+        self.answer(alpha_buyer, nps=10)  # promoter
+        self.answer(beta, nps=3)  # detractor
+        alpha_cfo.action_mark_declined()
+        campaign = self.nps_campaign
+        campaign.invalidate_recordset()
+        self.assertEqual(campaign.invited_count, 3)
+        self.assertEqual(campaign.answered_count, 2)
+        self.assertEqual(campaign.declined_count, 1)
+        self.assertAlmostEqual(campaign.response_rate, 66.7, places=1)  # 2 of 3
+        self.assertAlmostEqual(campaign.nps, 0.0)  # 50 % promoters − 50 % detractors
+        # Per account, as the pivot groups it.
+        groups = dict(
+            self.env["relationship.survey.invitation"]._read_group(
+                [("campaign_id", "=", campaign.id)],
+                ["account_id"],
+                ["response_rate:avg"],
+            )
+        )
+        self.assertAlmostEqual(groups[self.alpha], 50.0)
+        self.assertAlmostEqual(groups[self.beta], 100.0)
+
+    def test_silence_is_flagged_shown_and_lifted(self):
+        self.run_job()
+        self.run_job(90)
+        self.run_job(90 + 13)
+        self.assertFalse(
+            self.beta.health_survey_silent_on
+        )  # the second one is too recent
+        self.run_job(90 + 14)
+        self.assertEqual(
+            self.beta.health_survey_silent_on, self.today + timedelta(days=90)
+        )
+        self.assertIn("No answer to the last 2 surveys", self.beta.health_reasons or "")
+        silent = self.env["res.partner"].search(
+            [
+                ("health_survey_silent_on", "!=", False),
+                ("id", "in", (self.alpha | self.beta).ids),
+            ]
+        )
+        self.assertEqual(silent, self.alpha | self.beta)
+        self.answer(self.invitations(self.nps_campaign, account_id=self.beta.id)[0])
+        self.run_job(90 + 15)
+        self.assertFalse(self.beta.health_survey_silent_on)
+
+
+class TestCampaignRules(CampaignCase):
+    def test_bad_campaigns_are_refused_or_warned(self):
+        silent_survey = self.env["survey.survey"].create(
+            {
+                "title": "Free text",
+                "question_and_page_ids": [
+                    (0, 0, {"title": "Anything?", "question_type": "text_box"})
+                ],
+            }
+        )
+        with self.assertRaisesRegex(ValidationError, "no question measuring"):
+            self.campaign("Mute", survey_id=silent_survey.id)
+        with self.assertRaisesRegex(ValidationError, "more often than a contact"):
+            self.campaign("Nagging", cadence_days=30)
+        with self.assertRaisesRegex(ValidationError, "at least one contact"):
+            self.campaign("Nobody", contacts_per_account=0)
+        with self.assertRaisesRegex(ValidationError, "not a valid filter"):
+            self.campaign("Broken", domain="[('no_such_field', '=', 1)]")
+        empty = self.campaign("Empty", domain="[('name', '=', 'No such account')]")
+        self.assertEqual(empty.account_count, 0)
+
+    def test_a_rep_postpones_one_account_then_sends_now(self):
+        beta = self.beta.with_user(self.salesman)
+        self.assertEqual(beta.health_survey_next_date, self.today)
+        wizard = (
+            self.env["relationship.survey.postpone.wizard"]
+            .with_user(self.salesman)
+            .create(
+                {
+                    "partner_id": beta.id,
+                    "date_until": self.today + timedelta(days=20),
+                    "reason": "Contract renegotiation",
+                }
+            )
+        )
+        wizard.action_apply()
+        beta.invalidate_recordset()
+        self.assertEqual(beta.health_survey_next_date, self.today + timedelta(days=21))
+        self.run_job()
+        self.assertNotIn(self.beta, self.invitations(self.nps_campaign).account_id)
+        self.run_job(21)
+        self.assertIn(self.beta, self.invitations(self.nps_campaign).account_id)
+        # Asked, then "send now" the next day: the fatigue guard says no.
+        with self.assertRaisesRegex(UserError, "fatigue guard"):
+            beta.action_send_survey_now()
+
+
+class TestCampaignAccess(CampaignCase):
+    def test_who_reads_and_who_edits(self):
+        self.run_job()
+        other_rep = new_test_user(
+            self.env, login="rh_other_rep", groups="sales_team.group_sale_salesman"
+        )
+        # Salesmen read campaigns, not edit them; invitations of their accounts only.
+        campaign = self.nps_campaign.with_user(self.salesman)
+        self.assertEqual(campaign.name, "NPS of strategic accounts")
+        with self.assertRaises(AccessError):
+            campaign.write({"cadence_days": 120})
+        with self.assertRaises(AccessError):
+            self.env["relationship.survey.campaign"].with_user(self.salesman).create(
+                {"name": "Mine", "survey_id": self.survey.id}
+            )
+        self.assertEqual(
+            len(
+                self.env["relationship.survey.invitation"]
+                .with_user(self.salesman)
+                .search([])
+            ),
+            3,
+        )
+        self.assertFalse(
+            self.env["relationship.survey.invitation"].with_user(other_rep).search([])
+        )
+        # Managers edit.
+        self.nps_campaign.with_user(self.manager).write({"cadence_days": 120})
+        # Customers see nothing of it.
+        portal = new_test_user(
+            self.env,
+            login="rh_portal_campaign",
+            groups="base.group_portal",
+            partner_id=self.beta_buyer.id,
+        )
+        with self.assertRaises(AccessError):
+            self.env["relationship.survey.campaign"].with_user(portal).search([])
+        with self.assertRaises(AccessError):
+            self.env["relationship.survey.invitation"].with_user(portal).search([])
+        with self.assertRaises(AccessError):
+            self.beta.with_user(portal).read(["health_survey_silent_on"])
