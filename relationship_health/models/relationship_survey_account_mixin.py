@@ -66,25 +66,36 @@ class RelationshipSurveyAccountMixin(models.AbstractModel):
                 ("date_end", ">=", today),
             ]
         )
-        targets = {campaign: set(campaign._account_ids()) for campaign in campaigns}
-        Invitation = self.env["relationship.survey.invitation"].sudo()
+        accounts = self.commercial_partner_id
+        Partner = self.env["res.partner"].sudo()
+        targets = {
+            campaign: set(
+                Partner.search(campaign._domain() + [("id", "in", accounts.ids)]).ids
+            )
+            for campaign in campaigns
+        }
+        last_sent = {
+            (campaign.id, account.id): day
+            for campaign, account, day in self.env["relationship.survey.invitation"]
+            .sudo()
+            ._read_group(
+                [
+                    ("campaign_id", "in", campaigns.ids),
+                    ("account_id", "in", accounts.ids),
+                ],
+                ["campaign_id", "account_id"],
+                ["date_sent:max"],
+            )
+        }
         for partner in self:
             account = partner.commercial_partner_id
             best = None
             for campaign, targeted in targets.items():
                 if account.id not in targeted:
                     continue
-                last = Invitation.search(
-                    [
-                        ("campaign_id", "=", campaign.id),
-                        ("account_id", "=", account.id),
-                    ],
-                    order="date_sent desc",
-                    limit=1,
-                ).date_sent
                 due = max(
                     next_due_date(
-                        last or None,
+                        last_sent.get((campaign.id, account.id)),
                         campaign.cadence_days,
                         today,
                         account.health_survey_postponed_until or None,
