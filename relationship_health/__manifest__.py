@@ -25,6 +25,7 @@
         "data/relationship_incident_data.xml",
         "data/relationship_survey_campaign_data.xml",
         "data/survey_servqual_data.xml",
+        "data/survey_nps_csat_data.xml",
         "views/relationship_health_snapshot_views.xml",
         "views/relationship_health_failure_views.xml",
         "views/relationship_sla_event_views.xml",
