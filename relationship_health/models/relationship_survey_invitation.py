@@ -1,7 +1,9 @@
+from datetime import timedelta
+
 from odoo import api, fields, models
 from odoo.tools import SQL
 
-from ..scoring.campaigns import reminders_due, silent_accounts
+from ..scoring.campaigns import SILENCE_INVITATIONS, reminders_due, silent_accounts
 from ..scoring.vocabulary import QUADRANT_LABELS, QUADRANTS, selection
 from .health_sql import fetch_column
 from .partner_health_fields import account_field
@@ -215,19 +217,34 @@ class RelationshipSurveyInvitation(models.Model):
         unanswered (:func:`..scoring.campaigns.silent_accounts`), unflag the
         others. Silence is shown on the account, not scored."""
         self.env.flush_all()
+        wait = 2 * max(
+            self.env["res.company"]
+            .sudo()
+            .search([])
+            .mapped("health_survey_reminder_days")
+            or [0]
+        )
+        # Per account, its last invitation days old enough to count (a few
+        # rows per account, whatever the years of history).
         self.env.cr.execute(
             SQL(
                 """
-                SELECT i.account_id, i.date_sent, i.state,
-                       COALESCE(c.health_survey_reminder_days, 0)
-                  FROM relationship_survey_invitation i
-                  JOIN res_company c ON c.id = i.company_id
-                """
+                SELECT account_id, date_sent, state
+                  FROM (SELECT account_id, date_sent,
+                               CASE WHEN bool_or(state = 'answered') THEN 'answered'
+                                    ELSE 'sent' END AS state,
+                               ROW_NUMBER() OVER (PARTITION BY account_id
+                                                  ORDER BY date_sent DESC) AS rank
+                          FROM relationship_survey_invitation
+                         WHERE date_sent <= %(limit)s
+                         GROUP BY account_id, date_sent) AS days
+                 WHERE rank <= %(count)s
+                """,
+                limit=today - timedelta(days=wait),
+                count=SILENCE_INVITATIONS,
             )
         )
-        rows = self.env.cr.fetchall()
-        wait = 2 * max((row[3] for row in rows), default=0)
-        silent = silent_accounts([row[:3] for row in rows], today, wait)
+        silent = silent_accounts(self.env.cr.fetchall(), today, wait)
         flagged = set(
             fetch_column(
                 self.env,
