@@ -206,7 +206,7 @@ class TestIncidentNotices(IncidentCase):
         self.assertEqual(len(invitations), 2)
         self.assertTrue(all(answer.access_token for answer in answers))
         # A rerun (the scheduled action after a crash) asks nobody twice.
-        incident.pulse_sent = False
+        incident.sudo().pulse_sent = False
         self.env[INCIDENT]._cron_send_notices()
         self.assertEqual(
             self.env["survey.user_input"].search_count(
@@ -373,6 +373,30 @@ class TestIncidentAccess(IncidentCase):
             as_rep.action_post_update()
         with self.assertRaises(AccessError):
             as_rep.action_resolve()
+
+    def test_status_and_dates_move_only_through_the_buttons(self):
+        incident = self.declared().with_user(self.manager)
+        for vals in (
+            {"state": "draft"},
+            {"state": "resolved"},
+            {"date_resolved": fields.Datetime.now()},
+            {"calls_given": False},
+        ):
+            with self.assertRaisesRegex(UserError, "through its buttons"):
+                incident.write(vals)
+        with self.assertRaisesRegex(UserError, "through its buttons"):
+            self.env[INCIDENT].with_user(self.manager).create(
+                {"name": "Forged", "state": "resolved"}
+            )
+        self.assertEqual(incident.state, "investigating")
+
+    def test_accounts_of_another_company_are_refused(self):
+        other = self.env["res.company"].create({"name": "Other Hosting Co"})
+        foreign = self.env["res.partner"].create(
+            {"name": "Foreign Account", "is_company": True, "company_id": other.id}
+        )
+        with self.assertRaises(UserError):
+            self.new_incident(partner_ids=[(6, 0, foreign.ids)])
 
     def test_incident_manager_group_alone_can_declare(self):
         declarer = new_test_user(

@@ -7,6 +7,7 @@ from odoo.tools import SQL
 
 from ..scoring.incidents import incident_calls
 from ..scoring.vocabulary import HIGH_PROFIT_QUADRANTS
+from .health_clock import health_today
 
 
 class RelationshipIncidentCallMixin(models.AbstractModel):
@@ -75,7 +76,7 @@ class RelationshipIncidentCallMixin(models.AbstractModel):
                     ),
                     "note": incident._call_note(),
                     "user_id": owners[account.id][0].id,
-                    "date_deadline": fields.Date.context_today(incident),
+                    "date_deadline": health_today(),
                 }
                 for account in accounts
             ]

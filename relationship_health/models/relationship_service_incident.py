@@ -29,6 +29,19 @@ ANNOUNCEMENTS = {
     "resolved": ("resolved", "date_resolved", "resolution_text"),
 }
 
+#: Fields only the incident's own steps write (see _check_lifecycle_fields).
+LIFECYCLE_FIELDS = frozenset(
+    {
+        "state",
+        "date_declared",
+        "date_resolved",
+        "calls_given",
+        "pulse_sent",
+        "unreached_partner_ids",
+    }
+)
+LIFECYCLE_KEY = "relationship_incident_lifecycle"
+
 SEVERITIES = [("minor", "Minor"), ("major", "Major"), ("critical", "Critical")]
 
 #: How many affected accounts one batch of notices covers.
@@ -118,6 +131,7 @@ class RelationshipServiceIncident(models.Model):
         "partner_id",
         string="Affected Accounts",
         domain="[('is_company', '=', True)]",
+        check_company=True,
     )
     account_count = fields.Integer(
         string="Accounts Affected", compute="_compute_account_count"
@@ -212,11 +226,28 @@ class RelationshipServiceIncident(models.Model):
     def create(self, vals_list):
         self._check_manager()
         for vals in vals_list:
+            self._check_lifecycle_fields(vals)
             self._normalize_accounts(vals)
         return super().create(vals_list)
 
+    def _check_lifecycle_fields(self, vals):
+        """The state, its dates and what the sending records move only through
+        the incident's buttons (Declare, Post Update, Resolve…), never by a
+        plain write or import: a declared incident set back to draft would
+        be declared, and its customers told, twice."""
+        if self.env.su or self.env.context.get(LIFECYCLE_KEY):
+            return
+        if LIFECYCLE_FIELDS & set(vals):
+            raise UserError(
+                _(
+                    "An incident's status and dates change through its buttons "
+                    "(Declare and Inform, Resolve and Inform…), not by hand."
+                )
+            )
+
     def write(self, vals):
         self._check_manager()
+        self._check_lifecycle_fields(vals)
         self._normalize_accounts(vals)
         if "partner_ids" in vals:
             resolved = self.filtered(lambda i: i.state == "resolved")
@@ -334,7 +365,7 @@ class RelationshipServiceIncident(models.Model):
         self._check_open(
             _("Only a declared incident that is not resolved can move on.")
         )
-        self.write({"state": state})
+        self.with_context(**{LIFECYCLE_KEY: True}).write({"state": state})
         return True
 
     def action_resolve(self):
@@ -378,7 +409,9 @@ class RelationshipServiceIncident(models.Model):
         state, date_field, text_field = ANNOUNCEMENTS[kind]
         now = utc_now()
         for incident in self:
-            incident.write({"state": state, date_field: now})
+            incident.with_context(**{LIFECYCLE_KEY: True}).write(
+                {"state": state, date_field: now}
+            )
             update = incident._new_update(kind, incident._translations(text_field))
             incident._sync_commitments()
             update._send_notices()
