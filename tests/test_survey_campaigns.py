@@ -267,6 +267,51 @@ class TestCampaignRules(CampaignCase):
             beta.action_send_survey_now()
 
 
+class TestCampaignGuards(CampaignCase):
+    def test_a_rep_acts_on_their_own_accounts_only(self):
+        other_rep = new_test_user(
+            self.env, login="rh_rep_two", groups="sales_team.group_sale_salesman"
+        )
+        with self.assertRaises(AccessError):
+            self.beta.with_user(other_rep).action_send_survey_now()
+        wizard = (
+            self.env["relationship.survey.postpone.wizard"]
+            .with_user(other_rep)
+            .create(
+                {
+                    "partner_id": self.beta.id,
+                    "date_until": self.today + timedelta(days=5),
+                    "reason": "Not mine",
+                }
+            )
+        )
+        with self.assertRaises(AccessError):
+            wizard.action_apply()
+        with self.assertRaisesRegex(ValidationError, "at the most"):
+            self.beta.with_user(self.salesman).write(
+                {"health_survey_postponed_until": self.today + timedelta(days=4000)}
+            )
+
+    def test_a_broken_filter_is_refused_and_skipped_by_the_job(self):
+        with self.assertRaisesRegex(ValidationError, "not a valid filter"):
+            self.nps_campaign.account_domain = "[('no_such_field', '=', 1)]"
+        # Broken since it was saved (a field gone): the job goes on with the others.
+        self.env.cr.execute(
+            "UPDATE relationship_survey_campaign SET account_domain = %s WHERE id = %s",
+            ("[('no_such_field', '=', 1)]", self.nps_campaign.id),
+        )
+        self.nps_campaign.invalidate_recordset()
+        csat = self.campaign("CSAT of everyone", domain="[]")
+        self.run_job()
+        self.assertTrue(self.invitations(csat))
+        self.assertFalse(self.invitations(self.nps_campaign))
+
+    def test_a_manager_runs_a_running_campaign_only(self):
+        self.nps_campaign.active = False
+        with self.assertRaisesRegex(UserError, "not running"):
+            self.nps_campaign.with_user(self.manager).action_send_now()
+
+
 class TestCampaignAccess(CampaignCase):
     def test_who_reads_and_who_edits(self):
         self.run_job()

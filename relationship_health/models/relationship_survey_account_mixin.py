@@ -2,13 +2,19 @@
 contacts are asked, when the next survey is due, its postponement, and the
 silence of an account that stopped answering. Inherited by res.partner."""
 
+from datetime import timedelta
+
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import format_date
 
 from ..scoring.campaigns import SILENCE_INVITATIONS, next_due_date
 from .health_clock import health_today
 from .partner_health_fields import engine_result, health_field
+
+
+#: The longest postponement of an account's survey (days).
+MAX_POSTPONE_DAYS = 366
 
 
 class RelationshipSurveyAccountMixin(models.AbstractModel):
@@ -52,7 +58,7 @@ class RelationshipSurveyAccountMixin(models.AbstractModel):
     )
 
     @api.depends("health_survey_postponed_until")
-    @api.depends_context("uid")
+    @api.depends_context("uid", "allowed_company_ids")
     def _compute_health_survey_next(self):
         """For the accounts shown (a form): the running campaign that asks each
         next, and when."""
@@ -61,6 +67,7 @@ class RelationshipSurveyAccountMixin(models.AbstractModel):
         campaigns = Campaign.search(
             [
                 ("company_id", "in", self.env.companies.ids),
+                ("date_start", "<=", today),
                 "|",
                 ("date_end", "=", False),
                 ("date_end", ">=", today),
@@ -107,6 +114,34 @@ class RelationshipSurveyAccountMixin(models.AbstractModel):
             partner.health_survey_next_date = best[0] if best else False
             partner.health_survey_campaign_id = best[1].id if best else False
 
+    def _check_survey_rights(self):
+        """A rep acts on the surveys of their own accounts; salesmen with
+        access to all documents, on any account of their companies."""
+        self.check_access("write")
+        if self.env.su or self.env.user.has_group(
+            "sales_team.group_sale_salesman_all_leads"
+        ):
+            return
+        if any(account.user_id != self.env.user for account in self):
+            raise AccessError(
+                _("You can postpone or send the surveys of your own accounts only.")
+            )
+
+    @api.constrains("health_survey_postponed_until")
+    def _check_health_survey_postponed_until(self):
+        limit = health_today() + timedelta(days=MAX_POSTPONE_DAYS)
+        for partner in self:
+            if (
+                partner.health_survey_postponed_until
+                and partner.health_survey_postponed_until > limit
+            ):
+                raise ValidationError(
+                    _(
+                        "A survey is postponed by %(days)s days at the most.",
+                        days=MAX_POSTPONE_DAYS,
+                    )
+                )
+
     def _survey_silence_text(self):
         """The reason line of an account that stopped answering, or ""."""
         self.ensure_one()
@@ -134,7 +169,7 @@ class RelationshipSurveyAccountMixin(models.AbstractModel):
         fatigue guard, declines and bounces still apply)."""
         self.ensure_one()
         account = self.commercial_partner_id
-        account.check_access("write")
+        account._check_survey_rights()
         campaign = account.health_survey_campaign_id
         if not campaign:
             raise UserError(_("No running survey campaign targets this account."))

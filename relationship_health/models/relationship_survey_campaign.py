@@ -1,3 +1,4 @@
+import logging
 import threading
 
 from odoo import _, api, fields, models
@@ -7,8 +8,11 @@ from odoo.tools.safe_eval import safe_eval
 
 from ..scoring.campaigns import campaign_problem, choose_invitees, due_accounts
 from ..scoring.limits import MAX_DAYS
+from .health_actions import reload_notification
 from .health_clock import health_today
 from .health_sql import read_people
+
+_logger = logging.getLogger(__name__)
 
 #: How many due accounts one batch of invitations covers.
 INVITATION_BATCH = 1000
@@ -98,7 +102,13 @@ class RelationshipSurveyCampaign(models.Model):
     # ------------------------------------------------------------------
     # Checks
     # ------------------------------------------------------------------
-    @api.constrains("survey_id", "cadence_days", "contacts_per_account", "company_id")
+    @api.constrains(
+        "survey_id",
+        "cadence_days",
+        "contacts_per_account",
+        "company_id",
+        "account_domain",
+    )
     def _check_settings(self):
         for campaign in self:
             fatigue = campaign.company_id.sudo().health_survey_fatigue_days
@@ -246,7 +256,14 @@ class RelationshipSurveyCampaign(models.Model):
         )
         invited = 0
         for campaign in campaigns:
-            invited += campaign._invite_due(today, auto_commit=auto_commit)
+            try:
+                with self.env.cr.savepoint():
+                    invited += campaign._invite_due(today, auto_commit=auto_commit)
+            except ValidationError as error:
+                # A filter broken since it was saved (a field removed…): the
+                # other campaigns go on; the manager sees why on the campaign.
+                _logger.warning("Survey campaign %s skipped: %s", campaign.id, error)
+                campaign.message_post(body=str(error))
         Invitation = self.env["relationship.survey.invitation"].sudo()
         Invitation._sync_states()
         Invitation._send_reminders(today)
@@ -258,11 +275,15 @@ class RelationshipSurveyCampaign(models.Model):
         ``account_ids``; ``force`` ignores the cadence, not the fatigue
         guard). Returns how many invitations were sent."""
         self.ensure_one()
-        targeted = self._account_ids()
         if account_ids is not None:
-            targeted = [account for account in account_ids if account in set(targeted)]
+            targeted = (
+                self.env["res.partner"]
+                .sudo()
+                .search(self._domain() + [("id", "in", list(account_ids))])
+                .ids
+            )
         else:
-            targeted = list(targeted)
+            targeted = list(self._account_ids())
         if force:
             due = sorted(targeted)
         else:
@@ -327,8 +348,11 @@ class RelationshipSurveyCampaign(models.Model):
             SQL("COALESCE(p.survey_recipient, FALSE)"),
             SQL("p.email"),
             SQL(
-                """(SELECT MAX(i.date_sent) FROM relationship_survey_invitation i
-                     WHERE i.partner_id = p.id)"""
+                """GREATEST(
+                     (SELECT MAX(i.date_sent) FROM relationship_survey_invitation i
+                       WHERE i.partner_id = p.id),
+                     (SELECT MAX(a.create_date)::date FROM survey_user_input a
+                       WHERE a.partner_id = p.id AND a.incident_id IS NOT NULL))"""
             ),
             SQL(
                 """COALESCE(p.message_bounce, 0) > 0
@@ -344,22 +368,24 @@ class RelationshipSurveyCampaign(models.Model):
     # Buttons
     # ------------------------------------------------------------------
     def action_send_now(self):
-        """Send the invitations due today of this campaign now."""
+        """Run the daily job now (in the background: a large campaign is sent
+        batch by batch, committed one by one), for a running campaign of the
+        manager's companies."""
         self.ensure_one()
-        if not self.env.user.has_group("sales_team.group_sale_manager"):
-            raise UserError(_("Only sales managers run a campaign by hand."))
-        count = self.sudo()._invite_due(health_today())
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "type": "success" if count else "warning",
-                "message": _("%(count)s invitations sent.", count=count)
-                if count
-                else _(
-                    "Nobody is due today: every account was asked recently, "
-                    "or its contacts were (the fatigue guard)."
-                ),
-                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
-            },
-        }
+        self.check_access("write")
+        today = health_today()
+        if (
+            not self.active
+            or self.date_start > today
+            or (self.date_end and self.date_end < today)
+        ):
+            raise UserError(_("“%(name)s” is not running today.", name=self.name))
+        self.env.ref(
+            "relationship_health.ir_cron_relationship_survey_campaigns"
+        )._trigger()
+        return reload_notification(
+            _(
+                "The due invitations are being sent: the figures of the campaign grow "
+                "as the batches are done."
+            )
+        )

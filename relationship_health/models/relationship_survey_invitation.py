@@ -62,10 +62,12 @@ class RelationshipSurveyInvitation(models.Model):
         INVITATION_STATES, required=True, default="sent", readonly=True, index=True
     )
     answered = fields.Integer(
+        default=0,
         readonly=True, aggregator="sum", help="1 when answered: summed when grouped."
     )
     response_rate = fields.Float(
         string="Response Rate (%)",
+        default=0.0,
         readonly=True,
         digits=(5, 1),
         aggregator="avg",
@@ -84,7 +86,7 @@ class RelationshipSurveyInvitation(models.Model):
         """The contact told us they do not want to answer: never asked again.
         For the invitations the user may read (their accounts', or all)."""
         self.check_access("read")
-        self.sudo().write({"state": "declined", "answered": 0, "response_rate": 0})
+        self.filtered(lambda i: i.state == "sent").sudo().write({"state": "declined"})
         return True
 
     # ------------------------------------------------------------------
@@ -188,8 +190,15 @@ class RelationshipSurveyInvitation(models.Model):
                        COALESCE(c.health_survey_reminder_days, 0)
                   FROM relationship_survey_invitation i
                   JOIN res_company c ON c.id = i.company_id
+                  JOIN res_partner a ON a.id = i.account_id
                  WHERE i.state = 'sent' AND i.date_reminded IS NULL
-                """
+                   -- a week to send a missed reminder, never the invitations of
+                   -- years ago when reminders are turned on
+                   AND i.date_sent >= %(today)s - COALESCE(c.health_survey_reminder_days, 0) - 7
+                   AND (a.health_survey_postponed_until IS NULL
+                        OR a.health_survey_postponed_until < %(today)s)
+                """,
+                today=today,
             )
         )
         by_delay = {}

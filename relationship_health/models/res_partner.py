@@ -214,7 +214,7 @@ class ResPartner(models.Model):
         fields.Integer, compute="_compute_health_snapshot_count"
     )
 
-    @api.depends("health_details")
+    @api.depends("health_details", "health_survey_silent_on")
     @api.depends_context("lang")
     def _compute_health_reasons(self):
         for partner in self:

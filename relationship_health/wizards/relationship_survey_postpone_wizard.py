@@ -31,6 +31,7 @@ class RelationshipSurveyPostponeWizard(models.TransientModel):
         if not (self.reason or "").strip():
             raise ValidationError(_("Say why the survey is postponed."))
         account = self.partner_id.commercial_partner_id
+        account._check_survey_rights()
         account.write(
             {
                 "health_survey_postponed_until": self.date_until,
