@@ -21,6 +21,10 @@ from . import relationship_incident_account_mixin
 from . import relationship_survey_campaign
 from . import relationship_survey_invitation
 from . import relationship_survey_account_mixin
+from . import relationship_crosssell_suggestion
+from . import relationship_crosssell_account_mixin
+from . import relationship_playbook
+from . import relationship_playbook_run
 from . import res_partner
 from . import crm_lead
 from . import relationship_visit_tier

@@ -1,10 +1,22 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 from .relationship_health_snapshot import cause_snapshot_field
 
 
 class CrmLead(models.Model):
-    _inherit = "crm.lead"
+    _name = "crm.lead"
+    _inherit = ["crm.lead", "relationship.crosssell.account.mixin"]
+
+    playbook_run_ids = fields.One2many(
+        "relationship.playbook.run", "lead_id", string="Playbook Runs"
+    )
+
+    def _health_account(self):
+        return self.partner_id.commercial_partner_id
+
+    @api.depends("partner_id")
+    def _compute_health_suggestion_ids(self):
+        return super()._compute_health_suggestion_ids()
 
     partner_health_band = fields.Selection(
         string="Customer Health",

@@ -63,7 +63,9 @@ class RelationshipSurveyInvitation(models.Model):
     )
     answered = fields.Integer(
         default=0,
-        readonly=True, aggregator="sum", help="1 when answered: summed when grouped."
+        readonly=True,
+        aggregator="sum",
+        help="1 when answered: summed when grouped.",
     )
     response_rate = fields.Float(
         string="Response Rate (%)",

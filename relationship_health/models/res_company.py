@@ -3,6 +3,7 @@ from odoo.exceptions import ValidationError
 
 from ..scoring import ScoringConfig, ScoringConfigError
 from ..scoring.campaigns import DEFAULT_FATIGUE_DAYS, DEFAULT_REMINDER_DAYS
+from ..scoring.crosssell import DEFAULT_MIN_PEERS
 from ..scoring.limits import (
     MAX_DAILY_CASES,
     MAX_DAYS,
@@ -420,3 +421,40 @@ class ResCompany(models.Model):
                             max=MAX_DAYS,
                         )
                     )
+
+    # Playbooks and cross-sell suggestions ------------------------------------
+    health_crosssell_by = _option(
+        "Suggest",
+        "product",
+        fields.Selection,
+        selection=[("product", "Products"), ("category", "Product categories")],
+        help="Cross-sell suggestions name products, or product categories.",
+    )
+    health_crosssell_min_peers = _option(
+        "Minimum Similar Accounts",
+        DEFAULT_MIN_PEERS,
+        fields.Integer,
+        help="Accounts of the same quadrant and industry are compared with each "
+        "other when there are at least this many; otherwise with every account of "
+        "the company.",
+    )
+    health_crosssell_dismiss_days = _option(
+        "Dismissed Suggestions Stay Away (days)",
+        180,
+        fields.Integer,
+        help="A suggestion a salesperson dismissed does not come back for this many days.",
+    )
+
+    @api.constrains("health_crosssell_min_peers", "health_crosssell_dismiss_days")
+    def _check_health_crosssell(self):
+        for company in self:
+            if company.health_crosssell_min_peers < 1 or not within(
+                company.health_crosssell_dismiss_days, 0, MAX_DAYS
+            ):
+                raise ValidationError(
+                    _(
+                        "Suggestions need at least one similar account, and dismissals "
+                        "last from 0 to %(max)s days.",
+                        max=MAX_DAYS,
+                    )
+                )

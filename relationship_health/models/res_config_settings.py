@@ -140,3 +140,14 @@ class ResConfigSettings(models.TransientModel):
     health_survey_reminder_days = fields.Integer(
         related="company_id.health_survey_reminder_days", readonly=False
     )
+
+    # Playbooks and cross-sell suggestions ------------------------------------
+    health_crosssell_by = fields.Selection(
+        related="company_id.health_crosssell_by", readonly=False
+    )
+    health_crosssell_min_peers = fields.Integer(
+        related="company_id.health_crosssell_min_peers", readonly=False
+    )
+    health_crosssell_dismiss_days = fields.Integer(
+        related="company_id.health_crosssell_dismiss_days", readonly=False
+    )

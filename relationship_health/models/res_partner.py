@@ -78,6 +78,7 @@ class ResPartner(models.Model):
         "relationship.health.override.mixin",
         "relationship.incident.account.mixin",
         "relationship.survey.account.mixin",
+        "relationship.crosssell.account.mixin",
     ]
 
     # Health, written in bulk by the relationship health engine -----------
@@ -213,6 +214,9 @@ class ResPartner(models.Model):
     health_snapshot_count = health_field(
         fields.Integer, compute="_compute_health_snapshot_count"
     )
+
+    def _health_account(self):
+        return self.commercial_partner_id
 
     @api.depends("health_details", "health_survey_silent_on")
     @api.depends_context("lang")

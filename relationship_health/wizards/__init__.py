@@ -1,2 +1,3 @@
 from . import relationship_health_override_wizard
 from . import relationship_survey_postpone_wizard
+from . import relationship_crosssell_dismiss_wizard
