@@ -114,6 +114,8 @@ class TestSuggestions(PlaybookCase):
         upsell = self.suggestions(self.accounts[1], kind="upsell")
         self.assertEqual(upsell.categ_id, self.gasket.categ_id)
         self.assertGreater(upsell.expected_revenue, 0)
+        # Named by its category (in the dismissal dialog, for one).
+        self.assertEqual(upsell.display_name, self.gasket.categ_id.display_name)
 
     def test_dismissed_suggestions_stay_away_and_are_counted(self):
         self.refresh()
