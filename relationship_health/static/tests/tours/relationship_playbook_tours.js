@@ -3,10 +3,37 @@
 import { registry } from "@web/core/registry";
 import {
     closeSearchPanel,
+    openCustomer,
     openHealthMenu,
     openSearchPanel,
     screenshot,
 } from "@relationship_health/../tests/tours/tour_steps";
+
+/**
+ * Dismiss the suggestion of ``product`` in the form's suggestions, with
+ * ``reason`` (its value) picked in the dialog.
+ */
+function dismissSuggestion(product, reason, content) {
+    return [
+        {
+            content,
+            trigger: `.o_field_widget[name=health_suggestion_ids] .o_data_row:contains('${product}') button[name=action_dismiss]`,
+            run: "click",
+        },
+        {
+            content: "Say why",
+            trigger: `.modal .o_field_widget[name=reason] input[data-value=${reason}]`,
+            run: "click",
+        },
+        {
+            trigger: ".modal button[name=action_apply]",
+            run: "click",
+        },
+        {
+            trigger: "body:not(:has(.modal))",
+        },
+    ];
+}
 
 /**
  * A sales rep opens the cross-sell opportunity the barnacle playbook gave a
@@ -34,40 +61,12 @@ registry.category("web_tour.tours").add("relationship_health_crosssell_rep", {
         screenshot("opportunity_suggestions", ".o_field_widget[name=health_suggestion_ids] .o_data_row:contains('Pump'):contains('similar accounts')", () => {
             document.querySelector(".o_content").scrollTop = 0;
         }),
-        {
-            content: "The gasket kits were offered already: dismiss them",
-            trigger: ".o_field_widget[name=health_suggestion_ids] .o_data_row:contains('Gasket kit') button[name=action_dismiss]",
-            run: "click",
-        },
-        {
-            content: "Say why",
-            trigger: ".modal .o_field_widget[name=reason] input[data-value=already_offered]",
-            run: "click",
-        },
-        {
-            trigger: ".modal button[name=action_apply]",
-            run: "click",
-        },
-        {
-            trigger: "body:not(:has(.modal))",
-        },
+        ...dismissSuggestion("Gasket kit", "already_offered", "The gasket kits were offered already: dismiss them"),
         {
             content: "The dismissed suggestion is gone, the others stay",
             trigger: ".o_field_widget[name=health_suggestion_ids]:not(:has(.o_data_row:contains('Gasket kit'))) .o_data_row:contains('Pump')",
         },
-        {
-            content: "Focus the customer field to show its link",
-            trigger: ".o_field_widget[name=partner_id] input",
-            run: "click",
-        },
-        {
-            content: "Open the customer",
-            trigger: ".o_field_widget[name=partner_id] .o_external_button",
-            run: "click",
-        },
-        {
-            trigger: ".o_form_view .o_breadcrumb:contains('Riverside Plumbing')",
-        },
+        ...openCustomer("Riverside Plumbing"),
         {
             trigger: ".o_notebook .nav-link[name=relationship_health]",
             run: "click",
@@ -76,21 +75,9 @@ registry.category("web_tour.tours").add("relationship_health_crosssell_rep", {
             content: "The account shows the same suggestions",
             trigger: ".o_field_widget[name=health_suggestion_ids]:not(:has(.o_data_row:contains('Gasket kit'))) .o_data_row:contains('Pump')",
         },
+        ...dismissSuggestion("Sensor", "refused", "The customer does not want sensors"),
         {
-            content: "The customer does not want sensors",
-            trigger: ".o_field_widget[name=health_suggestion_ids] .o_data_row:contains('Sensor') button[name=action_dismiss]",
-            run: "click",
-        },
-        {
-            trigger: ".modal .o_field_widget[name=reason] input[data-value=refused]",
-            run: "click",
-        },
-        {
-            trigger: ".modal button[name=action_apply]",
-            run: "click",
-        },
-        {
-            trigger: "body:not(:has(.modal)) .o_field_widget[name=health_suggestion_ids]:not(:has(.o_data_row:contains('Sensor'))) .o_data_row:contains('Pump')",
+            trigger: ".o_field_widget[name=health_suggestion_ids]:not(:has(.o_data_row:contains('Sensor'))) .o_data_row:contains('Pump')",
         },
         ...openHealthMenu("suggestions", "The suggestions of all my accounts"),
         {
