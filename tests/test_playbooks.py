@@ -69,6 +69,23 @@ class PlaybookCase(HealthCase):
         order.date_order = cls._days_ago(days_ago)
         return order
 
+    @classmethod
+    def run_playbooks(cls, days_later=0):
+        today = cls.today + timedelta(days=days_later)
+        cls.env[SUGGESTION].sudo()._refresh(cls.company, today)
+        return cls.env["relationship.playbook"].sudo()._run_company(cls.company, today)
+
+    @classmethod
+    def barnacle_returns(cls):
+        """The first run records the accounts already there (the first
+        barnacle among them); it leaves, comes back a day later and gets the
+        barnacle playbook's cross-sell opportunity."""
+        cls.run_playbooks()
+        cls.first.sudo().health_quadrant = "stranger"
+        cls.run_playbooks(1)
+        cls.first.sudo().health_quadrant = "barnacle"
+        cls.run_playbooks(2)
+
     def refresh(self):
         self.env[SUGGESTION].sudo()._refresh(self.company, self.today)
 
@@ -114,6 +131,8 @@ class TestSuggestions(PlaybookCase):
         upsell = self.suggestions(self.accounts[1], kind="upsell")
         self.assertEqual(upsell.categ_id, self.gasket.categ_id)
         self.assertGreater(upsell.expected_revenue, 0)
+        # Named by its category (in the dismissal dialog, for one).
+        self.assertEqual(upsell.display_name, self.gasket.categ_id.display_name)
 
     def test_dismissed_suggestions_stay_away_and_are_counted(self):
         self.refresh()
@@ -175,13 +194,6 @@ class TestPlaybooks(PlaybookCase):
         cls.barnacle_playbook = cls.env.ref("relationship_health.playbook_barnacle")
         cls.friend_playbook = cls.env.ref("relationship_health.playbook_true_friend")
 
-    def run_playbooks(self, days_later=0):
-        today = self.today + timedelta(days=days_later)
-        self.env[SUGGESTION].sudo()._refresh(self.company, today)
-        return (
-            self.env["relationship.playbook"].sudo()._run_company(self.company, today)
-        )
-
     def runs(self, account):
         return self.env["relationship.playbook.run"].search(
             [("partner_id", "=", account.id)], order="id"
@@ -204,11 +216,7 @@ class TestPlaybooks(PlaybookCase):
         self.assertEqual(len(self.runs(self.first)), 2)
 
     def test_a_barnacle_gets_its_cross_sell_opportunity_with_suggestions(self):
-        self.run_playbooks()
-        self.first.sudo().health_quadrant = "stranger"
-        self.run_playbooks(1)
-        self.first.sudo().health_quadrant = "barnacle"
-        self.run_playbooks(2)
+        self.barnacle_returns()
         run = self.runs(self.first)[-1]
         self.assertEqual(run.playbook_id, self.barnacle_playbook)
         lead = run.lead_id

@@ -1,13 +1,14 @@
-"""The views in a real browser: a sales rep's day and a sales manager's, and
-a service incident from its declaration to the status page, as Odoo tours in
-headless Chromium, each run as a plain user of its group (the status page as
-an anonymous visitor).
+"""The views in a real browser: a sales rep's day and a sales manager's, a
+service incident from its declaration to the status page, and a barnacle's
+cross-sell opportunity, as Odoo tours in headless Chromium, each run as a
+plain user of its group (the status page as an anonymous visitor).
 
 The tours are in relationship_health/static/tests/tours/. With the
 environment variable RH_SCREENSHOTS set to a folder, the tours also save
 screenshots of the pipeline, the Relationship Health tab, the accounts by
-band, the graph and the pivot, the incident form and the status page there
-(screenshot_<name>.png, the names listed in SCREENSHOTS).
+band, the graph and the pivot, the incident form, the status page, the
+opportunity's suggestions, the suggestions by product and the barnacle
+playbook there (screenshot_<name>.png, the names listed in SCREENSHOTS).
 """
 
 import base64
@@ -22,6 +23,7 @@ from odoo.tests import HttpCase, new_test_user
 from odoo.tests.common import ChromeBrowser, _find_executable
 
 from health_common import CHOSEN_INSTANT, HealthCase
+from test_playbooks import PlaybookCase
 
 SCREENSHOT_SIGNAL = "rh-screenshot:"
 SCREENSHOTS = {
@@ -37,6 +39,11 @@ SCREENSHOTS = {
     "relationship_health_incident_declare": ("incident_updates", "incident_accounts"),
     "relationship_health_incident_rep": ("partner_incident",),
     "relationship_health_status_page": ("status_page",),
+    "relationship_health_crosssell_rep": ("opportunity_suggestions",),
+    "relationship_health_crosssell_manager": (
+        "suggestions_by_product",
+        "playbook_barnacle",
+    ),
 }
 
 
@@ -408,6 +415,63 @@ class TestUiIncidentTours(UiTourCase):
 
     def test_anyone_reads_the_status_page(self):
         self.run_tour("relationship_health_status_page", login=None, url="/status")
+
+
+class TestUiPlaybookTours(UiTourCase, PlaybookCase):
+    """A barnacle's cross-sell opportunity: the rep dismisses a suggestion;
+    the manager reviews the suggestions by product and the playbook."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.salesman.tour_enabled = False  # the accounts' salesperson
+        for account, name in zip(
+            cls.accounts,
+            (
+                "Riverside Plumbing",
+                "Copper Line Fittings",
+                "Delta Pipeworks",
+                "Keystone Valves",
+            ),
+        ):
+            account.name = name
+        # Scored (the Relationship Health tab shows), and barnacles still.
+        cls.accounts.sudo().write({"health_band": "healthy", "health_score": 82.0})
+        # Two of the three others buy pumps, one sensors.
+        for buyer, product in zip(cls.buyers[1:], (cls.pump, cls.pump, cls.sensor)):
+            cls.sell(buyer, product, 1, 900.0)
+        cls.barnacle_returns()
+
+    def test_rep_dismisses_a_suggestion(self):
+        gasket, pump, sensor = (
+            self.suggestions(self.first, product_id=product.id)
+            for product in (self.gasket, self.pump, self.sensor)
+        )
+        self.assertEqual(len(gasket | pump | sensor), 3)
+        self.assertEqual(gasket | pump | sensor, self.runs_lead().health_suggestion_ids)
+        self.run_tour("relationship_health_crosssell_rep", login="rh_salesman")
+
+        (gasket | pump | sensor).invalidate_recordset()
+        self.assertEqual(
+            (gasket.state, gasket.dismiss_reason, gasket.dismissed_by),
+            ("dismissed", "already_offered", self.salesman),
+        )
+        self.assertEqual(
+            (sensor.state, sensor.dismiss_reason, sensor.dismissed_by),
+            ("dismissed", "refused", self.salesman),
+        )
+        self.assertEqual(pump.state, "active")
+
+    def test_manager_reviews_suggestions_and_playbooks(self):
+        self.run_tour("relationship_health_crosssell_manager", login="rh_boss")
+
+    def runs_lead(self):
+        """The opportunity the barnacle playbook opened for the first account."""
+        return (
+            self.env["relationship.playbook.run"]
+            .search([("partner_id", "=", self.first.id)], order="id desc", limit=1)
+            .lead_id
+        )
 
 
 def test_browser_tours_run(request):

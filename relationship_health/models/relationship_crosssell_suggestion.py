@@ -68,6 +68,13 @@ class RelationshipCrosssellSuggestion(models.Model):
     dismissed_on = fields.Date(readonly=True)
     dismissed_by = fields.Many2one("res.users", readonly=True)
 
+    @api.depends("product_id", "categ_id")
+    def _compute_display_name(self):
+        # An up-sell suggestion names a category, not a product.
+        for suggestion in self:
+            item = suggestion.product_id or suggestion.categ_id
+            suggestion.display_name = item.display_name
+
     @api.depends("kind", "share", "peers", "base_share", "expected_revenue")
     @api.depends_context("lang")
     def _compute_explanation(self):

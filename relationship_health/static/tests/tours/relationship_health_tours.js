@@ -5,6 +5,7 @@ import { formatDate } from "@web/core/l10n/dates";
 import {
     closeSearchPanel,
     openAccountsWorkspace,
+    openCustomer,
     openHealthMenu,
     openSearchPanel,
     screenshot,
@@ -37,19 +38,7 @@ registry.category("web_tour.tours").add("relationship_health_rep_day", {
             content: "The opportunity shows the customer's health",
             trigger: ".o_form_view .o_field_widget[name=partner_health_band]:contains('At Risk')",
         },
-        {
-            content: "Focus the customer field to show its link",
-            trigger: ".o_field_widget[name=partner_id] input",
-            run: "click",
-        },
-        {
-            content: "Open the customer",
-            trigger: ".o_field_widget[name=partner_id] .o_external_button",
-            run: "click",
-        },
-        {
-            trigger: ".o_form_view .o_breadcrumb:contains('Northwind Traders')",
-        },
+        ...openCustomer("Northwind Traders"),
         {
             content: "Open the Relationship Health tab",
             trigger: ".o_notebook .nav-link[name=relationship_health]",

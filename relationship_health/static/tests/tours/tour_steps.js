@@ -79,3 +79,24 @@ export function openAccountsWorkspace() {
         },
     ];
 }
+
+/**
+ * From an opportunity's form, open its customer's form.
+ */
+export function openCustomer(name) {
+    return [
+        {
+            content: "Focus the customer field to show its link",
+            trigger: ".o_field_widget[name=partner_id] input",
+            run: "click",
+        },
+        {
+            content: "Open the customer",
+            trigger: ".o_field_widget[name=partner_id] .o_external_button",
+            run: "click",
+        },
+        {
+            trigger: `.o_form_view .o_breadcrumb:contains('${name}')`,
+        },
+    ];
+}
