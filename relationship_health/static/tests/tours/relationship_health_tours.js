@@ -9,6 +9,7 @@ import {
     openHealthMenu,
     openSearchPanel,
     screenshot,
+    openTab,
 } from "@relationship_health/../tests/tours/tour_steps";
 
 const { DateTime } = luxon;
@@ -39,11 +40,7 @@ registry.category("web_tour.tours").add("relationship_health_rep_day", {
             trigger: ".o_form_view .o_field_widget[name=partner_health_band]:contains('At Risk')",
         },
         ...openCustomer("Northwind Traders"),
-        {
-            content: "Open the Relationship Health tab",
-            trigger: ".o_notebook .nav-link[name=relationship_health]",
-            run: "click",
-        },
+        ...openTab("relationship_health", "Open the Relationship Health tab"),
         {
             content: "Read why the score is low",
             trigger: ".o_field_widget[name=health_reasons]:contains('No order for 66 days; this customer usually orders every 30 days.')",
@@ -135,10 +132,7 @@ registry.category("web_tour.tours").add("relationship_health_rep_day", {
         {
             trigger: ".o_form_view .o_breadcrumb:contains('Northwind Traders')",
         },
-        {
-            trigger: ".o_notebook .nav-link[name=relationship_health]",
-            run: "click",
-        },
+        ...openTab("relationship_health"),
         {
             content: "One of its two commitments was kept",
             trigger: ".o_field_widget[name=sla_adherence_365]:contains('50')",
@@ -298,11 +292,7 @@ registry.category("web_tour.tours").add("relationship_health_manager_day", {
         {
             trigger: ".o_form_view .o_breadcrumb:contains('Cedar Logistics')",
         },
-        {
-            content: "Open the Relationship Health tab",
-            trigger: ".o_notebook .nav-link[name=relationship_health]",
-            run: "click",
-        },
+        ...openTab("relationship_health", "Open the Relationship Health tab"),
         {
             trigger: ".o_field_widget[name=health_reasons]:contains('No order for')",
         },

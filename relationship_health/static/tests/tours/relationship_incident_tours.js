@@ -5,6 +5,7 @@ import {
     openAccountsWorkspace,
     openHealthMenu,
     screenshot,
+    openTab,
 } from "@relationship_health/../tests/tours/tour_steps";
 
 /**
@@ -59,11 +60,7 @@ registry.category("web_tour.tours").add("relationship_health_incident_declare", 
             content: "Not the accounts without the tag",
             trigger: ".o_field_widget[name=partner_ids]:not(:has(.o_data_row:contains('Coastal Realty')))",
         },
-        {
-            content: "Write what the customers are told first",
-            trigger: ".o_notebook .nav-link[name=messages]",
-            run: "click",
-        },
+        ...openTab("messages", "Write what the customers are told first"),
         {
             trigger: ".o_field_widget[name=description] textarea",
             run: "edit Payments in our web shop fail at checkout: your orders are kept, but cannot be paid for now.",
@@ -108,10 +105,7 @@ registry.category("web_tour.tours").add("relationship_health_incident_declare", 
             trigger: "button[name=action_view_notices]:contains('6')",
         },
         screenshot("incident_updates", ".o_field_widget[name=update_ids] .o_data_row:contains('Declared')"),
-        {
-            trigger: ".o_notebook .nav-link[name=accounts]",
-            run: "click",
-        },
+        ...openTab("accounts"),
         screenshot("incident_accounts", ".o_field_widget[name=partner_ids] .o_data_row:contains('Atlas Print Works')"),
     ],
 });
@@ -147,11 +141,7 @@ registry.category("web_tour.tours").add("relationship_health_incident_rep", {
         {
             trigger: ".o_form_view .o_breadcrumb:contains('Atlas Print Works')",
         },
-        {
-            content: "Open the Relationship Health tab",
-            trigger: ".o_notebook .nav-link[name=relationship_health]",
-            run: "click",
-        },
+        ...openTab("relationship_health", "Open the Relationship Health tab"),
         {
             content: "The open incident affecting the account",
             trigger: ".o_field_widget[name=health_incident_ids] .o_data_row:contains('Hosted e-mail unavailable')",

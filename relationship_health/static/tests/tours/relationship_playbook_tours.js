@@ -7,6 +7,7 @@ import {
     openHealthMenu,
     openSearchPanel,
     screenshot,
+    openTab,
 } from "@relationship_health/../tests/tours/tour_steps";
 
 /**
@@ -49,11 +50,7 @@ registry.category("web_tour.tours").add("relationship_health_crosssell_rep", {
             trigger: ".o_kanban_record:contains('Cross-sell to a barnacle: Riverside Plumbing')",
             run: "click",
         },
-        {
-            content: "Open the suggestions",
-            trigger: ".o_form_view .o_notebook .nav-link[name=health_suggestions]",
-            run: "click",
-        },
+        ...openTab("health_suggestions", "Open the suggestions"),
         {
             content: "Each suggestion says why: what similar accounts buy",
             trigger: ".o_field_widget[name=health_suggestion_ids] .o_data_row:contains('Gasket kit'):contains('Bought by 100% of 3 similar accounts')",
@@ -67,10 +64,7 @@ registry.category("web_tour.tours").add("relationship_health_crosssell_rep", {
             trigger: ".o_field_widget[name=health_suggestion_ids]:not(:has(.o_data_row:contains('Gasket kit'))) .o_data_row:contains('Pump')",
         },
         ...openCustomer("Riverside Plumbing"),
-        {
-            trigger: ".o_notebook .nav-link[name=relationship_health]",
-            run: "click",
-        },
+        ...openTab("relationship_health"),
         {
             content: "The account shows the same suggestions",
             trigger: ".o_field_widget[name=health_suggestion_ids]:not(:has(.o_data_row:contains('Gasket kit'))) .o_data_row:contains('Pump')",

@@ -100,3 +100,34 @@ export function openCustomer(name) {
         },
     ];
 }
+
+/**
+ * Steps that open the notebook page ``name`` of the form and wait until it
+ * shows. The click is repeated (a few times at most) while the page is not
+ * active: a click that lands while the form is still rendering is lost.
+ */
+export function openTab(name, content = "Open the tab") {
+    const selector = `.o_form_view .o_notebook .nav-link[name=${name}]`;
+    return [
+        {
+            content,
+            trigger: selector,
+            run: async () => {
+                for (let attempt = 0; attempt < 20; attempt++) {
+                    const tab = document.querySelector(selector);
+                    if (tab && tab.classList.contains("active")) {
+                        return;
+                    }
+                    if (tab) {
+                        tab.click();
+                    }
+                    await new Promise((resolve) => setTimeout(resolve, 250));
+                }
+            },
+        },
+        {
+            content: `${content}: it shows`,
+            trigger: `${selector}.active`,
+        },
+    ];
+}
