@@ -1,4 +1,7 @@
+import functools
 from datetime import timedelta
+
+import pandas as pd
 
 from markupsafe import Markup
 
@@ -6,13 +9,21 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL, format_amount
 
-from ..scoring.crosssell import cross_sell, up_sell
+from ..scoring.crosssell import (
+    BOOK,
+    cross_sell_batch,
+    group_sizes,
+    peer_groups,
+    up_sell_batch,
+)
 from ..scoring.vocabulary import QUADRANT_LABELS, QUADRANTS, selection
 from .health_clock import health_today
 from .partner_health_fields import account_field
 
 #: How far back purchases count (days): 24 months.
 LOOKBACK_DAYS = 730
+#: Accounts whose suggestions are computed and written together.
+BATCH = 5000
 
 DISMISS_REASONS = [
     ("not_relevant", "Not relevant"),
@@ -132,61 +143,21 @@ class RelationshipCrosssellSuggestion(models.Model):
 
     def _refresh(self, company, today):
         """Replace the company's live suggestions with tonight's: one read of
-        the accounts, one of their purchases, the core, one insert."""
+        the accounts, the book's figures once (in SQL), then per batch of
+        :data:`BATCH` accounts their purchases, the core and one insert."""
         accounts = self._read_accounts(company)
         if not accounts:
             return 0
-        account_ids = [row[0] for row in accounts]
+        min_peers = company.health_crosssell_min_peers
+        groups = peer_groups([row[:3] for row in accounts], min_peers)
+        sizes = group_sizes(groups)
         by_category = company.health_crosssell_by == "category"
-        products = self._read_purchases(company, account_ids, today, by_category=False)
-        categories = self._read_purchases(company, account_ids, today, by_category=True)
+        purchases = functools.partial(self._purchases, company, today)
+        self._tag_accounts(groups)
+        cross_stats = self._book_stats(purchases(by_category, SQL("TRUE")), False)
+        up_stats = self._book_stats(purchases(True, SQL("TRUE")), True)
+        eligible = self._eligible(company, by_category)
         excluded = self._read_dismissed(company, today)
-        suggested = cross_sell(
-            [row[:3] for row in accounts],
-            categories if by_category else products,
-            self._eligible(company, by_category),
-            company.health_crosssell_min_peers,
-            excluded=excluded,
-        )
-        gaps = up_sell(
-            [row[:3] for row in accounts],
-            categories,
-            company.health_crosssell_min_peers,
-        )
-        gaps = gaps.groupby("account_id").head(1)
-        owners = {row[0]: row[3] for row in accounts}
-        quadrants = {row[0]: row[1] for row in accounts}
-        item = "categ_id" if by_category else "product_id"
-        rows = [
-            {
-                "partner_id": int(r.account_id),
-                "company_id": company.id,
-                "user_id": owners.get(r.account_id),
-                "quadrant": quadrants.get(r.account_id),
-                "kind": "crosssell",
-                item: int(r.item_id),
-                "rank": int(r.rank),
-                "share": 100.0 * r.share,
-                "base_share": 100.0 * r.base_share,
-                "peers": int(r.peers),
-                "lift": float(r.lift),
-                "expected_revenue": float(r.expected),
-            }
-            for r in suggested.itertuples(index=False)
-        ] + [
-            {
-                "partner_id": int(r.account_id),
-                "company_id": company.id,
-                "user_id": owners.get(r.account_id),
-                "quadrant": quadrants.get(r.account_id),
-                "kind": "upsell",
-                "categ_id": int(r.item_id),
-                "rank": 1,
-                "peers": int(r.peers),
-                "expected_revenue": float(r.gap),
-            }
-            for r in gaps.itertuples(index=False)
-        ]
         self.env.cr.execute(
             SQL(
                 "DELETE FROM relationship_crosssell_suggestion"
@@ -194,12 +165,35 @@ class RelationshipCrosssellSuggestion(models.Model):
                 company.id,
             )
         )
+        written = 0
+        for start in range(0, len(accounts), BATCH):
+            batch = accounts[start : start + BATCH]
+            ids = [row[0] for row in batch]
+            members = {account: groups[account] for account in ids}
+            among = SQL("p.commercial_partner_id = ANY(%s)", ids)
+            categories = self._read_purchases(purchases(True, among))
+            items = (
+                categories
+                if by_category
+                else self._read_purchases(purchases(False, among))
+            )
+            suggested = cross_sell_batch(
+                members, items, cross_stats, sizes, eligible, excluded=excluded
+            )
+            gaps = up_sell_batch(members, categories, up_stats)
+            written += self._insert(
+                company,
+                batch,
+                by_category,
+                suggested,
+                gaps.groupby("account_id").head(1),
+            )
+        self.env.cr.execute(SQL("DROP TABLE health_crosssell_peer"))
         self.invalidate_model()
-        created = self.create(rows)
         # The suggestions shown on accounts and opportunities are tonight's.
         for model in ("res.partner", "crm.lead"):
             self.env[model].invalidate_model(["health_suggestion_ids"])
-        return len(created)
+        return written
 
     def _read_accounts(self, company):
         """Rows (account, quadrant, industry, salesperson) of the company's
@@ -213,38 +207,171 @@ class RelationshipCrosssellSuggestion(models.Model):
                  WHERE health_quadrant IS NOT NULL
                    AND id = commercial_partner_id
                    AND (company_id IS NULL OR company_id = %(company)s)
+                 ORDER BY id
                 """,
                 company=company.id,
             )
         )
         return self.env.cr.fetchall()
 
-    def _read_purchases(self, company, account_ids, today, by_category):
-        """Rows (account, product or category, yearly spend) of the confirmed
-        orders of the last 24 months."""
-        item = SQL("t.categ_id") if by_category else SQL("l.product_id")
+    def _tag_accounts(self, groups):
+        """The accounts' peer groups in a temporary table, for the book's
+        figures."""
         self.env.cr.execute(
             SQL(
                 """
-                SELECT p.commercial_partner_id, %(item)s, SUM(l.price_subtotal) / 2.0
-                  FROM sale_order_line l
-                  JOIN sale_order o ON o.id = l.order_id
-                  JOIN res_partner p ON p.id = o.partner_id
-                  JOIN product_product pp ON pp.id = l.product_id
-                  JOIN product_template t ON t.id = pp.product_tmpl_id
-                 WHERE o.state = 'sale'
-                   AND o.company_id = %(company)s
-                   AND o.date_order >= %(since)s
-                   AND p.commercial_partner_id = ANY(%(ids)s)
-                 GROUP BY 1, 2
+                CREATE TEMPORARY TABLE health_crosssell_peer ON COMMIT DROP AS
+                SELECT * FROM unnest(%s::int4[], %s::varchar[]) AS t(account_id, grp)
                 """,
-                item=item,
-                company=company.id,
-                since=today - timedelta(days=LOOKBACK_DAYS),
-                ids=account_ids,
+                list(groups),
+                list(groups.values()),
             )
         )
+        self.env.cr.execute(
+            SQL("ALTER TABLE health_crosssell_peer ADD PRIMARY KEY (account_id)")
+        )
+
+    def _purchases(self, company, today, by_category, among):
+        """The query of the rows (account, product or category, yearly spend)
+        of the confirmed orders of the last 24 months, of the tagged
+        accounts ``among`` (a condition; spend above zero)."""
+        item = SQL("t.categ_id") if by_category else SQL("l.product_id")
+        return SQL(
+            """
+            SELECT p.commercial_partner_id AS account_id, %(item)s AS item_id,
+                   (SUM(l.price_subtotal) / 2.0)::float8 AS spend
+              FROM sale_order_line l
+              JOIN sale_order o ON o.id = l.order_id
+              JOIN res_partner p ON p.id = o.partner_id
+              JOIN product_product pp ON pp.id = l.product_id
+              JOIN product_template t ON t.id = pp.product_tmpl_id
+             WHERE o.state = 'sale'
+               AND o.company_id = %(company)s
+               AND o.date_order >= %(since)s
+               AND p.commercial_partner_id IN (SELECT account_id FROM health_crosssell_peer)
+               AND %(among)s
+             GROUP BY 1, 2
+            HAVING SUM(l.price_subtotal) > 0
+            """,
+            item=item,
+            company=company.id,
+            since=today - timedelta(days=LOOKBACK_DAYS),
+            among=among,
+        )
+
+    def _read_purchases(self, query):
+        """Rows of ``query`` (:meth:`_purchases`)."""
+        self.env.cr.execute(query)
         return self.env.cr.fetchall()
+
+    def _book_stats(self, query, up_sell):
+        """The book's figures (the core's ``cross_sell_stats`` or
+        ``up_sell_stats``) of the purchases of ``query``, in one query."""
+        if up_sell:
+            figures = SQL(
+                """
+                SELECT g.grp, b.item_id,
+                       percentile_cont(0.5) WITHIN GROUP (ORDER BY b.spend), count(*)
+                  FROM bought b JOIN health_crosssell_peer g USING (account_id)
+                 GROUP BY 1, 2
+                """
+            )
+            columns = ["group", "item_id", "median", "peers"]
+        else:
+            figures = SQL(
+                """
+                SELECT g.grp, b.item_id, count(*),
+                       percentile_cont(0.5) WITHIN GROUP (ORDER BY b.spend)
+                  FROM bought b JOIN health_crosssell_peer g USING (account_id)
+                 WHERE g.grp <> %(book)s
+                 GROUP BY 1, 2
+                 UNION ALL
+                SELECT %(book)s, b.item_id, count(*),
+                       percentile_cont(0.5) WITHIN GROUP (ORDER BY b.spend)
+                  FROM bought b
+                 GROUP BY 2
+                """,
+                book=BOOK,
+            )
+            columns = ["group", "item_id", "buyers", "expected"]
+        self.env.cr.execute(SQL("WITH bought AS (%s) %s", query, figures))
+        return pd.DataFrame(self.env.cr.fetchall(), columns=columns)
+
+    def _insert(self, company, batch, by_category, suggested, gaps):
+        """Insert the suggestions of a batch of accounts in one statement:
+        the cross-sells (``suggested``) and the up-sells (``gaps``)."""
+        quadrants = {row[0]: row[1] for row in batch}
+        owners = {row[0]: row[3] for row in batch}
+        cross = len(suggested)
+        accounts = suggested["account_id"].tolist() + gaps["account_id"].tolist()
+        items = suggested["item_id"].tolist() + gaps["item_id"].tolist()
+        products = [None] * len(accounts)
+        categories = list(items)
+        if not by_category:
+            products[:cross] = items[:cross]
+            categories[:cross] = [None] * cross
+        column = {
+            name: functools.partial(self._fields[name].convert_to_column, record=self)
+            for name in ("share", "base_share", "lift", "expected_revenue")
+        }
+        padding = [None] * len(gaps)
+        values = [
+            accounts,
+            [owners.get(a) for a in accounts],
+            [quadrants.get(a) for a in accounts],
+            ["crosssell"] * cross + ["upsell"] * len(gaps),
+            products,
+            categories,
+            suggested["rank"].tolist() + [1] * len(gaps),
+            [column["share"](100.0 * v) for v in suggested["share"]] + padding,
+            [column["base_share"](100.0 * v) for v in suggested["base_share"]]
+            + padding,
+            suggested["peers"].tolist() + gaps["peers"].tolist(),
+            [column["lift"](v) for v in suggested["lift"]] + padding,
+            [column["expected_revenue"](v) for v in suggested["expected"]]
+            + [column["expected_revenue"](v) for v in gaps["gap"]],
+        ]
+        self.env.cr.execute(
+            SQL(
+                """
+                INSERT INTO relationship_crosssell_suggestion (
+                    partner_id, user_id, quadrant, kind, product_id, categ_id, rank,
+                    share, base_share, peers, lift, expected_revenue,
+                    company_id, state, create_uid, write_uid, create_date, write_date)
+                SELECT v.*, %(company)s, 'active', %(uid)s, %(uid)s,
+                       %(now)s, %(now)s
+                  FROM unnest(%(accounts)s::int4[], %(users)s::int4[],
+                              %(quadrants)s::varchar[], %(kinds)s::varchar[],
+                              %(products)s::int4[], %(categories)s::int4[],
+                              %(ranks)s::int4[], %(shares)s::numeric[],
+                              %(bases)s::numeric[], %(peers)s::int4[],
+                              %(lifts)s::numeric[], %(revenues)s::numeric[]) AS v
+                """,
+                company=company.id,
+                uid=self.env.uid,
+                now=fields.Datetime.now(),
+                **dict(
+                    zip(
+                        (
+                            "accounts",
+                            "users",
+                            "quadrants",
+                            "kinds",
+                            "products",
+                            "categories",
+                            "ranks",
+                            "shares",
+                            "bases",
+                            "peers",
+                            "lifts",
+                            "revenues",
+                        ),
+                        values,
+                    )
+                ),
+            )
+        )
+        return self.env.cr.rowcount
 
     def _eligible(self, company, by_category):
         """The products (or their categories) that may be suggested: active,
