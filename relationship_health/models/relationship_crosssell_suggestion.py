@@ -144,7 +144,8 @@ class RelationshipCrosssellSuggestion(models.Model):
     def _refresh(self, company, today):
         """Replace the company's live suggestions with tonight's: one read of
         the accounts, the book's figures once (in SQL), then per batch of
-        :data:`BATCH` accounts their purchases, the core and one insert."""
+        :data:`BATCH` accounts one read of their purchases, the core and one
+        insert."""
         accounts = self._read_accounts(company)
         if not accounts:
             return 0
@@ -154,8 +155,7 @@ class RelationshipCrosssellSuggestion(models.Model):
         by_category = company.health_crosssell_by == "category"
         purchases = functools.partial(self._purchases, company, today)
         self._tag_accounts(groups)
-        cross_stats = self._book_stats(purchases(by_category, SQL("TRUE")), False)
-        up_stats = self._book_stats(purchases(True, SQL("TRUE")), True)
+        cross_stats, up_stats = self._book_stats(purchases(SQL("TRUE")), by_category)
         eligible = self._eligible(company, by_category)
         excluded = self._read_dismissed(company, today)
         self.env.cr.execute(
@@ -170,15 +170,17 @@ class RelationshipCrosssellSuggestion(models.Model):
             batch = accounts[start : start + BATCH]
             ids = [row[0] for row in batch]
             members = {account: groups[account] for account in ids}
-            among = SQL("p.commercial_partner_id = ANY(%s)", ids)
-            categories = self._read_purchases(purchases(True, among))
-            items = (
-                categories
-                if by_category
-                else self._read_purchases(purchases(False, among))
+            self.env.cr.execute(
+                purchases(SQL("p.commercial_partner_id = ANY(%s)", ids))
             )
+            products, categories = self._levels(self.env.cr.fetchall())
             suggested = cross_sell_batch(
-                members, items, cross_stats, sizes, eligible, excluded=excluded
+                members,
+                categories if by_category else products,
+                cross_stats,
+                sizes,
+                eligible,
+                excluded=excluded,
             )
             gaps = up_sell_batch(members, categories, up_stats)
             written += self._insert(
@@ -231,14 +233,15 @@ class RelationshipCrosssellSuggestion(models.Model):
             SQL("ALTER TABLE health_crosssell_peer ADD PRIMARY KEY (account_id)")
         )
 
-    def _purchases(self, company, today, by_category, among):
-        """The query of the rows (account, product or category, yearly spend)
-        of the confirmed orders of the last 24 months, of the tagged
-        accounts ``among`` (a condition; spend above zero)."""
-        item = SQL("t.categ_id") if by_category else SQL("l.product_id")
+    def _purchases(self, company, today, among):
+        """The query of the yearly spend of the tagged accounts ``among`` (a
+        condition) in the confirmed orders of the last 24 months: rows
+        (account, product, category, spend) per account and product (no
+        category) and per account and category (no product), spend above
+        zero."""
         return SQL(
             """
-            SELECT p.commercial_partner_id AS account_id, %(item)s AS item_id,
+            SELECT p.commercial_partner_id AS account_id, l.product_id, t.categ_id,
                    (SUM(l.price_subtotal) / 2.0)::float8 AS spend
               FROM sale_order_line l
               JOIN sale_order o ON o.id = l.order_id
@@ -250,52 +253,76 @@ class RelationshipCrosssellSuggestion(models.Model):
                AND o.date_order >= %(since)s
                AND p.commercial_partner_id IN (SELECT account_id FROM health_crosssell_peer)
                AND %(among)s
-             GROUP BY 1, 2
+             GROUP BY GROUPING SETS ((p.commercial_partner_id, l.product_id),
+                                     (p.commercial_partner_id, t.categ_id))
             HAVING SUM(l.price_subtotal) > 0
             """,
-            item=item,
             company=company.id,
             since=today - timedelta(days=LOOKBACK_DAYS),
             among=among,
         )
 
-    def _read_purchases(self, query):
-        """Rows of ``query`` (:meth:`_purchases`)."""
-        self.env.cr.execute(query)
-        return self.env.cr.fetchall()
+    @staticmethod
+    def _levels(rows):
+        """The rows of :meth:`_purchases` as the core's purchases (account,
+        item, spend): per product, and per category."""
+        frame = pd.DataFrame(
+            rows, columns=["account_id", "product_id", "categ_id", "spend"]
+        )
+        products = frame["product_id"].notna()
+        return tuple(
+            frame.loc[mask, ["account_id", item, "spend"]]
+            .astype({item: "int64"})
+            .rename(columns={item: "item_id"})
+            for mask, item in ((products, "product_id"), (~products, "categ_id"))
+        )
 
-    def _book_stats(self, query, up_sell):
-        """The book's figures (the core's ``cross_sell_stats`` or
-        ``up_sell_stats``) of the purchases of ``query``, in one query."""
-        if up_sell:
-            figures = SQL(
+    def _book_stats(self, query, by_category):
+        """The book's figures of the purchases of ``query`` in one query: the
+        core's ``cross_sell_stats`` (of the categories ``by_category``, else
+        of the products) and ``up_sell_stats`` (of the categories)."""
+        self.env.cr.execute(
+            SQL(
                 """
-                SELECT g.grp, b.item_id,
-                       percentile_cont(0.5) WITHIN GROUP (ORDER BY b.spend), count(*)
-                  FROM bought b JOIN health_crosssell_peer g USING (account_id)
-                 GROUP BY 1, 2
-                """
-            )
-            columns = ["group", "item_id", "median", "peers"]
-        else:
-            figures = SQL(
-                """
-                SELECT g.grp, b.item_id, count(*),
-                       percentile_cont(0.5) WITHIN GROUP (ORDER BY b.spend)
-                  FROM bought b JOIN health_crosssell_peer g USING (account_id)
-                 WHERE g.grp <> %(book)s
-                 GROUP BY 1, 2
+                WITH bought AS (%(query)s),
+                tagged AS (
+                    SELECT g.grp, COALESCE(b.product_id, b.categ_id) AS item_id,
+                           b.product_id IS NULL AS by_category, b.spend
+                      FROM bought b JOIN health_crosssell_peer g USING (account_id))
+                SELECT 'cross', grp, item_id, count(*),
+                       percentile_cont(0.5) WITHIN GROUP (ORDER BY spend)
+                  FROM tagged WHERE by_category = %(by_category)s AND grp <> %(book)s
+                 GROUP BY 2, 3
                  UNION ALL
-                SELECT %(book)s, b.item_id, count(*),
-                       percentile_cont(0.5) WITHIN GROUP (ORDER BY b.spend)
-                  FROM bought b
-                 GROUP BY 2
+                SELECT 'cross', %(book)s, item_id, count(*),
+                       percentile_cont(0.5) WITHIN GROUP (ORDER BY spend)
+                  FROM tagged WHERE by_category = %(by_category)s
+                 GROUP BY 3
+                 UNION ALL
+                SELECT 'up', grp, item_id, count(*),
+                       percentile_cont(0.5) WITHIN GROUP (ORDER BY spend)
+                  FROM tagged WHERE by_category
+                 GROUP BY 2, 3
                 """,
+                query=query,
+                by_category=by_category,
                 book=BOOK,
             )
-            columns = ["group", "item_id", "buyers", "expected"]
-        self.env.cr.execute(SQL("WITH bought AS (%s) %s", query, figures))
-        return pd.DataFrame(self.env.cr.fetchall(), columns=columns)
+        )
+        frame = pd.DataFrame(
+            self.env.cr.fetchall(),
+            columns=["figure", "group", "item_id", "count", "median"],
+        )
+        cross = frame[frame["figure"] == "cross"]
+        up = frame[frame["figure"] == "up"]
+        return (
+            cross.rename(columns={"count": "buyers", "median": "expected"})[
+                ["group", "item_id", "buyers", "expected"]
+            ].reset_index(drop=True),
+            up.rename(columns={"count": "peers"})[
+                ["group", "item_id", "median", "peers"]
+            ].reset_index(drop=True),
+        )
 
     def _insert(self, company, batch, by_category, suggested, gaps):
         """Insert the suggestions of a batch of accounts in one statement:
