@@ -326,7 +326,8 @@ class RelationshipCrosssellSuggestion(models.Model):
 
     def _insert(self, company, batch, by_category, suggested, gaps):
         """Insert the suggestions of a batch of accounts in one statement:
-        the cross-sells (``suggested``) and the up-sells (``gaps``)."""
+        the cross-sells (``suggested``) and the up-sells (``gaps``); the
+        figures rounded to their fields' digits, as the ORM stores them."""
         quadrants = {row[0]: row[1] for row in batch}
         owners = {row[0]: row[3] for row in batch}
         cross = len(suggested)
@@ -337,65 +338,54 @@ class RelationshipCrosssellSuggestion(models.Model):
         if not by_category:
             products[:cross] = items[:cross]
             categories[:cross] = [None] * cross
-        column = {
-            name: functools.partial(self._fields[name].convert_to_column, record=self)
-            for name in ("share", "base_share", "lift", "expected_revenue")
-        }
         padding = [None] * len(gaps)
-        values = [
-            accounts,
-            [owners.get(a) for a in accounts],
-            [quadrants.get(a) for a in accounts],
-            ["crosssell"] * cross + ["upsell"] * len(gaps),
-            products,
-            categories,
-            suggested["rank"].tolist() + [1] * len(gaps),
-            [column["share"](100.0 * v) for v in suggested["share"]] + padding,
-            [column["base_share"](100.0 * v) for v in suggested["base_share"]]
-            + padding,
-            suggested["peers"].tolist() + gaps["peers"].tolist(),
-            [column["lift"](v) for v in suggested["lift"]] + padding,
-            [column["expected_revenue"](v) for v in suggested["expected"]]
-            + [column["expected_revenue"](v) for v in gaps["gap"]],
+        columns = [
+            ("partner_id", "int4", accounts),
+            ("user_id", "int4", [owners.get(a) for a in accounts]),
+            ("quadrant", "varchar", [quadrants.get(a) for a in accounts]),
+            ("kind", "varchar", ["crosssell"] * cross + ["upsell"] * len(gaps)),
+            ("product_id", "int4", products),
+            ("categ_id", "int4", categories),
+            ("rank", "int4", suggested["rank"].tolist() + [1] * len(gaps)),
+            ("share", "float8", (100.0 * suggested["share"]).tolist() + padding),
+            (
+                "base_share",
+                "float8",
+                (100.0 * suggested["base_share"]).tolist() + padding,
+            ),
+            ("peers", "int4", suggested["peers"].tolist() + gaps["peers"].tolist()),
+            ("lift", "float8", suggested["lift"].tolist() + padding),
+            (
+                "expected_revenue",
+                "float8",
+                suggested["expected"].tolist() + gaps["gap"].tolist(),
+            ),
         ]
+        values = SQL(", ").join(
+            SQL(f"%s::{kind}[]", data) for _name, kind, data in columns
+        )
+        selected = SQL(", ").join(
+            SQL("round(%s::numeric, %s)", SQL.identifier(name), digits[1])
+            if kind == "float8" and (digits := self._fields[name].get_digits(self.env))
+            else SQL.identifier(name)
+            for name, kind, _data in columns
+        )
         self.env.cr.execute(
             SQL(
                 """
                 INSERT INTO relationship_crosssell_suggestion (
-                    partner_id, user_id, quadrant, kind, product_id, categ_id, rank,
-                    share, base_share, peers, lift, expected_revenue,
-                    company_id, state, create_uid, write_uid, create_date, write_date)
-                SELECT v.*, %(company)s, 'active', %(uid)s, %(uid)s,
+                    %(names)s, company_id, state, create_uid, write_uid,
+                    create_date, write_date)
+                SELECT %(selected)s, %(company)s, 'active', %(uid)s, %(uid)s,
                        %(now)s, %(now)s
-                  FROM unnest(%(accounts)s::int4[], %(users)s::int4[],
-                              %(quadrants)s::varchar[], %(kinds)s::varchar[],
-                              %(products)s::int4[], %(categories)s::int4[],
-                              %(ranks)s::int4[], %(shares)s::numeric[],
-                              %(bases)s::numeric[], %(peers)s::int4[],
-                              %(lifts)s::numeric[], %(revenues)s::numeric[]) AS v
+                  FROM unnest(%(values)s) AS v(%(names)s)
                 """,
+                names=SQL(", ").join(SQL.identifier(name) for name, *_ in columns),
+                selected=selected,
+                values=values,
                 company=company.id,
                 uid=self.env.uid,
                 now=fields.Datetime.now(),
-                **dict(
-                    zip(
-                        (
-                            "accounts",
-                            "users",
-                            "quadrants",
-                            "kinds",
-                            "products",
-                            "categories",
-                            "ranks",
-                            "shares",
-                            "bases",
-                            "peers",
-                            "lifts",
-                            "revenues",
-                        ),
-                        values,
-                    )
-                ),
             )
         )
         return self.env.cr.rowcount
