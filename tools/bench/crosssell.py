@@ -12,7 +12,6 @@ queries, rows written and the peak memory of the process.
 """
 
 import time
-import tracemalloc
 from datetime import timedelta
 
 ACCOUNTS = 100_000
@@ -95,28 +94,26 @@ def _book(env):
 
 
 def _timed(env, run):
-    """Run ``run()`` committed: its result, seconds, queries and the peak of
-    Python memory allocated meanwhile (tracemalloc)."""
-    from tools.bench.__main__ import _query_count
+    """Run ``run()`` committed: its result, seconds, queries and the peak
+    resident memory of the process meanwhile."""
+    from tools.bench.__main__ import PeakMemory, _query_count
 
     env.invalidate_all()
     queries = _query_count()
-    tracemalloc.start()
-    started = time.perf_counter()
-    result = run()
-    env.cr.commit()
-    seconds = time.perf_counter() - started
-    peak = tracemalloc.get_traced_memory()[1]
-    tracemalloc.stop()
+    with PeakMemory() as memory:
+        started = time.perf_counter()
+        result = run()
+        env.cr.commit()
+        seconds = time.perf_counter() - started
     return result, {
         "seconds": seconds,
         "queries": _query_count() - queries,
-        "peak_mb": peak / 1024 / 1024,
+        **memory.as_dict(),
     }
 
 
 def worker_crosssell(args, extra):
-    from tools.bench.__main__ import PeakMemory, _odoo_env
+    from tools.bench.__main__ import _odoo_env
     from tools.bench.generate import generate
 
     _odoo, registry, api, uid = _odoo_env(args, extra)
@@ -138,14 +135,10 @@ def worker_crosssell(args, extra):
         cr.execute("SELECT count(*) FROM sale_order_line")
         lines = cr.fetchone()[0]
         accounts = len(env["relationship.crosssell.suggestion"]._read_accounts(company))
-        with PeakMemory() as memory:
-            written, refresh = _timed(
-                env,
-                lambda: env["relationship.crosssell.suggestion"]._refresh(
-                    company, today
-                ),
-            )
-        refresh["rss"] = memory.as_dict()
+        written, refresh = _timed(
+            env,
+            lambda: env["relationship.crosssell.suggestion"]._refresh(company, today),
+        )
         Playbook = env["relationship.playbook"]
         _baseline, first = _timed(env, lambda: Playbook._run_company(company, today))
         # The next day, one account in MOVED enters another quadrant.
@@ -197,15 +190,15 @@ def summary(r):
         f"{refresh['queries']:,} queries in {r['batches']} batches of "
         f"{r['batch_size']:,} accounts, {r['written']:,} suggestions written "
         f"({r['kinds'].get('crosssell', 0):,} cross-sell, "
-        f"{r['kinds'].get('upsell', 0):,} up-sell), peak Python allocations "
-        f"{refresh['peak_mb']:.0f} MB, RSS {refresh['rss']['rss_before_mb']:.0f} MB "
-        f"before, peak {refresh['rss']['peak_mb']:.0f} MB; playbooks, first run "
+        f"{r['kinds'].get('upsell', 0):,} up-sell), RSS "
+        f"{refresh['rss_before_mb']:.0f} MB before, peak {refresh['peak_mb']:.0f} MB "
+        f"(+{refresh['delta_mb']:.0f} MB); playbooks, first run "
         f"(every account recorded as there before): "
         f"{playbooks['first']['seconds']:.2f} s, {playbooks['first']['queries']:,} "
         f"queries; the next day, {r['moved']:,} accounts in another quadrant: "
         f"{playbooks['seconds']:.2f} s, {playbooks['queries']:,} queries, "
-        f"{r['runs']:,} runs with work, peak Python allocations "
-        f"{playbooks['peak_mb']:.0f} MB (book built in {r['built']:.0f} s)"
+        f"{r['runs']:,} runs with work, RSS peak {playbooks['peak_mb']:.0f} MB "
+        f"(+{playbooks['delta_mb']:.0f} MB) (book built in {r['built']:.0f} s)"
     )
 
 
