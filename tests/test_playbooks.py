@@ -1,10 +1,15 @@
 """Playbooks per quadrant and cross-sell suggestions, on real orders."""
 
 from datetime import timedelta
+from unittest.mock import patch
 
 from odoo import Command
 from odoo.exceptions import AccessError
 from odoo.tests import new_test_user
+
+from odoo.addons.relationship_health.models import (
+    relationship_crosssell_suggestion as suggestion_module,
+)
 
 from health_common import HealthCase
 
@@ -155,6 +160,32 @@ class TestSuggestions(PlaybookCase):
             )
         )
         self.assertEqual(counts[self.gasket], 1)
+
+    def test_queries_grow_with_batches_not_accounts(self):
+        def queries(batch):
+            self.env.flush_all()
+            self.env.invalidate_all()
+            with patch.object(suggestion_module, "BATCH", batch):
+                before = self.cr.sql_log_count
+                self.refresh()
+                return self.cr.sql_log_count - before
+
+        queries(10**6)  # the caches warm (the decimal precisions…)
+        one_batch = queries(10**6)
+        # Four more accounts who buy: the same queries in one batch.
+        for index in range(4):
+            account, buyer = self.make_account(
+                f"Limpet {index}", industry_id=self.industry.id
+            )
+            account.sudo().health_quadrant = "barnacle"
+            self.sell(buyer, self.pump, 1, 100.0)
+        self.assertEqual(queries(10**6), one_batch)
+        # Each batch adds its read of purchases and its insert.
+        book = len(self.env[SUGGESTION]._read_accounts(self.company))
+        two_batches = queries(-(-book // 2))
+        three_batches = queries(-(-book // 3))
+        self.assertEqual(two_batches - one_batch, 2)
+        self.assertEqual(three_batches - two_batches, 2)
 
     def test_salesmen_see_the_suggestions_of_their_accounts(self):
         self.refresh()

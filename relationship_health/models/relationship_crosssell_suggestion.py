@@ -1,4 +1,7 @@
+import functools
 from datetime import timedelta
+
+import pandas as pd
 
 from markupsafe import Markup
 
@@ -6,13 +9,21 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL, format_amount
 
-from ..scoring.crosssell import cross_sell, up_sell
+from ..scoring.crosssell import (
+    BOOK,
+    cross_sell_batch,
+    group_sizes,
+    peer_groups,
+    up_sell_batch,
+)
 from ..scoring.vocabulary import QUADRANT_LABELS, QUADRANTS, selection
 from .health_clock import health_today
 from .partner_health_fields import account_field
 
 #: How far back purchases count (days): 24 months.
 LOOKBACK_DAYS = 730
+#: Accounts whose suggestions are computed and written together.
+BATCH = 5000
 
 DISMISS_REASONS = [
     ("not_relevant", "Not relevant"),
@@ -139,61 +150,21 @@ class RelationshipCrosssellSuggestion(models.Model):
 
     def _refresh(self, company, today):
         """Replace the company's live suggestions with tonight's: one read of
-        the accounts, one of their purchases, the core, one insert."""
+        the accounts, the book's figures once (in SQL), then per batch of
+        :data:`BATCH` accounts one read of their purchases, the core and one
+        insert."""
         accounts = self._read_accounts(company)
         if not accounts:
             return 0
-        account_ids = [row[0] for row in accounts]
+        min_peers = company.health_crosssell_min_peers
+        groups = peer_groups([row[:3] for row in accounts], min_peers)
+        sizes = group_sizes(groups)
         by_category = company.health_crosssell_by == "category"
-        products = self._read_purchases(company, account_ids, today, by_category=False)
-        categories = self._read_purchases(company, account_ids, today, by_category=True)
+        purchases = functools.partial(self._purchases, company, today)
+        self._tag_accounts(groups)
+        cross_stats, up_stats = self._book_stats(purchases(SQL("TRUE")), by_category)
+        eligible = self._eligible(company, by_category)
         excluded = self._read_dismissed(company, today)
-        suggested = cross_sell(
-            [row[:3] for row in accounts],
-            categories if by_category else products,
-            self._eligible(company, by_category),
-            company.health_crosssell_min_peers,
-            excluded=excluded,
-        )
-        gaps = up_sell(
-            [row[:3] for row in accounts],
-            categories,
-            company.health_crosssell_min_peers,
-        )
-        gaps = gaps.groupby("account_id").head(1)
-        owners = {row[0]: row[3] for row in accounts}
-        quadrants = {row[0]: row[1] for row in accounts}
-        item = "categ_id" if by_category else "product_id"
-        rows = [
-            {
-                "partner_id": int(r.account_id),
-                "company_id": company.id,
-                "user_id": owners.get(r.account_id),
-                "quadrant": quadrants.get(r.account_id),
-                "kind": "crosssell",
-                item: int(r.item_id),
-                "rank": int(r.rank),
-                "share": 100.0 * r.share,
-                "base_share": 100.0 * r.base_share,
-                "peers": int(r.peers),
-                "lift": float(r.lift),
-                "expected_revenue": float(r.expected),
-            }
-            for r in suggested.itertuples(index=False)
-        ] + [
-            {
-                "partner_id": int(r.account_id),
-                "company_id": company.id,
-                "user_id": owners.get(r.account_id),
-                "quadrant": quadrants.get(r.account_id),
-                "kind": "upsell",
-                "categ_id": int(r.item_id),
-                "rank": 1,
-                "peers": int(r.peers),
-                "expected_revenue": float(r.gap),
-            }
-            for r in gaps.itertuples(index=False)
-        ]
         self.env.cr.execute(
             SQL(
                 "DELETE FROM relationship_crosssell_suggestion"
@@ -201,12 +172,37 @@ class RelationshipCrosssellSuggestion(models.Model):
                 company.id,
             )
         )
+        written = 0
+        for start in range(0, len(accounts), BATCH):
+            batch = accounts[start : start + BATCH]
+            ids = [row[0] for row in batch]
+            members = {account: groups[account] for account in ids}
+            self.env.cr.execute(
+                purchases(SQL("p.commercial_partner_id = ANY(%s)", ids))
+            )
+            products, categories = self._levels(self.env.cr.fetchall())
+            suggested = cross_sell_batch(
+                members,
+                categories if by_category else products,
+                cross_stats,
+                sizes,
+                eligible,
+                excluded=excluded,
+            )
+            gaps = up_sell_batch(members, categories, up_stats)
+            written += self._insert(
+                company,
+                batch,
+                by_category,
+                suggested,
+                gaps.groupby("account_id").head(1),
+            )
+        self.env.cr.execute(SQL("DROP TABLE health_crosssell_peer"))
         self.invalidate_model()
-        created = self.create(rows)
         # The suggestions shown on accounts and opportunities are tonight's.
         for model in ("res.partner", "crm.lead"):
             self.env[model].invalidate_model(["health_suggestion_ids"])
-        return len(created)
+        return written
 
     def _read_accounts(self, company):
         """Rows (account, quadrant, industry, salesperson) of the company's
@@ -220,38 +216,186 @@ class RelationshipCrosssellSuggestion(models.Model):
                  WHERE health_quadrant IS NOT NULL
                    AND id = commercial_partner_id
                    AND (company_id IS NULL OR company_id = %(company)s)
+                 ORDER BY id
                 """,
                 company=company.id,
             )
         )
         return self.env.cr.fetchall()
 
-    def _read_purchases(self, company, account_ids, today, by_category):
-        """Rows (account, product or category, yearly spend) of the confirmed
-        orders of the last 24 months."""
-        item = SQL("t.categ_id") if by_category else SQL("l.product_id")
+    def _tag_accounts(self, groups):
+        """The accounts' peer groups in a temporary table, for the book's
+        figures."""
         self.env.cr.execute(
             SQL(
                 """
-                SELECT p.commercial_partner_id, %(item)s, SUM(l.price_subtotal) / 2.0
-                  FROM sale_order_line l
-                  JOIN sale_order o ON o.id = l.order_id
-                  JOIN res_partner p ON p.id = o.partner_id
-                  JOIN product_product pp ON pp.id = l.product_id
-                  JOIN product_template t ON t.id = pp.product_tmpl_id
-                 WHERE o.state = 'sale'
-                   AND o.company_id = %(company)s
-                   AND o.date_order >= %(since)s
-                   AND p.commercial_partner_id = ANY(%(ids)s)
-                 GROUP BY 1, 2
+                CREATE TEMPORARY TABLE health_crosssell_peer ON COMMIT DROP AS
+                SELECT * FROM unnest(%s::int4[], %s::varchar[]) AS t(account_id, grp)
                 """,
-                item=item,
-                company=company.id,
-                since=today - timedelta(days=LOOKBACK_DAYS),
-                ids=account_ids,
+                list(groups),
+                list(groups.values()),
             )
         )
-        return self.env.cr.fetchall()
+        self.env.cr.execute(
+            SQL("ALTER TABLE health_crosssell_peer ADD PRIMARY KEY (account_id)")
+        )
+
+    def _purchases(self, company, today, among):
+        """The query of the yearly spend of the tagged accounts ``among`` (a
+        condition) in the confirmed orders of the last 24 months: rows
+        (account, product, category, spend) per account and product (no
+        category) and per account and category (no product), spend above
+        zero."""
+        return SQL(
+            """
+            SELECT p.commercial_partner_id AS account_id, l.product_id, t.categ_id,
+                   (SUM(l.price_subtotal) / 2.0)::float8 AS spend
+              FROM sale_order_line l
+              JOIN sale_order o ON o.id = l.order_id
+              JOIN res_partner p ON p.id = o.partner_id
+              JOIN product_product pp ON pp.id = l.product_id
+              JOIN product_template t ON t.id = pp.product_tmpl_id
+             WHERE o.state = 'sale'
+               AND o.company_id = %(company)s
+               AND o.date_order >= %(since)s
+               AND p.commercial_partner_id IN (SELECT account_id FROM health_crosssell_peer)
+               AND %(among)s
+             GROUP BY GROUPING SETS ((p.commercial_partner_id, l.product_id),
+                                     (p.commercial_partner_id, t.categ_id))
+            HAVING SUM(l.price_subtotal) > 0
+            """,
+            company=company.id,
+            since=today - timedelta(days=LOOKBACK_DAYS),
+            among=among,
+        )
+
+    @staticmethod
+    def _levels(rows):
+        """The rows of :meth:`_purchases` as the core's purchases (account,
+        item, spend): per product, and per category."""
+        frame = pd.DataFrame(
+            rows, columns=["account_id", "product_id", "categ_id", "spend"]
+        )
+        products = frame["product_id"].notna()
+        return tuple(
+            frame.loc[mask, ["account_id", item, "spend"]]
+            .astype({item: "int64"})
+            .rename(columns={item: "item_id"})
+            for mask, item in ((products, "product_id"), (~products, "categ_id"))
+        )
+
+    def _book_stats(self, query, by_category):
+        """The book's figures of the purchases of ``query`` in one query: the
+        core's ``cross_sell_stats`` (of the categories ``by_category``, else
+        of the products) and ``up_sell_stats`` (of the categories)."""
+        self.env.cr.execute(
+            SQL(
+                """
+                WITH bought AS (%(query)s),
+                tagged AS (
+                    SELECT g.grp, COALESCE(b.product_id, b.categ_id) AS item_id,
+                           b.product_id IS NULL AS by_category, b.spend
+                      FROM bought b JOIN health_crosssell_peer g USING (account_id))
+                SELECT 'cross', grp, item_id, count(*),
+                       percentile_cont(0.5) WITHIN GROUP (ORDER BY spend)
+                  FROM tagged WHERE by_category = %(by_category)s AND grp <> %(book)s
+                 GROUP BY 2, 3
+                 UNION ALL
+                SELECT 'cross', %(book)s, item_id, count(*),
+                       percentile_cont(0.5) WITHIN GROUP (ORDER BY spend)
+                  FROM tagged WHERE by_category = %(by_category)s
+                 GROUP BY 3
+                 UNION ALL
+                SELECT 'up', grp, item_id, count(*),
+                       percentile_cont(0.5) WITHIN GROUP (ORDER BY spend)
+                  FROM tagged WHERE by_category
+                 GROUP BY 2, 3
+                """,
+                query=query,
+                by_category=by_category,
+                book=BOOK,
+            )
+        )
+        frame = pd.DataFrame(
+            self.env.cr.fetchall(),
+            columns=["figure", "group", "item_id", "count", "median"],
+        )
+        cross = frame[frame["figure"] == "cross"]
+        up = frame[frame["figure"] == "up"]
+        return (
+            cross.rename(columns={"count": "buyers", "median": "expected"})[
+                ["group", "item_id", "buyers", "expected"]
+            ].reset_index(drop=True),
+            up.rename(columns={"count": "peers"})[
+                ["group", "item_id", "median", "peers"]
+            ].reset_index(drop=True),
+        )
+
+    def _insert(self, company, batch, by_category, suggested, gaps):
+        """Insert the suggestions of a batch of accounts in one statement:
+        the cross-sells (``suggested``) and the up-sells (``gaps``); the
+        figures rounded to their fields' digits, as the ORM stores them."""
+        quadrants = {row[0]: row[1] for row in batch}
+        owners = {row[0]: row[3] for row in batch}
+        cross = len(suggested)
+        accounts = suggested["account_id"].tolist() + gaps["account_id"].tolist()
+        items = suggested["item_id"].tolist() + gaps["item_id"].tolist()
+        products = [None] * len(accounts)
+        categories = list(items)
+        if not by_category:
+            products[:cross] = items[:cross]
+            categories[:cross] = [None] * cross
+        padding = [None] * len(gaps)
+        columns = [
+            ("partner_id", "int4", accounts),
+            ("user_id", "int4", [owners.get(a) for a in accounts]),
+            ("quadrant", "varchar", [quadrants.get(a) for a in accounts]),
+            ("kind", "varchar", ["crosssell"] * cross + ["upsell"] * len(gaps)),
+            ("product_id", "int4", products),
+            ("categ_id", "int4", categories),
+            ("rank", "int4", suggested["rank"].tolist() + [1] * len(gaps)),
+            ("share", "float8", (100.0 * suggested["share"]).tolist() + padding),
+            (
+                "base_share",
+                "float8",
+                (100.0 * suggested["base_share"]).tolist() + padding,
+            ),
+            ("peers", "int4", suggested["peers"].tolist() + gaps["peers"].tolist()),
+            ("lift", "float8", suggested["lift"].tolist() + padding),
+            (
+                "expected_revenue",
+                "float8",
+                suggested["expected"].tolist() + gaps["gap"].tolist(),
+            ),
+        ]
+        values = SQL(", ").join(
+            SQL(f"%s::{kind}[]", data) for _name, kind, data in columns
+        )
+        selected = SQL(", ").join(
+            SQL("round(%s::numeric, %s)", SQL.identifier(name), digits[1])
+            if kind == "float8" and (digits := self._fields[name].get_digits(self.env))
+            else SQL.identifier(name)
+            for name, kind, _data in columns
+        )
+        self.env.cr.execute(
+            SQL(
+                """
+                INSERT INTO relationship_crosssell_suggestion (
+                    %(names)s, company_id, state, create_uid, write_uid,
+                    create_date, write_date)
+                SELECT %(selected)s, %(company)s, 'active', %(uid)s, %(uid)s,
+                       %(now)s, %(now)s
+                  FROM unnest(%(values)s) AS v(%(names)s)
+                """,
+                names=SQL(", ").join(SQL.identifier(name) for name, *_ in columns),
+                selected=selected,
+                values=values,
+                company=company.id,
+                uid=self.env.uid,
+                now=fields.Datetime.now(),
+            )
+        )
+        return self.env.cr.rowcount
 
     def _eligible(self, company, by_category):
         """The products (or their categories) that may be suggested: active,

@@ -194,18 +194,26 @@ class RelationshipPlaybook(models.Model):
         playbooks.filtered(lambda p: not p.started).write({"started": True})
         return len(runs)
 
-    def _opportunity_description(self, account):
+    def _opportunity_descriptions(self, runs):
+        """``{run: (description, expected revenue)}`` of the opportunities of
+        these runs: their playbook's note and the account's live suggestions
+        of the playbook's kind (one read for all)."""
         suggestions = self.env["relationship.crosssell.suggestion"].search(
-            [
-                ("partner_id", "=", account.id),
-                ("state", "=", "active"),
-                ("kind", "=", self.opportunity_kind),
-            ]
+            [("partner_id", "in", runs.partner_id.ids), ("state", "=", "active")]
         )
-        note = Markup("<p>%s</p>") % (self.note or "")
-        return note + suggestions._as_html(), sum(
-            suggestions.mapped("expected_revenue")
-        )
+        by_account = suggestions.grouped("partner_id")
+        found = {}
+        for run in runs:
+            kind = run.playbook_id.opportunity_kind
+            chosen = by_account.get(run.partner_id, suggestions.browse()).filtered(
+                lambda s, kind=kind: s.kind == kind
+            )
+            note = Markup("<p>%s</p>") % (run.playbook_id.note or "")
+            found[run] = (
+                note + chosen._as_html(),
+                sum(chosen.mapped("expected_revenue")),
+            )
+        return found
 
     def action_view_runs(self):
         self.ensure_one()

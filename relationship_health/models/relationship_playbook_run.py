@@ -83,38 +83,53 @@ class RelationshipPlaybookRun(models.Model):
 
     def _do_work(self):
         """Create the work of these runs, in one ``create`` per kind."""
-        Activity = self.env["mail.activity"].sudo()
-        Lead = self.env["crm.lead"].sudo()
         partner_model = self.env["ir.model"]._get_id("res.partner")
+        activities, leads = [], []
+        descriptions = self.playbook_id._opportunity_descriptions(
+            self.filtered(lambda r: r.playbook_id.action == "opportunity")
+        )
         for run in self:
             account = run.partner_id
             playbook = run.playbook_id
             owner = account.user_id
             run.user_id = owner
             if playbook.action == "activity" and owner:
-                run.activity_id = Activity.create(
-                    {
-                        "res_model_id": partner_model,
-                        "res_id": account.id,
-                        "activity_type_id": playbook.activity_type_id.id,
-                        "summary": playbook.name,
-                        "note": playbook.note or False,
-                        "user_id": owner.id,
-                        "date_deadline": run.date,
-                    }
+                activities.append(
+                    (
+                        run,
+                        {
+                            "res_model_id": partner_model,
+                            "res_id": account.id,
+                            "activity_type_id": playbook.activity_type_id.id,
+                            "summary": playbook.name,
+                            "note": playbook.note or False,
+                            "user_id": owner.id,
+                            "date_deadline": run.date,
+                        },
+                    )
                 )
             elif playbook.action == "opportunity":
-                description, expected = playbook._opportunity_description(account)
-                run.lead_id = Lead.create(
-                    {
-                        "name": f"{playbook.name}: {account.name}",
-                        "type": "opportunity",
-                        "partner_id": account.id,
-                        "user_id": owner.id or False,
-                        "company_id": playbook.company_id.id,
-                        "description": description,
-                        "expected_revenue": expected,
-                    }
+                description, expected = descriptions[run]
+                leads.append(
+                    (
+                        run,
+                        {
+                            "name": f"{playbook.name}: {account.name}",
+                            "type": "opportunity",
+                            "partner_id": account.id,
+                            "user_id": owner.id or False,
+                            "company_id": playbook.company_id.id,
+                            "description": description,
+                            "expected_revenue": expected,
+                        },
+                    )
                 )
             elif playbook.action == "tier" and playbook.tier_id:
                 account.write({"visit_tier_id": playbook.tier_id.id})
+        for model, field, work in (
+            ("mail.activity", "activity_id", activities),
+            ("crm.lead", "lead_id", leads),
+        ):
+            created = self.env[model].sudo().create([values for _run, values in work])
+            for (run, _values), record in zip(work, created):
+                run[field] = record

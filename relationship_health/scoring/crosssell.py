@@ -7,6 +7,9 @@ Pure functions on pandas frames, called by ``relationship.crosssell.suggestion``
   industry), or the whole book when that group is too small.
 - :func:`cross_sell`: up to N products per account, by lift over the base rate.
 - :func:`up_sell`: the categories an account buys below its peers' median.
+
+Each is a book-wide statistics step (``*_stats``, once) and a per-account
+step (``*_batch``) that runs batch by batch of accounts against them.
 """
 
 import numpy as np
@@ -44,6 +47,47 @@ def _bought(purchases):
     return frame.groupby(["account_id", "item_id"], as_index=False)["spend"].sum()
 
 
+def _in_groups(groups, purchases):
+    bought = _bought(purchases)
+    bought["group"] = bought["account_id"].map(groups)
+    return bought[bought["group"].notna()]
+
+
+def group_sizes(groups):
+    """``{group: accounts}``; :data:`BOOK` counts every account of the book."""
+    sizes = pd.Series(list(groups.values()), dtype=object).value_counts().to_dict()
+    sizes[BOOK] = len(groups)
+    return sizes
+
+
+def cross_sell_stats(groups, purchases):
+    """Book-wide figures of the cross-sell, once for the whole book: a frame
+    (group, item_id, buyers, expected) with, per peer group and item, the
+    accounts who bought it and the median of their yearly spend. The
+    :data:`BOOK` group counts every account's purchases (its buyers over the
+    book's size is the item's base rate)."""
+    bought = _in_groups(groups, purchases)
+    in_groups = bought[bought["group"] != BOOK]
+    return (
+        pd.concat([in_groups, bought.assign(group=BOOK)])
+        .groupby(["group", "item_id"])
+        .agg(buyers=("account_id", "nunique"), expected=("spend", "median"))
+        .reset_index()
+    )
+
+
+def up_sell_stats(groups, purchases):
+    """Book-wide figures of the up-sell: a frame (group, item_id, median,
+    peers) with, per peer group and item, the median yearly spend of the
+    group's accounts who buy it and how many they are."""
+    return (
+        _in_groups(groups, purchases)
+        .groupby(["group", "item_id"])
+        .agg(median=("spend", "median"), peers=("account_id", "nunique"))
+        .reset_index()
+    )
+
+
 def cross_sell(accounts, purchases, eligible, min_peers, top=DEFAULT_TOP, excluded=()):
     """Up to ``top`` suggestions per account, as a frame (account_id,
     item_id, rank, share, peers, base_share, lift, expected) sorted by
@@ -58,41 +102,40 @@ def cross_sell(accounts, purchases, eligible, min_peers, top=DEFAULT_TOP, exclud
     yearly spend on it of the peers who bought it. ``excluded``: (account,
     item) pairs never suggested (dismissed lately)."""
     groups = peer_groups(accounts, min_peers)
-    bought = _bought(purchases)
-    eligible = set(eligible)
-    bought["group"] = bought["account_id"].map(groups)
-    bought = bought[bought["group"].notna()]
-    book_size = len(groups)
-    group_sizes = pd.Series(list(groups.values())).value_counts()
-    group_sizes[BOOK] = book_size
-    base = bought.groupby("item_id")["account_id"].nunique() / max(book_size, 1)
-
-    # Per peer group and item: buyers and the median spend. The book group
-    # counts every account's purchases.
-    in_groups = bought[bought["group"] != BOOK]
-    by_book = bought.assign(group=BOOK)
-    stats = (
-        pd.concat([in_groups, by_book])
-        .groupby(["group", "item_id"])
-        .agg(buyers=("account_id", "nunique"), expected=("spend", "median"))
-        .reset_index()
+    stats = cross_sell_stats(groups, purchases)
+    return cross_sell_batch(
+        groups, purchases, stats, group_sizes(groups), eligible, top, excluded
     )
-    stats = stats[stats["item_id"].isin(eligible)]
+
+
+def cross_sell_batch(
+    groups, purchases, stats, sizes, eligible, top=DEFAULT_TOP, excluded=()
+):
+    """:func:`cross_sell` for a batch of accounts (``groups``: their peer
+    groups, ``purchases``: theirs) against the book's figures
+    (:func:`cross_sell_stats`, :func:`group_sizes`)."""
+    bought = _in_groups(groups, purchases)
+    book = stats[stats["group"] == BOOK].set_index("item_id")["buyers"]
+    base = book / max(sizes[BOOK], 1)
+    # The figures of a candidate depend on its group and item only.
+    stats = stats[stats["item_id"].isin(set(eligible))].copy()
+    peers = stats["group"].map(sizes).astype("float64") - 1.0
+    stats["peers"] = peers.astype("int64")
+    stats["share"] = np.where(peers > 0, stats["buyers"] / peers.clip(lower=1), 0.0)
+    stats["base_share"] = stats["item_id"].map(base).astype("float64")
+    stats["lift"] = stats["share"] / stats["base_share"]
+    stats = stats[(stats["share"] > 0) & (stats["lift"] > 1.0)]
     members = pd.DataFrame({"account_id": list(groups), "group": list(groups.values())})
     candidates = members.merge(stats, on="group")
-    own = set(zip(bought["account_id"].tolist(), bought["item_id"].tolist()))
-    own.update(excluded)
-    pairs = list(zip(candidates["account_id"].tolist(), candidates["item_id"].tolist()))
-    keep = [pair not in own for pair in pairs]
-    candidates = candidates[keep].copy()
-    peers = candidates["group"].map(group_sizes).astype("float64") - 1.0
-    candidates["peers"] = peers.astype("int64")
-    candidates["share"] = np.where(
-        peers > 0, candidates["buyers"] / peers.clip(lower=1), 0.0
+    own = pd.concat(
+        [
+            bought[["account_id", "item_id"]],
+            pd.DataFrame(list(excluded), columns=["account_id", "item_id"]),
+        ]
     )
-    candidates["base_share"] = candidates["item_id"].map(base).astype("float64")
-    candidates["lift"] = candidates["share"] / candidates["base_share"]
-    candidates = candidates[(candidates["share"] > 0) & (candidates["lift"] > 1.0)]
+    own = own.astype("int64").drop_duplicates()
+    candidates = candidates.merge(own, how="left", indicator=True)
+    candidates = candidates[candidates["_merge"] == "left_only"].copy()
     candidates = candidates.sort_values(
         ["account_id", "lift", "share", "item_id"], ascending=[True, False, False, True]
     )
@@ -118,15 +161,13 @@ def up_sell(accounts, purchases, min_peers):
     gap, peers) sorted by account and gap (largest first). Peers as in
     :func:`peer_groups`; an item needs at least two buyers in the group."""
     groups = peer_groups(accounts, min_peers)
-    bought = _bought(purchases)
-    bought["group"] = bought["account_id"].map(groups)
-    bought = bought[bought["group"].notna()]
-    stats = (
-        bought.groupby(["group", "item_id"])
-        .agg(median=("spend", "median"), peers=("account_id", "nunique"))
-        .reset_index()
-    )
-    frame = bought.merge(stats, on=["group", "item_id"])
+    return up_sell_batch(groups, purchases, up_sell_stats(groups, purchases))
+
+
+def up_sell_batch(groups, purchases, stats):
+    """:func:`up_sell` for a batch of accounts against the book's figures
+    (:func:`up_sell_stats`)."""
+    frame = _in_groups(groups, purchases).merge(stats, on=["group", "item_id"])
     frame = frame[(frame["peers"] >= 2) & (frame["spend"] < frame["median"])].copy()
     frame["gap"] = frame["median"] - frame["spend"]
     frame = frame.sort_values(

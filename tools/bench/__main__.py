@@ -2,7 +2,7 @@
 
     python3 -m tools.bench --addons-path=PATHS [--sizes 1000,10000,100000]
                            [--seed 7] [--repeat 1] [--naive-size 1000] [--phases]
-                           [--no-screens] [--parts nightly,incident]
+                           [--no-screens] [--parts nightly,incident,crosssell]
                            [--keep] [--reuse-template] [--output FILE] [odoo options]
 
 For each size: a throwaway database (a copy of a template where
@@ -25,10 +25,12 @@ another's):
    (``tools.bench.naive``), whose results are also compared with the job's.
 
 Then, once, on a copy of the template: declaring a service incident for
-2,000 accounts and 6,000 contacts (``tools.bench.incident``). ``--parts``
-chooses what runs: ``nightly`` (the measures per size above) and
-``incident``; with ``--parts incident`` alone, only its section of the
-output file is rewritten.
+2,000 accounts and 6,000 contacts (``tools.bench.incident``); and the
+cross-sell suggestions and playbooks of a book of 100,000 accounts and about
+a million order lines (``tools.bench.crosssell``). ``--parts`` chooses what
+runs: ``nightly`` (the measures per size above), ``incident`` and
+``crosssell``; without ``nightly``, only the sections of the other parts in
+the output file are rewritten.
 
 The table is printed and written to ``tools/bench/last_run.md`` (``--output``). Any other
 option (``--db_host=…``, ``--db_user=…``) is passed to Odoo; without them the
@@ -49,7 +51,7 @@ import threading
 import time
 from pathlib import Path
 
-from tools.bench import freshness, incident, screens
+from tools.bench import crosssell, freshness, incident, screens
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
@@ -70,7 +72,9 @@ AT_RISK_DOMAIN = [
 ]
 AT_RISK_ORDER = "health_score asc, id"
 #: What ``--parts`` chooses from.
-PARTS = ("nightly", "incident")
+PARTS = ("nightly", "incident", "crosssell")
+#: The parts measured once, on a copy of the template.
+MEASURED_ONCE = {"incident": incident, "crosssell": crosssell}
 
 
 # ----------------------------------------------------------------------------
@@ -439,6 +443,7 @@ WORKERS = {
     "screens": worker_screens,
     **freshness.WORKERS,
     **incident.WORKERS,
+    **crosssell.WORKERS,
 }
 
 
@@ -1012,13 +1017,23 @@ def _command(args):
     )
 
 
-def report_incident(declared, args):
-    """The figures of ``--parts incident`` alone: printed, and written in
-    their section of the output file (the other sections stay)."""
-    label, ok, value = incident.verdict(declared)
+def _measure_once(args, extra, pg, template, dbname, part):
+    """Run the worker of a part measured once (``incident``, ``crosssell``)
+    on a copy of ``template``; print and return its figures."""
+    pg.copy(template, dbname)
+    result = _run_worker(args, extra, part, dbname)
+    print(f"    {MEASURED_ONCE[part].summary(result)}", flush=True)
+    return result
+
+
+def report_part(part, result, args):
+    """The figures of a part measured once (``incident``, ``crosssell``)
+    without ``nightly``: printed, and written in their section of the
+    output file (the other sections stay)."""
+    label, ok, value = part.verdict(result)
     print(f"\nTarget:\n  [{'met' if ok else 'MISSED':>6}] {label}: {value}")
     output = Path(args.output)
-    incident.write_section(output, incident.report_lines(declared, _command(args)))
+    incident.write_section(output, part.report_lines(result, _command(args)))
     print(f"\nWritten to {output}")
 
 
@@ -1078,7 +1093,8 @@ def main(argv=None):
         default=",".join(PARTS),
         help="what to measure, comma-separated: nightly (the job, screens and "
         "freshness at each size), incident (declaring a service incident for "
-        f"{incident.ACCOUNTS:,} accounts, once) (default: %(default)s)",
+        f"{incident.ACCOUNTS:,} accounts, once), crosssell (the suggestions and "
+        f"playbooks of {crosssell.ACCOUNTS:,} accounts, once) (default: %(default)s)",
     )
     parser.add_argument("--worker", choices=sorted(WORKERS), help=argparse.SUPPRESS)
     parser.add_argument("--db", help=argparse.SUPPRESS)
@@ -1101,8 +1117,9 @@ def main(argv=None):
     pg = Postgres(extra)
     template = f"{args.db_prefix}_template"
     incident_db = f"{args.db_prefix}_incident"
+    crosssell_db = f"{args.db_prefix}_crosssell"
     machine = _machine()
-    rows, declared = [], None
+    rows, declared, suggested = [], None, None
     try:
         if not (args.reuse_template and pg.exists(template)):
             _build_template(args, extra, pg, template)
@@ -1110,22 +1127,25 @@ def main(argv=None):
             rows.append(measure_size(args, extra, pg, template, size))
         if "incident" in parts:
             say(f"A service incident: database {incident_db}")
-            declared = incident.measure(
-                lambda worker, db: _run_worker(args, extra, worker, db),
-                pg,
-                template,
-                incident_db,
+            declared = _measure_once(args, extra, pg, template, incident_db, "incident")
+        if "crosssell" in parts:
+            say(f"Cross-sell suggestions and playbooks: database {crosssell_db}")
+            suggested = _measure_once(
+                args, extra, pg, template, crosssell_db, "crosssell"
             )
     finally:
         if not args.keep:
             for size in sizes:
                 pg.drop(f"{args.db_prefix}_{size}")
             pg.drop(incident_db)
+            pg.drop(crosssell_db)
             pg.drop(template)
     if rows:
         report(rows, machine, args, pg.version(), declared)
-    else:
-        report_incident(declared, args)
+    elif declared:
+        report_part(incident, declared, args)
+    if suggested:
+        report_part(crosssell, suggested, args)
 
 
 if __name__ == "__main__":

@@ -212,14 +212,6 @@ def worker_incident(args, extra):
     return result
 
 
-def measure(run_worker, pg, template, dbname):
-    """Declare the incident on a copy of ``template``; print and return it."""
-    pg.copy(template, dbname)
-    result = run_worker("incident", dbname)
-    print(f"    {summary(result)}", flush=True)
-    return result
-
-
 def summary(r):
     return (
         f"declaring an incident for {r['accounts']:,} accounts ({r['contacts']:,} "
@@ -267,9 +259,10 @@ def report_lines(r, command):
 
 def write_section(path, lines):
     """Replace the section of the measure in ``path`` (or add it at the end),
-    leaving the figures of the other parts as they are."""
+    leaving the figures of the other parts as they are; ``lines[0]`` is its
+    heading."""
     text = path.read_text() if path.exists() else "# Benchmark: last run\n"
-    before, found, after = text.partition(HEADING)
+    before, found, after = text.partition(lines[0])
     rest = ""
     if found:
         following = after.find("\n## ")
