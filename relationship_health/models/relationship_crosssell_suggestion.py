@@ -47,16 +47,14 @@ class RelationshipCrosssellSuggestion(models.Model):
     company_id = fields.Many2one(
         "res.company", required=True, index=True, readonly=True
     )
-    user_id = fields.Many2one(
-        "res.users", string="Salesperson", index=True, readonly=True
-    )
+    user_id = fields.Many2one("res.users", string="Salesperson", readonly=True)
     quadrant = fields.Selection(selection(QUADRANTS, QUADRANT_LABELS), readonly=True)
     kind = fields.Selection(
         [("crosssell", "Cross-sell"), ("upsell", "Up-sell")],
         required=True,
         readonly=True,
     )
-    product_id = fields.Many2one("product.product", index=True, readonly=True)
+    product_id = fields.Many2one("product.product", readonly=True)
     categ_id = fields.Many2one("product.category", string="Category", readonly=True)
     rank = fields.Integer(readonly=True)
     share = fields.Float(string="Bought by Peers (%)", digits=(5, 1), readonly=True)
@@ -73,7 +71,6 @@ class RelationshipCrosssellSuggestion(models.Model):
         default="active",
         required=True,
         readonly=True,
-        index=True,
     )
     dismiss_reason = fields.Selection(DISMISS_REASONS, readonly=True)
     dismissed_on = fields.Date(readonly=True)

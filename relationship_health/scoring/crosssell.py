@@ -26,6 +26,11 @@ DEFAULT_MIN_PEERS = 20
 DEFAULT_TOP = 3
 #: The group of the accounts that fall back to the whole book.
 BOOK = "book"
+#: The least lift of a suggestion within a peer group.
+MIN_LIFT = 1.2
+#: The least share of the book that bought an item suggested to an account
+#: compared with the whole book (its peer group too small).
+MIN_BOOK_SHARE = 0.1
 
 
 def peer_groups(accounts, min_peers):
@@ -97,7 +102,10 @@ def cross_sell(accounts, purchases, eligible, min_peers, top=DEFAULT_TOP, exclud
     at least one of its peers (:func:`peer_groups`, the account itself left
     out) bought. ``share`` = peers who bought it / peers; ``base_share`` =
     accounts of the book who bought it / accounts; ``lift`` = share /
-    base_share; only lifts above 1 are suggested, the highest first (ties:
+    base_share; only lifts of at least :data:`MIN_LIFT` are suggested (for
+    an account compared with the whole book, whose lifts are about 1 by
+    construction: items bought by at least :data:`MIN_BOOK_SHARE` of the
+    book), the highest first (ties:
     the higher share, then the lower item id). ``expected`` = the median
     yearly spend on it of the peers who bought it. ``excluded``: (account,
     item) pairs never suggested (dismissed lately)."""
@@ -124,7 +132,16 @@ def cross_sell_batch(
     stats["share"] = np.where(peers > 0, stats["buyers"] / peers.clip(lower=1), 0.0)
     stats["base_share"] = stats["item_id"].map(base).astype("float64")
     stats["lift"] = stats["share"] / stats["base_share"]
-    stats = stats[(stats["share"] > 0) & (stats["lift"] > 1.0)]
+    # In a peer group, a real lift; an account compared with the whole book
+    # has lifts of about 1 by construction: there, what is widely bought.
+    in_book = stats["group"] == BOOK
+    stats = stats[
+        (stats["share"] > 0)
+        & (
+            (~in_book & (stats["lift"] >= MIN_LIFT))
+            | (in_book & (stats["share"] >= MIN_BOOK_SHARE))
+        )
+    ]
     members = pd.DataFrame({"account_id": list(groups), "group": list(groups.values())})
     candidates = members.merge(stats, on="group")
     own = pd.concat(
