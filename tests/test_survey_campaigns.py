@@ -196,6 +196,19 @@ class TestCampaignFigures(CampaignCase):
         self.assertAlmostEqual(groups[self.alpha], 50.0)
         self.assertAlmostEqual(groups[self.beta], 100.0)
 
+    def test_waiting_invitations_count_in_the_response_rate(self):
+        """Regression: a waiting invitation was stored without a response rate
+        and left out of the average (one answer of three read as 100 %)."""
+        self.run_job()
+        self.answer(self.invitations(self.nps_campaign)[0])
+        [(rate, answered)] = self.env["relationship.survey.invitation"]._read_group(
+            [("campaign_id", "=", self.nps_campaign.id)],
+            [],
+            ["response_rate:avg", "answered:sum"],
+        )
+        self.assertAlmostEqual(rate, 100.0 / 3)
+        self.assertEqual(answered, 1)
+
     def test_silence_is_flagged_shown_and_lifted(self):
         self.run_job()
         self.run_job(90)
