@@ -321,3 +321,24 @@ class TestCampaignAccess(CampaignCase):
             self.env["relationship.survey.invitation"].with_user(portal).search([])
         with self.assertRaises(AccessError):
             self.beta.with_user(portal).read(["health_survey_silent_on"])
+
+    def test_a_manager_picks_the_survey_of_a_campaign(self):
+        """A sales manager who is no survey user chooses among the surveys
+        measuring satisfaction (regression: the survey could not be picked)."""
+        self.assertFalse(self.manager.has_group("survey.group_survey_user"))
+        free_text = self.env["survey.survey"].create(
+            {
+                "title": "Customer satisfaction, in words",
+                "question_and_page_ids": [
+                    (0, 0, {"title": "Anything?", "question_type": "text_box"})
+                ],
+            }
+        )
+        Survey = self.env["survey.survey"].with_user(self.manager)
+        found = [survey_id for survey_id, _name in Survey.name_search("Customer satis")]
+        self.assertIn(self.survey.id, found)
+        self.assertNotIn(free_text.id, found)
+        with self.assertRaises(AccessError):
+            self.survey.with_user(self.manager).write({"title": "Renamed"})
+        with self.assertRaises(AccessError):
+            free_text.with_user(self.manager).read(["title"])
