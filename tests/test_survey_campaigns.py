@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import new_test_user
+from odoo.tools import format_date
 
 from health_common import HealthCase
 
@@ -270,6 +271,12 @@ class TestCampaignRules(CampaignCase):
         )
         wizard.action_apply()
         beta.invalidate_recordset()
+        # The date in the account's history as the user reads dates.
+        until = format_date(self.env, self.today + timedelta(days=20))
+        self.assertIn(
+            f"Next survey postponed until {until} by Rita Rep: Contract renegotiation",
+            beta.message_ids[0].body,
+        )
         self.assertEqual(beta.health_survey_next_date, self.today + timedelta(days=21))
         self.run_job()
         self.assertNotIn(self.beta, self.invitations(self.nps_campaign).account_id)
