@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import new_test_user
+from odoo.tools import format_date
 
 from health_common import HealthCase
 
@@ -196,6 +197,19 @@ class TestCampaignFigures(CampaignCase):
         self.assertAlmostEqual(groups[self.alpha], 50.0)
         self.assertAlmostEqual(groups[self.beta], 100.0)
 
+    def test_waiting_invitations_count_in_the_response_rate(self):
+        """Regression: a waiting invitation was stored without a response rate
+        and left out of the average (one answer of three read as 100 %)."""
+        self.run_job()
+        self.answer(self.invitations(self.nps_campaign)[0])
+        [(rate, answered)] = self.env["relationship.survey.invitation"]._read_group(
+            [("campaign_id", "=", self.nps_campaign.id)],
+            [],
+            ["response_rate:avg", "answered:sum"],
+        )
+        self.assertAlmostEqual(rate, 100.0 / 3)
+        self.assertEqual(answered, 1)
+
     def test_silence_is_flagged_shown_and_lifted(self):
         self.run_job()
         self.run_job(90)
@@ -257,6 +271,12 @@ class TestCampaignRules(CampaignCase):
         )
         wizard.action_apply()
         beta.invalidate_recordset()
+        # The date in the account's history as the user reads dates.
+        until = format_date(self.env, self.today + timedelta(days=20))
+        self.assertIn(
+            f"Next survey postponed until {until} by Rita Rep: Contract renegotiation",
+            beta.message_ids[0].body,
+        )
         self.assertEqual(beta.health_survey_next_date, self.today + timedelta(days=21))
         self.run_job()
         self.assertNotIn(self.beta, self.invitations(self.nps_campaign).account_id)
@@ -353,3 +373,24 @@ class TestCampaignAccess(CampaignCase):
             self.env["relationship.survey.invitation"].with_user(portal).search([])
         with self.assertRaises(AccessError):
             self.beta.with_user(portal).read(["health_survey_silent_on"])
+
+    def test_a_manager_picks_the_survey_of_a_campaign(self):
+        """A sales manager who is no survey user chooses among the surveys
+        measuring satisfaction (regression: the survey could not be picked)."""
+        self.assertFalse(self.manager.has_group("survey.group_survey_user"))
+        free_text = self.env["survey.survey"].create(
+            {
+                "title": "Customer satisfaction, in words",
+                "question_and_page_ids": [
+                    (0, 0, {"title": "Anything?", "question_type": "text_box"})
+                ],
+            }
+        )
+        Survey = self.env["survey.survey"].with_user(self.manager)
+        found = [survey_id for survey_id, _name in Survey.name_search("Customer satis")]
+        self.assertIn(self.survey.id, found)
+        self.assertNotIn(free_text.id, found)
+        with self.assertRaises(AccessError):
+            self.survey.with_user(self.manager).write({"title": "Renamed"})
+        with self.assertRaises(AccessError):
+            free_text.with_user(self.manager).read(["title"])

@@ -61,9 +61,12 @@ class RelationshipSurveyInvitation(models.Model):
     state = fields.Selection(
         INVITATION_STATES, required=True, default="sent", readonly=True, index=True
     )
+    # Stored as 0 while waiting (not NULL): averaged over every invitation.
     answered = fields.Integer(
         default=0,
-        readonly=True, aggregator="sum", help="1 when answered: summed when grouped."
+        readonly=True,
+        aggregator="sum",
+        help="1 when answered: summed when grouped.",
     )
     response_rate = fields.Float(
         string="Response Rate (%)",

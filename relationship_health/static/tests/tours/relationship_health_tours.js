@@ -1,16 +1,14 @@
 /** @odoo-module **/
 
 import { registry } from "@web/core/registry";
-import { formatDate } from "@web/core/l10n/dates";
 import {
     closeSearchPanel,
+    daysFromToday,
     openAccountsWorkspace,
     openHealthMenu,
     openSearchPanel,
     screenshot,
 } from "@relationship_health/../tests/tours/tour_steps";
-
-const { DateTime } = luxon;
 
 /**
  * A sales rep's morning: the pipeline shows the health of each customer, the
@@ -328,7 +326,7 @@ registry.category("web_tour.tours").add("relationship_health_manager_day", {
         },
         {
             trigger: ".modal .o_field_widget[name=date_until] input",
-            run: `edit ${formatDate(DateTime.now().plus({ days: 45 }))}`,
+            run: `edit ${daysFromToday(45)}`,
         },
         {
             trigger: ".modal .o_field_widget[name=reason] textarea",
