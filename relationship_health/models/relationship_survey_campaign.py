@@ -260,7 +260,8 @@ class RelationshipSurveyCampaign(models.Model):
         self.ensure_one()
         targeted = self._account_ids()
         if account_ids is not None:
-            targeted = [account for account in account_ids if account in set(targeted)]
+            chosen = set(targeted)
+            targeted = [account for account in account_ids if account in chosen]
         else:
             targeted = list(targeted)
         if force:
