@@ -366,16 +366,19 @@ class TestCampaignQueries(CampaignCase):
         invited = self.invitations(campaign)
         self.assertEqual(sent, len(invited))
         self.assertEqual(invited.account_id, accounts, "every account is asked")
-        self.assertEqual(
-            self.env["mail.mail"].search_count(
-                [
-                    ("model", "=", "survey.user_input"),
-                    ("res_id", "in", invited.user_input_id.ids),
-                ]
-            ),
-            sent,
-            "one e-mail queued per invitation",
+        mails = self.env["mail.mail"].search(
+            [
+                ("model", "=", "survey.user_input"),
+                ("res_id", "in", invited.user_input_id.ids),
+            ]
         )
+        self.assertEqual(len(mails), sent, "one e-mail queued per invitation")
+        answers = {answer.id: answer for answer in invited.user_input_id}
+        for mail in mails:
+            answer = answers[mail.res_id]
+            self.assertIn(answer.access_token, mail.body_html, "its own link")
+            self.assertIn(answer.partner_id.name, mail.body_html)
+            self.assertEqual(mail.email_to, answer.partner_id.email_formatted)
         return queries
 
     def test_queries_grow_with_batches_not_contacts(self):

@@ -96,8 +96,9 @@ def _book(env):
     return accounts, manager
 
 
-def _timed_phases(env, phases):
-    """Time the declaration's parts (same behaviour): seconds and queries."""
+def timed_methods(env, table, phases):
+    """Time the methods of ``table`` (``{model: method names}``), same
+    behaviour: ``phases[name]`` gets their seconds, queries and calls."""
     from tools.bench.__main__ import _query_count
 
     def timed(name, func):
@@ -106,13 +107,16 @@ def _timed_phases(env, phases):
             try:
                 return func(*args, **kwargs)
             finally:
-                phase = phases.setdefault(name, {"seconds": 0.0, "queries": 0})
+                phase = phases.setdefault(
+                    name, {"seconds": 0.0, "queries": 0, "calls": 0}
+                )
                 phase["seconds"] += time.perf_counter() - started
                 phase["queries"] += _query_count() - queries
+                phase["calls"] += 1
 
         return wrapper
 
-    for model, names in PHASES.items():
+    for model, names in table.items():
         cls = type(env[model])
         for name in names:
             setattr(cls, name, timed(name.lstrip("_"), getattr(cls, name)))
@@ -188,7 +192,7 @@ def worker_incident(args, extra):
         accounts, manager = _book(env)
         cr.commit()
         built = time.perf_counter() - started
-        _timed_phases(env, phases)
+        timed_methods(env, PHASES, phases)
         declared, seconds, queries = _declare(
             env, manager, accounts, "Mail service down"
         )
@@ -266,10 +270,10 @@ def report_lines(r, command):
 
 
 def write_section(path, lines):
-    """Replace the section of the measure in ``path`` (or add it at the end),
-    leaving the figures of the other parts as they are."""
+    """Replace the section ``lines`` (a heading first) in ``path`` (or add it
+    at the end), leaving the figures of the other parts as they are."""
     text = path.read_text() if path.exists() else "# Benchmark: last run\n"
-    before, found, after = text.partition(HEADING)
+    before, found, after = text.partition(lines[0])
     rest = ""
     if found:
         following = after.find("\n## ")
