@@ -84,6 +84,7 @@ def _setup(env, today):
         )
     )
     env.invalidate_all()
+    env.cr.execute("ANALYZE res_partner, relationship_survey_invitation")
     return campaign, len(accounts), sum(1 for account in accounts if account % 4 == 0)
 
 
@@ -106,26 +107,22 @@ def _outcome(cr, campaign, today):
 
 
 def worker_campaign(args, extra):
-    from tools.bench.__main__ import _odoo_env, _query_count
-    from tools.bench.incident import timed_methods
+    from tools.bench.__main__ import _query_count
+    from tools.bench.incident import built
 
-    _odoo, registry, api, uid = _odoo_env(args, extra)
-    from odoo.addons.relationship_health.models.health_clock import health_today
-    from odoo.addons.relationship_health.models.relationship_survey_campaign import (
-        INVITATION_BATCH,
-    )
+    def build(env):
+        from odoo.addons.relationship_health.models.health_clock import health_today
 
-    phases = {}
-    with registry.cursor() as cr:
-        env = api.Environment(cr, uid, {})
         today = health_today()
-        started = time.perf_counter()
-        campaign, accounts, due = _setup(env, today)
-        cr.commit()
-        cr.execute("ANALYZE res_partner, relationship_survey_invitation")
-        cr.commit()
-        built = time.perf_counter() - started
-        timed_methods(env, PHASES, phases)
+        return (today, *_setup(env, today))
+
+    with built(args, extra, build, PHASES) as (env, book, seconds_built, phases):
+        from odoo.addons.relationship_health.models.relationship_survey_campaign import (
+            INVITATION_BATCH,
+        )
+
+        cr = env.cr
+        today, campaign, accounts, due = book
         queries = _query_count()
         started = time.perf_counter()
         invited = env[CAMPAIGN]._cron_send_invitations(today)
@@ -136,7 +133,7 @@ def worker_campaign(args, extra):
         result = {
             "accounts": accounts,
             "due": due,
-            "built": built,
+            "built": seconds_built,
             "seconds": seconds,
             "queries": queries,
             "invited": invited,
@@ -196,17 +193,16 @@ def verdict(r):
 
 def report_lines(r, command):
     """The markdown section of the measure, for tools/bench/last_run.md."""
-    label, ok, value = verdict(r)
-    return [
+    from tools.bench.incident import section
+
+    return section(
         HEADING,
-        "",
-        f"`{command}` on {time.strftime('%Y-%m-%d')}, on a copy of the template filled "
-        "with the book: `_cron_send_invitations(today)` and its commits.",
-        "",
-        f"- {label}: {value} ({'met' if ok else 'MISSED'}).",
-        f"- {summary(r)}.",
-        "",
-    ]
+        command,
+        "on a copy of the template filled with the book: "
+        "`_cron_send_invitations(today)` and its commits",
+        verdict(r),
+        summary(r),
+    )
 
 
 WORKERS = {"campaign": worker_campaign}
