@@ -396,3 +396,27 @@ class TestCampaignQueries(CampaignCase):
         self.assertGreater(per_batch, 0, "batches of 10: six batches instead of two")
         self.assertLessEqual(per_batch, 20, "a few statements per batch of invitations")
         self.assertLessEqual(abs(six - large - 5 * per_batch), 2)
+
+    def test_an_answer_without_a_contact_name_is_rendered_on_its_own(self):
+        answers = self.env["survey.user_input"].create(
+            [
+                {"survey_id": self.survey.id, "email": "someone@bulk.example"},
+                {
+                    "survey_id": self.survey.id,
+                    "partner_id": self.alpha_cfo.id,
+                    "email": self.alpha_cfo.email,
+                },
+            ]
+        )
+        self.env["relationship.survey.invitation"]._queue_mails(
+            "survey.mail_template_user_input_invite", answers
+        )
+        mails = self.env["mail.mail"].search(
+            [("model", "=", "survey.user_input"), ("res_id", "in", answers.ids)]
+        )
+        nameless, named = mails.sorted("res_id")
+        self.assertEqual(nameless.email_to, "someone@bulk.example")
+        self.assertIn("participant", nameless.body_html)
+        self.assertIn(answers[0].access_token, nameless.body_html)
+        self.assertIn("Cfo", named.body_html)
+        self.assertIn(answers[1].access_token, named.body_html)
