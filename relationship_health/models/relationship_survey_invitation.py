@@ -174,25 +174,23 @@ class RelationshipSurveyInvitation(models.Model):
             contact.invalidate_recordset()
             body = str(values["body_html"] or "")
             message_body = str(html_sanitize(body))
+
+            def own(text, name, token, mark=sample.access_token):
+                return text.replace(NAME_MARK, name).replace(mark, token)
+
             for answer in group:
-                name = answer.partner_id.name
-
-                def own(text, name, answer=answer):
-                    return text.replace(NAME_MARK, name).replace(
-                        sample.access_token, answer.access_token
-                    )
-
+                name, token = answer.partner_id.name, answer.access_token
                 rows.append(
                     (
                         answer.id,
                         answer.display_name,
-                        own(str(values["subject"] or ""), name),
+                        own(str(values["subject"] or ""), name, token),
                         values["email_from"] or self.env.user.email_formatted,
                         values["reply_to"] or "",
                         # as the sanitizer writes it, as QWeb escapes it
-                        own(message_body, html.escape(name, quote=False)),
+                        own(message_body, html.escape(name, quote=False), token),
                         generate_tracking_message_id(f"{answer.id}-{answers._name}"),
-                        own(body, str(escape(name))),
+                        own(body, str(escape(name)), token),
                         answer.partner_id.email_formatted or answer.email,
                         values["email_cc"] or "",
                     )
