@@ -2,7 +2,7 @@
 
     python3 -m tools.bench --addons-path=PATHS [--sizes 1000,10000,100000]
                            [--seed 7] [--repeat 1] [--naive-size 1000] [--phases]
-                           [--no-screens] [--parts nightly,incident]
+                           [--no-screens] [--parts nightly,incident,campaign]
                            [--keep] [--reuse-template] [--output FILE] [odoo options]
 
 For each size: a throwaway database (a copy of a template where
@@ -25,10 +25,12 @@ another's):
    (``tools.bench.naive``), whose results are also compared with the job's.
 
 Then, once, on a copy of the template: declaring a service incident for
-2,000 accounts and 6,000 contacts (``tools.bench.incident``). ``--parts``
-chooses what runs: ``nightly`` (the measures per size above) and
-``incident``; with ``--parts incident`` alone, only its section of the
-output file is rewritten.
+2,000 accounts and 6,000 contacts (``tools.bench.incident``); on another
+copy filled with the book of the largest size, the day's invitations of a
+survey campaign over every account, a quarter of them due
+(``tools.bench.campaign``). ``--parts`` chooses what runs: ``nightly`` (the
+measures per size above), ``incident`` and ``campaign``; without
+``nightly``, only their sections of the output file are rewritten.
 
 The table is printed and written to ``tools/bench/last_run.md`` (``--output``). Any other
 option (``--db_host=…``, ``--db_user=…``) is passed to Odoo; without them the
@@ -49,7 +51,7 @@ import threading
 import time
 from pathlib import Path
 
-from tools.bench import freshness, incident, screens
+from tools.bench import campaign, freshness, incident, screens
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
@@ -70,7 +72,9 @@ AT_RISK_DOMAIN = [
 ]
 AT_RISK_ORDER = "health_score asc, id"
 #: What ``--parts`` chooses from.
-PARTS = ("nightly", "incident")
+PARTS = ("nightly", "incident", "campaign")
+#: The parts measured once, after the sizes: their modules.
+ONCE = {"incident": incident, "campaign": campaign}
 
 
 # ----------------------------------------------------------------------------
@@ -439,6 +443,7 @@ WORKERS = {
     "screens": worker_screens,
     **freshness.WORKERS,
     **incident.WORKERS,
+    **campaign.WORKERS,
 }
 
 
@@ -745,7 +750,7 @@ def _fmt_seconds(seconds):
     return f"{seconds:.1f}" if seconds >= 10 else f"{seconds:.2f}"
 
 
-def report(rows, machine, args, pg_version, declared=None):
+def report(rows, machine, args, pg_version, once=None):
     naive_row = next((r for r in rows if "naive" in r), None)
     naive_per_account = (
         naive_row["naive"]["seconds"] / naive_row["naive"]["accounts"]
@@ -902,8 +907,8 @@ def report(rows, machine, args, pg_version, declared=None):
             f"{first['seconds']:.1f} s, {first['queries']:,} queries",
         )
     )
-    if declared:
-        verdicts.append(incident.verdict(declared))
+    for name, result in (once or {}).items():
+        verdicts.append(ONCE[name].verdict(result))
 
     def mark(ok):
         return "n/a" if ok is None else ("met" if ok else "MISSED")
@@ -996,7 +1001,11 @@ def report(rows, machine, args, pg_version, declared=None):
         *details,
         *freshness.report_lines(rows),
         "",
-        *(incident.report_lines(declared, _command(args)) if declared else []),
+        *(
+            line
+            for name, result in (once or {}).items()
+            for line in ONCE[name].report_lines(result, _command(args))
+        ),
     ]
     output = Path(args.output)
     output.write_text("\n".join(md))
@@ -1012,13 +1021,16 @@ def _command(args):
     )
 
 
-def report_incident(declared, args):
-    """The figures of ``--parts incident`` alone: printed, and written in
-    their section of the output file (the other sections stay)."""
-    label, ok, value = incident.verdict(declared)
-    print(f"\nTarget:\n  [{'met' if ok else 'MISSED':>6}] {label}: {value}")
+def report_once(once, args):
+    """The figures of the parts measured once, alone (``--parts incident``,
+    ``--parts campaign``): printed, and written in their sections of the
+    output file (the other sections stay)."""
     output = Path(args.output)
-    incident.write_section(output, incident.report_lines(declared, _command(args)))
+    print("\nTargets:")
+    for name, result in once.items():
+        label, ok, value = ONCE[name].verdict(result)
+        print(f"  [{'met' if ok else 'MISSED':>6}] {label}: {value}")
+        incident.write_section(output, ONCE[name].report_lines(result, _command(args)))
     print(f"\nWritten to {output}")
 
 
@@ -1078,7 +1090,9 @@ def main(argv=None):
         default=",".join(PARTS),
         help="what to measure, comma-separated: nightly (the job, screens and "
         "freshness at each size), incident (declaring a service incident for "
-        f"{incident.ACCOUNTS:,} accounts, once) (default: %(default)s)",
+        f"{incident.ACCOUNTS:,} accounts, once), campaign (the day's survey "
+        "invitations of a campaign over the book of the largest size, once) "
+        "(default: %(default)s)",
     )
     parser.add_argument("--worker", choices=sorted(WORKERS), help=argparse.SUPPRESS)
     parser.add_argument("--db", help=argparse.SUPPRESS)
@@ -1096,36 +1110,49 @@ def main(argv=None):
     if not parts or set(parts) - set(PARTS):
         parser.error(f"--parts: choose among {', '.join(PARTS)}")
     sizes = sorted(int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip())
+    book_size = sizes[-1]  # the book of the campaign
     sizes = sizes if "nightly" in parts else []
     args.largest = sizes[-1] if sizes else 0
     pg = Postgres(extra)
     template = f"{args.db_prefix}_template"
-    incident_db = f"{args.db_prefix}_incident"
     machine = _machine()
-    rows, declared = [], None
+    rows, once = [], {}
     try:
         if not (args.reuse_template and pg.exists(template)):
             _build_template(args, extra, pg, template)
         for size in sizes:
             rows.append(measure_size(args, extra, pg, template, size))
         if "incident" in parts:
-            say(f"A service incident: database {incident_db}")
-            declared = incident.measure(
+            say(f"A service incident: database {args.db_prefix}_incident")
+            once["incident"] = incident.measure(
                 lambda worker, db: _run_worker(args, extra, worker, db),
                 pg,
                 template,
-                incident_db,
+                f"{args.db_prefix}_incident",
+            )
+        if "campaign" in parts:
+            say(
+                f"A survey campaign over {book_size:,} accounts: "
+                f"database {args.db_prefix}_campaign"
+            )
+            once["campaign"] = campaign.measure(
+                lambda worker, db, size: _run_worker(args, extra, worker, db, size),
+                pg,
+                template,
+                f"{args.db_prefix}_campaign",
+                book_size,
             )
     finally:
         if not args.keep:
             for size in sizes:
                 pg.drop(f"{args.db_prefix}_{size}")
-            pg.drop(incident_db)
+            for name in ONCE:
+                pg.drop(f"{args.db_prefix}_{name}")
             pg.drop(template)
     if rows:
-        report(rows, machine, args, pg.version(), declared)
+        report(rows, machine, args, pg.version(), once)
     else:
-        report_incident(declared, args)
+        report_once(once, args)
 
 
 if __name__ == "__main__":
