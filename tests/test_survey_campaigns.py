@@ -2,9 +2,11 @@
 silence of accounts that stopped answering."""
 
 from datetime import timedelta
+from unittest.mock import patch
 
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import new_test_user
+from odoo.tools import format_date
 
 from health_common import HealthCase
 
@@ -196,6 +198,19 @@ class TestCampaignFigures(CampaignCase):
         self.assertAlmostEqual(groups[self.alpha], 50.0)
         self.assertAlmostEqual(groups[self.beta], 100.0)
 
+    def test_waiting_invitations_count_in_the_response_rate(self):
+        """Regression: a waiting invitation was stored without a response rate
+        and left out of the average (one answer of three read as 100 %)."""
+        self.run_job()
+        self.answer(self.invitations(self.nps_campaign)[0])
+        [(rate, answered)] = self.env["relationship.survey.invitation"]._read_group(
+            [("campaign_id", "=", self.nps_campaign.id)],
+            [],
+            ["response_rate:avg", "answered:sum"],
+        )
+        self.assertAlmostEqual(rate, 100.0 / 3)
+        self.assertEqual(answered, 1)
+
     def test_silence_is_flagged_shown_and_lifted(self):
         self.run_job()
         self.run_job(90)
@@ -257,6 +272,12 @@ class TestCampaignRules(CampaignCase):
         )
         wizard.action_apply()
         beta.invalidate_recordset()
+        # The date in the account's history as the user reads dates.
+        until = format_date(self.env, self.today + timedelta(days=20))
+        self.assertIn(
+            f"Next survey postponed until {until} by Rita Rep: Contract renegotiation",
+            beta.message_ids[0].body,
+        )
         self.assertEqual(beta.health_survey_next_date, self.today + timedelta(days=21))
         self.run_job()
         self.assertNotIn(self.beta, self.invitations(self.nps_campaign).account_id)
@@ -353,3 +374,135 @@ class TestCampaignAccess(CampaignCase):
             self.env["relationship.survey.invitation"].with_user(portal).search([])
         with self.assertRaises(AccessError):
             self.beta.with_user(portal).read(["health_survey_silent_on"])
+
+    def test_a_manager_picks_the_survey_of_a_campaign(self):
+        """A sales manager who is no survey user chooses among the surveys
+        measuring satisfaction (regression: the survey could not be picked)."""
+        self.assertFalse(self.manager.has_group("survey.group_survey_user"))
+        free_text = self.env["survey.survey"].create(
+            {
+                "title": "Customer satisfaction, in words",
+                "question_and_page_ids": [
+                    (0, 0, {"title": "Anything?", "question_type": "text_box"})
+                ],
+            }
+        )
+        Survey = self.env["survey.survey"].with_user(self.manager)
+        found = [survey_id for survey_id, _name in Survey.name_search("Customer satis")]
+        self.assertIn(self.survey.id, found)
+        self.assertNotIn(free_text.id, found)
+        with self.assertRaises(AccessError):
+            self.survey.with_user(self.manager).write({"title": "Renamed"})
+        with self.assertRaises(AccessError):
+            free_text.with_user(self.manager).read(["title"])
+
+
+CAMPAIGN_MODULE = "odoo.addons.relationship_health.models.relationship_survey_campaign"
+
+
+class TestCampaignQueries(CampaignCase):
+    """The day's invitations cost queries per batch of due accounts, never
+    per account or contact."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env["res.lang"]._activate_lang("pt_BR")
+        Partner = cls.env["res.partner"]
+        cls.bulk = Partner.create(
+            [
+                {
+                    "name": f"Bulk Account {index}",
+                    "is_company": True,
+                    "email": f"info.{index}@bulk.example",
+                    "user_id": cls.salesman.id,
+                }
+                for index in range(60)
+            ]
+        )
+        # Two or three contacts each, one reading Portuguese: on every other
+        # account the first two are survey recipients, on the others the
+        # account itself is asked as the main contact.
+        Partner.create(
+            [
+                {
+                    "name": f"Contact {rank} of {account.name}",
+                    "parent_id": account.id,
+                    "email": f"c{rank}.{index}@bulk.example",
+                    "survey_recipient": index % 2 == 0 and rank < 2,
+                    "lang": "pt_BR" if rank == 1 else "en_US",
+                }
+                for index, account in enumerate(cls.bulk)
+                for rank in range(2 + index % 2)
+            ]
+        )
+
+    def invite_queries(self, accounts, days_later):
+        """Queries of the day's planning and queuing of a campaign over
+        ``accounts``, all of them due."""
+        campaign = self.campaign(
+            f"Bulk {days_later}", domain=f"[('id', 'in', {accounts.ids})]"
+        )
+        self.env.flush_all()
+        self.env.invalidate_all()
+        before = self.env.cr.sql_log_count
+        sent = campaign._invite_due(self.today + timedelta(days=days_later))
+        self.env.flush_all()
+        queries = self.env.cr.sql_log_count - before
+        invited = self.invitations(campaign)
+        self.assertEqual(sent, len(invited))
+        self.assertEqual(invited.account_id, accounts, "every account is asked")
+        mails = self.env["mail.mail"].search(
+            [
+                ("model", "=", "survey.user_input"),
+                ("res_id", "in", invited.user_input_id.ids),
+            ]
+        )
+        self.assertEqual(len(mails), sent, "one e-mail queued per invitation")
+        answers = {answer.id: answer for answer in invited.user_input_id}
+        for mail in mails:
+            answer = answers[mail.res_id]
+            self.assertIn(answer.access_token, mail.body_html, "its own link")
+            self.assertIn(answer.partner_id.name, mail.body_html)
+            self.assertEqual(mail.email_to, answer.partner_id.email_formatted)
+        return queries
+
+    def test_queries_grow_with_batches_not_contacts(self):
+        # Each measure a new campaign 100 days later: past the fatigue guard.
+        self.invite_queries(self.bulk[:2], 0)  # warm the caches
+        small = self.invite_queries(self.bulk[:20], 100)
+        large = self.invite_queries(self.bulk, 200)
+        self.assertLessEqual(
+            abs(large - small), 2, "three times the contacts, the same queries"
+        )
+        with patch(f"{CAMPAIGN_MODULE}.INVITATION_BATCH", 10):
+            two = self.invite_queries(self.bulk[:20], 300)
+            six = self.invite_queries(self.bulk, 400)
+        per_batch = (six - two) / 4
+        self.assertGreater(per_batch, 0, "batches of 10: six batches instead of two")
+        self.assertLessEqual(per_batch, 20, "a few statements per batch of invitations")
+        self.assertLessEqual(abs(six - large - 5 * per_batch), 2)
+
+    def test_an_answer_without_a_contact_name_is_rendered_on_its_own(self):
+        answers = self.env["survey.user_input"].create(
+            [
+                {"survey_id": self.survey.id, "email": "someone@bulk.example"},
+                {
+                    "survey_id": self.survey.id,
+                    "partner_id": self.alpha_cfo.id,
+                    "email": self.alpha_cfo.email,
+                },
+            ]
+        )
+        self.env["relationship.survey.invitation"]._queue_mails(
+            "survey.mail_template_user_input_invite", answers
+        )
+        mails = self.env["mail.mail"].search(
+            [("model", "=", "survey.user_input"), ("res_id", "in", answers.ids)]
+        )
+        nameless, named = mails.sorted("res_id")
+        self.assertEqual(nameless.email_to, "someone@bulk.example")
+        self.assertIn("participant", nameless.body_html)
+        self.assertIn(answers[0].access_token, nameless.body_html)
+        self.assertIn("Cfo", named.body_html)
+        self.assertIn(answers[1].access_token, named.body_html)

@@ -1,12 +1,14 @@
 """The views in a real browser: a sales rep's day and a sales manager's, a
-service incident from its declaration to the status page, and a barnacle's
+service incident from its declaration to the status page, a survey
+campaign set up and an account's survey postponed, and a barnacle's
 cross-sell opportunity, as Odoo tours in headless Chromium, each run as a
 plain user of its group (the status page as an anonymous visitor).
 
 The tours are in relationship_health/static/tests/tours/. With the
 environment variable RH_SCREENSHOTS set to a folder, the tours also save
 screenshots of the pipeline, the Relationship Health tab, the accounts by
-band, the graph and the pivot, the incident form, the status page, the
+band, the graph and the pivot, the incident form, the status page, a survey
+campaign, the survey responses, the Surveys group of an account, the
 opportunity's suggestions, the suggestions by product and the barnacle
 playbook there (screenshot_<name>.png, the names listed in SCREENSHOTS).
 """
@@ -18,7 +20,7 @@ from datetime import timedelta
 from pathlib import Path
 from unittest.mock import patch
 
-from odoo import fields
+from odoo import Command, fields
 from odoo.tests import HttpCase, new_test_user
 from odoo.tests.common import ChromeBrowser, _find_executable
 
@@ -44,6 +46,8 @@ SCREENSHOTS = {
         "suggestions_by_product",
         "playbook_barnacle",
     ),
+    "relationship_health_campaign_create": ("campaign", "survey_responses"),
+    "relationship_health_survey_postpone": ("partner_surveys",),
 }
 
 
@@ -471,6 +475,102 @@ class TestUiPlaybookTours(UiTourCase, PlaybookCase):
             self.env["relationship.playbook.run"]
             .search([("partner_id", "=", self.first.id)], order="id desc", limit=1)
             .lead_id
+        )
+
+
+class TestUiCampaignTours(UiTourCase):
+    """Survey campaigns: set up by a sales manager, postponed on one account
+    by its salesperson; a campaign running for two months, half answered."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.survey.title = "Quarterly pulse"
+        cls.key_tag = cls.env["res.partner.category"].create({"name": "Key account"})
+        cls.accounts = {
+            name: cls.monthly_buyer(
+                name,
+                quiet_days,
+                user_id=cls.rep.id,
+                category_id=[Command.set(cls.key_tag.ids if key else [])],
+            )
+            for name, quiet_days, key in (
+                ("Juniper Hotels", 12, True),
+                ("Kestrel Marine", 20, True),
+                ("Larch Builders", 35, True),
+                ("Meadow Clinics", 8, False),
+                ("Nimbus Software", 45, False),
+                ("Osprey Printing", 15, False),
+            )
+        }
+        for account in cls.accounts.values():
+            account.child_ids.survey_recipient = True
+        # Asked two months ago: three answers (NPS 10, 9 and 4), one decline.
+        asked_on = cls.today - timedelta(days=60)
+        cls.pulse = cls.env["relationship.survey.campaign"].create(
+            {
+                "name": "Every account: customer pulse",
+                "survey_id": cls.survey.id,
+                "account_domain": f"[('user_id', '=', {cls.rep.id})]",
+                "cadence_days": 90,
+                "date_start": asked_on,
+            }
+        )
+        cls.env["relationship.survey.campaign"]._cron_send_invitations(today=asked_on)
+        invitations = cls.pulse.invitation_ids.sorted(lambda i: i.account_id.name)
+        for invitation, nps in zip(invitations, (10, 9, 4), strict=False):
+            user_input = invitation.user_input_id
+            user_input._save_lines(cls.q_nps, str(nps))
+            user_input._mark_done()
+        invitations[3].action_mark_declined()
+        cls.env["res.partner"].concat(*cls.accounts.values()).action_recompute_health()
+
+    def test_manager_creates_a_campaign(self):
+        self.assertEqual((self.pulse.invited_count, self.pulse.answered_count), (6, 3))
+        self.run_tour("relationship_health_campaign_create", login="rh_boss")
+
+        campaign = self.env["relationship.survey.campaign"].search(
+            [("name", "=", "Key accounts: NPS every four months")]
+        )
+        self.assertEqual(len(campaign), 1)
+        self.assertEqual(campaign.create_uid, self.boss)
+        self.assertEqual(
+            (campaign.survey_id, campaign.cadence_days, campaign.contacts_per_account),
+            (self.survey, 120, 1),
+        )
+        self.assertEqual(
+            self.env["res.partner"].search(campaign._domain()),
+            self.accounts["Juniper Hotels"]
+            | self.accounts["Kestrel Marine"]
+            | self.accounts["Larch Builders"],
+        )
+        self.assertEqual(campaign.account_count, 3)
+
+    def test_rep_postpones_a_survey(self):
+        juniper = self.accounts["Juniper Hotels"]
+        self.assertEqual(juniper.health_survey_campaign_id, self.pulse)
+        self.assertEqual(
+            juniper.health_survey_next_date, self.today + timedelta(days=30)
+        )
+        self.run_tour("relationship_health_survey_postpone", login="rh_rep")
+
+        juniper.invalidate_recordset()
+        # 45 days from the browser's today (a day either way around midnight)
+        self.assertAlmostEqual(
+            (juniper.health_survey_postponed_until - self.today).days, 45, delta=1
+        )
+        self.assertEqual(
+            juniper.health_survey_postpone_reason, "Contract renegotiation under way"
+        )
+        self.assertEqual(
+            juniper.health_survey_next_date,
+            juniper.health_survey_postponed_until + timedelta(days=1),
+        )
+        self.assertEqual(
+            juniper.message_ids.filtered(
+                lambda message: "Contract renegotiation" in (message.body or "")
+            ).author_id,
+            self.rep.partner_id,
         )
 
 

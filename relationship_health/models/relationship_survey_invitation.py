@@ -1,12 +1,22 @@
+import html
 from datetime import timedelta
 
+from markupsafe import escape
+
 from odoo import api, fields, models
-from odoo.tools import SQL
+from odoo.tools import SQL, html_sanitize
+from odoo.tools.mail import generate_tracking_message_id
 
 from ..scoring.campaigns import SILENCE_INVITATIONS, reminders_due, silent_accounts
 from ..scoring.vocabulary import QUADRANT_LABELS, QUADRANTS, selection
 from .health_sql import fetch_column
 from .partner_health_fields import account_field
+
+#: The contact's name while an e-mail of a language is rendered once (see
+#: ``_queue_mails``): put back with each contact's name.
+NAME_MARK = "rh-survey-contact-name"
+#: What ``_queue_mails`` renders once per language.
+MAIL_FIELDS = ("subject", "body_html", "email_from", "reply_to", "email_cc")
 
 INVITATION_STATES = [
     ("sent", "Sent"),
@@ -61,6 +71,7 @@ class RelationshipSurveyInvitation(models.Model):
     state = fields.Selection(
         INVITATION_STATES, required=True, default="sent", readonly=True, index=True
     )
+    # Stored as 0 while waiting (not NULL): averaged over every invitation.
     answered = fields.Integer(
         default=0,
         readonly=True,
@@ -108,6 +119,7 @@ class RelationshipSurveyInvitation(models.Model):
         answers = (
             self.env["survey.user_input"]
             .sudo()
+            .with_context(tracking_disable=True)
             .create(
                 [
                     {
@@ -133,12 +145,137 @@ class RelationshipSurveyInvitation(models.Model):
                 for account, contact, answer in zip(accounts, contacts, answers)
             ]
         )
-        template = self.env.ref(
-            "survey.mail_template_user_input_invite", raise_if_not_found=False
-        )
-        if template:
-            template.sudo().send_mail_batch(answers.ids)
+        self._queue_mails("survey.mail_template_user_input_invite", answers)
         return len(answers)
+
+    @api.model
+    def _queue_mails(self, xmlid, answers):
+        """Queue the e-mails of the template ``xmlid`` to the contacts of the
+        survey ``answers`` in the mail queue, each in its contact's language
+        with its own link. The template is rendered once per language, on
+        one answer whose contact's name is a stand-in; each contact's name
+        and token are then put in (an answer without a contact's name is
+        rendered on its own). One INSERT of the messages, one of the mails."""
+        template = self.env.ref(xmlid, raise_if_not_found=False)
+        if not template or not answers:
+            return
+        template = template.sudo()
+        if (
+            template.partner_to
+            or template.attachment_ids
+            or template.report_template_ids
+        ):
+            # A template customised beyond one contact, name and link: each
+            # e-mail rendered by the template itself.
+            template.send_mail_batch(answers.ids)
+            return
+        by_lang, alone = {}, []
+        for answer in answers:
+            if answer.partner_id.name:
+                lang = answer.partner_id.lang or self.env.lang or "en_US"
+                by_lang.setdefault(lang, []).append(answer.id)
+            else:
+                alone.append(answer.id)
+        if alone:
+            template.send_mail_batch(alone)
+        self.env.flush_all()
+        rows = []
+        for ids in by_lang.values():
+            group = answers.browse(ids)
+            sample = group[0]
+            contact = sample.partner_id
+            contact._update_cache({"name": NAME_MARK}, validate=False)
+            values = template._generate_template(sample.ids, MAIL_FIELDS)[sample.id]
+            contact.invalidate_recordset()
+            body = str(values["body_html"] or "")
+            message_body = str(html_sanitize(body))
+
+            def own(text, name, token, mark=sample.access_token):
+                return text.replace(NAME_MARK, name).replace(mark, token)
+
+            for answer in group:
+                name, token = answer.partner_id.name, answer.access_token
+                rows.append(
+                    (
+                        answer.id,
+                        answer.display_name,
+                        own(str(values["subject"] or ""), name, token),
+                        values["email_from"] or self.env.user.email_formatted,
+                        values["reply_to"] or "",
+                        # as the sanitizer writes it, as QWeb escapes it
+                        own(message_body, html.escape(name, quote=False), token),
+                        generate_tracking_message_id(f"{answer.id}-{answers._name}"),
+                        own(body, str(escape(name)), token),
+                        answer.partner_id.email_formatted or answer.email,
+                        values["email_cc"] or "",
+                    )
+                )
+        self._insert_mails(answers._name, template.auto_delete, rows)
+
+    def _insert_mails(self, model, auto_delete, rows):
+        """The messages and outgoing mails of ``rows`` (res_id, record_name,
+        subject, email_from, reply_to, body, message_id, body_html, email_to,
+        email_cc), as ``mail.template.send_mail_batch`` leaves them."""
+        if not rows:
+            return
+        columns = list(zip(*rows))
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                """
+                INSERT INTO mail_message
+                       (model, res_id, record_name, subject, email_from, reply_to,
+                        body, message_id, message_type, author_id,
+                        email_add_signature, date,
+                        create_uid, create_date, write_uid, write_date)
+                SELECT %(model)s, v.res_id, v.record_name, v.subject, v.email_from,
+                       v.reply_to, v.body, v.message_id, 'email_outgoing', %(author)s,
+                       TRUE, %(now)s, %(uid)s, %(now)s, %(uid)s, %(now)s
+                  FROM unnest(%(res_ids)s::int[], %(names)s::varchar[],
+                              %(subjects)s::varchar[], %(froms)s::varchar[],
+                              %(replies)s::varchar[], %(bodies)s::text[],
+                              %(message_ids)s::varchar[])
+                       AS v(res_id, record_name, subject, email_from, reply_to, body,
+                            message_id)
+                RETURNING id, res_id
+                """,
+                model=model,
+                author=self.env.user.partner_id.id,
+                now=self.env.cr.now(),
+                uid=self.env.uid,
+                res_ids=list(columns[0]),
+                names=list(columns[1]),
+                subjects=list(columns[2]),
+                froms=list(columns[3]),
+                replies=list(columns[4]),
+                bodies=list(columns[5]),
+                message_ids=list(columns[6]),
+            )
+        )
+        messages = dict((res_id, message) for message, res_id in self.env.cr.fetchall())
+        self.env.cr.execute(
+            SQL(
+                """
+                INSERT INTO mail_mail
+                       (mail_message_id, body_html, email_to, email_cc, state,
+                        auto_delete, create_uid, create_date, write_uid, write_date)
+                SELECT v.message, v.body_html, v.email_to, v.email_cc, 'outgoing',
+                       %(auto_delete)s, %(uid)s, %(now)s, %(uid)s, %(now)s
+                  FROM unnest(%(messages)s::int[], %(bodies)s::text[],
+                              %(tos)s::text[], %(ccs)s::varchar[])
+                       AS v(message, body_html, email_to, email_cc)
+                """,
+                auto_delete=auto_delete,
+                uid=self.env.uid,
+                now=self.env.cr.now(),
+                messages=[messages[res_id] for res_id in columns[0]],
+                bodies=list(columns[7]),
+                tos=list(columns[8]),
+                ccs=list(columns[9]),
+            )
+        )
+        self.env["mail.message"].invalidate_model()
+        self.env["mail.mail"].invalidate_model()
 
     @api.model
     def _sync_states(self, user_input_ids=None):
@@ -212,13 +349,10 @@ class RelationshipSurveyInvitation(models.Model):
             for invitation_id in reminders_due(rows, delay, today)
         ]
         invitations = self.browse(ids)
-        template = self.env.ref(
+        self._queue_mails(
             "relationship_health.mail_template_survey_reminder",
-            raise_if_not_found=False,
+            invitations.user_input_id,
         )
-        answers = invitations.user_input_id
-        if template and answers:
-            template.sudo().send_mail_batch(answers.ids)
         invitations.write({"date_reminded": today})
         return invitations
 

@@ -1,5 +1,6 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
+from odoo.tools import format_date
 
 from ..models.health_clock import health_today
 
@@ -41,7 +42,7 @@ class RelationshipSurveyPostponeWizard(models.TransientModel):
         account.message_post(
             body=_(
                 "Next survey postponed until %(date)s by %(user)s: %(reason)s",
-                date=fields.Date.to_string(self.date_until),
+                date=format_date(self.env, self.date_until),
                 user=self.env.user.name,
                 reason=self.reason.strip(),
             )

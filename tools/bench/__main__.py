@@ -2,7 +2,7 @@
 
     python3 -m tools.bench --addons-path=PATHS [--sizes 1000,10000,100000]
                            [--seed 7] [--repeat 1] [--naive-size 1000] [--phases]
-                           [--no-screens] [--parts nightly,incident,crosssell]
+                           [--no-screens] [--parts nightly,incident,campaign,crosssell]
                            [--keep] [--reuse-template] [--output FILE] [odoo options]
 
 For each size: a throwaway database (a copy of a template where
@@ -25,12 +25,12 @@ another's):
    (``tools.bench.naive``), whose results are also compared with the job's.
 
 Then, once, on a copy of the template: declaring a service incident for
-2,000 accounts and 6,000 contacts (``tools.bench.incident``); and the
-cross-sell suggestions and playbooks of a book of 100,000 accounts and about
-a million order lines (``tools.bench.crosssell``). ``--parts`` chooses what
-runs: ``nightly`` (the measures per size above), ``incident`` and
-``crosssell``; without ``nightly``, only the sections of the other parts in
-the output file are rewritten.
+2,000 accounts and 6,000 contacts (``tools.bench.incident``); on another
+copy filled with the book of the largest size, the day's invitations of a
+survey campaign over every account, a quarter of them due
+(``tools.bench.campaign``). ``--parts`` chooses what runs: ``nightly`` (the
+measures per size above), ``incident`` and ``campaign``; without
+``nightly``, only their sections of the output file are rewritten.
 
 The table is printed and written to ``tools/bench/last_run.md`` (``--output``). Any other
 option (``--db_host=…``, ``--db_user=…``) is passed to Odoo; without them the
@@ -51,7 +51,7 @@ import threading
 import time
 from pathlib import Path
 
-from tools.bench import crosssell, freshness, incident, screens
+from tools.bench import campaign, crosssell, freshness, incident, screens
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
@@ -72,9 +72,9 @@ AT_RISK_DOMAIN = [
 ]
 AT_RISK_ORDER = "health_score asc, id"
 #: What ``--parts`` chooses from.
-PARTS = ("nightly", "incident", "crosssell")
-#: The parts measured once, on a copy of the template.
-MEASURED_ONCE = {"incident": incident, "crosssell": crosssell}
+PARTS = ("nightly", "incident", "campaign", "crosssell")
+#: The parts measured once, after the sizes: their modules.
+ONCE = {"incident": incident, "campaign": campaign, "crosssell": crosssell}
 
 
 # ----------------------------------------------------------------------------
@@ -443,6 +443,7 @@ WORKERS = {
     "screens": worker_screens,
     **freshness.WORKERS,
     **incident.WORKERS,
+    **campaign.WORKERS,
     **crosssell.WORKERS,
 }
 
@@ -750,7 +751,7 @@ def _fmt_seconds(seconds):
     return f"{seconds:.1f}" if seconds >= 10 else f"{seconds:.2f}"
 
 
-def report(rows, machine, args, pg_version, declared=None):
+def report(rows, machine, args, pg_version, once=None):
     naive_row = next((r for r in rows if "naive" in r), None)
     naive_per_account = (
         naive_row["naive"]["seconds"] / naive_row["naive"]["accounts"]
@@ -907,8 +908,8 @@ def report(rows, machine, args, pg_version, declared=None):
             f"{first['seconds']:.1f} s, {first['queries']:,} queries",
         )
     )
-    if declared:
-        verdicts.append(incident.verdict(declared))
+    for name, result in (once or {}).items():
+        verdicts.append(ONCE[name].verdict(result))
 
     def mark(ok):
         return "n/a" if ok is None else ("met" if ok else "MISSED")
@@ -1001,7 +1002,11 @@ def report(rows, machine, args, pg_version, declared=None):
         *details,
         *freshness.report_lines(rows),
         "",
-        *(incident.report_lines(declared, _command(args)) if declared else []),
+        *(
+            line
+            for name, result in (once or {}).items()
+            for line in ONCE[name].report_lines(result, _command(args))
+        ),
     ]
     output = Path(args.output)
     output.write_text("\n".join(md))
@@ -1017,23 +1022,16 @@ def _command(args):
     )
 
 
-def _measure_once(args, extra, pg, template, dbname, part):
-    """Run the worker of a part measured once (``incident``, ``crosssell``)
-    on a copy of ``template``; print and return its figures."""
-    pg.copy(template, dbname)
-    result = _run_worker(args, extra, part, dbname)
-    print(f"    {MEASURED_ONCE[part].summary(result)}", flush=True)
-    return result
-
-
-def report_part(part, result, args):
-    """The figures of a part measured once (``incident``, ``crosssell``)
-    without ``nightly``: printed, and written in their section of the
+def report_once(once, args):
+    """The figures of the parts measured once, alone (``--parts incident``,
+    ``--parts campaign``): printed, and written in their sections of the
     output file (the other sections stay)."""
-    label, ok, value = part.verdict(result)
-    print(f"\nTarget:\n  [{'met' if ok else 'MISSED':>6}] {label}: {value}")
     output = Path(args.output)
-    incident.write_section(output, part.report_lines(result, _command(args)))
+    print("\nTargets:")
+    for name, result in once.items():
+        label, ok, value = ONCE[name].verdict(result)
+        print(f"  [{'met' if ok else 'MISSED':>6}] {label}: {value}")
+        incident.write_section(output, ONCE[name].report_lines(result, _command(args)))
     print(f"\nWritten to {output}")
 
 
@@ -1093,8 +1091,10 @@ def main(argv=None):
         default=",".join(PARTS),
         help="what to measure, comma-separated: nightly (the job, screens and "
         "freshness at each size), incident (declaring a service incident for "
-        f"{incident.ACCOUNTS:,} accounts, once), crosssell (the suggestions and "
-        f"playbooks of {crosssell.ACCOUNTS:,} accounts, once) (default: %(default)s)",
+        f"{incident.ACCOUNTS:,} accounts, once), campaign (the day's survey "
+        "invitations of a campaign over the book of the largest size, once), "
+        "crosssell (the suggestions and playbooks of "
+        f"{crosssell.ACCOUNTS:,} accounts, once) (default: %(default)s)",
     )
     parser.add_argument("--worker", choices=sorted(WORKERS), help=argparse.SUPPRESS)
     parser.add_argument("--db", help=argparse.SUPPRESS)
@@ -1112,40 +1112,60 @@ def main(argv=None):
     if not parts or set(parts) - set(PARTS):
         parser.error(f"--parts: choose among {', '.join(PARTS)}")
     sizes = sorted(int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip())
+    book_size = sizes[-1]  # the book of the campaign
     sizes = sizes if "nightly" in parts else []
     args.largest = sizes[-1] if sizes else 0
     pg = Postgres(extra)
     template = f"{args.db_prefix}_template"
-    incident_db = f"{args.db_prefix}_incident"
-    crosssell_db = f"{args.db_prefix}_crosssell"
     machine = _machine()
-    rows, declared, suggested = [], None, None
+    rows, once = [], {}
     try:
         if not (args.reuse_template and pg.exists(template)):
             _build_template(args, extra, pg, template)
         for size in sizes:
             rows.append(measure_size(args, extra, pg, template, size))
         if "incident" in parts:
-            say(f"A service incident: database {incident_db}")
-            declared = _measure_once(args, extra, pg, template, incident_db, "incident")
+            say(f"A service incident: database {args.db_prefix}_incident")
+            once["incident"] = incident.measure(
+                lambda worker, db: _run_worker(args, extra, worker, db),
+                pg,
+                template,
+                f"{args.db_prefix}_incident",
+            )
+        if "campaign" in parts:
+            say(
+                f"A survey campaign over {book_size:,} accounts: "
+                f"database {args.db_prefix}_campaign"
+            )
+            once["campaign"] = campaign.measure(
+                lambda worker, db, size: _run_worker(args, extra, worker, db, size),
+                pg,
+                template,
+                f"{args.db_prefix}_campaign",
+                book_size,
+            )
         if "crosssell" in parts:
-            say(f"Cross-sell suggestions and playbooks: database {crosssell_db}")
-            suggested = _measure_once(
-                args, extra, pg, template, crosssell_db, "crosssell"
+            say(
+                "Cross-sell suggestions and playbooks: "
+                f"database {args.db_prefix}_crosssell"
+            )
+            once["crosssell"] = crosssell.measure(
+                lambda worker, db: _run_worker(args, extra, worker, db),
+                pg,
+                template,
+                f"{args.db_prefix}_crosssell",
             )
     finally:
         if not args.keep:
             for size in sizes:
                 pg.drop(f"{args.db_prefix}_{size}")
-            pg.drop(incident_db)
-            pg.drop(crosssell_db)
+            for name in ONCE:
+                pg.drop(f"{args.db_prefix}_{name}")
             pg.drop(template)
     if rows:
-        report(rows, machine, args, pg.version(), declared)
-    elif declared:
-        report_part(incident, declared, args)
-    if suggested:
-        report_part(crosssell, suggested, args)
+        report(rows, machine, args, pg.version(), once)
+    else:
+        report_once(once, args)
 
 
 if __name__ == "__main__":

@@ -182,6 +182,15 @@ def worker_crosssell(args, extra):
     }
 
 
+def measure(run_worker, pg, template, dbname):
+    """Build the book and time the refresh and the playbooks on a copy of
+    ``template``; print and return the figures."""
+    pg.copy(template, dbname)
+    result = run_worker("crosssell", dbname)
+    print(f"    {summary(result)}", flush=True)
+    return result
+
+
 def summary(r):
     refresh, playbooks = r["refresh"], r["playbooks"]
     return (

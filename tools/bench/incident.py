@@ -15,6 +15,7 @@ other batches add.
 """
 
 import time
+from contextlib import contextmanager
 
 ACCOUNTS = 2000
 CONTACTS = 3
@@ -96,8 +97,9 @@ def _book(env):
     return accounts, manager
 
 
-def _timed_phases(env, phases):
-    """Time the declaration's parts (same behaviour): seconds and queries."""
+def timed_methods(env, table, phases):
+    """Time the methods of ``table`` (``{model: method names}``), same
+    behaviour: ``phases[name]`` gets their seconds, queries and calls."""
     from tools.bench.__main__ import _query_count
 
     def timed(name, func):
@@ -106,13 +108,16 @@ def _timed_phases(env, phases):
             try:
                 return func(*args, **kwargs)
             finally:
-                phase = phases.setdefault(name, {"seconds": 0.0, "queries": 0})
+                phase = phases.setdefault(
+                    name, {"seconds": 0.0, "queries": 0, "calls": 0}
+                )
                 phase["seconds"] += time.perf_counter() - started
                 phase["queries"] += _query_count() - queries
+                phase["calls"] += 1
 
         return wrapper
 
-    for model, names in PHASES.items():
+    for model, names in table.items():
         cls = type(env[model])
         for name in names:
             setattr(cls, name, timed(name.lstrip("_"), getattr(cls, name)))
@@ -173,22 +178,33 @@ def _outcome(cr, declared):
     return outcome
 
 
-def worker_incident(args, extra):
+@contextmanager
+def built(args, extra, build, table):
+    """A cursor on the worker's database where ``build(env)`` made its book,
+    committed, and the methods of ``table`` are timed (:func:`timed_methods`):
+    yields ``(env, book, seconds to build it, phases)``."""
     from tools.bench.__main__ import _odoo_env
 
     _odoo, registry, api, uid = _odoo_env(args, extra)
-    from odoo.addons.relationship_health.models.relationship_service_incident import (
-        NOTICE_BATCH,
-    )
-
     phases = {}
     with registry.cursor() as cr:
         env = api.Environment(cr, uid, {})
         started = time.perf_counter()
-        accounts, manager = _book(env)
+        book = build(env)
         cr.commit()
-        built = time.perf_counter() - started
-        _timed_phases(env, phases)
+        seconds = time.perf_counter() - started
+        timed_methods(env, table, phases)
+        yield env, book, seconds, phases
+
+
+def worker_incident(args, extra):
+    with built(args, extra, _book, PHASES) as (env, book, seconds_built, phases):
+        from odoo.addons.relationship_health.models.relationship_service_incident import (
+            NOTICE_BATCH,
+        )
+
+        cr = env.cr
+        accounts, manager = book
         declared, seconds, queries = _declare(
             env, manager, accounts, "Mail service down"
         )
@@ -197,7 +213,7 @@ def worker_incident(args, extra):
             "contacts": env["res.partner"].search_count(
                 [("parent_id", "in", accounts.ids)]
             ),
-            "built": built,
+            "built": seconds_built,
             "seconds": seconds,
             "queries": queries,
             "phases": {name: dict(phase) for name, phase in phases.items()},
@@ -209,6 +225,14 @@ def worker_incident(args, extra):
             env, manager, accounts[:NOTICE_BATCH], "Mail service down again"
         )
     result["one_batch"] = {"seconds": batch_seconds, "queries": batch_queries}
+    return result
+
+
+def measure(run_worker, pg, template, dbname):
+    """Declare the incident on a copy of ``template``; print and return it."""
+    pg.copy(template, dbname)
+    result = run_worker("incident", dbname)
+    print(f"    {summary(result)}", flush=True)
     return result
 
 
@@ -242,25 +266,35 @@ def verdict(r):
 HEADING = "## Service incident"
 
 
-def report_lines(r, command):
-    """The markdown section of the measure, for tools/bench/last_run.md."""
-    label, ok, value = verdict(r)
+def section(heading, command, where, verdict_of, summary_of):
+    """The markdown section of a measure run once, for tools/bench/last_run.md:
+    ``where`` it ran, its ``(label, ok, value)`` verdict and its summary."""
+    label, ok, value = verdict_of
     return [
-        HEADING,
+        heading,
         "",
-        f"`{command}` on {time.strftime('%Y-%m-%d')}, on a copy of the template "
-        "(no other book): `action_declare()` and its commit.",
+        f"`{command}` on {time.strftime('%Y-%m-%d')}, {where}.",
         "",
         f"- {label}: {value} ({'met' if ok else 'MISSED'}).",
-        f"- {summary(r)}.",
+        f"- {summary_of}.",
         "",
     ]
 
 
+def report_lines(r, command):
+    """The markdown section of the measure, for tools/bench/last_run.md."""
+    return section(
+        HEADING,
+        command,
+        "on a copy of the template (no other book): `action_declare()` and its commit",
+        verdict(r),
+        summary(r),
+    )
+
+
 def write_section(path, lines):
-    """Replace the section of the measure in ``path`` (or add it at the end),
-    leaving the figures of the other parts as they are; ``lines[0]`` is its
-    heading."""
+    """Replace the section ``lines`` (a heading first) in ``path`` (or add it
+    at the end), leaving the figures of the other parts as they are."""
     text = path.read_text() if path.exists() else "# Benchmark: last run\n"
     before, found, after = text.partition(lines[0])
     rest = ""

@@ -1,9 +1,9 @@
 /** @odoo-module **/
 
 import { registry } from "@web/core/registry";
-import { formatDate } from "@web/core/l10n/dates";
 import {
     closeSearchPanel,
+    daysFromToday,
     openAccountsWorkspace,
     openCustomer,
     openHealthMenu,
@@ -11,8 +11,6 @@ import {
     screenshot,
     openTab,
 } from "@relationship_health/../tests/tours/tour_steps";
-
-const { DateTime } = luxon;
 
 /**
  * A sales rep's morning: the pipeline shows the health of each customer, the
@@ -307,7 +305,7 @@ registry.category("web_tour.tours").add("relationship_health_manager_day", {
         },
         {
             trigger: ".modal .o_field_widget[name=date_until] input",
-            run: `edit ${formatDate(DateTime.now().plus({ days: 45 }))}`,
+            run: `edit ${daysFromToday(45)}`,
         },
         {
             trigger: ".modal .o_field_widget[name=reason] textarea",

@@ -2,10 +2,12 @@
 
 import { registry } from "@web/core/registry";
 import {
+    createFromHealthMenu,
+    fieldIsSet,
     openAccountsWorkspace,
-    openHealthMenu,
     screenshot,
     openTab,
+    scrollToCenter,
 } from "@relationship_health/../tests/tours/tour_steps";
 
 /**
@@ -15,11 +17,7 @@ import {
 registry.category("web_tour.tours").add("relationship_health_incident_declare", {
     url: "/odoo/crm",
     steps: () => [
-        ...openHealthMenu("incidents", "Service incidents are declared from the Relationship Health menu"),
-        {
-            trigger: ".o_list_view .o_list_button_add",
-            run: "click",
-        },
+        ...createFromHealthMenu("incidents", "Service incidents are declared from the Relationship Health menu"),
         {
             trigger: ".o_form_view .o_field_widget[name=name] input",
             run: "edit Web shop checkout failing",
@@ -146,24 +144,16 @@ registry.category("web_tour.tours").add("relationship_health_incident_rep", {
             content: "The open incident affecting the account",
             trigger: ".o_field_widget[name=health_incident_ids] .o_data_row:contains('Hosted e-mail unavailable')",
         },
-        {
-            content: "The customer was told, and when",
-            trigger: ".o_field_widget[name=health_incident_informed]",
-            run() {
-                if (!this.anchor.textContent.trim()) {
-                    throw new Error("No date of the first notice");
-                }
-            },
-        },
+        fieldIsSet("health_incident_informed", "The customer was told, and when"),
         {
             content: "Call the customer before they call",
             trigger: ".o-mail-Activity:contains('Call Atlas Print Works about Hosted e-mail unavailable')",
         },
-        screenshot("partner_incident", ".o_field_widget[name=health_incident_ids] .o_data_row:contains('Investigating')", () => {
-            document
-                .querySelector(".o_field_widget[name=health_incident_ids]")
-                .scrollIntoView({ block: "center" });
-        }),
+        screenshot(
+            "partner_incident",
+            ".o_field_widget[name=health_incident_ids] .o_data_row:contains('Investigating')",
+            scrollToCenter(".o_field_widget[name=health_incident_ids]"),
+        ),
     ],
 });
 

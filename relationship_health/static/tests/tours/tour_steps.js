@@ -4,6 +4,17 @@
  * Steps shared by the tours of relationship_health.
  */
 
+import { formatDate } from "@web/core/l10n/dates";
+
+const { DateTime } = luxon;
+
+/**
+ * The date ``days`` days from the browser's today, as a date field takes it.
+ */
+export function daysFromToday(days) {
+    return formatDate(DateTime.now().plus({ days }));
+}
+
 /**
  * A step that, when the test asks for screenshots (cookie set by
  * tests/test_ui_tours.py when RH_SCREENSHOTS is set), waits until the test
@@ -30,6 +41,29 @@ export function screenshot(name, trigger, prepare) {
     };
 }
 
+/**
+ * The prepare of a screenshot that centres the element of ``selector`` in
+ * the page.
+ */
+export function scrollToCenter(selector) {
+    return () => document.querySelector(selector).scrollIntoView({ block: "center" });
+}
+
+/**
+ * A step that checks a read-only field of the form shows a value.
+ */
+export function fieldIsSet(name, content) {
+    return {
+        content,
+        trigger: `.o_field_widget[name=${name}]`,
+        run() {
+            if (!this.anchor.textContent.trim()) {
+                throw new Error(`${content}: the field ${name} is empty`);
+            }
+        },
+    };
+}
+
 export function openSearchPanel() {
     return {
         content: "Open the filters and groupings",
@@ -47,6 +81,19 @@ export function closeSearchPanel() {
         },
         {
             trigger: "body:not(:has(.o_search_bar_menu))",
+        },
+    ];
+}
+
+/**
+ * Open a new record from an entry of the Relationship Health menu (a list).
+ */
+export function createFromHealthMenu(item, content) {
+    return [
+        ...openHealthMenu(item, content),
+        {
+            trigger: ".o_list_view .o_list_button_add",
+            run: "click",
         },
     ];
 }
