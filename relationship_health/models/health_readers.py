@@ -531,3 +531,24 @@ def read_retention_queue(cr, company_ids, as_of, owners=None):
         (user_id, company_id): count for user_id, company_id, count in cr.fetchall()
     }
     return items, given
+
+
+def read_quadrant_accounts(cr, company_id):
+    """Rows (account, quadrant, band, salesperson, 12-month revenue, industry)
+    of the accounts of ``company_id`` placed in a quadrant by the night (the
+    accounts the playbooks and the cross-sell suggestions work on), by id."""
+    cr.execute(
+        SQL(
+            """
+            SELECT id, health_quadrant, health_band, user_id,
+                   COALESCE(health_revenue_12m, 0), industry_id
+              FROM res_partner
+             WHERE health_quadrant IS NOT NULL
+               AND id = commercial_partner_id
+               AND (company_id IS NULL OR company_id = %(company)s)
+             ORDER BY id
+            """,
+            company=company_id,
+        )
+    )
+    return cr.fetchall()

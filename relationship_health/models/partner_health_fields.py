@@ -100,6 +100,14 @@ def account_field(**kwargs):
     )
 
 
+def parent_field(comodel, **kwargs):
+    """The record a row belongs to (an incident's update, a campaign's
+    invitation, a playbook's run…): required, read-only, deleted with it."""
+    return fields.Many2one(
+        comodel, required=True, index=True, ondelete="cascade", readonly=True, **kwargs
+    )
+
+
 def is_protected(partners, name):
     """Whether only the engine (and, for the override, the override action
     of a sales manager) writes the field ``name`` of res.partner: every health

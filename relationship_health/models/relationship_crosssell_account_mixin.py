@@ -3,16 +3,21 @@ Inherited by res.partner and crm.lead."""
 
 from odoo import api, fields, models
 
+from .partner_health_fields import health_field
+
+SUGGESTION = "relationship.crosssell.suggestion"
+
 
 class RelationshipCrosssellAccountMixin(models.AbstractModel):
     _name = "relationship.crosssell.account.mixin"
     _description = "Cross-sell Suggestions of an Account"
 
-    health_suggestion_ids = fields.Many2many(
-        "relationship.crosssell.suggestion",
+    #: Read by the sales team only (HEALTH_READERS), like every health field.
+    health_suggestion_ids = health_field(
+        fields.Many2many,
+        SUGGESTION,
         string="Suggestions",
         compute="_compute_health_suggestion_ids",
-        groups="sales_team.group_sale_salesman",
     )
 
     @api.depends_context("uid")
@@ -20,7 +25,7 @@ class RelationshipCrosssellAccountMixin(models.AbstractModel):
         """The live suggestions of the account (of a partner, or of an
         opportunity's customer) that the user may read."""
         accounts = {record.id: record._health_account() for record in self}
-        found = self.env["relationship.crosssell.suggestion"].search(
+        found = self.env[SUGGESTION].search(
             [
                 ("partner_id", "in", list({a.id for a in accounts.values() if a})),
                 ("state", "=", "active"),

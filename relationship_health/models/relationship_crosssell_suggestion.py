@@ -18,6 +18,7 @@ from ..scoring.crosssell import (
 )
 from ..scoring.vocabulary import QUADRANT_LABELS, QUADRANTS, selection
 from .health_clock import health_today
+from .health_readers import read_quadrant_accounts
 from .partner_health_fields import account_field
 
 #: How far back purchases count (days): 24 months.
@@ -205,20 +206,12 @@ class RelationshipCrosssellSuggestion(models.Model):
         """Rows (account, quadrant, industry, salesperson) of the company's
         scored accounts."""
         self.env.flush_all()
-        self.env.cr.execute(
-            SQL(
-                """
-                SELECT id, health_quadrant, industry_id, user_id
-                  FROM res_partner
-                 WHERE health_quadrant IS NOT NULL
-                   AND id = commercial_partner_id
-                   AND (company_id IS NULL OR company_id = %(company)s)
-                 ORDER BY id
-                """,
-                company=company.id,
+        return [
+            (account, quadrant, industry, user)
+            for account, quadrant, _band, user, _revenue, industry in (
+                read_quadrant_accounts(self.env.cr, company.id)
             )
-        )
-        return self.env.cr.fetchall()
+        ]
 
     def _tag_accounts(self, groups):
         """The accounts' peer groups in a temporary table, for the book's

@@ -1,7 +1,6 @@
 from markupsafe import Markup
 
 from odoo import _, api, fields, models
-from odoo.tools import SQL
 
 from ..scoring.playbooks import plan_playbooks
 from ..scoring.vocabulary import (
@@ -12,6 +11,7 @@ from ..scoring.vocabulary import (
     selection,
 )
 from .health_clock import health_today
+from .health_readers import read_quadrant_accounts
 
 ACTIONS = [
     ("activity", "Activity for the salesperson"),
@@ -107,20 +107,7 @@ class RelationshipPlaybook(models.Model):
             return 0
         Run = self.env["relationship.playbook.run"]
         self.env.flush_all()
-        self.env.cr.execute(
-            SQL(
-                """
-                SELECT p.id, p.health_quadrant, p.health_band, p.user_id,
-                       COALESCE(p.health_revenue_12m, 0)
-                  FROM res_partner p
-                 WHERE p.health_quadrant IS NOT NULL
-                   AND p.id = p.commercial_partner_id
-                   AND (p.company_id IS NULL OR p.company_id = %(company)s)
-                """,
-                company=company.id,
-            )
-        )
-        accounts = self.env.cr.fetchall()
+        accounts = [row[:5] for row in read_quadrant_accounts(self.env.cr, company.id)]
         open_stays = {
             run.partner_id.id: run.playbook_id.id
             for run in Run.search(

@@ -1,7 +1,7 @@
 from odoo import api, fields, models
 from odoo.tools import SQL
 
-from .partner_health_fields import account_field
+from .partner_health_fields import account_field, parent_field
 
 
 class RelationshipPlaybookRun(models.Model):
@@ -13,13 +13,7 @@ class RelationshipPlaybookRun(models.Model):
     _order = "date desc, id desc"
     _rec_name = "playbook_id"
 
-    playbook_id = fields.Many2one(
-        "relationship.playbook",
-        required=True,
-        index=True,
-        ondelete="cascade",
-        readonly=True,
-    )
+    playbook_id = parent_field("relationship.playbook")
     partner_id = account_field(index=True, readonly=True)
     company_id = fields.Many2one(
         related="playbook_id.company_id", store=True, index=True

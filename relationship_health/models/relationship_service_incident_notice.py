@@ -1,5 +1,6 @@
 from odoo import fields, models
 from odoo.tools import SQL
+from .partner_health_fields import account_field, parent_field
 
 
 class RelationshipServiceIncidentNotice(models.Model):
@@ -11,21 +12,13 @@ class RelationshipServiceIncidentNotice(models.Model):
     _order = "id desc"
     _log_access = True
 
-    update_id = fields.Many2one(
-        "relationship.service.incident.update",
-        required=True,
-        ondelete="cascade",
-        index=True,
-        readonly=True,
-    )
+    update_id = parent_field("relationship.service.incident.update")
     incident_id = fields.Many2one(
         related="update_id.incident_id", store=True, index=True
     )
     company_id = fields.Many2one(related="incident_id.company_id", store=True)
     kind = fields.Selection(related="update_id.kind")
-    account_id = fields.Many2one(
-        "res.partner", required=True, index=True, readonly=True
-    )
+    account_id = account_field(index=True, readonly=True)
     partner_id = fields.Many2one(
         "res.partner", string="Contact", required=True, readonly=True
     )

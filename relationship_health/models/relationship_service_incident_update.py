@@ -11,6 +11,7 @@ from ..scoring.incidents import notice_recipients
 from .health_actions import linked_counts
 from .health_sql import read_people
 from .relationship_service_incident import INCIDENT_MANAGERS, split_accounts
+from .partner_health_fields import parent_field
 
 _logger = logging.getLogger(__name__)
 
@@ -26,12 +27,7 @@ class RelationshipServiceIncidentUpdate(models.Model):
     _description = "Service Incident Update"
     _order = "date_posted desc, id desc"
 
-    incident_id = fields.Many2one(
-        "relationship.service.incident",
-        required=True,
-        ondelete="cascade",
-        index=True,
-    )
+    incident_id = parent_field("relationship.service.incident")
     company_id = fields.Many2one(related="incident_id.company_id", store=True)
     kind = fields.Selection(KINDS, required=True, default="update")
     body = fields.Text(string="Message", required=True, translate=True)

@@ -10,7 +10,7 @@ from odoo.tools.mail import generate_tracking_message_id
 from ..scoring.campaigns import SILENCE_INVITATIONS, reminders_due, silent_accounts
 from ..scoring.vocabulary import QUADRANT_LABELS, QUADRANTS, selection
 from .health_sql import fetch_column
-from .partner_health_fields import account_field
+from .partner_health_fields import account_field, parent_field
 
 #: The contact's name while an e-mail of a language is rendered once (see
 #: ``_queue_mails``): put back with each contact's name.
@@ -35,13 +35,7 @@ class RelationshipSurveyInvitation(models.Model):
     _order = "date_sent desc, id desc"
     _rec_name = "partner_id"
 
-    campaign_id = fields.Many2one(
-        "relationship.survey.campaign",
-        required=True,
-        index=True,
-        ondelete="cascade",
-        readonly=True,
-    )
+    campaign_id = parent_field("relationship.survey.campaign")
     company_id = fields.Many2one(
         related="campaign_id.company_id", store=True, index=True
     )
