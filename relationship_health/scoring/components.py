@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from .config import ScoringConfig
-from .incidents import worst_incident
+from .breaches import optional_ids, worst_incident, worst_policy
 
 _DAY = np.timedelta64(1, "D")
 _MICROSECOND = np.timedelta64(1, "us")
@@ -476,14 +476,14 @@ def compute_sla(table, sla_events, clock, config):
     least half of them (ties: the lowest id), NaN otherwise. When they carry
     an ``incident_id``, ``sla_worst_incident_id`` is the incident of the
     account's most late breached commitment made for an incident, NaN when
-    none (see :func:`..incidents.worst_incident`).
+    none (see :func:`..breaches.worst_incident`).
     """
     size = len(table.ids)
     score = np.full(size, np.nan)
     total = np.zeros(size, dtype="int64")
     met_count = np.zeros(size, dtype="int64")
     breached_count = np.zeros(size, dtype="int64")
-    worst_policy = np.full(size, np.nan)
+    worst_policy_id = np.full(size, np.nan)
     worst_incident_id = np.full(size, np.nan)
 
     frame, positions = _input_rows(table, sla_events, SLA_COLUMNS, "sla_events")
@@ -500,8 +500,8 @@ def compute_sla(table, sla_events, clock, config):
             & (age <= config.sla_window_days)
             & (met | breached)
         )
-        policies = _optional_ids(frame, SLA_POLICY_COLUMN, counted)
-        incidents = _optional_ids(frame, SLA_INCIDENT_COLUMN, counted)
+        policies = optional_ids(frame, SLA_POLICY_COLUMN, counted)
+        incidents = optional_ids(frame, SLA_INCIDENT_COLUMN, counted)
         end = np.where(is_done, done, clock.now)[counted]
         lateness = (end - deadline[counted]) / np.timedelta64(1, "s")
         positions, met, breached = positions[counted], met[counted], breached[counted]
@@ -514,7 +514,7 @@ def compute_sla(table, sla_events, clock, config):
         met_count = _group_count(positions[met], size)
         breached_count = _group_count(positions[breached], size)
         if policies is not None:
-            worst_policy = _worst_policy(
+            worst_policy_id = worst_policy(
                 positions[breached], policies[breached], breached_count, size
             )
         if incidents is not None:
@@ -527,39 +527,9 @@ def compute_sla(table, sla_events, clock, config):
         "sla_event_count": total,
         "sla_met_count": met_count,
         "sla_breached_count": breached_count,
-        "sla_worst_policy_id": worst_policy,
+        "sla_worst_policy_id": worst_policy_id,
         "sla_worst_incident_id": worst_incident_id,
     }
-
-
-def _optional_ids(frame, column, rows):
-    """The ids of an optional ``column`` of ``frame`` at ``rows`` (a mask), as
-    floats (NaN for none); None when the frame lacks the column."""
-    if column not in frame.columns:
-        return None
-    return pd.to_numeric(frame[column], errors="coerce").to_numpy("float64")[rows]
-
-
-def _worst_policy(positions, policies, breached_count, size):
-    """Per account position, the policy with the most breaches when it holds
-    at least half of the account's breaches (ties: the lowest id), else NaN."""
-    worst = np.full(size, np.nan)
-    known = ~np.isnan(policies)
-    if not known.any():
-        return worst
-    counts = (
-        pd.DataFrame({"position": positions[known], "policy": policies[known]})
-        .groupby(["position", "policy"])
-        .size()
-        .rename("count")
-        .reset_index()
-        .sort_values(["position", "count", "policy"], ascending=[True, False, True])
-        .drop_duplicates("position")
-    )
-    position = counts["position"].to_numpy("int64")
-    mostly = 2 * counts["count"].to_numpy("int64") >= breached_count[position]
-    worst[position[mostly]] = counts["policy"].to_numpy("float64")[mostly]
-    return worst
 
 
 # ----------------------------------------------------------------------------

@@ -10,7 +10,6 @@ Pure functions on pandas frames, called by ``relationship.service.incident``:
 - :func:`restoration_facts`: hours taken against hours promised.
 """
 
-import numpy as np
 import pandas as pd
 
 #: Columns of the contacts frame of :func:`notice_recipients`.
@@ -114,27 +113,3 @@ def restoration_facts(started, restored, promised_hours, now):
         "late": bool(promised and hours > promised),
         "restored": restored is not None,
     }
-
-
-def worst_incident(positions, incidents, lateness, size):
-    """Per account position, the incident (id) of its most late breached
-    commitment, NaN when none of its breaches comes from an incident.
-    ``positions``, ``incidents`` (NaN when not an incident) and ``lateness``
-    are parallel arrays of the breached commitments."""
-    worst = np.full(size, np.nan)
-    known = ~np.isnan(incidents)
-    if not known.any():
-        return worst
-    frame = (
-        pd.DataFrame(
-            {
-                "position": positions[known],
-                "incident": incidents[known],
-                "late": lateness[known],
-            }
-        )
-        .sort_values(["position", "late", "incident"], ascending=[True, False, True])
-        .drop_duplicates("position")
-    )
-    worst[frame["position"].to_numpy("int64")] = frame["incident"].to_numpy("float64")
-    return worst
