@@ -73,6 +73,10 @@ class RelationshipSurveyAccountMixin(models.AbstractModel):
                 ("date_end", ">=", today),
             ]
         )
+        if not campaigns:
+            self.health_survey_next_date = False
+            self.health_survey_campaign_id = False
+            return
         accounts = self.commercial_partner_id
         Partner = self.env["res.partner"].sudo()
         targets = {
