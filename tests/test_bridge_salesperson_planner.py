@@ -4,6 +4,7 @@ import unittest
 from datetime import timedelta
 
 from odoo import Command
+from odoo.tools import SQL
 
 from health_common import HealthCase
 
@@ -156,7 +157,7 @@ class TestBridgeSalespersonPlanner(HealthCase):
     def test_planner_visits_mark_their_account(self):
         account, contact = self.make_account("Gasket Hall")
         self.env.flush_all()
-        self.env.cr.execute("DELETE FROM relationship_health_pending")
+        self.env.cr.execute(SQL("DELETE FROM relationship_health_pending"))
 
         def marked():
             self.env.flush_all()
@@ -164,7 +165,7 @@ class TestBridgeSalespersonPlanner(HealthCase):
                 "SELECT DISTINCT account_id FROM relationship_health_pending"
             )
             ids = {row[0] for row in self.env.cr.fetchall()}
-            self.env.cr.execute("DELETE FROM relationship_health_pending")
+            self.env.cr.execute(SQL("DELETE FROM relationship_health_pending"))
             return ids
 
         visit = self.planner_visit(contact, -3)

@@ -6,7 +6,7 @@ from unittest.mock import patch
 
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import new_test_user
-from odoo.tools import format_date
+from odoo.tools import SQL, format_date
 
 from health_common import HealthCase
 
@@ -318,8 +318,11 @@ class TestCampaignGuards(CampaignCase):
             self.nps_campaign.account_domain = "[('no_such_field', '=', 1)]"
         # Broken since it was saved (a field gone): the job goes on with the others.
         self.env.cr.execute(
-            "UPDATE relationship_survey_campaign SET account_domain = %s WHERE id = %s",
-            ("[('no_such_field', '=', 1)]", self.nps_campaign.id),
+            SQL(
+                "UPDATE relationship_survey_campaign SET account_domain = %s WHERE id = %s",
+                "[('no_such_field', '=', 1)]",
+                self.nps_campaign.id,
+            )
         )
         self.nps_campaign.invalidate_recordset()
         csat = self.campaign("CSAT of everyone", domain="[]")

@@ -1,6 +1,6 @@
 from markupsafe import Markup
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 
 from ..scoring.playbooks import plan_playbooks
 from ..scoring.vocabulary import (
@@ -201,14 +201,3 @@ class RelationshipPlaybook(models.Model):
                 sum(chosen.mapped("expected_revenue")),
             )
         return found
-
-    def action_view_runs(self):
-        self.ensure_one()
-        return {
-            "type": "ir.actions.act_window",
-            "name": _("Playbook Results"),
-            "res_model": "relationship.playbook.run",
-            "view_mode": "pivot,list",
-            "domain": [("playbook_id", "=", self.id)],
-            "context": {"create": False},
-        }
