@@ -16,6 +16,7 @@
         "security/relationship_incident_security.xml",
         "security/relationship_survey_campaign_security.xml",
         "security/relationship_playbook_security.xml",
+        "security/relationship_health_validation_security.xml",
         "security/ir.model.access.csv",
         "data/calendar_event_type_data.xml",
         "data/ir_cron_data.xml",
@@ -50,6 +51,7 @@
         "security/relationship_retention_security.xml",
         "data/relationship_retention_data.xml",
         "views/relationship_retention_case_views.xml",
+        "views/relationship_health_validation_views.xml",
     ],
     "demo": [
         "demo/relationship_health_demo.xml",

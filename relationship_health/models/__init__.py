@@ -7,6 +7,10 @@ from . import relationship_sla_source_mixin
 from . import survey_question
 from . import relationship_health_failure
 from . import relationship_health_engine
+from . import relationship_health_validation
+from . import relationship_health_validation_line
+from . import relationship_health_validation_figure
+from . import relationship_health_validation_decile
 from . import relationship_visit_account_mixin
 from . import relationship_sla_account_mixin
 from . import relationship_health_override_mixin

@@ -44,6 +44,11 @@ def account_company_sql(partner, default_company_id):
     )
 
 
+#: SQL: the rate of an order (alias ``so``) that turns its amounts into the
+#: currency of its company (1 when unknown).
+ORDER_RATE = SQL("COALESCE(NULLIF(so.currency_rate, 0), 1)")
+
+
 def account_money_sql(accounts, since, until, use_margin):
     """SQL: the money of accounts over a period, the one definition used by
     the score, the retention automation and the weekly digest.
@@ -55,7 +60,7 @@ def account_money_sql(accounts, since, until, use_margin):
     (included), converted into that company's currency at each order's rate
     (margin NULL when ``sale_margin`` does not track it). Accounts without
     such an order have no row."""
-    rate = SQL("COALESCE(NULLIF(so.currency_rate, 0), 1)")
+    rate = ORDER_RATE
     margin = SQL("SUM(so.margin / %s)", rate) if use_margin else SQL("NULL::float8")
     return SQL(
         """
@@ -332,6 +337,31 @@ def read_money(cr, accounts, since, until, use_margin):
             use_margin,
         ),
         ["partner_id", "revenue", "margin"],
+    )
+
+
+def read_order_amounts(cr, accounts, until):
+    """Rows (partner_id, order_date, amount) per account and day of its
+    confirmed orders up to ``until`` (the accounts frame: index partner_id,
+    column company_id): the untaxed amount of the orders of the account and
+    its contacts placed in the company it is scored for, in that company's
+    currency (the revenue of :func:`account_money_sql`, per day)."""
+    return fetch_frame(
+        cr,
+        SQL(
+            """
+            SELECT a.id, so.date_order::date, SUM(so.amount_untaxed / %(rate)s)
+              FROM (%(accounts)s) AS a(id, company_id)
+              JOIN res_partner c ON c.commercial_partner_id = a.id
+              JOIN sale_order so ON so.partner_id = c.id AND so.company_id = a.company_id
+             WHERE so.state = 'sale' AND so.date_order <= %(until)s
+          GROUP BY 1, 2
+            """,
+            rate=ORDER_RATE,
+            accounts=accounts_values_sql(accounts.index, accounts["company_id"]),
+            until=until,
+        ),
+        ["partner_id", "order_date", "amount"],
     )
 
 

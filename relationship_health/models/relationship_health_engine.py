@@ -520,3 +520,22 @@ class RelationshipHealthEngine(models.AbstractModel):
         )
         self.env["relationship.health.snapshot"].invalidate_model()
         return written
+
+    # ------------------------------------------------------------------
+    # Scorecards (provisional: every account on its company's settings,
+    # until the scorecards exist)
+    # ------------------------------------------------------------------
+    @api.model
+    def _scorecard_configs(self, accounts):
+        """The scorecard of each account (Series partner_id → scorecard id,
+        0 = the company's default) and ``{(company_id, scorecard_id):
+        ScoringConfig}`` of those used. ``accounts``: the frame of
+        :meth:`_read_accounts`."""
+        scorecard_of = pd.Series(0, index=accounts.index, dtype="int64")
+        configs = {
+            (int(company_id), 0): self.env["res.company"]
+            .browse(int(company_id))
+            ._health_scoring_config()
+            for company_id in accounts["company_id"].unique()
+        }
+        return scorecard_of, configs

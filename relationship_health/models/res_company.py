@@ -4,6 +4,7 @@ from odoo.exceptions import ValidationError
 from ..scoring import ScoringConfig, ScoringConfigError
 from ..scoring.campaigns import DEFAULT_FATIGUE_DAYS, DEFAULT_REMINDER_DAYS
 from ..scoring.crosssell import DEFAULT_MIN_PEERS
+from ..scoring.validation import DEFAULT_MIN_ACCOUNTS
 from ..scoring.limits import (
     MAX_DAILY_CASES,
     MAX_DAYS,
@@ -458,3 +459,19 @@ class ResCompany(models.Model):
                         max=MAX_DAYS,
                     )
                 )
+
+    # Score validation ----------------------------------------------------------
+    health_validation_min_accounts = _option(
+        "Score Validation: Minimum Accounts",
+        DEFAULT_MIN_ACCOUNTS,
+        fields.Integer,
+        help="No lapse rate, lift or AUC of the score validation is given on fewer "
+        "accounts (an account at a date) than this.",
+    )
+
+    @api.constrains("health_validation_min_accounts")
+    def _check_health_validation_min_accounts(self):
+        if any(company.health_validation_min_accounts < 1 for company in self):
+            raise ValidationError(
+                _("The score validation needs a minimum of at least one account.")
+            )

@@ -151,3 +151,6 @@ class ResConfigSettings(models.TransientModel):
     health_crosssell_dismiss_days = fields.Integer(
         related="company_id.health_crosssell_dismiss_days", readonly=False
     )
+    health_validation_min_accounts = fields.Integer(
+        related="company_id.health_validation_min_accounts", readonly=False
+    )

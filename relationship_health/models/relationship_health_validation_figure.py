@@ -1,0 +1,255 @@
+"""The figures of a score validation: how well the score foretold which
+accounts lapsed, for the company, per scorecard and per salesperson."""
+
+import io
+
+import pandas as pd
+
+from odoo import _, api, fields, models
+from odoo.tools import SQL
+
+from ..scoring.validation import validation_figures
+from ..scoring.vocabulary import SCORED_BANDS, SIGNALS
+from .partner_health_fields import parent_field
+
+FIGURE_KINDS = [
+    ("company", "Company"),
+    ("scorecard", "Scorecard"),
+    ("salesperson", "Salesperson"),
+]
+#: The columns of the lines each kind of figure reads (bounded memory: no
+#: more than the figure needs).
+POINT_COLUMNS = ("partner_id", "as_of", "score", "band", "lapsed")
+
+
+def rate_field(string, **kwargs):
+    """A lapse rate, a share of accounts (0–1, shown as a percentage)."""
+    return fields.Float(string=string, readonly=True, digits=(5, 4), **kwargs)
+
+
+def weight_field(string):
+    """A component's weight, as a share of the four (0–1)."""
+    return fields.Float(string=string, readonly=True, digits=(5, 3))
+
+
+def read_points(cr, run_id, columns, condition=None):
+    """The lines of ``run_id`` (``condition``: an extra SQL condition) with
+    ``columns`` only, as a frame; through COPY, so that millions of lines
+    cost the frame and not a Python tuple each."""
+    query = SQL(
+        "SELECT %s FROM relationship_health_validation_line WHERE run_id = %s AND %s",
+        SQL(", ").join(SQL.identifier(name) for name in columns),
+        run_id,
+        condition or SQL("TRUE"),
+    )
+    buffer = io.StringIO()
+    cr.copy_expert(
+        f"COPY ({cr.mogrify(query).decode()}) TO STDOUT WITH (FORMAT csv)", buffer
+    )
+    buffer.seek(0)
+    types = {name: "float64" for name in ("score", *SIGNALS) if name in columns}
+    frame = pd.read_csv(
+        buffer,
+        names=list(columns),
+        dtype={**types, "band": "category", "lapsed": "string"},
+        parse_dates=["as_of"] if "as_of" in columns else False,
+    )
+    if "lapsed" in columns:
+        frame["lapsed"] = frame["lapsed"].eq("t").astype(bool)
+    return frame
+
+
+class RelationshipHealthValidationFigure(models.Model):
+    """Written by the validation job from the lines of its run; users read
+    them. A rate, the lift or the AUC resting on fewer accounts than the
+    company's minimum is not given."""
+
+    _name = "relationship.health.validation.figure"
+    _description = "Relationship Health Score Validation Figure"
+    _order = "run_id desc, sequence, id"
+
+    run_id = parent_field("relationship.health.validation", string="Validation")
+    company_id = fields.Many2one(related="run_id.company_id", store=True)
+    min_accounts = fields.Integer(related="run_id.min_accounts")
+    run_date = fields.Date(related="run_id.date", string="Run On")
+    is_latest = fields.Boolean(related="run_id.is_latest", store=True, string="Latest")
+    sequence = fields.Integer(readonly=True)
+    kind = fields.Selection(FIGURE_KINDS, required=True, readonly=True)
+    scorecard_id = fields.Integer(
+        readonly=True, help="0: the company's default settings."
+    )
+    user_id = fields.Many2one("res.users", string="Salesperson", readonly=True)
+    name = fields.Char(compute="_compute_name")
+    accounts = fields.Integer(
+        readonly=True, help="Points (an account at a date) the figure rests on."
+    )
+    lapsed = fields.Integer(readonly=True, help="Points that lapsed in the horizon.")
+    rate = rate_field("Lapse Rate")
+    accounts_healthy = fields.Integer(string="Healthy Points", readonly=True)
+    lapsed_healthy = fields.Integer(string="Healthy Lapsed", readonly=True)
+    rate_healthy = rate_field("Healthy Lapse Rate")
+    accounts_watch = fields.Integer(string="Watch Points", readonly=True)
+    lapsed_watch = fields.Integer(string="Watch Lapsed", readonly=True)
+    rate_watch = rate_field("Watch Lapse Rate")
+    accounts_at_risk = fields.Integer(string="At Risk Points", readonly=True)
+    lapsed_at_risk = fields.Integer(string="At Risk Lapsed", readonly=True)
+    rate_at_risk = rate_field("At Risk Lapse Rate")
+    accounts_critical = fields.Integer(string="Critical Points", readonly=True)
+    lapsed_critical = fields.Integer(string="Critical Lapsed", readonly=True)
+    rate_critical = rate_field("Critical Lapse Rate")
+    lift = fields.Float(
+        readonly=True,
+        digits=(6, 2),
+        help="The lapse rate of critical accounts over that of healthy ones.",
+    )
+    has_lift = fields.Boolean(readonly=True)
+    auc = fields.Float(
+        string="AUC",
+        readonly=True,
+        digits=(4, 3),
+        help="The chance that an account that lapsed scored lower than one that "
+        "did not: 1 ranks perfectly, 0.5 is chance.",
+    )
+    has_auc = fields.Boolean(readonly=True)
+    weight_satisfaction = weight_field("Satisfaction Weight")
+    weight_sla = weight_field("Service Level Weight")
+    weight_visits = weight_field("Visits Weight")
+    weight_recency = weight_field("Recency Weight")
+    suggested_satisfaction = weight_field("Suggested Satisfaction Weight")
+    suggested_sla = weight_field("Suggested Service Level Weight")
+    suggested_visits = weight_field("Suggested Visits Weight")
+    suggested_recency = weight_field("Suggested Recency Weight")
+    has_suggested = fields.Boolean(string="Has Suggested Weights", readonly=True)
+    auc_current = fields.Float(
+        string="AUC, Current Weights", readonly=True, digits=(4, 3)
+    )
+    has_auc_current = fields.Boolean(readonly=True)
+    auc_suggested = fields.Float(
+        string="AUC, Suggested Weights", readonly=True, digits=(4, 3)
+    )
+    has_auc_suggested = fields.Boolean(readonly=True)
+    decile_ids = fields.One2many(
+        "relationship.health.validation.decile", "figure_id", string="Deciles"
+    )
+
+    @api.depends("kind", "scorecard_id", "user_id")
+    def _compute_name(self):
+        for figure in self:
+            if figure.kind == "company":
+                figure.name = figure.run_id.company_id.name
+            elif figure.kind == "scorecard":
+                figure.name = (
+                    _("Company default")
+                    if not figure.scorecard_id
+                    else _("Scorecard %(id)s", id=figure.scorecard_id)
+                )
+            else:
+                figure.name = figure.user_id.name or _("No salesperson")
+
+    def action_open_deciles(self):
+        """The lapse rate by score decile of this figure, as a graph."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "relationship_health.relationship_health_validation_decile_action"
+        )
+        action["domain"] = [("figure_id", "=", self.id)]
+        action["display_name"] = _(
+            "Lapse rate by score decile: %(name)s", name=self.name
+        )
+        return action
+
+    # ------------------------------------------------------------------
+    # Built by the validation job
+    # ------------------------------------------------------------------
+    @api.model
+    def _values(self, result, weights=None):
+        """The figure's fields from the core's ``validation_figures``."""
+        values = {"accounts": result["accounts"], "lapsed": result["lapsed"]}
+        enough = result["accounts"] >= self.env.context.get("min_accounts", 1)
+        values["rate"] = result["lapsed"] / result["accounts"] if enough else 0.0
+        bands = result.get("bands", result)
+        for band in SCORED_BANDS:
+            figure = bands.get(band) or {}
+            values[f"accounts_{band}"] = figure.get("accounts", 0)
+            values[f"lapsed_{band}"] = figure.get("lapsed", 0)
+            values[f"rate_{band}"] = figure.get("rate") or 0.0
+        for name in ("lift", "auc", "auc_current", "auc_suggested"):
+            values[name] = result.get(name) or 0.0
+            values[f"has_{name}"] = result.get(name) is not None
+        if weights:
+            total = sum(weights.values()) or 1.0
+            for name in SIGNALS:
+                values[f"weight_{name}"] = weights[name] / total
+        suggested = result.get("suggested_weights", result.get("suggested"))
+        values["has_suggested"] = bool(suggested)
+        for name in SIGNALS:
+            values[f"suggested_{name}"] = (suggested or {}).get(name, 0.0)
+        values["decile_ids"] = [
+            fields.Command.create(
+                {
+                    "decile": decile,
+                    "accounts": count,
+                    "rate": rate or 0.0,
+                    "has_rate": rate is not None,
+                }
+            )
+            for decile, count, rate in result.get("deciles") or ()
+        ]
+        return values
+
+    @api.model
+    def _build(self, run, weights_of):
+        """Compute and write the figures of ``run`` from its lines: one
+        read of the lines per kind (per scorecard for the scorecards, with
+        the components the suggested weights need). ``weights_of``:
+        ``{scorecard id: current weights}`` of the run's company."""
+        cr = self.env.cr
+        minimum = run.min_accounts
+        self = self.with_context(min_accounts=minimum)
+        vals_list = []
+        points = read_points(cr, run.id, POINT_COLUMNS)
+        vals_list.append(
+            {
+                "kind": "company",
+                "sequence": 0,
+                **self._values(validation_figures(points, minimum)),
+            }
+        )
+        del points
+        cr.execute(
+            SQL(
+                "SELECT DISTINCT scorecard_id FROM relationship_health_validation_line"
+                " WHERE run_id = %s ORDER BY 1",
+                run.id,
+            )
+        )
+        for (scorecard_id,) in cr.fetchall():
+            weights = weights_of.get(scorecard_id)
+            points = read_points(
+                cr,
+                run.id,
+                (*POINT_COLUMNS, *SIGNALS),
+                SQL("scorecard_id = %s", scorecard_id),
+            )
+            result = validation_figures(points, minimum, weights=weights)
+            vals_list.append(
+                {
+                    "kind": "scorecard",
+                    "sequence": 1,
+                    "scorecard_id": scorecard_id,
+                    **self._values(result, weights),
+                }
+            )
+        points = read_points(cr, run.id, (*POINT_COLUMNS, "user_id"))
+        for user_id, group in points.groupby("user_id", sort=True):
+            vals_list.append(
+                {
+                    "kind": "salesperson",
+                    "sequence": 2,
+                    "user_id": int(user_id),
+                    **self._values(validation_figures(group, minimum)),
+                }
+            )
+        for vals in vals_list:
+            vals["run_id"] = run.id
+        return self.create(vals_list)
