@@ -2,7 +2,8 @@
 
     python3 -m tools.bench --addons-path=PATHS [--sizes 1000,10000,100000]
                            [--seed 7] [--repeat 1] [--naive-size 1000] [--phases]
-                           [--no-screens] [--parts nightly,incident,campaign,crosssell]
+                           [--no-screens]
+                           [--parts nightly,incident,campaign,crosssell,validation]
                            [--keep] [--reuse-template] [--output FILE] [odoo options]
 
 For each size: a throwaway database (a copy of a template where
@@ -28,9 +29,11 @@ Then, once, on a copy of the template: declaring a service incident for
 2,000 accounts and 6,000 contacts (``tools.bench.incident``); on another
 copy filled with the book of the largest size, the day's invitations of a
 survey campaign over every account, a quarter of them due
-(``tools.bench.campaign``). ``--parts`` chooses what runs: ``nightly`` (the
-measures per size above), ``incident`` and ``campaign``; without
-``nightly``, only their sections of the output file are rewritten.
+(``tools.bench.campaign``); on a third, the score validation of that book,
+every account at 24 monthly dates (``tools.bench.validation``). ``--parts``
+chooses what runs: ``nightly`` (the measures per size above), ``incident``,
+``campaign``, ``crosssell`` and ``validation``; without ``nightly``, only their
+sections of the output file are rewritten.
 
 The table is printed and written to ``tools/bench/last_run.md`` (``--output``). Any other
 option (``--db_host=…``, ``--db_user=…``) is passed to Odoo; without them the
@@ -51,7 +54,7 @@ import threading
 import time
 from pathlib import Path
 
-from tools.bench import campaign, crosssell, freshness, incident, screens
+from tools.bench import campaign, crosssell, freshness, incident, screens, validation
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
@@ -72,9 +75,14 @@ AT_RISK_DOMAIN = [
 ]
 AT_RISK_ORDER = "health_score asc, id"
 #: What ``--parts`` chooses from.
-PARTS = ("nightly", "incident", "campaign", "crosssell")
+PARTS = ("nightly", "incident", "campaign", "crosssell", "validation")
 #: The parts measured once, after the sizes: their modules.
-ONCE = {"incident": incident, "campaign": campaign, "crosssell": crosssell}
+ONCE = {
+    "incident": incident,
+    "campaign": campaign,
+    "crosssell": crosssell,
+    "validation": validation,
+}
 
 
 # ----------------------------------------------------------------------------
@@ -445,6 +453,7 @@ WORKERS = {
     **incident.WORKERS,
     **campaign.WORKERS,
     **crosssell.WORKERS,
+    **validation.WORKERS,
 }
 
 
@@ -1094,7 +1103,9 @@ def main(argv=None):
         f"{incident.ACCOUNTS:,} accounts, once), campaign (the day's survey "
         "invitations of a campaign over the book of the largest size, once), "
         "crosssell (the suggestions and playbooks of "
-        f"{crosssell.ACCOUNTS:,} accounts, once) (default: %(default)s)",
+        f"{crosssell.ACCOUNTS:,} accounts, once), validation (the score validation "
+        "of the book of the largest size, 24 monthly dates, once) "
+        "(default: %(default)s)",
     )
     parser.add_argument("--worker", choices=sorted(WORKERS), help=argparse.SUPPRESS)
     parser.add_argument("--db", help=argparse.SUPPRESS)
@@ -1154,6 +1165,18 @@ def main(argv=None):
                 pg,
                 template,
                 f"{args.db_prefix}_crosssell",
+            )
+        if "validation" in parts:
+            say(
+                f"Score validation of {book_size:,} accounts: "
+                f"database {args.db_prefix}_validation"
+            )
+            once["validation"] = validation.measure(
+                lambda worker, db, size: _run_worker(args, extra, worker, db, size),
+                pg,
+                template,
+                f"{args.db_prefix}_validation",
+                book_size,
             )
     finally:
         if not args.keep:
