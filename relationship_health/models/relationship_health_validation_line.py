@@ -1,6 +1,8 @@
 """One account at one date of a score validation: its score then, and
 whether it lapsed in the horizon that followed."""
 
+import io
+
 from odoo import fields, models
 from odoo.tools import SQL
 
@@ -8,7 +10,7 @@ from ..scoring.vocabulary import SIGNALS
 from .partner_health_fields import account_field, parent_field
 from .relationship_health_snapshot import HEALTH_BANDS, score_column
 
-#: The columns a batch inserts, in order, with their PostgreSQL array types.
+#: The columns a batch inserts, in order, with their PostgreSQL types.
 LINE_COLUMNS = (
     ("partner_id", "int4"),
     ("as_of", "date"),
@@ -21,14 +23,6 @@ LINE_COLUMNS = (
     ("lapsed", "bool"),
     ("source", "varchar"),
 )
-
-ARRAY_CASTS = {
-    "int4": "%s::int4[]",
-    "date": "%s::date[]",
-    "float8": "%s::float8[]",
-    "varchar": "%s::varchar[]",
-    "bool": "%s::bool[]",
-}
 
 
 class RelationshipHealthValidationLine(models.Model):
@@ -80,31 +74,44 @@ class RelationshipHealthValidationLine(models.Model):
 
     def _insert(self, run_id, points):
         """Insert the rows of ``points`` (a frame with the columns of
-        :data:`LINE_COLUMNS`) into the validation ``run_id``: one statement,
-        the rows already there kept. Returns the number of rows inserted."""
+        :data:`LINE_COLUMNS`) into the validation ``run_id``: the rows
+        copied into a temporary table (COPY: no Python object per value),
+        then one INSERT, the rows already there kept. Returns the number of
+        rows inserted."""
         if points.empty:
             return 0
+        cr = self.env.cr
         names = [name for name, _type in LINE_COLUMNS]
-        arrays = [
-            points[name].astype(object).where(points[name].notna(), None).tolist()
-            for name in names
-        ]
-        self.env.cr.execute(
+        cr.execute(
+            SQL(
+                "CREATE TEMP TABLE IF NOT EXISTS validation_points (%s) ON COMMIT DROP",
+                SQL(", ").join(
+                    SQL("%s %s", SQL.identifier(name), SQL(column_type))
+                    for name, column_type in LINE_COLUMNS
+                ),
+            )
+        )
+        cr.execute(SQL("TRUNCATE validation_points"))
+        frame = points[names].copy()
+        frame["lapsed"] = frame["lapsed"].map({True: "t", False: "f"})
+        buffer = io.StringIO()
+        frame.to_csv(buffer, header=False, index=False, na_rep="")
+        buffer.seek(0)
+        cr.copy_expert(
+            "COPY validation_points FROM STDIN WITH (FORMAT csv, NULL '')", buffer
+        )
+        cr.execute(
             SQL(
                 """
                 INSERT INTO relationship_health_validation_line (run_id, %(names)s)
-                SELECT %(run)s, * FROM unnest(%(arrays)s)
+                SELECT %(run)s, %(names)s FROM validation_points
                 ON CONFLICT (run_id, partner_id, as_of) DO NOTHING
                 """,
                 names=SQL(", ").join(SQL.identifier(name) for name in names),
                 run=run_id,
-                arrays=SQL(", ").join(
-                    SQL(ARRAY_CASTS[array_type], values)
-                    for (_name, array_type), values in zip(LINE_COLUMNS, arrays)
-                ),
             )
         )
-        return self.env.cr.rowcount
+        return cr.rowcount
 
     def _done_partner_ids(self, run_id):
         """The accounts that already have their points in ``run_id``."""
