@@ -225,6 +225,11 @@ class TestValidationFigures(ValidationCase):
         self.assertEqual(figures.user_id, self.salesman)
         figures.read(["name", "rate_healthy", "run_date", "min_accounts"])
         self.assertEqual(len(figures.decile_ids), 10)
+        action = figures.action_open_deciles()
+        self.assertEqual(action["domain"], [("figure_id", "=", figures.id)])
+        self.assertEqual(
+            len(self.env[DECILE].with_user(self.salesman).search(action["domain"])), 10
+        )
         company = self.figure("company")
         with self.assertRaises(AccessError):
             company.with_user(self.salesman).read(["auc"])

@@ -146,6 +146,11 @@ class RelationshipHealthValidationFigure(models.Model):
             else:
                 figure.name = figure.user_id.name or _("No salesperson")
 
+    @api.model
+    def action_run_validation(self):
+        """The button of the figures' list (see the run's)."""
+        return self.env["relationship.health.validation"].action_run_validation()
+
     def action_open_deciles(self):
         """The lapse rate by score decile of this figure, as a graph."""
         self.ensure_one()
