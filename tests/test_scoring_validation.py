@@ -9,16 +9,19 @@ import sys
 from datetime import date, timedelta
 
 import numpy as np
+import pandas as pd
 import pytest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "relationship_health"))
 
+from scoring.backtest import lapse_flags  # noqa: E402
 from scoring.validation import (  # noqa: E402
     auc,
     band_lapse_rates,
     decile_lapse_rates,
-    lapsed,
     suggested_weights,
+    validation_figures,
+    weighted_scores,
 )
 
 AS_OF = date(2026, 1, 1)
@@ -34,33 +37,36 @@ def monthly(account, first, last, amount):
 
 def test_lapses_by_silence_or_by_revenue_and_never_from_the_future():
     orders = (
-        monthly("steady", -360, 180, 100.0)
+        monthly(1, -360, 180, 100.0)
         # ordered every 30 days, then nothing for 110 days (more than twice 30)
-        + monthly("silent", -360, -10, 100.0)
-        + [("silent", AS_OF + timedelta(days=100), 100.0)]
+        + monthly(2, -360, -10, 100.0)
+        + [(2, AS_OF + timedelta(days=100), 100.0)]
         # one order only (default interval 90): 200 days without one
-        + [("new", AS_OF - timedelta(days=20), 100.0)]
+        + [(3, AS_OF - timedelta(days=20), 100.0)]
         # an order after the horizon must not save it
-        + [("new", AS_OF + timedelta(days=200), 1e6)]
+        + [(3, AS_OF + timedelta(days=200), 1e6)]
         # still orders monthly, but its 12-month revenue fell below half
-        + monthly("shrinking", -360, -181, 300.0)
-        + monthly("shrinking", -180, 180, 10.0)
+        + monthly(4, -360, -181, 300.0)
+        + monthly(4, -180, 180, 10.0)
     )
-    result = lapsed(["steady", "silent", "new", "shrinking"], orders, AS_OF, 90)
-    assert result == {"steady": False, "silent": True, "new": True, "shrinking": True}
+    # Account 3 first ordered 20 days before the date: a point of the day
+    # before that has no order on or before it, and no verdict (NaN).
+    frame = pd.DataFrame(orders, columns=["partner_id", "order_date", "amount"])
+    points = pd.DataFrame(
+        {
+            "partner_id": [1, 2, 3, 4, 3],
+            "as_of": [AS_OF] * 4 + [AS_OF - timedelta(days=21)],
+            "order_interval_days": [30.0, 30.0, 90.0, 30.0, 90.0],
+        }
+    )
+    flags = lapse_flags(frame, points)
+    assert flags[:4].tolist() == [0.0, 1.0, 1.0, 1.0]
+    assert np.isnan(flags[4])
 
 
 def test_lapse_rates_per_band_and_the_lift():
-    bands = {
-        1: "healthy",
-        2: "healthy",
-        3: "healthy",
-        4: "healthy",
-        5: "critical",
-        6: "critical",
-        7: "watch",
-    }
-    lapses = {1: True, 5: True, 6: True, 7: False}
+    bands = ["healthy"] * 4 + ["critical"] * 2 + ["watch"]
+    lapses = [True, False, False, False, True, True, False]
     figures = band_lapse_rates(bands, lapses, min_accounts=2)
     assert figures["healthy"] == {"accounts": 4, "lapsed": 1, "rate": 0.25}
     assert figures["critical"] == {"accounts": 2, "lapsed": 2, "rate": 1.0}
@@ -69,15 +75,18 @@ def test_lapse_rates_per_band_and_the_lift():
 
 
 def test_auc_by_hand():
-    assert auc({1: 10, 2: 20, 3: 30, 4: 40}, {1: True, 2: True}) == pytest.approx(1.0)
+    lapses = [True, True, False, False]
+    assert auc([10, 20, 30, 40], lapses) == pytest.approx(1.0)
     # A tie between a lapsed account and another counts one half: 3.5 of 4 pairs.
-    assert auc({1: 10, 2: 30, 3: 30, 4: 40}, {1: True, 2: True}) == pytest.approx(0.875)
-    assert auc({1: 10, 2: 20}, {}) is None
+    assert auc([10, 30, 30, 40], lapses) == pytest.approx(0.875)
+    # Points without a score are left out; one kind of point only: no AUC.
+    assert auc([10, 30, np.nan, 40], lapses) == pytest.approx(1.0)
+    assert auc([10, 20], [False, False]) is None
 
 
 def test_lapse_rate_by_decile():
-    scores = {account: float(account) for account in range(20)}
-    lapses = {account: account < 4 for account in range(20)}
+    scores = [float(account) for account in range(20)]
+    lapses = [account < 4 for account in range(20)]
     rows = decile_lapse_rates(scores, lapses, min_accounts=2)
     assert [row[0] for row in rows] == list(range(1, 11))
     assert [row[2] for row in rows] == [1.0, 1.0] + [0.0] * 8
@@ -116,3 +125,44 @@ def test_missing_components_are_renormalised_not_zeros():
     assert weights["visits"] == 0.0
     assert weights["satisfaction"] > 0.9
     assert suggested_weights([[50, 50, 50, 50]] * 3, [True] * 3) is None
+
+
+def test_weighted_scores_renormalise_like_the_score():
+    components = [[80.0, np.nan, 40.0, 100.0], [np.nan] * 4]
+    weights = {"satisfaction": 2, "sla": 5, "visits": 1, "recency": 1}
+    scores = weighted_scores(components, weights)
+    assert scores[0] == pytest.approx((2 * 80 + 40 + 100) / 4)
+    assert np.isnan(scores[1])
+
+
+def test_all_figures_of_a_book_made_by_hand():
+    # 4 healthy points (1 lapsed), 2 critical (both lapsed), 2 watch (none).
+    points = pd.DataFrame(
+        {
+            "score": [90, 85, 80, 75, 10, 20, 60, 55],
+            "band": ["healthy"] * 4 + ["critical"] * 2 + ["watch"] * 2,
+            "lapsed": [False, False, False, True, True, True, False, False],
+            "satisfaction": [90, 85, 80, 75, 10, 20, 60, 55],
+            "sla": [np.nan] * 8,
+            "visits": [np.nan] * 8,
+            "recency": [90, 85, 80, 75, 10, 20, 60, 55],
+        }
+    )
+    figures = validation_figures(points, min_accounts=2, weights={"satisfaction": 1})
+    assert (figures["accounts"], figures["lapsed"]) == (8, 3)
+    assert figures["healthy"]["rate"] == 0.25
+    assert figures["critical"]["rate"] == 1.0
+    assert figures["watch"]["rate"] == 0.0
+    assert figures["at_risk"] == {"accounts": 0, "lapsed": 0, "rate": None}
+    assert figures["lift"] == pytest.approx(4.0)
+    # Lapsed points score 75, 10, 20; of their 3 × 5 pairs with the others,
+    # only 75 against 60 and 55 is ranked the wrong way: 13 / 15.
+    assert figures["auc"] == pytest.approx(13 / 15)
+    assert figures["auc_current"] == pytest.approx(13 / 15)
+    assert figures["deciles"][0] == (1, 1, None)  # one point: under the minimum
+    # 3 lapsed points only, 2 needed of each outcome: a suggestion is made.
+    assert figures["suggested"]["sla"] == 0.0
+    assert figures["auc_suggested"] == pytest.approx(13 / 15)
+    few = validation_figures(points, min_accounts=4, weights={"satisfaction": 1})
+    assert few["suggested"] is None and few["auc_suggested"] is None
+    assert few["healthy"]["rate"] == 0.25 and few["critical"]["rate"] is None

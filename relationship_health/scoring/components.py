@@ -79,7 +79,10 @@ def _timestamps(values):
 
     Timezone-aware values are converted to naive UTC, like Odoo stores them.
     """
-    stamps = pd.to_datetime(pd.Series(values), errors="coerce")
+    stamps = pd.Series(values)
+    if not pd.api.types.is_datetime64_any_dtype(stamps):
+        # (a column already of datetimes skips the parsing, and its cost)
+        stamps = pd.to_datetime(stamps, errors="coerce")
     if getattr(stamps.dt, "tz", None) is not None:
         stamps = stamps.dt.tz_convert(None)
     return stamps.to_numpy(dtype="datetime64[us]")

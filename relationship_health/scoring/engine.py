@@ -68,6 +68,23 @@ def round1(values):
     return rounded + 0.0  # turns -0.0 into 0.0
 
 
+def combine_components(values, weights):
+    """The overall score: the weighted mean of the components that have data.
+
+    ``values``: (accounts × components) array, NaN without data; ``weights``:
+    the weight of each component. A component without data drops out and the
+    others' weights are renormalised. Returns ``(score, weight_with_data)``,
+    the score NaN when no component has data."""
+    values = np.asarray(values, dtype="float64")
+    weights = np.asarray(weights, dtype="float64")
+    has_data = ~np.isnan(values)
+    weight_with_data = (has_data * weights).sum(axis=1)
+    weighted = (np.where(has_data, values, 0.0) * weights).sum(axis=1)
+    score = np.full(len(values), np.nan)
+    np.divide(weighted, weight_with_data, out=score, where=weight_with_data > 0)
+    return score, weight_with_data
+
+
 def _bands(rounded_scores, config):
     """Band of each (already rounded) score; ``unknown`` for NaN."""
     scores = np.asarray(rounded_scores, dtype="float64")
@@ -231,6 +248,7 @@ def compute_health(
     config=None,
     now=None,
     servqual=None,
+    explain=True,
 ):
     """Score the health of every account.
 
@@ -250,6 +268,8 @@ def compute_health(
     :param config: a :class:`ScoringConfig`; its defaults when omitted.
     :param now: the precise instant of the computation; the end of ``today``
         when omitted.
+    :param explain: False leaves the reasons out (None), for the many scores
+        of a backtest that nobody reads one by one.
 
     Any input frame may be None or empty; rows of partners that are not
     accounts are ignored.
@@ -272,14 +292,10 @@ def compute_health(
     ):
         parts.update(compute(table, data, clock, config))
 
-    # Overall score: weighted mean over the components that have data.
     values = np.column_stack([parts[name] for name in COMPONENTS])
     weights = np.array([config.weights[name] for name in COMPONENTS], dtype="float64")
+    score, weight_with_data = combine_components(values, weights)
     has_data = ~np.isnan(values)
-    weight_with_data = (has_data * weights).sum(axis=1)
-    weighted = (np.where(has_data, values, 0.0) * weights).sum(axis=1)
-    score = np.full(len(table.ids), np.nan)
-    np.divide(weighted, weight_with_data, out=score, where=weight_with_data > 0)
     confidence = 100.0 * weight_with_data / weights.sum()
 
     # Points each component removes from the overall score.
@@ -296,7 +312,9 @@ def compute_health(
         "trend": round1(rounded_score - table.previous_score),
         **{name: round1(parts[name]) for name in (*COMPONENTS, "nps")},
         "reasons": pd.Series(
-            _reasons(points, parts, table.visit_cadence), index=table.ids, dtype=object
+            _reasons(points, parts, table.visit_cadence) if explain else None,
+            index=table.ids,
+            dtype=object,
         ),
         **{name: parts[name] for name in FACT_COLUMNS},
         **{name: round1(parts[name]) for name in GAP_COLUMNS[:-1]},

@@ -1,9 +1,8 @@
-"""Does the score predict churn? The rules of score validation.
+"""Does the score predict churn? The figures of score validation.
 
-Pure functions on pandas and numpy, for the validation of the score on a
-company's own history (issue: scorecards and score validation):
+Pure functions on pandas and numpy, over the points of a backtest (one per
+account and date: score, band, components, lapsed; see :mod:`.backtest`):
 
-- :func:`lapsed`: whether each account lapsed in the horizon after a date.
 - :func:`band_lapse_rates`: the lapse rate of each band, and the lift of
   critical over healthy.
 - :func:`auc`: how well the score ranks the accounts that lapsed below the
@@ -11,81 +10,46 @@ company's own history (issue: scorecards and score validation):
 - :func:`decile_lapse_rates`: the lapse rate by score decile.
 - :func:`suggested_weights`: the weights of the four components a logistic
   regression of *lapsed* on them suggests.
+- :func:`validation_figures`: all of them for one group of points.
 
-Every figure says how many accounts it rests on, and none is given on fewer
-than ``min_accounts``.
+Every figure says how many points (account-dates) it rests on, and none is
+given on fewer than ``min_accounts``.
 """
 
 import numpy as np
 import pandas as pd
 
+from .engine import combine_components
 from .vocabulary import SCORED_BANDS, SIGNALS
 
-#: How long after a date an account is watched (days).
-HORIZON_DAYS = 180
-#: An account lapsed when it did not order for more than this many times its
-#: usual interval…
-LAPSE_INTERVAL_FACTOR = 2.0
-#: …or when its 12-month revenue fell below this share of what it was.
-LAPSE_REVENUE_SHARE = 0.5
-#: The fewest accounts a figure rests on.
+#: The fewest points a figure rests on.
 DEFAULT_MIN_ACCOUNTS = 30
 
 
-def lapsed(accounts, orders, as_of, default_interval, horizon=HORIZON_DAYS):
-    """``{account: bool}``: whether each of ``accounts`` lapsed in the
-    ``horizon`` days after the day ``as_of``.
-
-    ``orders``: rows (account_id, day, amount) of confirmed orders, days as
-    ``datetime.date``. An account lapsed when, at some day of the horizon, it
-    had gone more than :data:`LAPSE_INTERVAL_FACTOR` times its usual interval
-    (the median gap between its orders before ``as_of``, ``default_interval``
-    with fewer than three orders) without an order; or when its revenue of the
-    12 months ending at the horizon's end is below
-    :data:`LAPSE_REVENUE_SHARE` of its revenue of the 12 months ending at
-    ``as_of``. Orders after the horizon are never read."""
-    frame = pd.DataFrame(list(orders), columns=["account_id", "day", "amount"])
-    start = pd.Timestamp(as_of)
-    end = start + pd.Timedelta(days=horizon)
-    frame["day"] = pd.to_datetime(frame["day"])
-    frame = frame[frame["day"] <= end]
-    result = {}
-    for account in accounts:
-        rows = frame[frame["account_id"] == account].sort_values("day")
-        before = rows[rows["day"] <= start]["day"]
-        gaps = before.diff().dt.days.dropna()
-        interval = float(gaps.median()) if len(before) >= 3 else float(default_interval)
-        limit = pd.Timedelta(days=LAPSE_INTERVAL_FACTOR * interval)
-        silent = False
-        if len(before):
-            days = [before.iloc[-1]] + rows[rows["day"] > start]["day"].tolist() + [end]
-            silent = any(
-                later - earlier > limit and later > start
-                for earlier, later in zip(days, days[1:])
-            )
-        year = pd.Timedelta(days=365)
-        then = rows[(rows["day"] > start - year) & (rows["day"] <= start)][
-            "amount"
-        ].sum()
-        now = rows[(rows["day"] > end - year) & (rows["day"] <= end)]["amount"].sum()
-        fell = then > 0 and now < LAPSE_REVENUE_SHARE * then
-        result[account] = bool(silent or fell)
-    return result
+def _arrays(scores, lapses):
+    """Scores and lapses as aligned arrays, points without a score left out."""
+    scores = np.asarray(scores, dtype="float64")
+    lapses = np.asarray(lapses, dtype="bool")
+    known = ~np.isnan(scores)
+    return scores[known], lapses[known]
 
 
 def band_lapse_rates(bands, lapses, min_accounts=DEFAULT_MIN_ACCOUNTS):
     """Per scored band: ``{"accounts", "lapsed", "rate"}`` (rate None on
     fewer than ``min_accounts``), and ``"lift"``: the rate of critical over
     the rate of healthy (None when either is missing or healthy's is 0).
-    ``bands`` and ``lapses``: ``{account: band}``, ``{account: bool}``."""
+    ``bands`` and ``lapses``: parallel sequences of bands and booleans."""
+    bands = np.asarray(bands, dtype=object)
+    lapses = np.asarray(lapses, dtype="bool")
     figures = {}
     for band in SCORED_BANDS:
-        members = [account for account, b in bands.items() if b == band]
-        count = sum(1 for account in members if lapses.get(account))
+        members = bands == band
+        accounts = int(members.sum())
+        count = int((lapses & members).sum())
         figures[band] = {
-            "accounts": len(members),
+            "accounts": accounts,
             "lapsed": count,
-            "rate": count / len(members) if len(members) >= min_accounts else None,
+            "rate": count / accounts if accounts >= min_accounts else None,
         }
     critical, healthy = figures["critical"]["rate"], figures["healthy"]["rate"]
     figures["lift"] = critical / healthy if critical is not None and healthy else None
@@ -93,39 +57,49 @@ def band_lapse_rates(bands, lapses, min_accounts=DEFAULT_MIN_ACCOUNTS):
 
 
 def auc(scores, lapses):
-    """The probability that an account that lapsed scored lower than one that
+    """The probability that a point that lapsed scored lower than one that
     did not (ties count one half): 1 ranks perfectly, 0.5 is chance. None
-    without both kinds of accounts. ``scores``: ``{account: score}``."""
-    frame = pd.DataFrame(
-        [(scores[a], bool(lapses.get(a))) for a in scores if scores[a] is not None],
-        columns=["score", "lapsed"],
-    )
-    positives = int(frame["lapsed"].sum())
-    negatives = len(frame) - positives
+    without both kinds of points. Points without a score are left out."""
+    scores, lapses = _arrays(scores, lapses)
+    positives = int(lapses.sum())
+    negatives = len(lapses) - positives
     if not positives or not negatives:
         return None
-    # Mann–Whitney: the rank of each lapsed account among all, low score first
+    # Mann–Whitney: the rank of each lapsed point among all, low score first
     # counting as "more at risk" (ranks on the negated score).
-    ranks = (-frame["score"]).rank(method="average")
-    rank_sum = ranks[frame["lapsed"]].sum()
+    ranks = pd.Series(-scores).rank(method="average").to_numpy()
+    rank_sum = ranks[lapses].sum()
     return float((rank_sum - positives * (positives + 1) / 2) / (positives * negatives))
 
 
 def decile_lapse_rates(scores, lapses, min_accounts=DEFAULT_MIN_ACCOUNTS):
-    """Rows (decile 1–10 from the lowest scores, accounts, lapse rate or None
+    """Rows (decile 1–10 from the lowest scores, points, lapse rate or None
     on fewer than ``min_accounts``)."""
-    frame = pd.DataFrame(
-        [(scores[a], bool(lapses.get(a))) for a in scores if scores[a] is not None],
-        columns=["score", "lapsed"],
-    ).sort_values("score", kind="stable")
-    if frame.empty:
+    scores, lapses = _arrays(scores, lapses)
+    if not len(scores):
         return []
-    frame["decile"] = np.arange(len(frame)) * 10 // len(frame) + 1
-    rows = []
-    for decile, group in frame.groupby("decile"):
-        rate = float(group["lapsed"].mean()) if len(group) >= min_accounts else None
-        rows.append((int(decile), len(group), rate))
-    return rows
+    order = np.argsort(scores, kind="stable")
+    deciles = np.empty(len(scores), dtype="int64")
+    deciles[order] = np.arange(len(scores)) * 10 // len(scores) + 1
+    counts = np.bincount(deciles, minlength=11)[1:]
+    lapsed_counts = np.bincount(deciles, weights=lapses, minlength=11)[1:]
+    return [
+        (
+            decile,
+            int(count),
+            float(lapsed_counts[decile - 1] / count) if count >= min_accounts else None,
+        )
+        for decile, count in enumerate(counts.tolist(), start=1)
+        if count
+    ]
+
+
+def weighted_scores(components, weights):
+    """The scores the four components (rows, NaN without data) make with
+    ``weights`` (``{component: weight}``), renormalised over the components
+    with data as the score is."""
+    values = np.asarray(components, dtype="float64").reshape(-1, len(SIGNALS))
+    return combine_components(values, [weights.get(name, 0.0) for name in SIGNALS])[0]
 
 
 def _renormalised(components):
@@ -170,3 +144,41 @@ def suggested_weights(components, lapses, iterations=25, ridge=1e-6):
     if total <= 0:
         return None
     return {name: protective.get(name, 0.0) / total for name in SIGNALS}
+
+
+def validation_figures(points, min_accounts=DEFAULT_MIN_ACCOUNTS, weights=None):
+    """Every figure of one group of points (a frame with the columns
+    ``score``, ``band``, ``lapsed`` and the four components).
+
+    Returns ``{"accounts", "lapsed", <band>: {...}, "lift", "auc",
+    "deciles"}`` (see :func:`band_lapse_rates`, :func:`auc`,
+    :func:`decile_lapse_rates`; AUC None on fewer than ``min_accounts``).
+    With ``weights`` (the group's current weights), also
+    ``"auc_current"``: the AUC of the scores those weights make from the
+    components, and when at least ``min_accounts`` points lapsed and as many
+    did not, ``"suggested"`` (:func:`suggested_weights`) and
+    ``"auc_suggested"``; else those are None."""
+    lapses = points["lapsed"].to_numpy(dtype="bool")
+    scores = points["score"].to_numpy(dtype="float64")
+    enough = len(points) >= min_accounts
+    figures = {
+        "accounts": len(points),
+        "lapsed": int(lapses.sum()),
+        **band_lapse_rates(points["band"].to_numpy(dtype=object), lapses, min_accounts),
+        "auc": auc(scores, lapses) if enough else None,
+        "deciles": decile_lapse_rates(scores, lapses, min_accounts),
+    }
+    if weights is None:
+        return figures
+    components = points[list(SIGNALS)].to_numpy(dtype="float64")
+    figures["auc_current"] = (
+        auc(weighted_scores(components, weights), lapses) if enough else None
+    )
+    suggested = None
+    if min(figures["lapsed"], len(points) - figures["lapsed"]) >= min_accounts:
+        suggested = suggested_weights(components, lapses)
+    figures["suggested"] = suggested
+    figures["auc_suggested"] = (
+        auc(weighted_scores(components, suggested), lapses) if suggested else None
+    )
+    return figures
