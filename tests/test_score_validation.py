@@ -1,7 +1,7 @@
 """Score validation: the Odoo job, its figures, what it reads and who sees it.
 
 A hand-made book of ten accounts whose band at every validated date is
-known (the nightly snapshots of the eve of each date) and whose fate is
+known (the nightly snapshots of each date) and whose fate is
 known (steady buyers that never lapse, buyers that stopped long before the
 first date and lapse at every date): its lapse rates per band, lift, AUC and
 deciles are known exactly. Then the backtest, as of a past date, must not
@@ -122,7 +122,7 @@ class TestValidationFigures(ValidationCase):
             make = cls.lost_buyer if lapsed else cls.steady_buyer
             account = make(f"Book account {index}", reps[rep])
             for day in cls.dates:
-                cls.snapshot(account, day - timedelta(days=1), band, score)
+                cls.snapshot(account, day, band, score)
             cls.accounts.append(account)
         cls.book_run = (
             cls.env[VALIDATION]
@@ -327,9 +327,9 @@ class TestBacktest(ValidationCase):
 
     def test_snapshots_preferred_where_they_exist(self):
         day = self.dates[5]
-        self.snapshot(self.watched, day - timedelta(days=1), "critical", 12.5)
-        # A snapshot of the day itself is not the score as the day began.
-        self.snapshot(self.watched, self.dates[6], "critical", 13.5)
+        self.snapshot(self.watched, day, "critical", 12.5)
+        # A snapshot of another day is not the score of the date.
+        self.snapshot(self.watched, self.dates[6] - timedelta(days=1), "critical", 13.5)
         run = self.new_run()
         run._run([self.watched.id], self.now)
         lines = self.lines(run)

@@ -2,8 +2,8 @@
 
 A run takes, for each account of a company and each month of the last 24
 (:func:`..scoring.backtest.validation_dates`), its band at that date — the
-nightly snapshot of the eve where there is one, else the score the core
-recomputes from what was known before that date — and whether the account
+nightly snapshot of that day where there is one, else the score the core
+recomputes from what was known by the end of that date — and whether the account
 lapsed in the 180 days that followed; then the figures of the score per band,
 scorecard and salesperson (:mod:`..scoring.validation`).
 
@@ -16,15 +16,18 @@ writes or locks ``res_partner``: the nightly job runs beside it.
 
 import logging
 import threading
-from datetime import timedelta
-
 import pandas as pd
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL, split_every
 
-from ..scoring.backtest import backtest_points, prefer_snapshots, validation_dates
+from ..scoring.backtest import (
+    SNAPSHOT_COLUMNS,
+    backtest_points,
+    prefer_snapshots,
+    validation_dates,
+)
 from . import health_readers as readers
 from .health_actions import reload_notification
 from .health_clock import day_end, health_today, utc_now
@@ -38,8 +41,6 @@ VALIDATION_STATES = [
     ("done", "Done"),
     ("failed", "Failed"),
 ]
-#: The columns of a snapshot the validation takes instead of a backtest.
-SNAPSHOT_COLUMNS = ("score", "band", "satisfaction", "sla", "visits", "recency")
 
 
 class RelationshipHealthValidation(models.Model):
@@ -293,27 +294,27 @@ class RelationshipHealthValidation(models.Model):
             points["partner_id"].map(accounts["company_id"]).astype("Int64")
         )
         points["scorecard_id"] = points["scorecard_id"].astype("Int64")
+        points["lapsed"] = points["lapsed"].astype(bool)
         return self.env["relationship.health.validation.line"]._insert(self.id, points)
 
     @api.model
     def _read_snapshots(self, account_ids, dates):
-        """The nightly snapshots of the eve of each date (the score as the
-        date began, computed from what was known before it): rows
+        """The nightly snapshots taken on the dates (the score as the job
+        computed it that day, from what was known by then): rows
         (partner_id, as_of, score, band, four components)."""
-        eves = [day - timedelta(days=1) for day in dates]
         frame = readers.fetch_frame(
             self.env.cr,
             SQL(
                 """
-                SELECT s.partner_id, s.snapshot_date + 1, %(columns)s
+                SELECT s.partner_id, s.snapshot_date, %(columns)s
                   FROM relationship_health_snapshot s
-                 WHERE s.partner_id = ANY(%(ids)s) AND s.snapshot_date = ANY(%(eves)s)
+                 WHERE s.partner_id = ANY(%(ids)s) AND s.snapshot_date = ANY(%(dates)s)
                 """,
                 columns=SQL(", ").join(
                     SQL.identifier("s", name) for name in SNAPSHOT_COLUMNS
                 ),
                 ids=list(account_ids),
-                eves=eves,
+                dates=list(dates),
             ),
             ["partner_id", "as_of", *SNAPSHOT_COLUMNS],
         )

@@ -60,8 +60,8 @@ class RelationshipHealthValidationLine(models.Model):
         [("snapshot", "Snapshot"), ("backtest", "Backtest")],
         readonly=True,
         required=True,
-        help="Snapshot: the score the nightly job recorded the day before. "
-        "Backtest: the score recomputed from what was known before the date.",
+        help="Snapshot: the score the nightly job recorded that day. "
+        "Backtest: the score recomputed from what was known by the end of that day.",
     )
 
     _sql_constraints = [

@@ -5,7 +5,7 @@ filled with the benchmark book (``tools.bench.generate``, at the largest
 size of ``--sizes``, with its past snapshots): the job of
 ``relationship.health.validation._cron_run_validation()`` as the scheduler
 runs it (commits per batch): a run of the company, every account backtested
-at the 24 monthly dates, the snapshots of the eve preferred, the points
+at the 24 monthly dates, the snapshots of the day preferred, the points
 inserted, then the figures. Seconds, queries, points written and the peak
 memory of the process; the batches, the backtest of the core and the figures
 timed on their own.
