@@ -1,7 +1,7 @@
 """The figures of a score validation: how well the score foretold which
 accounts lapsed, for the company, per scorecard and per salesperson."""
 
-import io
+import tempfile
 
 import pandas as pd
 
@@ -17,9 +17,10 @@ FIGURE_KINDS = [
     ("scorecard", "Scorecard"),
     ("salesperson", "Salesperson"),
 ]
-#: The columns of the lines each kind of figure reads (bounded memory: no
-#: more than the figure needs).
-POINT_COLUMNS = ("partner_id", "as_of", "score", "band", "lapsed")
+#: The columns of the lines every kind of figure reads (bounded memory: no
+#: more than the figures need; the scorecards add the components, the
+#: salespeople the salesperson).
+POINT_COLUMNS = ("score", "band", "lapsed")
 
 
 def rate_field(string, **kwargs):
@@ -34,28 +35,28 @@ def weight_field(string):
 
 def read_points(cr, run_id, columns, condition=None):
     """The lines of ``run_id`` (``condition``: an extra SQL condition) with
-    ``columns`` only, as a frame; through COPY, so that millions of lines
-    cost the frame and not a Python tuple each."""
+    ``columns`` only, as a frame; through COPY into a temporary file, so
+    that millions of lines cost the frame only (no Python object per value,
+    no copy of their text in memory)."""
     query = SQL(
         "SELECT %s FROM relationship_health_validation_line WHERE run_id = %s AND %s",
         SQL(", ").join(SQL.identifier(name) for name in columns),
         run_id,
         condition or SQL("TRUE"),
     )
-    buffer = io.StringIO()
-    cr.copy_expert(
-        f"COPY ({cr.mogrify(query).decode()}) TO STDOUT WITH (FORMAT csv)", buffer
-    )
-    buffer.seek(0)
     types = {name: "float64" for name in ("score", *SIGNALS) if name in columns}
-    frame = pd.read_csv(
-        buffer,
-        names=list(columns),
-        dtype={**types, "band": "category", "lapsed": "string"},
-        parse_dates=["as_of"] if "as_of" in columns else False,
-    )
+    with tempfile.TemporaryFile() as buffer:
+        cr.copy_expert(
+            f"COPY ({cr.mogrify(query).decode()}) TO STDOUT WITH (FORMAT csv)", buffer
+        )
+        buffer.seek(0)
+        frame = pd.read_csv(
+            buffer,
+            names=list(columns),
+            dtype={**types, "band": "category", "lapsed": "category"},
+        )
     if "lapsed" in columns:
-        frame["lapsed"] = frame["lapsed"].eq("t").astype(bool)
+        frame["lapsed"] = frame["lapsed"].eq("t").to_numpy(dtype=bool)
     return frame
 
 
@@ -245,6 +246,7 @@ class RelationshipHealthValidationFigure(models.Model):
                     **self._values(result, weights),
                 }
             )
+            del points, result
         points = read_points(cr, run.id, (*POINT_COLUMNS, "user_id"))
         for user_id, group in points.groupby("user_id", sort=True):
             vals_list.append(
