@@ -72,7 +72,8 @@ def worker_validation(args, extra):
         lines, snapshots, accounts = cr.fetchone()
         company = run.figure_ids.filtered(lambda f: f.kind == "company")
         result = {
-            "accounts": accounts,
+            "accounts": run.account_count,
+            "with_points": accounts,
             "dates": run.date_count,
             "lines": lines,
             "snapshots": snapshots,
@@ -108,7 +109,8 @@ def summary(r):
     memory = r["memory"]
     return (
         f"the score validation of {r['accounts']:,} accounts over {r['dates']} monthly "
-        f"dates: {r['seconds']:.1f} s, {r['queries']:,} queries in batches of "
+        f"dates ({r['with_points']:,} with points: an order by a date): "
+        f"{r['seconds']:.1f} s, {r['queries']:,} queries in batches of "
         f"{r['batch_size']:,} accounts; {r['lines']:,} points written "
         f"({r['snapshots']:,} from snapshots), {r['skipped']} accounts skipped, "
         f"{r['figures']} figures (run {r['state']}); RSS {memory['rss_before_mb']:.0f} MB "
@@ -117,6 +119,7 @@ def summary(r):
             f"{name.lstrip('_')} {p['seconds']:.1f} s / {p['calls']} calls"
             for name, p in r["phases"].items()
         )
+        + " (finish: the figures, build included)"
         + f" (book of {r['book']['partners']:,} partners generated in "
         f"{r['book']['seconds']:.0f} s)"
     )
