@@ -209,6 +209,10 @@ class TestValidationFigures(ValidationCase):
         self.assertFalse(any(company.decile_ids.mapped("has_rate")))
         self.assertFalse(self.book_run.is_latest)
         self.assertTrue(run.is_latest)
+        # The points of the earlier run are gone, its figures stay.
+        self.assertFalse(self.lines(self.book_run))
+        self.assertTrue(self.figure("company"))
+        self.assertEqual(len(self.lines(run)), 240)
 
     def test_minimum_is_positive(self):
         with self.assertRefused("at least one"):
@@ -312,12 +316,13 @@ class TestBacktest(ValidationCase):
         before = self.new_run()
         before._run([self.account.id], self.now)
         self.assertEqual(set(self.lines(before).mapped("source")), {"backtest"})
+        old = self.scores(before, self.account)
         # An order ten days after the first date.
         buyer = self.account.child_ids[:1]
         self.order(buyer, self.first_day - 10, price=100.0)
         after = self.new_run()
         after._run([self.account.id], self.now)
-        old, new = self.scores(before, self.account), self.scores(after, self.account)
+        new = self.scores(after, self.account)
         first, second = self.dates[0], self.dates[1]
         # The first date was scored before the order: the same score.
         self.assertEqual(new[first], old[first])

@@ -217,7 +217,7 @@ class RelationshipHealthValidation(models.Model):
 
     def _finish(self, account_ids):
         """The figures of the run from its lines; the run is done and the
-        latest of its company."""
+        latest of its company, the only one whose points are kept."""
         Figure = self.env["relationship.health.validation.figure"].sudo()
         Figure.search([("run_id", "=", self.id)]).unlink()
         _scorecards, configs = self.env[
@@ -237,6 +237,20 @@ class RelationshipHealthValidation(models.Model):
         self.search(
             [("company_id", "=", self.company_id.id), ("is_latest", "=", True)]
         ).write({"is_latest": False})
+        # The points of the company's earlier runs go (their figures stay):
+        # two million rows a week would pile up.
+        self.env.cr.execute(
+            SQL(
+                """
+                DELETE FROM relationship_health_validation_line
+                 WHERE run_id IN (SELECT id FROM relationship_health_validation
+                                   WHERE company_id = %s AND id != %s
+                                     AND state IN ('done', 'failed'))
+                """,
+                self.company_id.id,
+                self.id,
+            )
+        )
         self.write(
             {
                 "state": "done",
