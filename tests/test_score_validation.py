@@ -229,6 +229,20 @@ class TestValidationFigures(ValidationCase):
         self.assertEqual(figures.user_id, self.salesman)
         figures.read(["name", "rate_healthy", "run_date", "min_accounts"])
         self.assertEqual(len(figures.decile_ids), 10)
+        # The screens as the web client opens them.
+        for model in (FIGURE, LINE, DECILE):
+            views = (
+                self.env[model]
+                .with_user(self.salesman)
+                .get_views([(False, "list"), (False, "form"), (False, "search")])
+            )
+            for view in views["views"].values():
+                self.assertTrue(view["arch"])
+        form = self.env[FIGURE].with_user(self.salesman).get_views([(False, "form")])
+        names = [
+            name for name in form["models"][FIGURE]["fields"] if name in figures._fields
+        ]
+        figures.web_read({name: {} for name in names if name != "decile_ids"})
         action = figures.action_open_deciles()
         self.assertEqual(action["domain"], [("figure_id", "=", figures.id)])
         self.assertEqual(
@@ -266,6 +280,12 @@ class TestValidationFigures(ValidationCase):
             4,
         )
         self.book_run.with_user(self.manager).read(["state", "progress"])
+        self.env[VALIDATION].with_user(self.manager).get_views(
+            [(False, "list"), (False, "form")]
+        )
+        self.book_run.with_user(self.manager).web_read(
+            {"name": {}, "figure_ids": {"fields": {"name": {}, "auc": {}}}}
+        )
         with self.assertRaises(AccessError):
             self.book_run.with_user(self.manager).write({"state": "failed"})
         with self.assertRaises(AccessError):
