@@ -155,6 +155,11 @@ class TestScorecardScoring(ScorecardCase):
             band_for(account.health_score, self.company._health_scoring_config()),
             "the scorecard's thresholds, not the company's",
         )
+        self.assertIn(
+            '<td class="text-end">3</td>',
+            str(account.health_summary),
+            "the summary shows the scorecard's weights",
+        )
         snapshot = self.snapshots(account)
         self.assertEqual(snapshot.scorecard_id, card)
         self.assertFalse(self.plain.health_scorecard_id, "the company default")
@@ -196,12 +201,22 @@ class TestScorecardChanges(ScorecardCase):
         self.env.cr.precommit.run()  # the chatter's tracking, as at commit
         tracked = card.message_ids.tracking_value_ids.field_id.mapped("name")
         self.assertIn("weight_recency", tracked)
+        card.with_context(tracking_disable=False).write(
+            {"quadrant": "stranger", "category_ids": self.tag | self.other_tag}
+        )
+        self.env.flush_all()
+        self.env.cr.precommit.run()
+        tracked = card.message_ids.tracking_value_ids.field_id.mapped("name")
+        self.assertIn("quadrant", tracked, "a criterion's change too")
+        self.assertIn("category_ids", tracked)
+        card.write({"quadrant": False, "category_ids": self.tag})
         self.empty_queue()
         card.name = "Strategic accounts"
         self.assertEqual(self.pending(), set(), "a new name scores nothing anew")
         # Moved to another segment: the accounts it scored and those it scores now.
         card.category_ids = self.other_tag
         self.plain.category_id = self.other_tag
+        self.assertIn(self.plain.id, self.pending(), "new tags, maybe a new scorecard")
         self.empty_queue()
         card.category_ids = self.tag | self.other_tag
         both = self.by_tag | self.plain
