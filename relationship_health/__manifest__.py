@@ -41,6 +41,7 @@
         "views/crm_lead_views.xml",
         "views/calendar_event_views.xml",
         "views/relationship_visit_tier_views.xml",
+        "views/relationship_health_scorecard_views.xml",
         "views/relationship_health_override_wizard_views.xml",
         "views/survey_question_views.xml",
         "views/res_config_settings_views.xml",

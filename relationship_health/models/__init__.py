@@ -29,6 +29,7 @@ from . import relationship_crosssell_suggestion
 from . import relationship_crosssell_account_mixin
 from . import relationship_playbook
 from . import relationship_playbook_run
+from . import relationship_health_scorecard
 from . import res_partner
 from . import crm_lead
 from . import relationship_visit_tier

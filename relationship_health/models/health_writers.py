@@ -54,6 +54,7 @@ PARTNER_COLUMNS = {
     "health_quadrant": "varchar",
     "health_clv": "float8",
     "health_team_id": "int4",
+    "health_scorecard_id": "int4",
 }
 # Snapshot column -> result column.
 SNAPSHOT_COLUMNS = {
@@ -65,6 +66,7 @@ SNAPSHOT_COLUMNS = {
     "sla": "sla",
     "recency": "recency",
     "nps": "nps",
+    "scorecard_id": "scorecard_id",
 }
 COMPONENT_COLUMNS = SIGNALS
 FACT_COLUMNS = (
@@ -174,6 +176,8 @@ def partner_values(results, as_of):
         "health_quadrant": _nullable(results["quadrant"]),
         "health_clv": _nullable(results["clv"].round(2)),
         "health_team_id": _ints(results["team_id"]),
+        # 0: the company's settings, no scorecard.
+        "health_scorecard_id": [int(v) or None for v in results["scorecard_id"]],
     }
 
 

@@ -21,8 +21,10 @@ from odoo.tools import SQL, ormcache, split_every
 
 from ..scoring import compute_health, compute_value, profit_threshold
 from ..scoring.rules import next_visit_dates, running_overrides, shown_bands
+from ..scoring.scorecards import DEFAULT_SCORECARD, match_scorecards, scorecard_config
 from . import health_readers as readers
 from .health_clock import day_end, health_today, utc_now
+from .health_scorecard_readers import read_scorecards, read_segments
 from .health_readers import (  # noqa: F401 - imported from here by the retention automation
     account_company_sql,
     account_money_sql,
@@ -348,25 +350,37 @@ class RelationshipHealthEngine(models.AbstractModel):
         if thresholds is None:
             thresholds = self._profit_thresholds(as_of, now=now)
         use_margin = self._use_margin()
-        frames = []
-        for company_id, company_accounts in accounts.groupby("company_id", sort=False):
-            company = self.env["res.company"].browse(int(company_id))
-            config = company._health_scoring_config()
-            health = compute_health(
-                company_accounts, today=as_of, now=now, config=config, **inputs
+        scorecards, configs = self._scorecard_configs(accounts)
+        healths = [
+            compute_health(
+                group,
+                today=as_of,
+                now=now,
+                config=configs[(int(company_id), int(scorecard_id))],
+                **inputs,
             )
-            value = compute_value(
+            for (company_id, scorecard_id), group in accounts.groupby(
+                [accounts["company_id"], scorecards], sort=False
+            )
+        ]
+        health = pd.concat(healths) if len(healths) > 1 else healths[0]
+        values = [
+            compute_value(
                 company_accounts,
                 inputs["orders"],
                 money,
                 health["score"],
                 as_of,
-                config,
+                configs[(int(company_id), 0)],
                 profit_threshold=thresholds.get(int(company_id)),
                 use_margin=use_margin,
             )
-            frames.append(health.join(value))
-        results = pd.concat(frames) if len(frames) > 1 else frames[0]
+            for company_id, company_accounts in accounts.groupby(
+                "company_id", sort=False
+            )
+        ]
+        results = health.join(pd.concat(values) if len(values) > 1 else values[0])
+        results["scorecard_id"] = scorecards
         results = results.join(
             accounts[
                 [
@@ -415,6 +429,43 @@ class RelationshipHealthEngine(models.AbstractModel):
     # ------------------------------------------------------------------
     # Readers: one query each per batch (see health_readers)
     # ------------------------------------------------------------------
+    @api.model
+    def _scorecard_configs(self, accounts):
+        """The scorecard of each account of a batch and the settings it
+        scores with. ``accounts``: the frame of :meth:`_read_accounts` (index
+        partner_id, column company_id). Returns a Series of scorecard ids per
+        account (0: the company's settings, its default scorecard) and
+        ``{(company_id, scorecard_id): ScoringConfig}`` for every pair of the
+        batch. One query for the scorecards of the batch's companies and,
+        when there are any, one for the accounts' tiers, industries, tags and
+        quadrants."""
+        companies = self.env["res.company"].sudo()
+        configs = {
+            (company_id, DEFAULT_SCORECARD): companies.browse(
+                company_id
+            )._health_scoring_config()
+            for company_id in sorted({int(c) for c in accounts["company_id"]})
+        }
+        matched = pd.Series(DEFAULT_SCORECARD, index=accounts.index, dtype="int64")
+        scorecards = read_scorecards(
+            self.env.cr, [company_id for company_id, _card in configs]
+        )
+        if scorecards and len(accounts):
+            segments = read_segments(
+                self.env.cr, [SQL("p.id = ANY(%s)", accounts.index.tolist())]
+            ).join(accounts[["company_id"]], how="right")
+            matched = match_scorecards(segments, scorecards).reindex(
+                accounts.index, fill_value=DEFAULT_SCORECARD
+            )
+            used = set(matched.unique().tolist())
+            for card in scorecards:
+                if card["id"] in used:
+                    base = configs[(card["company_id"], DEFAULT_SCORECARD)]
+                    configs[(card["company_id"], card["id"])] = scorecard_config(
+                        base, card["weights"], card["thresholds"]
+                    )
+        return matched, configs
+
     @api.model
     def _read_accounts(self, account_ids, as_of):
         """Accounts with their visit plan, owner, company and trend reference
@@ -520,22 +571,3 @@ class RelationshipHealthEngine(models.AbstractModel):
         )
         self.env["relationship.health.snapshot"].invalidate_model()
         return written
-
-    # ------------------------------------------------------------------
-    # Scorecards (provisional: every account on its company's settings,
-    # until the scorecards exist)
-    # ------------------------------------------------------------------
-    @api.model
-    def _scorecard_configs(self, accounts):
-        """The scorecard of each account (Series partner_id → scorecard id,
-        0 = the company's default) and ``{(company_id, scorecard_id):
-        ScoringConfig}`` of those used. ``accounts``: the frame of
-        :meth:`_read_accounts`."""
-        scorecard_of = pd.Series(0, index=accounts.index, dtype="int64")
-        configs = {
-            (int(company_id), 0): self.env["res.company"]
-            .browse(int(company_id))
-            ._health_scoring_config()
-            for company_id in accounts["company_id"].unique()
-        }
-        return scorecard_of, configs

@@ -31,11 +31,14 @@ from .health_clock import health_today, utc_now
 from .health_sql import account_ids_of_sql
 
 #: Fields of an account whose change changes its health: the visit plan,
-#: an override set or ended, the company it is scored for, its contacts.
+#: an override set or ended, the company it is scored for, its contacts, its
+#: industry and tags (which scorecard scores it).
 PARTNER_FIELDS = frozenset(
     {
         "visit_interval_days",
         "visit_tier_id",
+        "industry_id",
+        "category_id",
         "visit_interval_override",
         "visit_plan_date",
         "health_override_band",

@@ -52,6 +52,13 @@ class RelationshipHealthSnapshot(models.Model):
     sla = score_column(string="SLA Adherence")
     recency = score_column(string="Purchase Recency")
     nps = score_column(string="NPS")
+    scorecard_id = fields.Many2one(
+        "relationship.health.scorecard",
+        readonly=True,
+        ondelete="set null",
+        help="The scorecard that scored the account that day; empty: the company's "
+        "settings.",
+    )
 
     _sql_constraints = [
         (

@@ -191,6 +191,15 @@ class ResPartner(models.Model):
     health_profit_basis = worded_result(
         fields.Char, "Profitability Basis", "_compute_health_profit_basis"
     )
+    health_scorecard_id = engine_result(
+        fields.Many2one,
+        "relationship.health.scorecard",
+        string="Scored With",
+        index="btree_not_null",
+        ondelete="set null",
+        help="The scorecard whose weights and thresholds scored the account; empty: "
+        "the company's settings (the default scorecard).",
+    )
     health_team_id = engine_result(
         fields.Many2one,
         "crm.team",
@@ -247,7 +256,7 @@ class ResPartner(models.Model):
         for partner in self:
             partner.health_profit_basis = basis
 
-    @api.depends("health_details")
+    @api.depends("health_details", "health_scorecard_id")
     @api.depends_context("lang")
     def _compute_health_summary(self):
         qweb = self.env["ir.qweb"]
@@ -263,7 +272,11 @@ class ResPartner(models.Model):
                 partner.health_summary = False
                 continue
             company = partner.company_id or Company.browse(scored_for.get(partner.id))
-            config = (company or self.env.company).sudo()._health_scoring_config()
+            config = (
+                partner.health_scorecard_id.sudo()._scoring_config()
+                if partner.health_scorecard_id
+                else (company or self.env.company).sudo()._health_scoring_config()
+            )
             partner.health_summary = qweb._render(
                 "relationship_health.health_summary",
                 texts.summary_values(self.env, details, config),
