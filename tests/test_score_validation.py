@@ -57,19 +57,19 @@ class ValidationCase(HealthCase):
         cls.other_rep = cls.make_user("rh_rep_sam", "Sam Rep", groups=SALESMAN)
 
     @classmethod
-    def steady_buyer(cls, name, user):
+    def steady_buyer(cls, name, user, **vals):
         """An account that orders every 60 days from before the first date
         until today: it never lapses."""
-        account, buyer = cls.make_account(name, user_id=user.id)
+        account, buyer = cls.make_account(name, user_id=user.id, **vals)
         for days_ago in range(cls.first_day + 120, 0, -60):
             cls.order(buyer, days_ago, price=100.0)
         return account
 
     @classmethod
-    def lost_buyer(cls, name, user):
+    def lost_buyer(cls, name, user, **vals):
         """An account whose three orders are long before the first date: it
         lapsed at every date."""
-        account, buyer = cls.make_account(name, user_id=user.id)
+        account, buyer = cls.make_account(name, user_id=user.id, **vals)
         for days_ago in (cls.first_day + 90, cls.first_day + 75, cls.first_day + 60):
             cls.order(buyer, days_ago, price=100.0)
         return account
@@ -117,10 +117,23 @@ class TestValidationFigures(ValidationCase):
     def setUpClass(cls):
         super().setUpClass()
         reps = {"rita": cls.salesman, "sam": cls.other_rep}
+        # Rita's accounts are foundries, scored with their own scorecard.
+        foundries = cls.env["res.partner.industry"].create({"name": "Foundries"})
+        cls.scorecard = cls.env["relationship.health.scorecard"].create(
+            {
+                "name": "Foundries",
+                "industry_ids": [fields.Command.link(foundries.id)],
+                "weight_satisfaction": 10,
+                "weight_sla": 10,
+                "weight_visits": 10,
+                "weight_recency": 70,
+            }
+        )
         cls.accounts = []
         for index, (band, score, lapsed, rep) in enumerate(BOOK):
             make = cls.lost_buyer if lapsed else cls.steady_buyer
-            account = make(f"Book account {index}", reps[rep])
+            industry = foundries.id if rep == "rita" else False
+            account = make(f"Book account {index}", reps[rep], industry_id=industry)
             for day in cls.dates:
                 cls.snapshot(account, day, band, score)
             cls.accounts.append(account)
@@ -179,10 +192,20 @@ class TestValidationFigures(ValidationCase):
         self.assertTrue(all(deciles.mapped("has_rate")))
 
     def test_scorecard_and_salespeople(self):
-        default = self.figure("scorecard", scorecard_id=0)
+        default = self.figure("scorecard", scorecard_id=False)
         self.assertEqual(len(default), 1)
         self.assertEqual(default.name, "Company default")
-        self.assertAlmostEqual(default.auc, 0.84)
+        # Sam's six accounts: 6 of the 8 (lapsed, not lapsed) pairs rank right.
+        self.assertAlmostEqual(default.auc, 0.75)
+        self.assertEqual(
+            self.lines(self.book_run).filtered("scorecard_id").partner_id.user_id,
+            self.salesman,
+        )
+        foundries = self.figure("scorecard", scorecard_id=self.scorecard.id)
+        self.assertEqual(foundries.name, "Foundries")
+        self.assertAlmostEqual(foundries.rate_healthy, 0.25)
+        self.assertAlmostEqual(foundries.auc, 1.0)
+        self.assertAlmostEqual(foundries.weight_recency, 0.7)
         self.assertAlmostEqual(
             default.weight_satisfaction,
             self.company.health_weight_satisfaction
@@ -277,7 +300,7 @@ class TestValidationFigures(ValidationCase):
                 .with_user(self.manager)
                 .search([("run_id", "=", self.book_run.id)])
             ),
-            4,
+            5,
         )
         self.book_run.with_user(self.manager).read(["state", "progress"])
         self.env[VALIDATION].with_user(self.manager).get_views(

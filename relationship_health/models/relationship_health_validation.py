@@ -28,6 +28,7 @@ from ..scoring.backtest import (
     prefer_snapshots,
     validation_dates,
 )
+from ..scoring.scorecards import DEFAULT_SCORECARD
 from . import health_readers as readers
 from .health_actions import reload_notification
 from .health_clock import day_end, health_today, utc_now
@@ -307,7 +308,10 @@ class RelationshipHealthValidation(models.Model):
         points["company_id"] = (
             points["partner_id"].map(accounts["company_id"]).astype("Int64")
         )
-        points["scorecard_id"] = points["scorecard_id"].astype("Int64")
+        # The company's own settings (scorecard 0) are no scorecard record.
+        points["scorecard_id"] = (
+            points["scorecard_id"].astype("Int64").replace(DEFAULT_SCORECARD, pd.NA)
+        )
         points["lapsed"] = points["lapsed"].astype(bool)
         return self.env["relationship.health.validation.line"]._insert(self.id, points)
 

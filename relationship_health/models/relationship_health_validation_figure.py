@@ -76,8 +76,11 @@ class RelationshipHealthValidationFigure(models.Model):
     is_latest = fields.Boolean(related="run_id.is_latest", store=True, string="Latest")
     sequence = fields.Integer(readonly=True)
     kind = fields.Selection(FIGURE_KINDS, required=True, readonly=True)
-    scorecard_id = fields.Integer(
-        readonly=True, help="0: the company's default settings."
+    scorecard_id = fields.Many2one(
+        "relationship.health.scorecard",
+        readonly=True,
+        ondelete="cascade",
+        help="Empty: the company's own settings (its default scorecard).",
     )
     user_id = fields.Many2one("res.users", string="Salesperson", readonly=True)
     name = fields.Char(compute="_compute_name")
@@ -139,11 +142,7 @@ class RelationshipHealthValidationFigure(models.Model):
             if figure.kind == "company":
                 figure.name = figure.run_id.company_id.name
             elif figure.kind == "scorecard":
-                figure.name = (
-                    _("Company default")
-                    if not figure.scorecard_id
-                    else _("Scorecard %(id)s", id=figure.scorecard_id)
-                )
+                figure.name = figure.scorecard_id.name or _("Company default")
             else:
                 figure.name = figure.user_id.name or _("No salesperson")
 
@@ -224,8 +223,8 @@ class RelationshipHealthValidationFigure(models.Model):
         del points
         cr.execute(
             SQL(
-                "SELECT DISTINCT scorecard_id FROM relationship_health_validation_line"
-                " WHERE run_id = %s ORDER BY 1",
+                "SELECT DISTINCT COALESCE(scorecard_id, 0)"
+                " FROM relationship_health_validation_line WHERE run_id = %s ORDER BY 1",
                 run.id,
             )
         )
@@ -235,14 +234,14 @@ class RelationshipHealthValidationFigure(models.Model):
                 cr,
                 run.id,
                 (*POINT_COLUMNS, *SIGNALS),
-                SQL("scorecard_id = %s", scorecard_id),
+                SQL("COALESCE(scorecard_id, 0) = %s", scorecard_id),
             )
             result = validation_figures(points, minimum, weights=weights)
             vals_list.append(
                 {
                     "kind": "scorecard",
                     "sequence": 1,
-                    "scorecard_id": scorecard_id,
+                    "scorecard_id": scorecard_id or False,
                     **self._values(result, weights),
                 }
             )

@@ -38,9 +38,13 @@ class RelationshipHealthValidationLine(models.Model):
     run_id = parent_field("relationship.health.validation", string="Validation")
     partner_id = account_field(readonly=True)
     as_of = fields.Date(string="Date", required=True, readonly=True)
-    # The scorecard the account was scored with (0: the company's default
-    # settings), an id until scorecards are records.
-    scorecard_id = fields.Integer(readonly=True, default=0)
+    scorecard_id = fields.Many2one(
+        "relationship.health.scorecard",
+        readonly=True,
+        ondelete="set null",
+        help="The scorecard the account was scored with; empty: the company's "
+        "own settings.",
+    )
     user_id = fields.Many2one(
         "res.users", string="Salesperson", readonly=True, index="btree_not_null"
     )
