@@ -1,7 +1,8 @@
 """The views in a real browser: a sales rep's day and a sales manager's, a
 service incident from its declaration to the status page, a survey
 campaign set up and an account's survey postponed, and a barnacle's
-cross-sell opportunity, as Odoo tours in headless Chromium, each run as a
+cross-sell opportunity, and suggested weights applied from the score
+validation, as Odoo tours in headless Chromium, each run as a
 plain user of its group (the status page as an anonymous visitor).
 
 The tours are in relationship_health/static/tests/tours/. With the
@@ -10,7 +11,8 @@ screenshots of the pipeline, the Relationship Health tab, the accounts by
 band, the graph and the pivot, the incident form, the status page, a survey
 campaign, the survey responses, the Surveys group of an account, the
 opportunity's suggestions, the suggestions by product and the barnacle
-playbook there (screenshot_<name>.png, the names listed in SCREENSHOTS).
+playbook there, the score validation of a scorecard and its lapse rate by
+decile (screenshot_<name>.png, the names listed in SCREENSHOTS).
 """
 
 import base64
@@ -26,6 +28,7 @@ from odoo.tests.common import ChromeBrowser, _find_executable
 
 from health_common import CHOSEN_INSTANT, HealthCase
 from test_playbooks import PlaybookCase
+from test_validation_weights import WeightsBookCase
 
 SCREENSHOT_SIGNAL = "rh-screenshot:"
 SCREENSHOTS = {
@@ -48,6 +51,10 @@ SCREENSHOTS = {
     ),
     "relationship_health_campaign_create": ("campaign", "survey_responses"),
     "relationship_health_survey_postpone": ("partner_surveys",),
+    "relationship_health_validation_weights": (
+        "score_validation",
+        "validation_deciles",
+    ),
 }
 
 
@@ -572,6 +579,31 @@ class TestUiCampaignTours(UiTourCase):
             ).author_id,
             self.rep.partner_id,
         )
+
+
+class TestUiValidationTours(UiTourCase, WeightsBookCase):
+    """The score validation: a sales manager reads it and applies the
+    weights it suggests to a scorecard."""
+
+    def test_manager_applies_suggested_weights(self):
+        figure = self.env["relationship.health.validation.figure"].search(
+            [
+                ("run_id", "=", self.weights_run.id),
+                ("scorecard_id", "=", self.scorecard.id),
+            ]
+        )
+        self.assertTrue(figure.has_suggested)
+        self.run_tour("relationship_health_validation_weights", login="rh_boss")
+        self.scorecard.invalidate_recordset()
+        self.assertEqual(
+            [
+                self.scorecard[f"weight_{name}"]
+                for name in ("satisfaction", "sla", "visits", "recency")
+            ],
+            [0.0, 0.0, 0.0, 100.0],
+        )
+        self.assertEqual(self.scorecard.message_ids[0].author_id, self.boss.partner_id)
+        self.assertEqual(figure.sudo().applied_uid, self.boss)
 
 
 def test_browser_tours_run(request):

@@ -47,6 +47,7 @@ VALIDATION_STATES = [
 class RelationshipHealthValidation(models.Model):
     _name = "relationship.health.validation"
     _description = "Relationship Health Score Validation"
+    _inherit = ["mail.thread"]
     _order = "date desc, id desc"
 
     name = fields.Char(compute="_compute_name")

@@ -1,6 +1,6 @@
 """The lapse rate of a score decile, for the graph of a validation figure."""
 
-from odoo import fields, models
+from odoo import api, fields, models
 
 from .partner_health_fields import parent_field
 
@@ -20,6 +20,19 @@ class RelationshipHealthValidationDecile(models.Model):
     rate = fields.Float(
         string="Lapse Rate", readonly=True, digits=(5, 4), aggregator="avg"
     )
+    rate_percent = fields.Float(
+        string="Lapse Rate (%)",
+        compute="_compute_rate_percent",
+        store=True,
+        digits=(5, 1),
+        aggregator="avg",
+        help="The lapse rate as a percentage, for the graph.",
+    )
     has_rate = fields.Boolean(
         readonly=True, help="Enough points for the rate to be given."
     )
+
+    @api.depends("rate")
+    def _compute_rate_percent(self):
+        for decile in self:
+            decile.rate_percent = 100.0 * decile.rate

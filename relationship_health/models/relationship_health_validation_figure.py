@@ -6,10 +6,12 @@ import tempfile
 import pandas as pd
 
 from odoo import _, api, fields, models
-from odoo.tools import SQL
+from odoo.exceptions import AccessError, UserError
+from odoo.tools import SQL, float_compare
 
 from ..scoring.validation import validation_figures
 from ..scoring.vocabulary import SCORED_BANDS, SIGNALS
+from .health_actions import reload_notification
 from .partner_health_fields import parent_field
 
 FIGURE_KINDS = [
@@ -21,6 +23,11 @@ FIGURE_KINDS = [
 #: more than the figures need; the scorecards add the components, the
 #: salespeople the salesperson).
 POINT_COLUMNS = ("score", "band", "lapsed")
+
+
+MANAGER = "sales_team.group_sale_manager"
+#: Who may change the company's own settings (the default scorecard).
+SETTINGS_MANAGER = "base.group_system"
 
 
 def rate_field(string, **kwargs):
@@ -135,6 +142,17 @@ class RelationshipHealthValidationFigure(models.Model):
     decile_ids = fields.One2many(
         "relationship.health.validation.decile", "figure_id", string="Deciles"
     )
+    # Suggested weights applied (to the scorecard, or to the company's
+    # settings for the company default), and what they replaced.
+    applied_at = fields.Datetime(
+        string="Suggestion Applied On", readonly=True, groups=MANAGER
+    )
+    applied_uid = fields.Many2one(
+        "res.users", string="Suggestion Applied By", readonly=True, groups=MANAGER
+    )
+    weights_before = fields.Json(readonly=True, groups=MANAGER)
+    weights_applied = fields.Json(readonly=True, groups=MANAGER)
+    can_apply = fields.Boolean(compute="_compute_can_apply")
 
     @api.depends("kind", "scorecard_id", "user_id")
     def _compute_name(self):
@@ -145,6 +163,157 @@ class RelationshipHealthValidationFigure(models.Model):
                 figure.name = figure.scorecard_id.name or _("Company default")
             else:
                 figure.name = figure.user_id.name or _("No salesperson")
+
+    @api.depends("kind", "has_suggested", "is_latest", "scorecard_id", "applied_at")
+    @api.depends_context("uid")
+    def _compute_can_apply(self):
+        """Whether the user may apply the suggestion now: a scorecard's
+        figure of the latest run with a suggestion not applied yet."""
+        allowed = self._may_apply_to()
+        for figure in self:
+            figure.can_apply = bool(
+                figure.kind == "scorecard"
+                and figure.has_suggested
+                and figure.is_latest
+                and not figure.sudo().applied_at
+                and allowed(figure)
+            )
+
+    def _may_apply_to(self):
+        """Whether the user may change the weights a figure is about: a
+        scorecard for a sales manager, the company's settings for an
+        administrator too."""
+        user = self.env.user
+        manager = user.has_group(MANAGER)
+        admin = manager and user.has_group(SETTINGS_MANAGER)
+        return lambda figure: admin if not figure.scorecard_id else manager
+
+    def _weights_target(self):
+        """The record whose weights the figure is about, and the names of its
+        weight fields by component."""
+        if self.scorecard_id:
+            return self.scorecard_id, {name: f"weight_{name}" for name in SIGNALS}
+        return self.company_id, {name: f"health_weight_{name}" for name in SIGNALS}
+
+    def _weights_note(self, target, names, before, after, text):
+        """Post ``text`` and the weights' change in the scorecard's chatter,
+        or the run's for the company's settings."""
+        changes = ", ".join(
+            _(
+                "%(weight)s %(before)s → %(after)s",
+                weight=target._fields[names[name]]._description_string(self.env),
+                before=f"{before[name]:g}",
+                after=f"{after[name]:g}",
+            )
+            for name in SIGNALS
+        )
+        thread = self.scorecard_id or self.run_id
+        thread.sudo().message_post(
+            body=_("%(what)s %(changes)s.", what=text, changes=changes)
+        )
+
+    def _check_apply_rights(self):
+        self.ensure_one()
+        if self.kind != "scorecard" or not self._may_apply_to()(self):
+            raise AccessError(
+                _(
+                    "Only sales managers apply suggested weights to a scorecard, and "
+                    "only administrators to the company's settings."
+                )
+            )
+
+    def action_apply_suggested_weights(self):
+        """Give the scorecard (or the company's settings) the weights the
+        validation suggests, as percentages of the four; written in the
+        chatter, undone by :meth:`action_undo_suggested_weights`."""
+        self._check_apply_rights()
+        if not self.can_apply:
+            raise UserError(
+                _(
+                    "This figure has no suggested weights to apply: only the latest "
+                    "validation of a scorecard with enough history has."
+                )
+            )
+        target, names = self._weights_target()
+        before = {name: target[names[name]] for name in SIGNALS}
+        after = {name: round(100.0 * self[f"suggested_{name}"], 1) for name in SIGNALS}
+        target.write({names[name]: after[name] for name in SIGNALS})
+        self.sudo().write(
+            {
+                "applied_at": fields.Datetime.now(),
+                "applied_uid": self.env.uid,
+                "weights_before": before,
+                "weights_applied": after,
+            }
+        )
+        auc_text = (
+            _(
+                " (AUC %(current)s → %(suggested)s)",
+                current=f"{self.auc_current:.3f}",
+                suggested=f"{self.auc_suggested:.3f}",
+            )
+            if self.has_auc_current and self.has_auc_suggested
+            else ""
+        )
+        self._weights_note(
+            target,
+            names,
+            before,
+            after,
+            _(
+                "Weights suggested by the score validation of %(date)s applied"
+                "%(auc)s:",
+                date=self.run_date,
+                auc=auc_text,
+            ),
+        )
+        return reload_notification(
+            _("Suggested weights applied to %(name)s.", name=self.name)
+        )
+
+    def action_undo_suggested_weights(self):
+        """Give back the weights the suggestion replaced, unless they were
+        changed since (then the user decides by hand)."""
+        self._check_apply_rights()
+        figure = self.sudo()
+        if not figure.applied_at:
+            raise UserError(_("No suggested weights were applied from this figure."))
+        target, names = self._weights_target()
+        now = {name: target[names[name]] for name in SIGNALS}
+        applied, before = figure.weights_applied, figure.weights_before
+        if any(
+            float_compare(now[name], applied[name], precision_digits=1)
+            for name in SIGNALS
+        ):
+            raise UserError(
+                _(
+                    "The weights of %(name)s were changed after the suggestion was "
+                    "applied: change them by hand.",
+                    name=self.name,
+                )
+            )
+        target.write({names[name]: before[name] for name in SIGNALS})
+        figure.write(
+            {
+                "applied_at": False,
+                "applied_uid": False,
+                "weights_before": False,
+                "weights_applied": False,
+            }
+        )
+        self._weights_note(
+            target,
+            names,
+            now,
+            before,
+            _(
+                "Suggested weights of the score validation of %(date)s undone:",
+                date=self.run_date,
+            ),
+        )
+        return reload_notification(
+            _("The weights of %(name)s are back.", name=self.name)
+        )
 
     @api.model
     def action_run_validation(self):
