@@ -198,12 +198,16 @@ class RelationshipHealthValidationFigure(models.Model):
     def _weights_note(self, target, names, before, after, text):
         """Post ``text`` and the weights' change in the scorecard's chatter,
         or the run's for the company's settings."""
+        shown = {
+            name: ("{:g}".format(before[name]), "{:g}".format(after[name]))
+            for name in SIGNALS
+        }
         changes = ", ".join(
             _(
                 "%(weight)s %(before)s → %(after)s",
                 weight=target._fields[names[name]]._description_string(self.env),
-                before=f"{before[name]:g}",
-                after=f"{after[name]:g}",
+                before=shown[name][0],
+                after=shown[name][1],
             )
             for name in SIGNALS
         )
@@ -246,27 +250,24 @@ class RelationshipHealthValidationFigure(models.Model):
                 "weights_applied": after,
             }
         )
-        auc_text = (
-            _(
-                " (AUC %(current)s → %(suggested)s)",
-                current=f"{self.auc_current:.3f}",
-                suggested=f"{self.auc_suggested:.3f}",
+        if self.has_auc_current and self.has_auc_suggested:
+            current, suggested = (
+                "{:.3f}".format(self.auc_current),
+                "{:.3f}".format(self.auc_suggested),
             )
-            if self.has_auc_current and self.has_auc_suggested
-            else ""
-        )
-        self._weights_note(
-            target,
-            names,
-            before,
-            after,
-            _(
-                "Weights suggested by the score validation of %(date)s applied"
-                "%(auc)s:",
+            text = _(
+                "Weights suggested by the score validation of %(date)s applied (AUC "
+                "%(current)s → %(suggested)s):",
                 date=self.run_date,
-                auc=auc_text,
-            ),
-        )
+                current=current,
+                suggested=suggested,
+            )
+        else:
+            text = _(
+                "Weights suggested by the score validation of %(date)s applied:",
+                date=self.run_date,
+            )
+        self._weights_note(target, names, before, after, text)
         return reload_notification(
             _("Suggested weights applied to %(name)s.", name=self.name)
         )
