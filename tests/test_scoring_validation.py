@@ -166,3 +166,115 @@ def test_all_figures_of_a_book_made_by_hand():
     few = validation_figures(points, min_accounts=4, weights={"satisfaction": 1})
     assert few["suggested"] is None and few["auc_suggested"] is None
     assert few["healthy"]["rate"] == 0.25 and few["critical"]["rate"] is None
+
+
+def random_points(rng, size):
+    """Points with one-decimal scores (some missing), bands and lapses."""
+    scores = rng.integers(0, 1001, size=size) / 10.0
+    scores[rng.uniform(size=size) < 0.05] = np.nan
+    bands = np.where(
+        np.isnan(scores),
+        "none",
+        np.where(scores < 30, "critical", np.where(scores < 70, "watch", "healthy")),
+    )
+    lapses = rng.uniform(size=size) < 0.7 - scores / 200.0
+    return pd.DataFrame({"score": scores, "band": bands, "lapsed": lapses})
+
+
+def histogram(points):
+    """``GROUP BY score, band, lapsed``: one row per distinct triple with its
+    count, in no particular order."""
+    frame = points.groupby(["score", "band", "lapsed"], dropna=False).size()
+    return frame.rename("count").reset_index().sample(frac=1, random_state=1)
+
+
+def auc_by_pairs(scores, lapses):
+    """Every (lapsed, not lapsed) pair of points with a score, one by one."""
+    scores, lapses = np.asarray(scores), np.asarray(lapses, dtype=bool)
+    known = ~np.isnan(scores)
+    lapsed, kept = scores[known & lapses], scores[known & ~lapses]
+    pairs = (lapsed[:, None] < kept[None, :]) + 0.5 * (lapsed[:, None] == kept[None, :])
+    return pairs.sum() / pairs.size
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_a_histogram_gives_the_auc_and_band_rates_of_its_points(seed):
+    rng = np.random.default_rng(seed)
+    points = random_points(rng, int(rng.integers(50, 3000)))
+    counts = histogram(points)
+    expected = auc(points["score"], points["lapsed"])
+    assert expected == pytest.approx(auc_by_pairs(points["score"], points["lapsed"]))
+    assert auc(counts["score"], counts["lapsed"], counts["count"]) == expected
+    assert band_lapse_rates(
+        counts["band"], counts["lapsed"], 5, counts["count"]
+    ) == band_lapse_rates(points["band"], points["lapsed"], 5)
+    assert auc([10, 20], [True, True], [3, 4]) is None
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_a_histogram_gives_the_deciles_of_its_points_when_no_tie_spans_two(seed):
+    # Ten deciles of 1 to 80 points each, the scores of decile d between
+    # 10·d and 10·d + 9.9: the points of one score never span two deciles.
+    rng = np.random.default_rng(seed)
+    per_decile = int(rng.integers(1, 80))
+    scores = np.concatenate(
+        [10 * d + rng.integers(0, 100, size=per_decile) / 10.0 for d in range(10)]
+    )
+    points = pd.DataFrame(
+        {
+            "score": scores,
+            "band": "watch",
+            "lapsed": rng.uniform(size=len(scores)) < 0.3,
+        }
+    ).sample(frac=1, random_state=seed)
+    counts = histogram(points)
+    expected = decile_lapse_rates(points["score"], points["lapsed"], 3)
+    assert len(expected) == 10
+    assert (
+        decile_lapse_rates(counts["score"], counts["lapsed"], 3, counts["count"])
+        == expected
+    )
+    figures = validation_figures(points, min_accounts=3)
+    assert validation_figures(counts, min_accounts=3) == figures
+
+
+def test_a_tie_spanning_deciles_is_split_in_proportion():
+    # Ten points, one per decile; three score 50, two of them lapsed: the
+    # deciles 4 to 6 share them, two thirds of a lapse each.
+    scores = [10, 20, 30, 50, 50, 50, 60, 70, 80, 90]
+    lapses = [True] * 3 + [True, True, False] + [False] * 4
+    counts = [1, 1, 1, 1, 1, 1, 1, 1, 1, 1]
+    rows = decile_lapse_rates(scores, lapses, 1, counts)
+    assert [row[1] for row in rows] == [1] * 10
+    assert [row[2] for row in rows[3:6]] == [pytest.approx(2 / 3)] * 3
+    # The same points with the two lapsed at 50 on one row.
+    merged = decile_lapse_rates(
+        [10, 20, 30, 50, 50, 60, 70, 80, 90],
+        [True] * 4 + [False] * 5,
+        1,
+        [1, 1, 1, 2, 1, 1, 1, 1, 1],
+    )
+    assert merged == rows
+
+
+def test_the_suggested_weights_rest_on_the_sample_the_figures_on_the_histogram():
+    rng = np.random.default_rng(11)
+    points = random_points(rng, 4000)
+    components = rng.uniform(0, 100, size=(4000, 4))
+    for column, name in enumerate(("satisfaction", "sla", "visits", "recency")):
+        points[name] = components[:, column]
+    weights = {"satisfaction": 1, "sla": 1, "visits": 1, "recency": 1}
+    whole = validation_figures(points, 30, weights=weights)
+    counts = histogram(points)
+    # Ties span deciles here (a few thousand points on 1,001 scores): all
+    # but the deciles are those of the points.
+    same = validation_figures(counts, 30, weights=weights, sample=points)
+    assert same.pop("deciles") != whole.pop("deciles")
+    assert same == whole
+    sample = points.iloc[:500]
+    figures = validation_figures(counts, 30, weights=weights, sample=sample)
+    assert figures["accounts"] == 4000 and figures["auc"] == whole["auc"]
+    assert figures["suggested"] == suggested_weights(
+        sample[["satisfaction", "sla", "visits", "recency"]].to_numpy(),
+        sample["lapsed"].tolist(),
+    )

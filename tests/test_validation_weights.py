@@ -8,7 +8,15 @@ undoes it; the company's own settings take an administrator; nobody else
 applies anything.
 """
 
+import hashlib
+from unittest.mock import patch
+
 from odoo import fields
+from odoo.addons.relationship_health.scoring.validation import (
+    auc,
+    suggested_weights,
+    weighted_scores,
+)
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
@@ -215,3 +223,66 @@ class TestSuggestedWeights(WeightsBookCase):
         with self.assertRaises(AccessError):
             own.applied_at  # noqa: B018 - a manager's field
         self.assertEqual(self.scorecard.weight_recency, 50)
+
+
+class TestRegressionSample(WeightsBookCase):
+    """A scorecard with more points than the regression takes: its figures
+    count every point, its suggested weights rest on a sample."""
+
+    MODULE = (
+        "odoo.addons.relationship_health.models.relationship_health_validation_figure"
+    )
+
+    WEIGHTS = {"satisfaction": 50, "sla": 0, "visits": 0, "recency": 50}
+
+    def build(self):
+        figures = (
+            self.env[FIGURE]
+            .sudo()
+            ._build(self.weights_run, {self.scorecard.id: self.WEIGHTS})
+        )
+        return figures.filtered(lambda f: f.scorecard_id == self.scorecard)
+
+    def test_the_suggestion_rests_on_a_sample_the_figures_on_every_point(self):
+        whole = self.build()
+        with patch(f"{self.MODULE}.REGRESSION_POINTS", 100):
+            sampled, again = self.build(), self.build()
+        # 8 accounts at 24 dates: 192 points, of which 100 in the sample.
+        self.assertEqual(whole.accounts, 192)
+        for name in ("accounts", "lapsed", "rate_healthy", "rate_watch", "auc"):
+            self.assertEqual(sampled[name], whole[name], name)
+        self.assertEqual(
+            sampled.decile_ids.mapped("rate"), whole.decile_ids.mapped("rate")
+        )
+        # The sample: the first 100 by md5 of account and date, each run alike.
+        lines = self.env["relationship.health.validation.line"].search(
+            [
+                ("run_id", "=", self.weights_run.id),
+                ("scorecard_id", "=", self.scorecard.id),
+            ]
+        )
+        sample = sorted(
+            lines,
+            key=lambda line: (
+                hashlib.md5(f"{line.partner_id.id}/{line.as_of}".encode()).hexdigest(),
+                line.id,
+            ),
+        )[:100]
+        expected = suggested_weights(
+            [[line[name] for name in SIGNALS] for line in sample],
+            [line.lapsed for line in sample],
+        )
+        self.assertTrue(sampled.has_suggested)
+        for name in SIGNALS:
+            self.assertAlmostEqual(sampled[f"suggested_{name}"], expected[name], 3)
+            self.assertEqual(again[f"suggested_{name}"], sampled[f"suggested_{name}"])
+        self.assertEqual(again.auc_suggested, sampled.auc_suggested)
+        # The AUC of the current weights beside them: on the sample too.
+        current = auc(
+            weighted_scores(
+                [[line[name] for name in SIGNALS] for line in sample], self.WEIGHTS
+            ),
+            [line.lapsed for line in sample],
+        )
+        self.assertAlmostEqual(sampled.auc_current, current, 3)
+        self.assertNotAlmostEqual(sampled.auc_current, whole.auc_current, 3)

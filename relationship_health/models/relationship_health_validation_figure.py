@@ -9,7 +9,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL, float_compare
 
-from ..scoring.validation import validation_figures
+from ..scoring.validation import REGRESSION_POINTS, validation_figures
 from ..scoring.vocabulary import SCORED_BANDS, SIGNALS
 from .health_actions import reload_notification
 from .partner_health_fields import parent_field
@@ -19,11 +19,12 @@ FIGURE_KINDS = [
     ("scorecard", "Scorecard"),
     ("salesperson", "Salesperson"),
 ]
-#: The columns of the lines every kind of figure reads (bounded memory: no
-#: more than the figures need; the scorecards add the components, the
-#: salespeople the salesperson).
-POINT_COLUMNS = ("score", "band", "lapsed")
-
+#: What the figures of a group count its lines by (a histogram: scores
+#: have one decimal, so a few thousand rows whatever the book's size).
+HISTOGRAM_COLUMNS = ("score", "band", "lapsed")
+#: A line's place in the sample the suggested weights rest on: a hash of
+#: the account and the date, the same from one run to the next.
+SAMPLE_ORDER = SQL("md5(partner_id::text || '/' || as_of::text), id")
 
 MANAGER = "sales_team.group_sale_manager"
 #: Who may change the company's own settings (the default scorecard).
@@ -40,17 +41,10 @@ def weight_field(string):
     return fields.Float(string=string, readonly=True, digits=(5, 3))
 
 
-def read_points(cr, run_id, columns, condition=None):
-    """The lines of ``run_id`` (``condition``: an extra SQL condition) with
-    ``columns`` only, as a frame; through COPY into a temporary file, so
-    that millions of lines cost the frame only (no Python object per value,
-    no copy of their text in memory)."""
-    query = SQL(
-        "SELECT %s FROM relationship_health_validation_line WHERE run_id = %s AND %s",
-        SQL(", ").join(SQL.identifier(name) for name in columns),
-        run_id,
-        condition or SQL("TRUE"),
-    )
+def read_frame(cr, query, columns):
+    """The rows of ``query`` (an ``SQL`` selecting ``columns``) as a frame;
+    through COPY into a temporary file, so that many rows cost the frame
+    only (no Python object per value, no copy of their text in memory)."""
     types = {name: "float64" for name in ("score", *SIGNALS) if name in columns}
     with tempfile.TemporaryFile() as buffer:
         cr.copy_expert(
@@ -65,6 +59,40 @@ def read_points(cr, run_id, columns, condition=None):
     if "lapsed" in columns:
         frame["lapsed"] = frame["lapsed"].eq("t").to_numpy(dtype=bool)
     return frame
+
+
+def read_histogram(cr, run_id, key=None, condition=None):
+    """How many lines of ``run_id`` (``condition``: an extra SQL condition)
+    have each score, band and lapse, per ``key`` (an SQL expression): a
+    frame with the columns ``key``, :data:`HISTOGRAM_COLUMNS` and
+    ``count``."""
+    query = SQL(
+        "SELECT %s, %s, count(*) FROM relationship_health_validation_line"
+        " WHERE run_id = %s AND %s GROUP BY 1, 2, 3, 4",
+        key or SQL("NULL"),
+        SQL(", ").join(map(SQL.identifier, HISTOGRAM_COLUMNS)),
+        run_id,
+        condition or SQL("TRUE"),
+    )
+    return read_frame(cr, query, ("key", *HISTOGRAM_COLUMNS, "count"))
+
+
+def read_sample(cr, run_id, condition, size):
+    """The lapse and components of the lines of ``run_id`` under
+    ``condition`` (``size`` of them) the suggested weights rest on: all of
+    them up to :data:`REGRESSION_POINTS`, else that many, the first by
+    :data:`SAMPLE_ORDER` (a hash of the account and the date: the same
+    sample from one run to the next, spread over accounts and dates)."""
+    columns = ("lapsed", *SIGNALS)
+    query = SQL(
+        "SELECT %s FROM relationship_health_validation_line WHERE run_id = %s AND %s",
+        SQL(", ").join(map(SQL.identifier, columns)),
+        run_id,
+        condition,
+    )
+    if size > REGRESSION_POINTS:
+        query = SQL("%s ORDER BY %s LIMIT %s", query, SAMPLE_ORDER, REGRESSION_POINTS)
+    return read_frame(cr, query, columns)
 
 
 class RelationshipHealthValidationFigure(models.Model):
@@ -374,56 +402,54 @@ class RelationshipHealthValidationFigure(models.Model):
 
     @api.model
     def _build(self, run, weights_of):
-        """Compute and write the figures of ``run`` from its lines: one
-        read of the lines per kind (per scorecard for the scorecards, with
-        the components the suggested weights need). ``weights_of``:
-        ``{scorecard id: current weights}`` of the run's company."""
+        """Compute and write the figures of ``run`` from its lines: the
+        lines counted by score, band and lapse in SQL (one query per kind),
+        and per scorecard a sample of at most ``REGRESSION_POINTS`` lines
+        with their components for the suggested weights; the memory does
+        not grow with the book. ``weights_of``: ``{scorecard id: current
+        weights}`` of the run's company."""
         cr = self.env.cr
         minimum = run.min_accounts
         self = self.with_context(min_accounts=minimum)
-        vals_list = []
-        points = read_points(cr, run.id, POINT_COLUMNS)
-        vals_list.append(
+        vals_list = [
             {
                 "kind": "company",
                 "sequence": 0,
-                **self._values(validation_figures(points, minimum)),
+                **self._values(validation_figures(read_histogram(cr, run.id), minimum)),
             }
-        )
-        del points
-        cr.execute(
-            SQL(
-                "SELECT DISTINCT COALESCE(scorecard_id, 0)"
-                " FROM relationship_health_validation_line WHERE run_id = %s ORDER BY 1",
-                run.id,
-            )
-        )
-        for (scorecard_id,) in cr.fetchall():
-            weights = weights_of.get(scorecard_id)
-            points = read_points(
-                cr,
-                run.id,
-                (*POINT_COLUMNS, *SIGNALS),
-                SQL("COALESCE(scorecard_id, 0) = %s", scorecard_id),
-            )
-            result = validation_figures(points, minimum, weights=weights)
+        ]
+        scorecard = SQL("COALESCE(scorecard_id, 0)")
+        histograms = read_histogram(cr, run.id, key=scorecard)
+        for scorecard_id, counts in histograms.groupby("key", sort=True):
+            weights = weights_of.get(int(scorecard_id))
+            sample = None
+            if weights is not None:
+                sample = read_sample(
+                    cr,
+                    run.id,
+                    SQL("%s = %s", scorecard, int(scorecard_id)),
+                    int(counts["count"].sum()),
+                )
+            result = validation_figures(counts, minimum, weights, sample)
             vals_list.append(
                 {
                     "kind": "scorecard",
                     "sequence": 1,
-                    "scorecard_id": scorecard_id or False,
+                    "scorecard_id": int(scorecard_id) or False,
                     **self._values(result, weights),
                 }
             )
-            del points, result
-        points = read_points(cr, run.id, (*POINT_COLUMNS, "user_id"))
-        for user_id, group in points.groupby("user_id", sort=True):
+            del sample, result
+        histograms = read_histogram(
+            cr, run.id, key=SQL("user_id"), condition=SQL("user_id IS NOT NULL")
+        )
+        for user_id, counts in histograms.groupby("key", sort=True):
             vals_list.append(
                 {
                     "kind": "salesperson",
                     "sequence": 2,
                     "user_id": int(user_id),
-                    **self._values(validation_figures(group, minimum)),
+                    **self._values(validation_figures(counts, minimum)),
                 }
             )
         for vals in vals_list:

@@ -14,6 +14,14 @@ account and date: score, band, components, lapsed; see :mod:`.backtest`):
 
 Every figure says how many points (account-dates) it rests on, and none is
 given on fewer than ``min_accounts``.
+
+Band rates, lift, AUC and deciles also take a histogram instead of the
+points: rows of distinct values with ``counts`` (how many points each row
+stands for), as a ``GROUP BY score, band, lapsed`` gives them; scores have
+one decimal, so a few thousand rows stand for millions of points and the
+memory does not grow with the book. The suggested weights need the points'
+components: they rest on a sample of at most :data:`REGRESSION_POINTS`
+points (all of them in a smaller group).
 """
 
 import numpy as np
@@ -24,28 +32,44 @@ from .vocabulary import SCORED_BANDS, SIGNALS
 
 #: The fewest points a figure rests on.
 DEFAULT_MIN_ACCOUNTS = 30
+#: The most points of a group the suggested weights (and the two AUCs
+#: compared with them) rest on: a larger group gives a sample of this many.
+REGRESSION_POINTS = 200_000
 
 
-def _arrays(scores, lapses):
-    """Scores and lapses as aligned arrays, points without a score left out."""
+def _counts(counts, size):
+    """How many points each of ``size`` rows stands for (1 without
+    ``counts``), as floats (exact for counts below 2**53)."""
+    if counts is None:
+        return np.ones(size, dtype="float64")
+    return np.asarray(counts, dtype="float64").reshape(size)
+
+
+def _arrays(scores, lapses, counts=None):
+    """Scores, lapses and counts as aligned arrays, points without a score
+    left out."""
     scores = np.asarray(scores, dtype="float64")
     lapses = np.asarray(lapses, dtype="bool")
+    counts = _counts(counts, len(scores))
     known = ~np.isnan(scores)
-    return scores[known], lapses[known]
+    return scores[known], lapses[known], counts[known]
 
 
-def band_lapse_rates(bands, lapses, min_accounts=DEFAULT_MIN_ACCOUNTS):
+def band_lapse_rates(bands, lapses, min_accounts=DEFAULT_MIN_ACCOUNTS, counts=None):
     """Per scored band: ``{"accounts", "lapsed", "rate"}`` (rate None on
     fewer than ``min_accounts``), and ``"lift"``: the rate of critical over
     the rate of healthy (None when either is missing or healthy's is 0).
-    ``bands`` and ``lapses``: parallel sequences of bands and booleans."""
+    ``bands`` and ``lapses``: parallel sequences of bands and booleans;
+    ``counts``: how many points each row stands for (a histogram; default
+    one each)."""
     bands = np.asarray(bands, dtype=object)
     lapses = np.asarray(lapses, dtype="bool")
+    counts = _counts(counts, len(bands))
     figures = {}
     for band in SCORED_BANDS:
         members = bands == band
-        accounts = int(members.sum())
-        count = int((lapses & members).sum())
+        accounts = int(counts[members].sum())
+        count = int(counts[lapses & members].sum())
         figures[band] = {
             "accounts": accounts,
             "lapsed": count,
@@ -56,26 +80,77 @@ def band_lapse_rates(bands, lapses, min_accounts=DEFAULT_MIN_ACCOUNTS):
     return figures
 
 
-def auc(scores, lapses):
+def _tie_groups(scores, lapses, counts):
+    """Per distinct score, ascending: the score, its points and its lapsed
+    points (sums of ``counts``)."""
+    values, group = np.unique(scores, return_inverse=True)
+    totals = np.bincount(group, weights=counts, minlength=len(values))
+    lapsed = np.bincount(group, weights=counts * lapses, minlength=len(values))
+    return values, totals, lapsed
+
+
+def auc(scores, lapses, counts=None):
     """The probability that a point that lapsed scored lower than one that
     did not (ties count one half): 1 ranks perfectly, 0.5 is chance. None
-    without both kinds of points. Points without a score are left out."""
-    scores, lapses = _arrays(scores, lapses)
-    positives = int(lapses.sum())
-    negatives = len(lapses) - positives
-    if not positives or not negatives:
+    without both kinds of points. Points without a score are left out.
+    ``counts``: how many points each row stands for (a histogram; default
+    one each): the AUC of the expanded points, exactly."""
+    scores, lapses, counts = _arrays(scores, lapses, counts)
+    _values, totals, positives = _tie_groups(scores, lapses, counts)
+    negatives = totals - positives
+    positive, negative = positives.sum(), negatives.sum()
+    if not positive or not negative:
         return None
-    # Mann–Whitney: the rank of each lapsed point among all, low score first
-    # counting as "more at risk" (ranks on the negated score).
-    ranks = pd.Series(-scores).rank(method="average").to_numpy()
-    rank_sum = ranks[lapses].sum()
-    return float((rank_sum - positives * (positives + 1) / 2) / (positives * negatives))
+    # Mann–Whitney: the pairs (lapsed, not lapsed) where the lapsed point
+    # scored lower, plus half the ties, counted twice to stay in integers
+    # (exact in floats below 2**53) until the one division.
+    above = negative - np.cumsum(negatives)
+    pairs = (positives * (2 * above + negatives)).sum()
+    return float(pairs / (2 * positive * negative))
 
 
-def decile_lapse_rates(scores, lapses, min_accounts=DEFAULT_MIN_ACCOUNTS):
+def _histogram_deciles(scores, lapses, counts):
+    """Points and lapsed points per decile of a histogram: the points of
+    one score value spanning a decile boundary split in proportion."""
+    _values, totals, lapsed = _tie_groups(scores, lapses, counts)
+    size = totals.sum()
+    # Decile d holds the sorted positions [ceil((d-1)·n/10), ceil(d·n/10)),
+    # as position i goes to decile i·10 // n + 1 on the points.
+    bounds = -(-np.arange(11) * size // 10)
+    ends = np.cumsum(totals)
+    starts = ends - totals
+    overlap = np.clip(
+        np.minimum(ends[:, None], bounds[None, 1:])
+        - np.maximum(starts[:, None], bounds[None, :-1]),
+        0,
+        None,
+    )
+    share = np.divide(
+        lapsed[:, None] * overlap,
+        totals[:, None],
+        out=np.zeros_like(overlap),
+        where=totals[:, None] > 0,
+    )
+    return overlap.sum(axis=0), share.sum(axis=0)
+
+
+def decile_lapse_rates(scores, lapses, min_accounts=DEFAULT_MIN_ACCOUNTS, counts=None):
     """Rows (decile 1–10 from the lowest scores, points, lapse rate or None
-    on fewer than ``min_accounts``)."""
-    scores, lapses = _arrays(scores, lapses)
+    on fewer than ``min_accounts``).
+
+    With ``counts`` (how many points each row stands for: a histogram), the
+    deciles of the expanded points; where the points of one score value
+    span a decile boundary, their points and lapses are split between the
+    two deciles in proportion (the points themselves would go by their
+    order among equal scores, which nothing fixes). Where no score value
+    spans a boundary, the figures are those of the expanded points."""
+    if counts is not None:
+        scores, lapses, counts = _arrays(scores, lapses, counts)
+        if not counts.sum():
+            return []
+        counts, lapsed_counts = _histogram_deciles(scores, lapses, counts)
+        return _decile_rows(counts, lapsed_counts, min_accounts)
+    scores, lapses, _ones = _arrays(scores, lapses)
     if not len(scores):
         return []
     order = np.argsort(scores, kind="stable")
@@ -83,13 +158,19 @@ def decile_lapse_rates(scores, lapses, min_accounts=DEFAULT_MIN_ACCOUNTS):
     deciles[order] = np.arange(len(scores)) * 10 // len(scores) + 1
     counts = np.bincount(deciles, minlength=11)[1:]
     lapsed_counts = np.bincount(deciles, weights=lapses, minlength=11)[1:]
+    return _decile_rows(counts, lapsed_counts, min_accounts)
+
+
+def _decile_rows(counts, lapsed_counts, min_accounts):
+    """The rows of :func:`decile_lapse_rates` from the points and lapsed
+    points of each decile."""
     return [
         (
             decile,
             int(count),
             float(lapsed_counts[decile - 1] / count) if count >= min_accounts else None,
         )
-        for decile, count in enumerate(counts.tolist(), start=1)
+        for decile, count in enumerate(np.asarray(counts).tolist(), start=1)
         if count
     ]
 
@@ -146,7 +227,9 @@ def suggested_weights(components, lapses, iterations=25, ridge=1e-6):
     return {name: protective.get(name, 0.0) / total for name in SIGNALS}
 
 
-def validation_figures(points, min_accounts=DEFAULT_MIN_ACCOUNTS, weights=None):
+def validation_figures(
+    points, min_accounts=DEFAULT_MIN_ACCOUNTS, weights=None, sample=None
+):
     """Every figure of one group of points (a frame with the columns
     ``score``, ``band``, ``lapsed`` and the four components).
 
@@ -157,25 +240,38 @@ def validation_figures(points, min_accounts=DEFAULT_MIN_ACCOUNTS, weights=None):
     ``"auc_current"``: the AUC of the scores those weights make from the
     components, and when at least ``min_accounts`` points lapsed and as many
     did not, ``"suggested"`` (:func:`suggested_weights`) and
-    ``"auc_suggested"``; else those are None."""
+    ``"auc_suggested"``; else those are None.
+
+    ``points`` may be a histogram: a ``count`` column says how many points
+    each row stands for (no components then). ``sample``: the points
+    (``lapsed`` and the four components) the suggested weights and the two
+    AUCs compared with them rest on, at most :data:`REGRESSION_POINTS` of
+    the group (default: ``points`` themselves); the minimums are those of
+    the whole group."""
     lapses = points["lapsed"].to_numpy(dtype="bool")
     scores = points["score"].to_numpy(dtype="float64")
-    enough = len(points) >= min_accounts
+    counts = points["count"].to_numpy() if "count" in points else None
+    accounts = int(_counts(counts, len(points)).sum())
+    enough = accounts >= min_accounts
     figures = {
-        "accounts": len(points),
-        "lapsed": int(lapses.sum()),
-        **band_lapse_rates(points["band"].to_numpy(dtype=object), lapses, min_accounts),
-        "auc": auc(scores, lapses) if enough else None,
-        "deciles": decile_lapse_rates(scores, lapses, min_accounts),
+        "accounts": accounts,
+        "lapsed": int(_counts(counts, len(points))[lapses].sum()),
+        **band_lapse_rates(
+            points["band"].to_numpy(dtype=object), lapses, min_accounts, counts
+        ),
+        "auc": auc(scores, lapses, counts) if enough else None,
+        "deciles": decile_lapse_rates(scores, lapses, min_accounts, counts),
     }
     if weights is None:
         return figures
-    components = points[list(SIGNALS)].to_numpy(dtype="float64")
+    sample = points if sample is None else sample
+    lapses = sample["lapsed"].to_numpy(dtype="bool")
+    components = sample[list(SIGNALS)].to_numpy(dtype="float64")
     figures["auc_current"] = (
         auc(weighted_scores(components, weights), lapses) if enough else None
     )
     suggested = None
-    if min(figures["lapsed"], len(points) - figures["lapsed"]) >= min_accounts:
+    if min(figures["lapsed"], accounts - figures["lapsed"]) >= min_accounts:
         suggested = suggested_weights(components, lapses)
     figures["suggested"] = suggested
     figures["auc_suggested"] = (

@@ -55,6 +55,8 @@ def worker_validation(args, extra):
                 phase["calls"] += 1
 
         module.backtest_points = backtest_points
+        figures_memory = {}
+        _figures_sampled(env, figures_memory)
         batch_size = env["relationship.health.engine"]._batch_size()
         cr.commit()
         queries = _query_count()
@@ -87,8 +89,42 @@ def worker_validation(args, extra):
             "batch_size": batch_size,
             "memory": memory.as_dict(),
             "phases": {name: dict(phase) for name, phase in phases.items()},
+            "figures_memory": figures_memory,
         }
     return result
+
+
+def _figures_sampled(env, memory):
+    """Sample the RSS every 10 ms while the figures are built (the job's
+    high-water mark stays the job's): ``memory`` gets the RSS before the
+    figures and the highest seen during them, in MB."""
+    import threading
+
+    from tools.bench.__main__ import MB, _proc_status
+
+    cls = type(env[FIGURE])
+    build = cls._build
+
+    def sampled(*args, **kwargs):
+        before = peak = _proc_status()["VmRSS"]
+        stop = threading.Event()
+
+        def sample():
+            nonlocal peak
+            while not stop.wait(0.01):
+                peak = max(peak, _proc_status()["VmRSS"])
+
+        thread = threading.Thread(target=sample, daemon=True)
+        thread.start()
+        try:
+            return build(*args, **kwargs)
+        finally:
+            stop.set()
+            thread.join()
+            peak = max(peak, _proc_status()["VmRSS"])
+            memory.update(before_mb=before / MB, peak_mb=peak / MB)
+
+    cls._build = sampled
 
 
 def measure(run_worker, pg, template, dbname, size):
@@ -120,6 +156,12 @@ def summary(r):
             for name, p in r["phases"].items()
         )
         + " (finish: the figures, build included)"
+        + (
+            f"; the figures: RSS {figures['before_mb']:.0f} MB before, peak "
+            f"{figures['peak_mb']:.0f} MB (sampled every 10 ms)"
+            if (figures := r.get("figures_memory"))
+            else ""
+        )
         + f" (book of {r['book']['partners']:,} partners generated in "
         f"{r['book']['seconds']:.0f} s)"
     )
