@@ -171,6 +171,8 @@ class TestValidationFigures(ValidationCase):
     def test_band_rates_lift_and_auc(self):
         company = self.figure("company")
         self.assertEqual(len(company), 1)
+        # Ten accounts, 24 points each.
+        self.assertEqual((company.account_count, company.accounts), (10, 240))
         self.assertEqual(company.lapsed * 10, company.accounts * 5)
         self.assertAlmostEqual(company.rate_healthy, 0.25)
         self.assertAlmostEqual(company.rate_watch, 0.5)
@@ -214,7 +216,10 @@ class TestValidationFigures(ValidationCase):
                 for name in ("satisfaction", "sla", "visits", "recency")
             ),
         )
+        self.assertEqual((default.account_count, default.accounts), (6, 144))
+        self.assertEqual(foundries.account_count, 4)
         rita = self.figure("salesperson", user_id=self.salesman.id)
+        self.assertEqual((rita.account_count, rita.accounts), (4, 96))
         self.assertAlmostEqual(rita.rate_healthy, 0.25)
         self.assertFalse(rita.has_lift)  # no critical account of hers
         sam = self.figure("salesperson", user_id=self.other_rep.id)

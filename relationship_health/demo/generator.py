@@ -48,6 +48,7 @@ from .book import (
     _family_name,
 )
 from .plans import demo_plan
+from .segments import demo_scorecards, demo_validation
 
 _logger = logging.getLogger(__name__)
 
@@ -86,9 +87,10 @@ class DemoBook:
         visit_count = self._demo_visits(rng, accounts, today)
         sla_count = self._demo_sla_events(rng, accounts, today, now)
         self._demo_customer_ranks(accounts)
-        self._demo_scorecards()
+        demo_scorecards(self.env)
 
         account_ids = self._demo_health_history(accounts, today)
+        demo_validation(self.env, account_ids, now, today)
         _logger.info(
             "Relationship health demo data: %s accounts, %s orders, %s survey answers, "
             "%s visits, %s service commitments",
@@ -538,42 +540,6 @@ class DemoBook:
                 vals_list.append(vals)
         vals_list.sort(key=lambda vals: vals["date_deadline"])
         return len(self._create_in_batches("relationship.sla.event", vals_list))
-
-    def _demo_scorecards(self):
-        """Strategic and key accounts live by their visits and service
-        levels, long-tail accounts by their buying rhythm."""
-        ref = self.env.ref
-        self.env["relationship.health.scorecard"].create(
-            [
-                {
-                    "name": "Strategic and key accounts",
-                    "sequence": 10,
-                    "tier_ids": [
-                        Command.set(
-                            [
-                                ref("relationship_health.visit_tier_strategic").id,
-                                ref("relationship_health.visit_tier_key").id,
-                            ]
-                        )
-                    ],
-                    "weight_satisfaction": 25,
-                    "weight_sla": 30,
-                    "weight_visits": 35,
-                    "weight_recency": 10,
-                },
-                {
-                    "name": "Long-tail accounts",
-                    "sequence": 20,
-                    "tier_ids": [
-                        Command.set([ref("relationship_health.visit_tier_long_tail").id])
-                    ],
-                    "weight_satisfaction": 20,
-                    "weight_sla": 10,
-                    "weight_visits": 0,
-                    "weight_recency": 70,
-                },
-            ]
-        )
 
     # ------------------------------------------------------------------
     # Health history

@@ -146,12 +146,14 @@ class RelationshipHealthValidation(models.Model):
             ids = [i for i in account_ids if companies.get(i) == run.company_id.id]
             run._run(ids, now, batch_size)
 
-    def _run(self, account_ids, now, batch_size=None):
+    def _run(self, account_ids, now, batch_size=None, auto_commit=None):
         """Validate ``account_ids`` (the accounts of the run's company) batch
-        by batch, then compute the figures. Committed per batch outside tests;
-        the accounts whose points are already in the run are skipped."""
+        by batch, then compute the figures. Committed per batch outside tests
+        (``auto_commit`` False: never, as when demo data loads); the accounts
+        whose points are already in the run are skipped."""
         self.ensure_one()
-        auto_commit = not getattr(threading.current_thread(), "testing", False)
+        if auto_commit is None:
+            auto_commit = not getattr(threading.current_thread(), "testing", False)
         engine = self.env["relationship.health.engine"]
         batch_size = batch_size or engine._batch_size()
         dates = validation_dates(self.date)

@@ -119,8 +119,13 @@ class RelationshipHealthValidationFigure(models.Model):
     )
     user_id = fields.Many2one("res.users", string="Salesperson", readonly=True)
     name = fields.Char(compute="_compute_name")
+    account_count = fields.Integer(
+        string="Accounts", readonly=True, help="The accounts the points are of."
+    )
     accounts = fields.Integer(
-        readonly=True, help="Points (an account at a date) the figure rests on."
+        string="Points",
+        readonly=True,
+        help="Points (an account at a date) the figure rests on.",
     )
     lapsed = fields.Integer(readonly=True, help="Points that lapsed in the horizon.")
     rate = rate_field("Lapse Rate")
@@ -452,6 +457,40 @@ class RelationshipHealthValidationFigure(models.Model):
                     **self._values(validation_figures(counts, minimum)),
                 }
             )
+        accounts = self._account_counts(run)
         for vals in vals_list:
             vals["run_id"] = run.id
+            key = {
+                "company": 0,
+                "scorecard": vals.get("scorecard_id") or 0,
+                "salesperson": vals.get("user_id"),
+            }[vals["kind"]]
+            vals["account_count"] = accounts.get((vals["kind"], key), 0)
         return self.create(vals_list)
+
+    @api.model
+    def _account_counts(self, run):
+        """``{(kind, key): distinct accounts}`` of the run's points: the
+        company (key 0), each scorecard (0: the company default) and each
+        salesperson, in one query."""
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT GROUPING(COALESCE(scorecard_id, 0), user_id),
+                       COALESCE(scorecard_id, 0), user_id, count(DISTINCT partner_id)
+                  FROM relationship_health_validation_line
+                 WHERE run_id = %s
+              GROUP BY GROUPING SETS ((), (COALESCE(scorecard_id, 0)), (user_id))
+                """,
+                run.id,
+            )
+        )
+        counts = {}
+        for grouping, scorecard_id, user_id, count in self.env.cr.fetchall():
+            if grouping == 3:
+                counts[("company", 0)] = count
+            elif grouping == 1:  # grouped by scorecard
+                counts[("scorecard", scorecard_id)] = count
+            elif user_id is not None:
+                counts[("salesperson", user_id)] = count
+        return counts
