@@ -14,6 +14,25 @@ def linked_counts(records, model, field):
     )
 
 
+#: The fields of res.partner its display name is made of (``_get_complete_name``).
+PARTNER_NAME_FIELDS = (
+    "name",
+    "company_name",
+    "parent_id",
+    "type",
+    "is_company",
+    "commercial_company_name",
+)
+
+
+def fetch_partner_names(partners):
+    """Read what the display names of ``partners`` are made of in one query:
+    activities created on them then name their document (``res_name``)
+    without a query each."""
+    partners.fetch(PARTNER_NAME_FIELDS)
+    return partners
+
+
 def list_action(name, model, domain, view_mode="list"):
     """A window showing the ``model`` rows of ``domain`` (read-only lists of
     what a record did: notices sent, invitations…)."""
