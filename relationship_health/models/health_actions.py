@@ -14,22 +14,12 @@ def linked_counts(records, model, field):
     )
 
 
-#: The fields of res.partner its display name is made of (``_get_complete_name``).
-PARTNER_NAME_FIELDS = (
-    "name",
-    "company_name",
-    "parent_id",
-    "type",
-    "is_company",
-    "commercial_company_name",
-)
-
-
 def fetch_partner_names(partners):
-    """Read what the display names of ``partners`` are made of in one query:
-    activities created on them then name their document (``res_name``)
-    without a query each."""
-    partners.fetch(PARTNER_NAME_FIELDS)
+    """Compute the display names of ``partners`` at once (one query), in
+    their environment: the activities created on them in that environment
+    then name their document (``res_name``) from the cache, instead of a
+    query and a computation each."""
+    partners.mapped("display_name")
     return partners
 
 
