@@ -207,6 +207,7 @@ class RelationshipHealthRetention(models.AbstractModel):
                 since,
                 until,
                 engine._use_margin(),
+                list(accounts),
             )
         )
         return {
