@@ -1,12 +1,16 @@
 """The Odoo shell end to end: real documents in, scores, reasons, snapshots out."""
 
+import json
+import math
 from datetime import date, datetime, timedelta
 
+import numpy as np
 import psycopg2
 from freezegun import freeze_time
 
 from odoo import Command
 
+from odoo.addons.relationship_health.models.health_writers import typed_array
 from odoo.tools import SQL
 
 from health_common import HealthCase
@@ -165,6 +169,40 @@ class TestHealthEngine(HealthCase):
         self.assertEqual(snapshot.recency, 100.0)
         self.assertEqual(self.drifting.health_recency, 100.0)
         self.assertEqual(snapshot.score, self.drifting.health_score)
+
+    def _array_back(self, values, sqltype):
+        self.env.cr.execute(
+            SQL(
+                "SELECT x FROM unnest(%s) WITH ORDINALITY AS t(x, n) ORDER BY n",
+                typed_array(values, sqltype),
+            )
+        )
+        return [row[0] for row in self.env.cr.fetchall()]
+
+    def test_written_arrays_keep_every_value(self):
+        """The writer's array literals give PostgreSQL the values as they are:
+        quotes, backslashes, braces, commas, text reading NULL, NaN, dates."""
+        texts = ['say "hi"', "back\\slash", "{brace}, comma", "NULL", "", "é ü", None]
+        self.assertEqual(self._array_back(texts, "varchar"), texts)
+        details = {"reasons": ['a "quoted" \\ reason, {x}'], "facts": {"n": 1.5}}
+        self.assertEqual(
+            self._array_back([json.dumps(details), None], "jsonb"), [details, None]
+        )
+        numbers = self._array_back(
+            [1.5, -0.25, 1e-05, None, np.float64(2.5), float("nan")], "float8"
+        )
+        self.assertEqual(numbers[:5], [1.5, -0.25, 1e-05, None, 2.5])
+        self.assertTrue(math.isnan(numbers[5]))
+        self.assertEqual(
+            self._array_back([0, -7, None, np.int64(3)], "int4"), [0, -7, None, 3]
+        )
+        self.assertEqual(
+            self._array_back(["2026-12-06", None], "date"), [date(2026, 12, 6), None]
+        )
+        self.assertEqual(
+            self._array_back([True, False, None, np.bool_(True)], "bool"),
+            [True, False, None, True],
+        )
 
     def test_visits_declined_or_future_do_not_count(self):
         account, contact = self.make_account(

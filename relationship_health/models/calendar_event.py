@@ -42,6 +42,9 @@ class CalendarEvent(models.Model):
         "not the customer's own voice: it counts less than a survey answer in the "
         "satisfaction signal.",
         groups=HEALTH_READERS,
+        # The engine reads the moods of each batch's visits: the few events
+        # with one are found without going through every visit of the batch.
+        index="btree_not_null",
     )
     visit_next_steps = fields.Text(string="Next Steps", groups=HEALTH_READERS)
 

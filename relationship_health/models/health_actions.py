@@ -14,6 +14,15 @@ def linked_counts(records, model, field):
     )
 
 
+def fetch_partner_names(partners):
+    """Compute the display names of ``partners`` at once (one query), in
+    their environment: the activities created on them in that environment
+    then name their document (``res_name``) from the cache, instead of a
+    query and a computation each."""
+    partners.mapped("display_name")
+    return partners
+
+
 def list_action(name, model, domain, view_mode="list"):
     """A window showing the ``model`` rows of ``domain`` (read-only lists of
     what a record did: notices sent, invitations…)."""

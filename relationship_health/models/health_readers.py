@@ -49,7 +49,7 @@ def account_company_sql(partner, default_company_id):
 ORDER_RATE = SQL("COALESCE(NULLIF(so.currency_rate, 0), 1)")
 
 
-def account_money_sql(accounts, since, until, use_margin):
+def account_money_sql(accounts, since, until, use_margin, account_ids=None):
     """SQL: the money of accounts over a period, the one definition used by
     the score, the retention automation and the weekly digest.
 
@@ -59,7 +59,9 @@ def account_money_sql(accounts, since, until, use_margin):
     placed in that company between ``since`` (excluded) and ``until``
     (included), converted into that company's currency at each order's rate
     (margin NULL when ``sale_margin`` does not track it). Accounts without
-    such an order have no row."""
+    such an order have no row. ``account_ids``, the ids of the accounts of
+    ``accounts`` when they are a batch: their orders are looked up by contact
+    (the same rows, without a scan of every partner)."""
     rate = ORDER_RATE
     margin = SQL("SUM(so.margin / %s)", rate) if use_margin else SQL("NULL::float8")
     return SQL(
@@ -71,11 +73,15 @@ def account_money_sql(accounts, since, until, use_margin):
          WHERE so.state = 'sale'
            AND so.date_order > %(since)s
            AND so.date_order <= %(until)s
+           AND %(contacts)s
       GROUP BY a.id
         """,
         rate=rate,
         margin=margin,
         accounts=accounts,
+        contacts=SQL("TRUE")
+        if account_ids is None
+        else SQL("so.partner_id = ANY(%s)", contact_ids_sql(account_ids)),
         since=since,
         until=until,
     )
@@ -335,6 +341,7 @@ def read_money(cr, accounts, since, until, use_margin):
             since,
             until,
             use_margin,
+            accounts.index,
         ),
         ["partner_id", "revenue", "margin"],
     )

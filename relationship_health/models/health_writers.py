@@ -98,6 +98,28 @@ def _dates(series):
     return [None if pd.isna(v) else pd.Timestamp(v).date().isoformat() for v in series]
 
 
+#: Array element types whose values are written as they print (numbers,
+#: ISO dates, booleans): no quote, comma or brace to escape.
+PLAIN_ARRAY_TYPES = frozenset({"float8", "int4", "date", "bool"})
+
+
+def _quoted(value):
+    text = str(value).replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{text}"'
+
+
+def typed_array(values, sqltype):
+    """SQL: the python ``values`` (None for NULL) as one ``sqltype`` array
+    literal: one parameter that PostgreSQL parses at once, instead of an
+    ``ARRAY[…]`` of one parameter per value (thousands per column of a
+    batch). Each element is read by the input function of ``sqltype``."""
+    if sqltype in PLAIN_ARRAY_TYPES:
+        items = ["NULL" if value is None else str(value) for value in values]
+    else:
+        items = ["NULL" if value is None else _quoted(value) for value in values]
+    return SQL("%s::%s[]", "{" + ",".join(items) + "}", SQL(sqltype))
+
+
 def _json_value(value):
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return None
@@ -187,8 +209,7 @@ def write_partners(cr, ids, values, now):
     keeps its row, and its ``health_computed_at``: when its health last
     changed). Returns the ids of the rows written."""
     arrays = SQL(", ").join(
-        SQL("%s::%s[]", values[name], SQL(sqltype))
-        for name, sqltype in PARTNER_COLUMNS.items()
+        typed_array(values[name], sqltype) for name, sqltype in PARTNER_COLUMNS.items()
     )
     assignments = SQL(", ").join(
         SQL("%s = v.%s", SQL.identifier(name), SQL.identifier(name))
@@ -240,7 +261,7 @@ def upsert_snapshots(cr, uid, results, ids, values, as_of, now):
     when its values changed (a rescoring of the same day that changes
     nothing rewrites nothing)."""
     snapshot_arrays = SQL(", ").join(
-        SQL("%s::%s[]", values[f"health_{col}"], SQL(PARTNER_COLUMNS[f"health_{col}"]))
+        typed_array(values[f"health_{col}"], PARTNER_COLUMNS[f"health_{col}"])
         for col in SNAPSHOT_COLUMNS
     )
     names = SQL(", ").join(SQL.identifier(col) for col in SNAPSHOT_COLUMNS)
@@ -323,23 +344,22 @@ def insert_retention_cases(cr, uid, rows, now):
     same keys in each; a dict or list value is stored as JSON); their ids,
     in order. A unique violation is the caller's to handle."""
     columns = list(rows[0])
-
-    def cell(value):
-        if isinstance(value, (dict, list)):
-            return SQL("%s::jsonb", json.dumps(value, default=str))
-        return SQL("%s", value)
-
-    values = SQL(", ").join(
-        SQL(
-            "(%s, %s, %s, %s, %s)",
-            SQL(", ").join(cell(row[column]) for column in columns),
-            uid,
-            now,
-            uid,
-            now,
-        )
-        for row in rows
-    )
+    # One placeholder per cell and the values in one flat list: an SQL
+    # object per cell costs more than the INSERT itself.
+    placeholders, params = [], []
+    for row in rows:
+        cells = []
+        for column in columns:
+            value = row[column]
+            if isinstance(value, (dict, list)):
+                cells.append("%s::jsonb")
+                value = json.dumps(value, default=str)
+            else:
+                cells.append("%s")
+            params.append(value)
+        placeholders.append(f"({', '.join(cells)}, %s, %s, %s, %s)")
+        params += [uid, now, uid, now]
+    values = SQL(", ".join(placeholders), *params)
     cr.execute(
         SQL(
             """

@@ -36,6 +36,7 @@ from collections import defaultdict
 import psycopg2.errors
 
 from odoo import api, fields, models
+from odoo.tools import SQL
 
 from ..scoring import retention as rules
 from . import health_readers as readers
@@ -207,6 +208,7 @@ class RelationshipHealthRetention(models.AbstractModel):
                 since,
                 until,
                 engine._use_margin(),
+                list(accounts),
             )
         )
         return {
@@ -265,16 +267,17 @@ class RelationshipHealthRetention(models.AbstractModel):
         return len(inserted), noted, len(skipped)
 
     def _read_snapshots(self, account_ids, as_of):
-        """``{partner_id: id}`` of the snapshots of ``as_of``."""
-        Snapshot = self.env["relationship.health.snapshot"]
-        return {
-            snapshot["partner_id"][0]: snapshot["id"]
-            for snapshot in Snapshot.search_read(
-                [("partner_id", "in", account_ids), ("snapshot_date", "=", as_of)],
-                ["partner_id"],
-                load="_classic_read",
+        """``{partner_id: id}`` of the snapshots of ``as_of`` (one query)."""
+        self.env["relationship.health.snapshot"].flush_model()
+        self.env.cr.execute(
+            SQL(
+                "SELECT partner_id, id FROM relationship_health_snapshot"
+                " WHERE partner_id = ANY(%s) AND snapshot_date = %s",
+                list(account_ids),
+                as_of,
             )
-        }
+        )
+        return dict(self.env.cr.fetchall())
 
     def _insert_cases(self, rows, as_of):
         """Insert the waiting cases of ``rows``: one INSERT for all of them;

@@ -17,6 +17,7 @@ from odoo.tools import SQL
 
 from . import health_writers as writers
 from . import retention_texts as texts
+from .health_actions import fetch_partner_names
 from .health_clock import health_today
 from .partner_health_fields import account_field
 from .relationship_health_snapshot import HEALTH_BANDS
@@ -416,7 +417,7 @@ class RelationshipRetentionCase(models.Model):
         with one ``create`` call; open ones that already exist are reused and
         get a note instead."""
         partners = self.env["res.partner"].browse([row["partner_id"] for row in rows])
-        partners.fetch(["name", "lang"])
+        fetch_partner_names(partners).fetch(["lang"])
         model_id = self.env["ir.model"]._get_id("res.partner")
         tag = self.env["relationship.health.retention"]._retention_tag()
         activity_vals, activity_rows = [], []

@@ -6,6 +6,8 @@ import pandas as pd
 
 from odoo import api, fields, models
 
+from .health_actions import fetch_partner_names
+
 
 class RelationshipVisitPlanner(models.AbstractModel):
     _name = "relationship.visit.planner"
@@ -78,6 +80,7 @@ class RelationshipVisitPlanner(models.AbstractModel):
         model_id = self.env["ir.model"]._get_id("res.partner")
         today = fields.Date.to_date(as_of)
         rows = results.loc[to_create]
+        fetch_partner_names(self.env["res.partner"].browse(to_create))
         self.env["mail.activity"].sudo().with_context(
             mail_activity_quick_update=True
         ).create(
