@@ -123,10 +123,10 @@ class TestValidationFigures(ValidationCase):
             {
                 "name": "Foundries",
                 "industry_ids": [fields.Command.link(foundries.id)],
-                "weight_satisfaction": 10,
-                "weight_sla": 10,
-                "weight_visits": 10,
-                "weight_recency": 70,
+                "health_weight_satisfaction": 10,
+                "health_weight_sla": 10,
+                "health_weight_visits": 10,
+                "health_weight_recency": 70,
             }
         )
         cls.accounts = []

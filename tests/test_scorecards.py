@@ -133,13 +133,13 @@ class TestScorecardScoring(ScorecardCase):
         card = self.card(
             "Strategic",
             category_ids=[(6, 0, self.tag.ids)],
-            weight_satisfaction=0,
-            weight_sla=1,
-            weight_visits=0,
-            weight_recency=3,
-            threshold_healthy=99,
-            threshold_watch=98,
-            threshold_at_risk=97,
+            health_weight_satisfaction=0,
+            health_weight_sla=1,
+            health_weight_visits=0,
+            health_weight_recency=3,
+            health_threshold_healthy=99,
+            health_threshold_watch=98,
+            health_threshold_at_risk=97,
         )
         self.sla(self.by_tag, 5, done_late_days=1)
         self.by_tag.visit_interval_days = 30
@@ -182,7 +182,7 @@ class TestScorecardScoring(ScorecardCase):
         one = count(self.accounts.ids)
         self.card("Foundries", industry_ids=[(6, 0, self.industry.ids)])
         self.card("Strategic", category_ids=[(6, 0, self.tag.ids)])
-        self.card("Barnacles", quadrant="barnacle", weight_visits=0)
+        self.card("Barnacles", quadrant="barnacle", health_weight_visits=0)
         count(self.accounts.ids)
         four = count(self.accounts.ids)
         self.assertEqual(one, four)
@@ -195,12 +195,12 @@ class TestScorecardChanges(ScorecardCase):
         self.assertEqual(self.pending(), set(self.by_tag.ids), "created: its accounts")
         self.by_tag.action_recompute_health()
         self.empty_queue()
-        card.with_context(tracking_disable=False).weight_recency = 60
+        card.with_context(tracking_disable=False).health_weight_recency = 60
         self.assertEqual(self.pending(), set(self.by_tag.ids))
         self.env.flush_all()
         self.env.cr.precommit.run()  # the chatter's tracking, as at commit
         tracked = card.message_ids.tracking_value_ids.field_id.mapped("name")
-        self.assertIn("weight_recency", tracked)
+        self.assertIn("health_weight_recency", tracked)
         card.with_context(tracking_disable=False).write(
             {"quadrant": "stranger", "category_ids": self.tag | self.other_tag}
         )
@@ -231,13 +231,20 @@ class TestScorecardChanges(ScorecardCase):
 
     def test_refusals(self):
         zero = dict.fromkeys(
-            ("weight_satisfaction", "weight_sla", "weight_visits", "weight_recency"),
+            (
+                "health_weight_satisfaction",
+                "health_weight_sla",
+                "health_weight_visits",
+                "health_weight_recency",
+            ),
             0,
         )
         with self.assertRefused("At least one signal weight must be above zero"):
             self.card("Nothing counts", **zero)
         with self.assertRefused("Band thresholds must be strictly decreasing"):
-            self.card("Upside down", threshold_healthy=40, threshold_watch=60)
+            self.card(
+                "Upside down", health_threshold_healthy=40, health_threshold_watch=60
+            )
         first = self.card("Platinum", sequence=5, tier_ids=[(6, 0, self.tier.ids)])
         second = self.card("Everyone", sequence=6)
         with self.assertRefused(
@@ -270,17 +277,17 @@ class TestScorecardAccess(ScorecardCase):
 
     def test_salesman_reads_manager_writes(self):
         mine = self.scorecard.with_user(self.salesman)
-        self.assertEqual(mine.read(["weight_sla"])[0]["weight_sla"], 25)
+        self.assertEqual(mine.read(["health_weight_sla"])[0]["health_weight_sla"], 25)
         self.assertEqual(mine.partner_count, 0)
         with self.assertRaises(AccessError):
-            mine.weight_sla = 10
+            mine.health_weight_sla = 10
         with self.assertRaises(AccessError):
             self.Scorecard.with_user(self.salesman).create({"name": "Mine"})
         with self.assertRaises(AccessError):
             mine.unlink()
         managed = self.scorecard.with_user(self.manager)
-        managed.weight_sla = 10
-        self.assertEqual(self.scorecard.weight_sla, 10)
+        managed.health_weight_sla = 10
+        self.assertEqual(self.scorecard.health_weight_sla, 10)
         created = self.Scorecard.with_user(self.manager).create({"name": "Managed"})
         created.unlink()
 

@@ -597,7 +597,7 @@ class TestUiValidationTours(UiTourCase, WeightsBookCase):
         self.scorecard.invalidate_recordset()
         self.assertEqual(
             [
-                self.scorecard[f"weight_{name}"]
+                self.scorecard[f"health_weight_{name}"]
                 for name in ("satisfaction", "sla", "visits", "recency")
             ],
             [0.0, 0.0, 0.0, 100.0],

@@ -51,10 +51,10 @@ class WeightsBookCase(ValidationCase):
             {
                 "name": "Key Industry",
                 "industry_ids": [fields.Command.link(key.id)],
-                "weight_satisfaction": 50,
-                "weight_sla": 0,
-                "weight_visits": 0,
-                "weight_recency": 50,
+                "health_weight_satisfaction": 50,
+                "health_weight_sla": 0,
+                "health_weight_visits": 0,
+                "health_weight_recency": 50,
             }
         )
         # The same book twice: in the scorecard, and on the company's settings.
@@ -113,8 +113,8 @@ class TestSuggestedWeights(WeightsBookCase):
             )
         )
 
-    def weights(self, record, prefix="weight_"):
-        return {name: record[f"{prefix}{name}"] for name in SIGNALS}
+    def weights(self, record):
+        return {name: record[f"health_weight_{name}"] for name in SIGNALS}
 
     def pending_ids(self):
         self.env.flush_all()
@@ -165,10 +165,10 @@ class TestSuggestedWeights(WeightsBookCase):
     def test_no_undo_over_a_change_by_hand(self):
         figure = self.figure(self.manager, self.scorecard)
         figure.action_apply_suggested_weights()
-        self.scorecard.with_user(self.manager).weight_sla = 12.0
+        self.scorecard.with_user(self.manager).health_weight_sla = 12.0
         with self.assertRaises(UserError):
             figure.action_undo_suggested_weights()
-        self.assertEqual(self.scorecard.weight_sla, 12.0)
+        self.assertEqual(self.scorecard.health_weight_sla, 12.0)
 
     def test_an_older_run_applies_nothing(self):
         figure = self.figure(self.manager, self.scorecard)
@@ -188,10 +188,10 @@ class TestSuggestedWeights(WeightsBookCase):
 
         default = self.figure(self.admin, Scorecard)
         self.assertTrue(default.can_apply)
-        before = self.weights(self.company, "health_weight_")
+        before = self.weights(self.company)
         default.action_apply_suggested_weights()
         self.assertEqual(
-            self.weights(self.company, "health_weight_"),
+            self.weights(self.company),
             {name: round(100 * default[f"suggested_{name}"], 1) for name in SIGNALS},
         )
         # The company has no chatter: the run's tells.
@@ -200,7 +200,7 @@ class TestSuggestedWeights(WeightsBookCase):
             self.weights_run.message_ids[0].body,
         )
         default.action_undo_suggested_weights()
-        self.assertEqual(self.weights(self.company, "health_weight_"), before)
+        self.assertEqual(self.weights(self.company), before)
 
     def test_only_managers_apply(self):
         # A salesperson reads no scorecard figure at all, and cannot apply
@@ -222,7 +222,7 @@ class TestSuggestedWeights(WeightsBookCase):
             own.action_apply_suggested_weights()
         with self.assertRaises(AccessError):
             own.applied_at  # noqa: B018 - a manager's field
-        self.assertEqual(self.scorecard.weight_recency, 50)
+        self.assertEqual(self.scorecard.health_weight_recency, 50)
 
 
 class TestRegressionSample(WeightsBookCase):

@@ -20,10 +20,10 @@ def demo_scorecards(env):
                         ]
                     )
                 ],
-                "weight_satisfaction": 25,
-                "weight_sla": 30,
-                "weight_visits": 35,
-                "weight_recency": 10,
+                "health_weight_satisfaction": 25,
+                "health_weight_sla": 30,
+                "health_weight_visits": 35,
+                "health_weight_recency": 10,
             },
             {
                 "name": "Long-tail accounts",
@@ -31,10 +31,10 @@ def demo_scorecards(env):
                 "tier_ids": [
                     Command.set([ref("relationship_health.visit_tier_long_tail").id])
                 ],
-                "weight_satisfaction": 20,
-                "weight_sla": 10,
-                "weight_visits": 0,
-                "weight_recency": 70,
+                "health_weight_satisfaction": 20,
+                "health_weight_sla": 10,
+                "health_weight_visits": 0,
+                "health_weight_recency": 70,
             },
         ]
     )

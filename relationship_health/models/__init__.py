@@ -1,3 +1,4 @@
+from . import relationship_health_scoring_mixin
 from . import res_company
 from . import res_config_settings
 from . import relationship_health_snapshot

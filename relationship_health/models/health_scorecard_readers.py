@@ -55,7 +55,7 @@ def read_scorecards(cr, company_ids):
     and ``thresholds``, in priority order (one query)."""
     if not company_ids:
         return []
-    weights = [f"weight_{name}" for name in SIGNALS]
+    weights = [f"health_weight_{name}" for name in SIGNALS]
     cr.execute(
         SQL(
             """
@@ -73,7 +73,8 @@ def read_scorecards(cr, company_ids):
           ORDER BY s.sequence, s.id
             """,
             SQL(", ").join(
-                SQL("s.%s", SQL.identifier(name)) for name in (*weights, *THRESHOLDS)
+                SQL("s.%s", SQL.identifier(name))
+                for name in (*weights, *(f"health_{name}" for name in THRESHOLDS))
             ),
             [int(company_id) for company_id in company_ids],
         )

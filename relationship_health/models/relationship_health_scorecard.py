@@ -2,7 +2,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import SQL
 
-from ..scoring import ScoringConfig, ScoringConfigError
+from ..scoring import ScoringConfigError
 from ..scoring.scorecards import (
     THRESHOLDS,
     match_scorecards,
@@ -13,23 +13,20 @@ from ..scoring.vocabulary import QUADRANT_LABELS, QUADRANTS, SIGNALS, selection
 from .health_actions import linked_counts
 from .health_scorecard_readers import read_scorecards, read_segments
 
-WEIGHT_FIELDS = tuple(f"weight_{name}" for name in SIGNALS)
+WEIGHT_FIELDS = tuple(f"health_weight_{name}" for name in SIGNALS)
+THRESHOLD_FIELDS = tuple(f"health_{name}" for name in THRESHOLDS)
 CRITERIA_FIELDS = ("tier_ids", "industry_ids", "category_ids", "quadrant")
 #: Fields whose change changes which accounts a scorecard scores, or how.
 SCORING_FIELDS = frozenset(
-    {*WEIGHT_FIELDS, *THRESHOLDS, *CRITERIA_FIELDS, "sequence", "active", "company_id"}
+    {
+        *WEIGHT_FIELDS,
+        *THRESHOLD_FIELDS,
+        *CRITERIA_FIELDS,
+        "sequence",
+        "active",
+        "company_id",
+    }
 )
-
-
-def _number(string, attribute, **kwargs):
-    """A weight or threshold of a scorecard: its default is the scoring
-    core's, its changes are written in the chatter."""
-    return fields.Float(
-        string=string,
-        default=getattr(ScoringConfig, attribute),
-        tracking=True,
-        **kwargs,
-    )
 
 
 class RelationshipHealthScorecard(models.Model):
@@ -46,7 +43,7 @@ class RelationshipHealthScorecard(models.Model):
 
     _name = "relationship.health.scorecard"
     _description = "Relationship Health Scorecard"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "relationship.health.scoring.mixin"]
     _order = "sequence, id"
     _check_company_auto = True
 
@@ -62,13 +59,6 @@ class RelationshipHealthScorecard(models.Model):
     company_id = fields.Many2one(
         "res.company", required=True, default=lambda self: self.env.company
     )
-    weight_satisfaction = _number("Satisfaction Weight", "weight_satisfaction")
-    weight_sla = _number("Service Level Weight", "weight_sla")
-    weight_visits = _number("Visits Weight", "weight_visits")
-    weight_recency = _number("Purchase Recency Weight", "weight_recency")
-    threshold_healthy = _number("Healthy From", "threshold_healthy")
-    threshold_watch = _number("Watch From", "threshold_watch")
-    threshold_at_risk = _number("At Risk From", "threshold_at_risk")
     tier_ids = fields.Many2many(
         "relationship.visit.tier",
         "relationship_health_scorecard_tier_rel",
@@ -136,14 +126,14 @@ class RelationshipHealthScorecard(models.Model):
         self.ensure_one()
         return scorecard_config(
             self.company_id.sudo()._health_scoring_config(),
-            {name: self[f"weight_{name}"] for name in SIGNALS},
-            {name: self[name] for name in THRESHOLDS},
+            {name: self[f"health_weight_{name}"] for name in SIGNALS},
+            {name: self[f"health_{name}"] for name in THRESHOLDS},
         )
 
     # ------------------------------------------------------------------
     # Refusals
     # ------------------------------------------------------------------
-    @api.constrains(*WEIGHT_FIELDS, *THRESHOLDS, "company_id")
+    @api.constrains(*WEIGHT_FIELDS, *THRESHOLD_FIELDS, "company_id")
     def _check_numbers(self):
         for scorecard in self:
             try:

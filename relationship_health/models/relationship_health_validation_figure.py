@@ -224,9 +224,8 @@ class RelationshipHealthValidationFigure(models.Model):
     def _weights_target(self):
         """The record whose weights the figure is about, and the names of its
         weight fields by component."""
-        if self.scorecard_id:
-            return self.scorecard_id, {name: f"weight_{name}" for name in SIGNALS}
-        return self.company_id, {name: f"health_weight_{name}" for name in SIGNALS}
+        names = {name: f"health_weight_{name}" for name in SIGNALS}
+        return self.scorecard_id or self.company_id, names
 
     def _weights_note(self, target, names, before, after, text):
         """Post ``text`` and the weights' change in the scorecard's chatter,

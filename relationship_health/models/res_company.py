@@ -13,6 +13,7 @@ from ..scoring.limits import (
     MAX_WINBACK_FACTOR,
     within,
 )
+from .relationship_health_scoring_mixin import scoring_setting
 
 # Company field -> ScoringConfig attribute. The company holds the settings,
 # the scoring core only ever sees a validated ScoringConfig.
@@ -37,17 +38,6 @@ HEALTH_PERCENT_FIELDS = {
 }
 
 
-def _setting(string, attribute, field_class=fields.Float, percent=False, **kwargs):
-    """A company setting of the scoring core (HEALTH_CONFIG_FIELDS,
-    HEALTH_PERCENT_FIELDS), a Float unless ``field_class`` says otherwise. Its
-    default is the default of its ScoringConfig ``attribute`` (as a percentage
-    for the settings typed as percentages)."""
-    default = getattr(ScoringConfig, attribute)
-    if percent:
-        default = round(default * 100.0, 6)
-    return field_class(string=string, default=default, **kwargs)
-
-
 def _option(string, default, field_class, **kwargs):
     """A company setting outside the scoring core: its label, its fixed
     default and its field class."""
@@ -55,19 +45,14 @@ def _option(string, default, field_class, **kwargs):
 
 
 class ResCompany(models.Model):
-    _inherit = "res.company"
+    # The weights and thresholds: relationship.health.scoring.mixin.
+    _name = "res.company"
+    _inherit = ["res.company", "relationship.health.scoring.mixin"]
 
-    health_weight_satisfaction = _setting("Satisfaction Weight", "weight_satisfaction")
-    health_weight_sla = _setting("Service Level Weight", "weight_sla")
-    health_weight_visits = _setting("Visits Weight", "weight_visits")
-    health_weight_recency = _setting("Purchase Recency Weight", "weight_recency")
-    health_threshold_healthy = _setting("Healthy From", "threshold_healthy")
-    health_threshold_watch = _setting("Watch From", "threshold_watch")
-    health_threshold_at_risk = _setting("At Risk From", "threshold_at_risk")
-    health_satisfaction_half_life = _setting(
+    health_satisfaction_half_life = scoring_setting(
         "Survey Answer Half-Life (days)", "satisfaction_half_life_days", fields.Integer
     )
-    health_sla_half_life = _setting(
+    health_sla_half_life = scoring_setting(
         "Service Event Half-Life (days)", "sla_half_life_days", fields.Integer
     )
     health_default_visit_interval = _option(
@@ -76,7 +61,7 @@ class ResCompany(models.Model):
         fields.Integer,
         help="Visit cadence given to new customer accounts. 0 means no visit plan.",
     )
-    health_default_purchase_interval = _setting(
+    health_default_purchase_interval = scoring_setting(
         "Default Purchase Interval (days)",
         "default_purchase_interval",
         fields.Integer,
@@ -84,7 +69,7 @@ class ResCompany(models.Model):
         "orders in the last two years.",
     )
 
-    health_visit_mood_weight = _setting(
+    health_visit_mood_weight = scoring_setting(
         "Weight of a Visit Mood",
         "mood_weight",
         help="How much the customer mood a sales rep notes after a visit counts in the "
@@ -98,21 +83,21 @@ class ResCompany(models.Model):
         "salesperson gets a “Plan a visit” activity. 0 turns the reminders off.",
     )
 
-    health_profit_top_share = _setting(
+    health_profit_top_share = scoring_setting(
         "Highly Profitable Accounts (%)",
         "profit_top_share",
         percent=True,
         help="The share of accounts with the highest 12-month margin (revenue when "
         "margins are not known) that counts as highly profitable.",
     )
-    health_loyalty_regularity_min = _setting(
+    health_loyalty_regularity_min = scoring_setting(
         "Loyal From (% of quarters)",
         "loyalty_regularity_min",
         percent=True,
         help="An account is loyal when it ordered in at least this share of the last "
         "8 quarters.",
     )
-    health_clv_discount_rate = _setting(
+    health_clv_discount_rate = scoring_setting(
         "Discount Rate (%)",
         "clv_discount_rate",
         percent=True,
