@@ -236,6 +236,16 @@ class HealthCase(TransactionCase):
             [("partner_id", "=", partner.id)]
         )
 
+    def batch_query_count(self, account_ids):
+        """The queries of scoring one batch of ``account_ids``, caches
+        emptied first."""
+        self.env.flush_all()
+        self.env.invalidate_all()
+        before = self.env.cr.sql_log_count
+        self.engine._compute_batch(account_ids)
+        self.env.flush_all()
+        return self.env.cr.sql_log_count - before
+
     def run_cron_until_crash(self, target, replacement, message):
         """Run the daily job with ``target`` patched by ``replacement``, which
         must stop it with a lost connection (else the test fails with

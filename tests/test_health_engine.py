@@ -304,14 +304,6 @@ class TestHealthEngine(HealthCase):
             self.engine._account_ids(partner_ids=(person | company).ids), company.ids
         )
 
-    def _count_queries(self, account_ids):
-        self.env.flush_all()
-        self.env.invalidate_all()
-        before = self.env.cr.sql_log_count
-        self.engine._compute_batch(account_ids)
-        self.env.flush_all()
-        return self.env.cr.sql_log_count - before
-
     def test_queries_do_not_grow_with_accounts(self):
         accounts = self.env["res.partner"]
         for index in range(30):
@@ -323,9 +315,9 @@ class TestHealthEngine(HealthCase):
             accounts |= account
         self.answer(contact, self.q_nps, 7)
         self.visit(contact, 3)
-        self._count_queries(accounts[:1].ids)  # warm the registry caches
-        small = self._count_queries(accounts[:3].ids)
-        large = self._count_queries(accounts.ids)
+        self.batch_query_count(accounts[:1].ids)  # warm the registry caches
+        small = self.batch_query_count(accounts[:3].ids)
+        large = self.batch_query_count(accounts.ids)
         self.assertEqual(small, large)
         self.assertLessEqual(
             large, 30, "a few reads and writes per batch, whatever its size"

@@ -98,6 +98,20 @@ class ValidationCase(HealthCase):
             )
         )
 
+    @classmethod
+    def industry_scorecard(cls, name, **weights):
+        """A scorecard for the accounts of a new industry of ``name``, with
+        ``weights`` (satisfaction, sla, visits, recency); returns both."""
+        industry = cls.env["res.partner.industry"].create({"name": name})
+        scorecard = cls.env["relationship.health.scorecard"].create(
+            {
+                "name": name,
+                "industry_ids": [fields.Command.link(industry.id)],
+                **{f"health_weight_{signal}": w for signal, w in weights.items()},
+            }
+        )
+        return scorecard, industry
+
     def new_run(self):
         return (
             self.env[VALIDATION]
@@ -118,16 +132,8 @@ class TestValidationFigures(ValidationCase):
         super().setUpClass()
         reps = {"rita": cls.salesman, "sam": cls.other_rep}
         # Rita's accounts are foundries, scored with their own scorecard.
-        foundries = cls.env["res.partner.industry"].create({"name": "Foundries"})
-        cls.scorecard = cls.env["relationship.health.scorecard"].create(
-            {
-                "name": "Foundries",
-                "industry_ids": [fields.Command.link(foundries.id)],
-                "health_weight_satisfaction": 10,
-                "health_weight_sla": 10,
-                "health_weight_visits": 10,
-                "health_weight_recency": 70,
-            }
+        cls.scorecard, foundries = cls.industry_scorecard(
+            "Foundries", satisfaction=10, sla=10, visits=10, recency=70
         )
         cls.accounts = []
         for index, (band, score, lapsed, rep) in enumerate(BOOK):

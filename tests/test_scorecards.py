@@ -169,22 +169,14 @@ class TestScorecardScoring(ScorecardCase):
         self.assertEqual(self.env["res.partner"].search(action["domain"]), account)
 
     def test_queries_do_not_grow_with_scorecards(self):
-        def count(account_ids):
-            self.env.flush_all()
-            self.env.invalidate_all()
-            before = self.env.cr.sql_log_count
-            self.engine._compute_batch(account_ids)
-            self.env.flush_all()
-            return self.env.cr.sql_log_count - before
-
         self.card("Platinum", tier_ids=[(6, 0, self.tier.ids)])
-        count(self.accounts.ids)  # warm the caches
-        one = count(self.accounts.ids)
+        self.batch_query_count(self.accounts.ids)  # warm the caches
+        one = self.batch_query_count(self.accounts.ids)
         self.card("Foundries", industry_ids=[(6, 0, self.industry.ids)])
         self.card("Strategic", category_ids=[(6, 0, self.tag.ids)])
         self.card("Barnacles", quadrant="barnacle", health_weight_visits=0)
-        count(self.accounts.ids)
-        four = count(self.accounts.ids)
+        self.batch_query_count(self.accounts.ids)
+        four = self.batch_query_count(self.accounts.ids)
         self.assertEqual(one, four)
 
 

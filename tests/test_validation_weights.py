@@ -11,7 +11,6 @@ applies anything.
 import hashlib
 from unittest.mock import patch
 
-from odoo import fields
 from odoo.addons.relationship_health.scoring.validation import (
     auc,
     suggested_weights,
@@ -46,16 +45,8 @@ class WeightsBookCase(ValidationCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        key = cls.env["res.partner.industry"].create({"name": "Key Industry"})
-        cls.scorecard = cls.env["relationship.health.scorecard"].create(
-            {
-                "name": "Key Industry",
-                "industry_ids": [fields.Command.link(key.id)],
-                "health_weight_satisfaction": 50,
-                "health_weight_sla": 0,
-                "health_weight_visits": 0,
-                "health_weight_recency": 50,
-            }
+        cls.scorecard, key = cls.industry_scorecard(
+            "Key Industry", satisfaction=50, sla=0, visits=0, recency=50
         )
         # The same book twice: in the scorecard, and on the company's settings.
         cls.accounts = []
