@@ -36,6 +36,17 @@ def list_action(name, model, domain, view_mode="list"):
     }
 
 
+def filtered_action(env, xmlid, domain, context=None, **values):
+    """The window action ``xmlid`` restricted to ``domain``, with
+    ``context`` (when given) and other ``values`` (``display_name``…)."""
+    action = env["ir.actions.act_window"]._for_xml_id(xmlid)
+    action["domain"] = domain
+    if context is not None:
+        action["context"] = context
+    action.update(values)
+    return action
+
+
 def reload_notification(message, kind="success"):
     """A notification (``kind``: success, warning…) with ``message``, then a
     reload of the view."""

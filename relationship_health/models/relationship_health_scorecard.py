@@ -10,7 +10,7 @@ from ..scoring.scorecards import (
     scorecard_config,
 )
 from ..scoring.vocabulary import QUADRANT_LABELS, QUADRANTS, SIGNALS, selection
-from .health_actions import linked_counts
+from .health_actions import filtered_action, linked_counts
 from .health_scorecard_readers import read_scorecards, read_segments
 
 WEIGHT_FIELDS = tuple(f"health_weight_{name}" for name in SIGNALS)
@@ -113,12 +113,12 @@ class RelationshipHealthScorecard(models.Model):
     def action_view_partners(self):
         """The accounts this scorecard scored at their last scoring."""
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "relationship_health.res_partner_action_relationship_health"
+        return filtered_action(
+            self.env,
+            "relationship_health.res_partner_action_relationship_health",
+            [("health_scorecard_id", "=", self.id)],
+            {"create": False},
         )
-        action["domain"] = [("health_scorecard_id", "=", self.id)]
-        action["context"] = {"create": False}
-        return action
 
     def _scoring_config(self):
         """The company's settings with this scorecard's weights and

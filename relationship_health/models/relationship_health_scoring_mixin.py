@@ -16,6 +16,11 @@ def scoring_setting(
     return field_class(string=string, default=default, **kwargs)
 
 
+def _tracked(string, attribute):
+    """A weight or threshold: its changes are written in the chatter."""
+    return scoring_setting(string, attribute, tracking=True)
+
+
 class RelationshipHealthScoringMixin(models.AbstractModel):
     """The signal weights and band thresholds of a score: the company's own
     settings (its default scorecard) and each scorecard hold them under the
@@ -26,24 +31,10 @@ class RelationshipHealthScoringMixin(models.AbstractModel):
     _name = "relationship.health.scoring.mixin"
     _description = "Relationship Health Weights and Thresholds"
 
-    health_weight_satisfaction = scoring_setting(
-        "Satisfaction Weight", "weight_satisfaction", tracking=True
-    )
-    health_weight_sla = scoring_setting(
-        "Service Level Weight", "weight_sla", tracking=True
-    )
-    health_weight_visits = scoring_setting(
-        "Visits Weight", "weight_visits", tracking=True
-    )
-    health_weight_recency = scoring_setting(
-        "Purchase Recency Weight", "weight_recency", tracking=True
-    )
-    health_threshold_healthy = scoring_setting(
-        "Healthy From", "threshold_healthy", tracking=True
-    )
-    health_threshold_watch = scoring_setting(
-        "Watch From", "threshold_watch", tracking=True
-    )
-    health_threshold_at_risk = scoring_setting(
-        "At Risk From", "threshold_at_risk", tracking=True
-    )
+    health_weight_satisfaction = _tracked("Satisfaction Weight", "weight_satisfaction")
+    health_weight_sla = _tracked("Service Level Weight", "weight_sla")
+    health_weight_visits = _tracked("Visits Weight", "weight_visits")
+    health_weight_recency = _tracked("Purchase Recency Weight", "weight_recency")
+    health_threshold_healthy = _tracked("Healthy From", "threshold_healthy")
+    health_threshold_watch = _tracked("Watch From", "threshold_watch")
+    health_threshold_at_risk = _tracked("At Risk From", "threshold_at_risk")

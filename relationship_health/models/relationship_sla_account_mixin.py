@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from odoo import api, fields, models
 
-from .health_actions import account_recipients, composer_action
+from .health_actions import account_recipients, composer_action, filtered_action
 from .partner_health_fields import health_field
 
 #: The windows of the adherence figures, in days.
@@ -130,12 +130,9 @@ class RelationshipSlaAccountMixin(models.AbstractModel):
     def action_view_sla_events(self):
         self.ensure_one()
         account = self.commercial_partner_id
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "relationship_health.relationship_sla_event_action"
+        return filtered_action(
+            self.env,
+            "relationship_health.relationship_sla_event_action",
+            [("partner_id", "=", account.id)],
+            {"default_partner_id": account.id, "search_default_breached": 0},
         )
-        action["domain"] = [("partner_id", "=", account.id)]
-        action["context"] = {
-            "default_partner_id": account.id,
-            "search_default_breached": 0,
-        }
-        return action

@@ -7,7 +7,7 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
 from ..scoring.limits import MAX_TARGET_DAYS, MAX_TARGET_HOURS
-from .health_actions import linked_counts
+from .health_actions import filtered_action, linked_counts
 
 SLA_METRICS = [
     ("delivery", "On-time delivery"),
@@ -207,12 +207,12 @@ class RelationshipSlaPolicy(models.Model):
 
     def action_view_events(self):
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "relationship_health.relationship_sla_event_action"
+        return filtered_action(
+            self.env,
+            "relationship_health.relationship_sla_event_action",
+            [("policy_id", "=", self.id)],
+            {"default_policy_id": self.id},
         )
-        action["domain"] = [("policy_id", "=", self.id)]
-        action["context"] = {"default_policy_id": self.id}
-        return action
 
     # -- which accounts a policy covers ------------------------------------
     def _covers(self, account):

@@ -2,7 +2,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
 from ..scoring.limits import MAX_VISIT_CADENCE_DAYS
-from .health_actions import linked_counts
+from .health_actions import filtered_action, linked_counts
 
 MAX_VISIT_INTERVAL_DAYS = MAX_VISIT_CADENCE_DAYS
 
@@ -90,8 +90,8 @@ class RelationshipVisitTier(models.Model):
 
     def action_view_partners(self):
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "relationship_health.res_partner_action_relationship_health"
+        return filtered_action(
+            self.env,
+            "relationship_health.res_partner_action_relationship_health",
+            [("visit_tier_id", "=", self.id)],
         )
-        action["domain"] = [("visit_tier_id", "=", self.id)]
-        return action

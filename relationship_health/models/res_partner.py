@@ -24,7 +24,7 @@ from .partner_health_fields import (
     score_result,
     worded_result,
 )
-from .health_actions import linked_counts, reload_notification
+from .health_actions import filtered_action, linked_counts, reload_notification
 from .health_clock import health_today
 from .relationship_health_pending import PARTNER_FIELDS
 from .relationship_health_snapshot import HEALTH_BANDS
@@ -440,9 +440,10 @@ class ResPartner(models.Model):
 
     def action_view_health_snapshots(self):
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "relationship_health.relationship_health_snapshot_action"
+        account = self.commercial_partner_id
+        return filtered_action(
+            self.env,
+            "relationship_health.relationship_health_snapshot_action",
+            [("partner_id", "=", account.id)],
+            {"default_partner_id": account.id},
         )
-        action["domain"] = [("partner_id", "=", self.commercial_partner_id.id)]
-        action["context"] = {"default_partner_id": self.commercial_partner_id.id}
-        return action
