@@ -21,7 +21,7 @@ from odoo.tools import SQL
 
 from odoo.addons.relationship_health.scoring.backtest import validation_dates
 
-from health_common import HealthCase, SALESMAN
+from health_common import SALES_MANAGER, SALESMAN, HealthCase
 
 VALIDATION = "relationship.health.validation"
 LINE = "relationship.health.validation.line"
@@ -367,6 +367,21 @@ class TestValidationFigures(ValidationCase):
         self.env[BAND].with_user(self.manager).get_views(
             [(False, "pivot"), (False, "list"), (False, "search")]
         )
+        # The pivot: the rate per figure and band.
+        groups = (
+            self.env[BAND]
+            .with_user(self.manager)
+            .read_group(
+                domain + [("has_rate", "=", True), ("figure_id.kind", "=", "company")],
+                ["rate:avg"],
+                ["figure_id", "band"],
+                lazy=False,
+            )
+        )
+        self.assertEqual(
+            {group["band"]: group["rate"] for group in groups},
+            self.band_rates(self.figure("company")),
+        )
         self.book_run.with_user(self.manager).read(["state", "progress"])
         self.env[VALIDATION].with_user(self.manager).get_views(
             [(False, "list"), (False, "form")]
@@ -378,6 +393,20 @@ class TestValidationFigures(ValidationCase):
             self.book_run.with_user(self.manager).write({"state": "failed"})
         with self.assertRaises(AccessError):
             self.figure("company").with_user(self.manager).unlink()
+
+    def test_rows_of_another_company(self):
+        other = self.env["res.company"].create({"name": "Other Foundry"})
+        manager = self.make_user(
+            "rh_val_other_manager",
+            "Olga Other",
+            SALES_MANAGER,
+            company_id=other.id,
+            company_ids=[(6, 0, other.ids)],
+        )
+        for model in (FIGURE, DECILE, BAND, WEIGHT):
+            self.assertFalse(self.env[model].with_user(manager).search([]), model)
+        with self.assertRaises(AccessError):
+            self.figure("company").band_ids.with_user(manager).read(["rate"])
 
     def test_no_access_without_sales(self):
         portal = new_test_user(
