@@ -21,12 +21,14 @@ from odoo.tools import SQL
 
 from odoo.addons.relationship_health.scoring.backtest import validation_dates
 
-from health_common import HealthCase, SALESMAN
+from health_common import SALES_MANAGER, SALESMAN, HealthCase
 
 VALIDATION = "relationship.health.validation"
 LINE = "relationship.health.validation.line"
 FIGURE = "relationship.health.validation.figure"
 DECILE = "relationship.health.validation.decile"
+BAND = "relationship.health.validation.band"
+WEIGHT = "relationship.health.validation.weight"
 RUN_MODULE = "odoo.addons.relationship_health.models.relationship_health_validation"
 
 #: The book: (band, score, lapsed, salesperson) of each account, the same at
@@ -119,6 +121,18 @@ class ValidationCase(HealthCase):
             .create({"company_id": self.company.id, "date": self.today})
         )
 
+    @staticmethod
+    def band_rates(figure):
+        """``{band: lapse rate}`` of the band rows of ``figure`` that give
+        one."""
+        return {row.band: row.rate for row in figure.band_ids if row.has_rate}
+
+    @staticmethod
+    def shares(figure, column="suggested"):
+        """``{signal: share}`` of the weight rows of ``figure``: the
+        ``current`` or the ``suggested`` ones."""
+        return {row.signal: row[column] for row in figure.weight_ids}
+
     def lines(self, run, account=None):
         domain = [("run_id", "=", run.id)]
         if account:
@@ -180,10 +194,20 @@ class TestValidationFigures(ValidationCase):
         # Ten accounts, 24 points each.
         self.assertEqual((company.account_count, company.accounts), (10, 240))
         self.assertEqual(company.lapsed * 10, company.accounts * 5)
-        self.assertAlmostEqual(company.rate_healthy, 0.25)
-        self.assertAlmostEqual(company.rate_watch, 0.5)
-        self.assertAlmostEqual(company.rate_at_risk, 0.5)
-        self.assertAlmostEqual(company.rate_critical, 1.0)
+        self.assertEqual(
+            company.band_ids.mapped("band"), ["healthy", "watch", "at_risk", "critical"]
+        )
+        self.assertEqual(company.band_ids.mapped("accounts"), [96, 48, 48, 48])
+        self.assertEqual(company.band_ids.mapped("lapsed"), [24, 24, 24, 48])
+        rates = self.band_rates(company)
+        self.assertEqual(
+            rates, {"healthy": 0.25, "watch": 0.5, "at_risk": 0.5, "critical": 1.0}
+        )
+        # The columns of the figures' list follow the rows.
+        for band, rate in rates.items():
+            self.assertAlmostEqual(company[f"rate_{band}"], rate)
+        self.assertEqual(company.rated_bands, "healthy watch at_risk critical")
+        self.assertFalse(company.weight_ids)  # weights are a scorecard's
         self.assertTrue(company.has_lift)
         self.assertAlmostEqual(company.lift, 4.0)
         # 21 of the 25 (lapsed, not lapsed) pairs of accounts rank right.
@@ -211,11 +235,15 @@ class TestValidationFigures(ValidationCase):
         )
         foundries = self.figure("scorecard", scorecard_id=self.scorecard.id)
         self.assertEqual(foundries.name, "Foundries")
-        self.assertAlmostEqual(foundries.rate_healthy, 0.25)
+        self.assertAlmostEqual(self.band_rates(foundries)["healthy"], 0.25)
         self.assertAlmostEqual(foundries.auc, 1.0)
-        self.assertAlmostEqual(foundries.weight_recency, 0.7)
+        self.assertEqual(
+            foundries.weight_ids.mapped("signal"),
+            ["satisfaction", "sla", "visits", "recency"],
+        )
+        self.assertAlmostEqual(self.shares(foundries, "current")["recency"], 0.7)
         self.assertAlmostEqual(
-            default.weight_satisfaction,
+            self.shares(default, "current")["satisfaction"],
             self.company.health_weight_satisfaction
             / sum(
                 self.company[f"health_weight_{name}"]
@@ -226,10 +254,11 @@ class TestValidationFigures(ValidationCase):
         self.assertEqual(foundries.account_count, 4)
         rita = self.figure("salesperson", user_id=self.salesman.id)
         self.assertEqual((rita.account_count, rita.accounts), (4, 96))
-        self.assertAlmostEqual(rita.rate_healthy, 0.25)
+        self.assertEqual(self.band_rates(rita), {"healthy": 0.25})
         self.assertFalse(rita.has_lift)  # no critical account of hers
+        self.assertFalse(rita.weight_ids)
         sam = self.figure("salesperson", user_id=self.other_rep.id)
-        self.assertAlmostEqual(sam.rate_critical, 1.0)
+        self.assertAlmostEqual(self.band_rates(sam)["critical"], 1.0)
 
     def test_no_figure_under_the_minimum(self):
         self.company.health_validation_min_accounts = 1000
@@ -241,6 +270,10 @@ class TestValidationFigures(ValidationCase):
         self.assertFalse(company.has_lift)
         self.assertFalse(company.has_auc)
         self.assertFalse(any(company.decile_ids.mapped("has_rate")))
+        # The bands' points are counted, their rates not given.
+        self.assertEqual(company.band_ids.mapped("accounts"), [96, 48, 48, 48])
+        self.assertFalse(self.band_rates(company))
+        self.assertFalse(company.rated_bands)
         self.assertFalse(self.book_run.is_latest)
         self.assertTrue(run.is_latest)
         # The points of the earlier run are gone, its figures stay.
@@ -263,8 +296,19 @@ class TestValidationFigures(ValidationCase):
         self.assertEqual(figures.user_id, self.salesman)
         figures.read(["name", "rate_healthy", "run_date", "min_accounts"])
         self.assertEqual(len(figures.decile_ids), 10)
+        # The band rows of his figure, no other figure's; no weight rows.
+        bands = self.env[BAND].with_user(self.salesman).search([])
+        self.assertEqual(bands.figure_id, figures)
+        self.assertEqual(len(bands), 4)
+        bands.read(["band", "accounts", "lapsed", "rate", "has_rate"])
+        self.assertFalse(self.env[WEIGHT].with_user(self.salesman).search([]))
+        company = self.figure("company")
+        for rows in (company.band_ids, self.figure("scorecard").weight_ids):
+            self.assertTrue(rows)
+            with self.assertRaises(AccessError):
+                rows.with_user(self.salesman).read(["figure_id"])
         # The screens as the web client opens them.
-        for model in (FIGURE, LINE, DECILE):
+        for model in (FIGURE, LINE, DECILE, BAND, WEIGHT):
             views = (
                 self.env[model]
                 .with_user(self.salesman)
@@ -276,13 +320,18 @@ class TestValidationFigures(ValidationCase):
         names = [
             name for name in form["models"][FIGURE]["fields"] if name in figures._fields
         ]
-        figures.web_read({name: {} for name in names if name != "decile_ids"})
+        figures.web_read(
+            {name: {} for name in names if figures._fields[name].type != "one2many"}
+            | {
+                "band_ids": {"fields": {"band": {}, "rate": {}, "has_rate": {}}},
+                "weight_ids": {"fields": {"signal": {}, "suggested": {}}},
+            }
+        )
         action = figures.action_open_deciles()
         self.assertEqual(action["domain"], [("figure_id", "=", figures.id)])
         self.assertEqual(
             len(self.env[DECILE].with_user(self.salesman).search(action["domain"])), 10
         )
-        company = self.figure("company")
         with self.assertRaises(AccessError):
             company.with_user(self.salesman).read(["auc"])
         with self.assertRaises(AccessError):
@@ -313,6 +362,32 @@ class TestValidationFigures(ValidationCase):
             ),
             5,
         )
+        # Every figure's band rows, the scorecards' weight rows.
+        domain = [("figure_id.run_id", "=", self.book_run.id)]
+        self.assertEqual(
+            self.env[BAND].with_user(self.manager).search_count(domain), 5 * 4
+        )
+        self.assertEqual(
+            self.env[WEIGHT].with_user(self.manager).search_count(domain), 2 * 4
+        )
+        self.env[BAND].with_user(self.manager).get_views(
+            [(False, "pivot"), (False, "list"), (False, "search")]
+        )
+        # The pivot: the rate per figure and band.
+        groups = (
+            self.env[BAND]
+            .with_user(self.manager)
+            .read_group(
+                domain + [("has_rate", "=", True), ("figure_id.kind", "=", "company")],
+                ["rate:avg"],
+                ["figure_id", "band"],
+                lazy=False,
+            )
+        )
+        self.assertEqual(
+            {group["band"]: group["rate"] for group in groups},
+            self.band_rates(self.figure("company")),
+        )
         self.book_run.with_user(self.manager).read(["state", "progress"])
         self.env[VALIDATION].with_user(self.manager).get_views(
             [(False, "list"), (False, "form")]
@@ -325,6 +400,20 @@ class TestValidationFigures(ValidationCase):
         with self.assertRaises(AccessError):
             self.figure("company").with_user(self.manager).unlink()
 
+    def test_rows_of_another_company(self):
+        other = self.env["res.company"].create({"name": "Other Foundry"})
+        manager = self.make_user(
+            "rh_val_other_manager",
+            "Olga Other",
+            SALES_MANAGER,
+            company_id=other.id,
+            company_ids=[(6, 0, other.ids)],
+        )
+        for model in (FIGURE, DECILE, BAND, WEIGHT):
+            self.assertFalse(self.env[model].with_user(manager).search([]), model)
+        with self.assertRaises(AccessError):
+            self.figure("company").band_ids.with_user(manager).read(["rate"])
+
     def test_no_access_without_sales(self):
         portal = new_test_user(
             self.env, login="rh_val_portal", groups="base.group_portal"
@@ -333,7 +422,7 @@ class TestValidationFigures(ValidationCase):
             self.env, login="rh_val_employee", groups="base.group_user"
         )
         for user in (portal, employee):
-            for model in (VALIDATION, LINE, FIGURE, DECILE):
+            for model in (VALIDATION, LINE, FIGURE, DECILE, BAND, WEIGHT):
                 with self.assertRaises(AccessError, msg=f"{user.login} {model}"):
                     self.env[model].with_user(user).search([])
 

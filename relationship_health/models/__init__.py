@@ -12,6 +12,8 @@ from . import relationship_health_validation
 from . import relationship_health_validation_line
 from . import relationship_health_validation_figure
 from . import relationship_health_validation_decile
+from . import relationship_health_validation_band
+from . import relationship_health_validation_weight
 from . import relationship_visit_account_mixin
 from . import relationship_sla_account_mixin
 from . import relationship_health_override_mixin

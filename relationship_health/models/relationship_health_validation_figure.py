@@ -33,12 +33,13 @@ SETTINGS_MANAGER = "base.group_system"
 
 def rate_field(string, **kwargs):
     """A lapse rate, a share of accounts (0–1, shown as a percentage)."""
-    return fields.Float(string=string, readonly=True, digits=(5, 4), **kwargs)
+    kwargs.setdefault("readonly", True)
+    return fields.Float(string=string, digits=(5, 4), **kwargs)
 
 
-def weight_field(string):
-    """A component's weight, as a share of the four (0–1)."""
-    return fields.Float(string=string, readonly=True, digits=(5, 3))
+def band_rate(string):
+    """A band's lapse rate, from the figure's band rows (0 when not given)."""
+    return rate_field(string, compute="_compute_band_rates", store=True)
 
 
 def read_frame(cr, query, columns):
@@ -95,6 +96,19 @@ def read_sample(cr, run_id, condition, size):
     return read_frame(cr, query, columns)
 
 
+def band_values(sequence, band, figure):
+    """A band row of a figure from the core's figure of the band
+    (``{"accounts", "lapsed", "rate"}``, rate None when not given)."""
+    return {
+        "sequence": sequence,
+        "band": band,
+        "accounts": figure.get("accounts", 0),
+        "lapsed": figure.get("lapsed", 0),
+        "rate": figure.get("rate") or 0.0,
+        "has_rate": figure.get("rate") is not None,
+    }
+
+
 class RelationshipHealthValidationFigure(models.Model):
     """Written by the validation job from the lines of its run; users read
     them. A rate, the lift or the AUC resting on fewer accounts than the
@@ -129,18 +143,19 @@ class RelationshipHealthValidationFigure(models.Model):
     )
     lapsed = fields.Integer(readonly=True, help="Points that lapsed in the horizon.")
     rate = rate_field("Lapse Rate")
-    accounts_healthy = fields.Integer(string="Healthy Points", readonly=True)
-    lapsed_healthy = fields.Integer(string="Healthy Lapsed", readonly=True)
-    rate_healthy = rate_field("Healthy Lapse Rate")
-    accounts_watch = fields.Integer(string="Watch Points", readonly=True)
-    lapsed_watch = fields.Integer(string="Watch Lapsed", readonly=True)
-    rate_watch = rate_field("Watch Lapse Rate")
-    accounts_at_risk = fields.Integer(string="At Risk Points", readonly=True)
-    lapsed_at_risk = fields.Integer(string="At Risk Lapsed", readonly=True)
-    rate_at_risk = rate_field("At Risk Lapse Rate")
-    accounts_critical = fields.Integer(string="Critical Points", readonly=True)
-    lapsed_critical = fields.Integer(string="Critical Lapsed", readonly=True)
-    rate_critical = rate_field("Critical Lapse Rate")
+    band_ids = fields.One2many(
+        "relationship.health.validation.band", "figure_id", string="Bands"
+    )
+    # The rates of the band rows, for the columns of the figures' list.
+    rate_healthy = band_rate("Healthy Lapse Rate")
+    rate_watch = band_rate("Watch Lapse Rate")
+    rate_at_risk = band_rate("At Risk Lapse Rate")
+    rate_critical = band_rate("Critical Lapse Rate")
+    rated_bands = fields.Char(
+        compute="_compute_band_rates",
+        store=True,
+        help="The bands whose lapse rate is given (enough points), by name.",
+    )
     lift = fields.Float(
         readonly=True,
         digits=(6, 2),
@@ -155,14 +170,9 @@ class RelationshipHealthValidationFigure(models.Model):
         "did not: 1 ranks perfectly, 0.5 is chance.",
     )
     has_auc = fields.Boolean(readonly=True)
-    weight_satisfaction = weight_field("Satisfaction Weight")
-    weight_sla = weight_field("Service Level Weight")
-    weight_visits = weight_field("Visits Weight")
-    weight_recency = weight_field("Recency Weight")
-    suggested_satisfaction = weight_field("Suggested Satisfaction Weight")
-    suggested_sla = weight_field("Suggested Service Level Weight")
-    suggested_visits = weight_field("Suggested Visits Weight")
-    suggested_recency = weight_field("Suggested Recency Weight")
+    weight_ids = fields.One2many(
+        "relationship.health.validation.weight", "figure_id", string="Weights"
+    )
     has_suggested = fields.Boolean(string="Has Suggested Weights", readonly=True)
     auc_current = fields.Float(
         string="AUC, Current Weights", readonly=True, digits=(4, 3)
@@ -196,6 +206,15 @@ class RelationshipHealthValidationFigure(models.Model):
                 figure.name = figure.scorecard_id.name or _("Company default")
             else:
                 figure.name = figure.user_id.name or _("No salesperson")
+
+    @api.depends("band_ids.band", "band_ids.rate", "band_ids.has_rate")
+    def _compute_band_rates(self):
+        for figure in self:
+            rated = figure.band_ids.filtered("has_rate")
+            rates = {row.band: row.rate for row in rated}
+            for band in SCORED_BANDS:
+                figure[f"rate_{band}"] = rates.get(band, 0.0)
+            figure.rated_bands = " ".join(rated.mapped("band"))
 
     @api.depends("kind", "has_suggested", "is_latest", "scorecard_id", "applied_at")
     @api.depends_context("uid")
@@ -272,7 +291,8 @@ class RelationshipHealthValidationFigure(models.Model):
             )
         target, names = self._weights_target()
         before = {name: target[names[name]] for name in SIGNALS}
-        after = {name: round(100.0 * self[f"suggested_{name}"], 1) for name in SIGNALS}
+        suggested = {row.signal: row.suggested for row in self.weight_ids}
+        after = {name: round(100.0 * suggested[name], 1) for name in SIGNALS}
         target.write({names[name]: after[name] for name in SIGNALS})
         self.sudo().write(
             {
@@ -375,22 +395,28 @@ class RelationshipHealthValidationFigure(models.Model):
         enough = result["accounts"] >= self.env.context.get("min_accounts", 1)
         values["rate"] = result["lapsed"] / result["accounts"] if enough else 0.0
         bands = result.get("bands", result)
-        for band in SCORED_BANDS:
-            figure = bands.get(band) or {}
-            values[f"accounts_{band}"] = figure.get("accounts", 0)
-            values[f"lapsed_{band}"] = figure.get("lapsed", 0)
-            values[f"rate_{band}"] = figure.get("rate") or 0.0
+        values["band_ids"] = [
+            fields.Command.create(band_values(sequence, band, bands.get(band) or {}))
+            for sequence, band in enumerate(SCORED_BANDS)
+        ]
         for name in ("lift", "auc", "auc_current", "auc_suggested"):
             values[name] = result.get(name) or 0.0
             values[f"has_{name}"] = result.get(name) is not None
-        if weights:
-            total = sum(weights.values()) or 1.0
-            for name in SIGNALS:
-                values[f"weight_{name}"] = weights[name] / total
         suggested = result.get("suggested_weights", result.get("suggested"))
         values["has_suggested"] = bool(suggested)
-        for name in SIGNALS:
-            values[f"suggested_{name}"] = (suggested or {}).get(name, 0.0)
+        if weights or suggested:
+            total = sum((weights or {}).values()) or 1.0
+            values["weight_ids"] = [
+                fields.Command.create(
+                    {
+                        "sequence": sequence,
+                        "signal": name,
+                        "current": (weights or {}).get(name, 0.0) / total,
+                        "suggested": (suggested or {}).get(name, 0.0),
+                    }
+                )
+                for sequence, name in enumerate(SIGNALS)
+            ]
         values["decile_ids"] = [
             fields.Command.create(
                 {

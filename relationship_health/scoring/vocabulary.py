@@ -9,6 +9,9 @@ the labels of the selection fields.
 #: The four signals (components) of the score, in the fixed order used to
 #: break ties between reasons.
 SIGNALS = ("satisfaction", "sla", "visits", "recency")
+SIGNAL_LABELS = dict(
+    zip(SIGNALS, ("Satisfaction", "Service Level", "Visits", "Purchase Recency"))
+)
 
 #: Every band an account can be in, best first; ``unknown`` means "no data".
 BANDS = ("healthy", "watch", "at_risk", "critical", "unknown")

@@ -31,11 +31,11 @@ registry.category("web_tour.tours").add("relationship_health_validation_weights"
         },
         {
             content: "The weights the validation suggests, beside the current ones",
-            trigger: ".o_form_view .o_field_widget[name=suggested_recency]:contains('100')",
+            trigger: ".o_form_view .o_rh_validation_weights .o_data_row:contains('Purchase Recency') .o_data_cell[name=suggested]:contains('100')",
         },
         screenshot(
             "score_validation",
-            ".o_form_view .o_rh_validation_weights .o_field_widget[name=auc_suggested]",
+            ".o_form_view .o_rh_validation_aucs .o_field_widget[name=auc_suggested]",
             scrollToCenter(".o_rh_validation_weights")
         ),
         {
