@@ -11,7 +11,7 @@ from odoo.tools import SQL, float_compare
 
 from ..scoring.validation import REGRESSION_POINTS, validation_figures
 from ..scoring.vocabulary import SCORED_BANDS, SIGNALS
-from .health_actions import reload_notification
+from .health_actions import filtered_action, reload_notification
 from .partner_health_fields import parent_field
 
 FIGURE_KINDS = [
@@ -376,14 +376,12 @@ class RelationshipHealthValidationFigure(models.Model):
     def action_open_deciles(self):
         """The lapse rate by score decile of this figure, as a graph."""
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "relationship_health.relationship_health_validation_decile_action"
+        return filtered_action(
+            self.env,
+            "relationship_health.relationship_health_validation_decile_action",
+            [("figure_id", "=", self.id)],
+            display_name=_("Lapse rate by score decile: %(name)s", name=self.name),
         )
-        action["domain"] = [("figure_id", "=", self.id)]
-        action["display_name"] = _(
-            "Lapse rate by score decile: %(name)s", name=self.name
-        )
-        return action
 
     # ------------------------------------------------------------------
     # Built by the validation job
