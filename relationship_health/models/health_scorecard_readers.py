@@ -5,12 +5,11 @@ Plain functions (no model), like ``health_readers``: the engine calls them
 once per batch, the scorecard model once per change.
 """
 
-import pandas as pd
-
 from odoo.tools import SQL
 
 from ..scoring.scorecards import THRESHOLDS
 from ..scoring.vocabulary import SIGNALS
+from .health_readers import fetch_frame
 
 #: The columns of the segment frame of accounts.
 SEGMENT_COLUMNS = ["tier_id", "industry_id", "quadrant", "tag_ids", "scorecard_before"]
@@ -24,7 +23,11 @@ def read_segments(cr, conditions, company_sql=None):
     company's settings); ``company_id`` too when ``company_sql`` (the company
     an account is scored for, on alias ``p``) is given."""
     company = SQL(", %s", company_sql) if company_sql is not None else SQL()
-    cr.execute(
+    columns = ["partner_id", *SEGMENT_COLUMNS]
+    if company_sql is not None:
+        columns.append("company_id")
+    frame = fetch_frame(
+        cr,
         SQL(
             """
             SELECT p.id, p.visit_tier_id, p.industry_id, p.health_quadrant,
@@ -37,12 +40,9 @@ def read_segments(cr, conditions, company_sql=None):
             """,
             company,
             SQL(" AND ").join(conditions),
-        )
-    )
-    columns = ["partner_id", *SEGMENT_COLUMNS]
-    if company_sql is not None:
-        columns.append("company_id")
-    frame = pd.DataFrame(cr.fetchall(), columns=columns).set_index("partner_id")
+        ),
+        columns,
+    ).set_index("partner_id")
     for column in ("tier_id", "industry_id"):
         frame[column] = frame[column].astype("Int64")
     return frame

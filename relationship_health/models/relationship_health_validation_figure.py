@@ -387,20 +387,20 @@ class RelationshipHealthValidationFigure(models.Model):
     # Built by the validation job
     # ------------------------------------------------------------------
     @api.model
-    def _values(self, result, weights=None):
-        """The figure's fields from the core's ``validation_figures``."""
+    def _values(self, result, minimum, weights=None):
+        """The figure's fields from the core's ``validation_figures`` (the
+        overall rate not given on fewer points than ``minimum``)."""
         values = {"accounts": result["accounts"], "lapsed": result["lapsed"]}
-        enough = result["accounts"] >= self.env.context.get("min_accounts", 1)
+        enough = result["accounts"] >= minimum
         values["rate"] = result["lapsed"] / result["accounts"] if enough else 0.0
-        bands = result.get("bands", result)
         values["band_ids"] = [
-            fields.Command.create(band_values(sequence, band, bands.get(band) or {}))
+            fields.Command.create(band_values(sequence, band, result[band]))
             for sequence, band in enumerate(SCORED_BANDS)
         ]
         for name in ("lift", "auc", "auc_current", "auc_suggested"):
             values[name] = result.get(name) or 0.0
             values[f"has_{name}"] = result.get(name) is not None
-        suggested = result.get("suggested_weights", result.get("suggested"))
+        suggested = result.get("suggested")
         values["has_suggested"] = bool(suggested)
         if weights or suggested:
             total = sum((weights or {}).values()) or 1.0
@@ -438,12 +438,13 @@ class RelationshipHealthValidationFigure(models.Model):
         weights}`` of the run's company."""
         cr = self.env.cr
         minimum = run.min_accounts
-        self = self.with_context(min_accounts=minimum)
         vals_list = [
             {
                 "kind": "company",
                 "sequence": 0,
-                **self._values(validation_figures(read_histogram(cr, run.id), minimum)),
+                **self._values(
+                    validation_figures(read_histogram(cr, run.id), minimum), minimum
+                ),
             }
         ]
         scorecard = SQL("COALESCE(scorecard_id, 0)")
@@ -464,7 +465,7 @@ class RelationshipHealthValidationFigure(models.Model):
                     "kind": "scorecard",
                     "sequence": 1,
                     "scorecard_id": int(scorecard_id) or False,
-                    **self._values(result, weights),
+                    **self._values(result, minimum, weights),
                 }
             )
             del sample, result
@@ -477,7 +478,7 @@ class RelationshipHealthValidationFigure(models.Model):
                     "kind": "salesperson",
                     "sequence": 2,
                     "user_id": int(user_id),
-                    **self._values(validation_figures(counts, minimum)),
+                    **self._values(validation_figures(counts, minimum), minimum),
                 }
             )
         accounts = self._account_counts(run)

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from .config import COMPONENTS
+from .components import make_clock
 from .engine import compute_health
 
 #: How long after a date an account is watched (days).
@@ -61,13 +62,10 @@ DATED_COLUMNS = {
     "servqual": "answer_date",
 }
 
-_DAY = pd.Timedelta(days=1)
-_MICROSECOND = pd.Timedelta(microseconds=1)
-
 
 def day_end(day):
-    """The last instant of ``day`` (naive, as the score's clock reads it)."""
-    return pd.Timestamp(day) + _DAY - _MICROSECOND
+    """The last instant of ``day``, as the score's clock reads it."""
+    return pd.Timestamp(make_clock(day).now)
 
 
 def _datetimes(column):
