@@ -32,6 +32,7 @@ from ..scoring.scorecards import DEFAULT_SCORECARD
 from . import health_readers as readers
 from .health_actions import reload_notification
 from .health_clock import day_end, health_today, utc_now
+from .health_scorecard_readers import read_scorecards
 from .relationship_health_engine import RUN_ERRORS
 
 _logger = logging.getLogger(__name__)
@@ -207,7 +208,7 @@ class RelationshipHealthValidation(models.Model):
                 self.env["ir.cron"]._notify_progress(
                     done=done + skipped, remaining=total - done - skipped
                 )
-            self._finish(account_ids)
+            self._finish()
         except RUN_ERRORS:
             raise
         except Exception as error:
@@ -219,24 +220,19 @@ class RelationshipHealthValidation(models.Model):
         if auto_commit:
             self.env.cr.commit()  # pylint: disable=invalid-commit
 
-    def _finish(self, account_ids):
+    def _finish(self):
         """The figures of the run from its lines; the run is done and the
         latest of its company, the only one whose points are kept."""
         Figure = self.env["relationship.health.validation.figure"].sudo()
         Figure.search([("run_id", "=", self.id)]).unlink()
-        _scorecards, configs = self.env[
-            "relationship.health.engine"
-        ]._scorecard_configs(
-            pd.DataFrame(
-                {"company_id": self.company_id.id},
-                index=pd.Index(account_ids, name="partner_id", dtype="int64"),
-            )
+        # The current weights of the company's settings and of its active
+        # scorecards (one query; no account is matched again).
+        company = self.company_id.sudo()
+        weights_of = {DEFAULT_SCORECARD: company._health_scoring_config().weights}
+        weights_of.update(
+            (card["id"], card["weights"])
+            for card in read_scorecards(self.env.cr, company.ids)
         )
-        weights_of = {
-            scorecard_id: config.weights
-            for (company_id, scorecard_id), config in configs.items()
-            if company_id == self.company_id.id
-        }
         Figure._build(self, weights_of)
         self.search(
             [("company_id", "=", self.company_id.id), ("is_latest", "=", True)]
