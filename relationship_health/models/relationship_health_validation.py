@@ -23,7 +23,7 @@ from odoo.exceptions import UserError
 from odoo.tools import SQL, split_every
 
 from ..scoring.backtest import (
-    SNAPSHOT_COLUMNS,
+    SNAPSHOT_SCORES,
     backtest_points,
     prefer_snapshots,
     validation_dates,
@@ -328,14 +328,14 @@ class RelationshipHealthValidation(models.Model):
                  WHERE s.partner_id = ANY(%(ids)s) AND s.snapshot_date = ANY(%(dates)s)
                 """,
                 columns=SQL(", ").join(
-                    SQL.identifier("s", name) for name in SNAPSHOT_COLUMNS
+                    SQL.identifier("s", name) for name in SNAPSHOT_SCORES
                 ),
                 ids=list(account_ids),
                 dates=list(dates),
             ),
-            ["partner_id", "as_of", *SNAPSHOT_COLUMNS],
+            ["partner_id", "as_of", *SNAPSHOT_SCORES],
         )
-        for name in SNAPSHOT_COLUMNS:
+        for name in SNAPSHOT_SCORES:
             if name != "band":
                 frame[name] = frame[name].astype("float64")
         return frame

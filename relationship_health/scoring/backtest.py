@@ -51,7 +51,7 @@ POINT_COLUMNS = (
     "lapsed",
 )
 #: The columns a snapshot replaces in a point.
-SNAPSHOT_COLUMNS = ("score", "band", *COMPONENTS)
+SNAPSHOT_SCORES = ("score", "band", *COMPONENTS)
 
 #: Per input frame of the score: the column dating each row.
 DATED_COLUMNS = {
@@ -276,7 +276,7 @@ def prefer_snapshots(points, snapshots):
     )
     found = snaps.reindex(index)
     hit = found["band"].notna().to_numpy()
-    for column in SNAPSHOT_COLUMNS:
+    for column in SNAPSHOT_SCORES:
         points.loc[hit, column] = found[column].to_numpy()[hit]
     points.loc[hit, "source"] = "snapshot"
     return points
